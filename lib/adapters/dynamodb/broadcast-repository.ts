@@ -1,0 +1,219 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Broadcast, BroadcastChange, BroadcastStatus } from '../../domain/broadcast.js';
+import { ConflictError, InvalidTransitionError, NotFoundError } from '../../domain/errors.js';
+import type { BroadcastRepository } from '../../ports/broadcast-repository.js';
+import type { Page, PageRequest } from '../../ports/pagination.js';
+import { isConditionFailure, withoutStorageAttributes } from './conditional.js';
+import { broadcastKeys } from './keys.js';
+import { pagedQuery } from './paged-query.js';
+import { SCHEDULED_DUE_INDEX } from './table-definition.js';
+
+/** The attributes a status change may set or clear; counters are never touched by one. */
+const TRANSITION_ATTRIBUTES = [
+  'status',
+  'statusReason',
+  'scheduledFor',
+  'startedAt',
+  'completedAt',
+  'cancelledAt',
+  'version',
+  'updatedAt',
+] as const satisfies readonly (keyof Broadcast)[];
+
+const UNFINISHED: readonly BroadcastStatus[] = ['draft', 'scheduled', 'running', 'paused'];
+
+export class DynamoDbBroadcastRepository implements BroadcastRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(broadcast: Broadcast): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(broadcast),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async findById(tenantId: string, id: string): Promise<Broadcast | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: broadcastKeys.byId(tenantId, id), ConsistentRead: true }),
+    );
+    return result.Item ? fromItem(result.Item) : undefined;
+  }
+
+  list(tenantId: string, page: PageRequest, status?: BroadcastStatus): Promise<Page<Broadcast>> {
+    return pagedQuery(
+      this.client,
+      {
+        tableName: this.tableName,
+        partitions: [broadcastKeys.partition(tenantId)],
+        sortKeyPrefix: broadcastKeys.sortPrefix,
+        toItem: fromItem,
+        ...(status
+          ? {
+              filter: {
+                FilterExpression: '#status = :status',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':status': status },
+              },
+            }
+          : {}),
+      },
+      page,
+    );
+  }
+
+  async update(broadcast: Broadcast, expectedVersion: number): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(broadcast),
+          ConditionExpression: '#status = :draft AND version = :version',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':draft': 'draft', ':version': expectedVersion },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.findById(broadcast.tenantId, broadcast.id);
+      if (!current) throw new NotFoundError('broadcast', broadcast.id);
+      if (current.status !== 'draft') {
+        throw new ConflictError('broadcast.not_draft', `the broadcast is ${current.status}; only a draft can be changed`);
+      }
+      throw new ConflictError('broadcast.concurrent_update', 'the broadcast changed meanwhile; read it again and retry');
+    }
+  }
+
+  async applyTransition(change: BroadcastChange): Promise<void> {
+    const { broadcast } = change;
+    const set: string[] = [];
+    const remove: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':expected': change.expectedStatus };
+    for (const attribute of TRANSITION_ATTRIBUTES) {
+      names[`#${attribute}`] = attribute;
+      const value = broadcast[attribute];
+      if (value === undefined) remove.push(`#${attribute}`);
+      else {
+        set.push(`#${attribute} = :${attribute}`);
+        values[`:${attribute}`] = value;
+      }
+    }
+    const due = scheduledDueKeys(broadcast);
+    if (due) {
+      set.push('scheduledDuePk = :duePk', 'scheduledDueSk = :dueSk');
+      values[':duePk'] = due.scheduledDuePk;
+      values[':dueSk'] = due.scheduledDueSk;
+    } else {
+      remove.push('scheduledDuePk', 'scheduledDueSk');
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: broadcastKeys.byId(broadcast.tenantId, broadcast.id),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: '#status = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.findById(broadcast.tenantId, broadcast.id);
+      if (!current) throw new NotFoundError('broadcast', broadcast.id);
+      throw new InvalidTransitionError(current.status, broadcast.status);
+    }
+  }
+
+  async delete(broadcast: Broadcast): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: broadcastKeys.byId(broadcast.tenantId, broadcast.id),
+          ConditionExpression: '#status = :draft',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':draft': 'draft' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw new ConflictError('broadcast.not_draft', 'the broadcast is no longer a draft; only a draft can be deleted');
+    }
+  }
+
+  async findScheduledReady(now: Date, limit: number): Promise<Broadcast[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: SCHEDULED_DUE_INDEX.name,
+        KeyConditionExpression: 'scheduledDuePk = :pk AND scheduledDueSk <= :now',
+        ExpressionAttributeValues: { ':pk': broadcastKeys.scheduledDuePartition, ':now': `${now.toISOString()}#\uffff` },
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map(fromItem).filter((b) => b.status === 'scheduled');
+  }
+
+  async findUnfinishedByList(tenantId: string, listId: string): Promise<Broadcast[]> {
+    const found: Broadcast[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await pagedQuery(
+        this.client,
+        {
+          tableName: this.tableName,
+          partitions: [broadcastKeys.partition(tenantId)],
+          sortKeyPrefix: broadcastKeys.sortPrefix,
+          toItem: fromItem,
+          filter: {
+            FilterExpression: 'listId = :listId AND #status IN (:s0, :s1, :s2, :s3)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':listId': listId,
+              ...Object.fromEntries(UNFINISHED.map((status, i) => [`:s${i}`, status])),
+            },
+          },
+        },
+        { limit: 1000, ...(cursor ? { cursor } : {}) },
+      );
+      found.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return found;
+  }
+}
+
+function scheduledDueKeys(broadcast: Broadcast) {
+  if (broadcast.status !== 'scheduled' || !broadcast.scheduledFor) return undefined;
+  return {
+    scheduledDuePk: broadcastKeys.scheduledDuePartition,
+    scheduledDueSk: broadcastKeys.scheduledDueSort(broadcast.scheduledFor, broadcast.tenantId, broadcast.id),
+  };
+}
+
+function toItem(broadcast: Broadcast) {
+  return {
+    ...broadcastKeys.byId(broadcast.tenantId, broadcast.id),
+    entity: 'broadcast',
+    ...broadcast,
+    ...scheduledDueKeys(broadcast),
+  };
+}
+
+function fromItem(raw: Record<string, unknown>): Broadcast {
+  return withoutStorageAttributes<Broadcast>(raw);
+}

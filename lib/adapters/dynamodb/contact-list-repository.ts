@@ -1,0 +1,219 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ContactList } from '../../domain/contact-list.js';
+import { NotFoundError } from '../../domain/errors.js';
+import type { ContactListRepository } from '../../ports/contact-list-repository.js';
+import type { Page, PageRequest } from '../../ports/pagination.js';
+import { batchGet, batchWrite, chunks } from './batch.js';
+import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
+import { idFromSortKey, listKeys } from './keys.js';
+import { pagedQuery } from './paged-query.js';
+
+/** Two items per member (list side and contact side) plus the count update fit in one 100-action transaction. */
+const MEMBERS_PER_TRANSACTION = 49;
+const MAX_ADD_ROUNDS = 5;
+
+export class DynamoDbContactListRepository implements ContactListRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The list is written first with a zero count, then members are added as by addContacts, so the count is exact. */
+  async create(list: ContactList, contactIds: readonly string[]): Promise<void> {
+    const item = { ...toItem(list), ...(list.isDynamic ? {} : { contactCount: 0 }) };
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    if (!list.isDynamic && contactIds.length > 0) await this.addContacts(list, contactIds);
+  }
+
+  async findById(tenantId: string, id: string): Promise<ContactList | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: listKeys.byId(tenantId, id) }));
+    return result.Item ? fromItem(result.Item) : undefined;
+  }
+
+  list(tenantId: string, page: PageRequest): Promise<Page<ContactList>> {
+    return pagedQuery(
+      this.client,
+      {
+        tableName: this.tableName,
+        partitions: [listKeys.partition(tenantId)],
+        sortKeyPrefix: listKeys.sortPrefix,
+        toItem: fromItem,
+      },
+      page,
+    );
+  }
+
+  /** Sets only the editable attributes, so a concurrent add or remove never has its count overwritten. */
+  async update(list: ContactList): Promise<void> {
+    const set = ['#name = :name', 'tags = :tags', 'updatedAt = :updatedAt'];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ':name': list.name, ':tags': list.tags, ':updatedAt': list.updatedAt };
+    if (list.description === undefined) remove.push('description');
+    else {
+      set.push('description = :description');
+      values[':description'] = list.description;
+    }
+    if (list.filters) {
+      set.push('filters = :filters');
+      values[':filters'] = list.filters;
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: listKeys.byId(list.tenantId, list.id),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new NotFoundError('contact_list', list.id);
+      throw error;
+    }
+  }
+
+  async delete(list: ContactList): Promise<void> {
+    if (!list.isDynamic) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.listMemberIds(list, { limit: 1000, ...(cursor ? { cursor } : {}) });
+        await batchWrite(
+          this.client,
+          this.tableName,
+          page.items.flatMap((contactId) => [
+            { DeleteRequest: { Key: listKeys.member(list.tenantId, list.id, contactId) } },
+            { DeleteRequest: { Key: listKeys.membership(list.tenantId, list.id, contactId) } },
+          ]),
+        );
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: listKeys.byId(list.tenantId, list.id) }));
+  }
+
+  /**
+   * Finds which ids are not members yet, then writes them with the count increment in one transaction
+   * per chunk. A chunk that loses a race with a concurrent add is re-examined, so nothing is counted twice.
+   */
+  async addContacts(list: ContactList, contactIds: readonly string[]): Promise<number> {
+    let added = 0;
+    for (const chunk of chunks([...new Set(contactIds)], MEMBERS_PER_TRANSACTION)) {
+      for (let round = 0; ; round++) {
+        const existing = await batchGet(
+          this.client,
+          this.tableName,
+          chunk.map((contactId) => listKeys.member(list.tenantId, list.id, contactId)),
+        );
+        const members = new Set(existing.map((item) => idFromSortKey(item.sk as string)));
+        const fresh = chunk.filter((contactId) => !members.has(contactId));
+        if (fresh.length === 0) break;
+        try {
+          await this.client.send(new TransactWriteCommand({ TransactItems: this.addActions(list, fresh) }));
+          added += fresh.length;
+          break;
+        } catch (error) {
+          const failed = failedConditions(error);
+          if (!failed) throw error;
+          if (failed.has(0)) throw new NotFoundError('contact_list', list.id);
+          if (round >= MAX_ADD_ROUNDS) throw error;
+        }
+      }
+    }
+    return added;
+  }
+
+  async removeContact(list: ContactList, contactId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: listKeys.byId(list.tenantId, list.id),
+                UpdateExpression: 'ADD contactCount :minusOne',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':minusOne': -1 },
+              },
+            },
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: listKeys.member(list.tenantId, list.id, contactId),
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            { Delete: { TableName: this.tableName, Key: listKeys.membership(list.tenantId, list.id, contactId) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (!failed) throw error;
+      if (failed.has(0)) throw new NotFoundError('contact_list', list.id);
+      return false;
+    }
+  }
+
+  async listMemberIds(list: ContactList, page: PageRequest): Promise<Page<string>> {
+    return pagedQuery(
+      this.client,
+      {
+        tableName: this.tableName,
+        partitions: [listKeys.membersPartition(list.tenantId, list.id)],
+        toItem: (raw) => idFromSortKey(raw.sk as string),
+      },
+      page,
+    );
+  }
+
+  private addActions(list: ContactList, contactIds: readonly string[]) {
+    return [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: listKeys.byId(list.tenantId, list.id),
+          UpdateExpression: 'ADD contactCount :added',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':added': contactIds.length },
+        },
+      },
+      ...contactIds.flatMap((contactId) => [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...listKeys.member(list.tenantId, list.id, contactId), entity: 'list_member' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...listKeys.membership(list.tenantId, list.id, contactId), entity: 'list_membership' },
+          },
+        },
+      ]),
+    ];
+  }
+}
+
+function toItem(list: ContactList) {
+  return { ...listKeys.byId(list.tenantId, list.id), entity: 'contact_list', ...list };
+}
+
+function fromItem(raw: Record<string, unknown>): ContactList {
+  return withoutStorageAttributes<ContactList>(raw);
+}
+

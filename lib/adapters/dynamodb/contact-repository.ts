@@ -1,0 +1,215 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Contact } from '../../domain/contact.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import type { ContactQuery, ContactRepository } from '../../ports/contact-repository.js';
+import type { Page, PageRequest } from '../../ports/pagination.js';
+import { batchGet } from './batch.js';
+import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
+import { CONTACT_SHARDS, contactKeys, idFromSortKey, listKeys } from './keys.js';
+import { pagedQuery } from './paged-query.js';
+
+export class DynamoDbContactRepository implements ContactRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(contact: Contact): Promise<void> {
+    const put = { TableName: this.tableName, Item: toItem(contact), ConditionExpression: 'attribute_not_exists(pk)' };
+    if (!contact.externalId) {
+      await this.client.send(new PutCommand(put));
+      return;
+    }
+    await this.transact([{ Put: put }, { Put: this.externalIdEntry(contact) }], contact);
+  }
+
+  async replace(contact: Contact, previous: Contact): Promise<void> {
+    const put = { TableName: this.tableName, Item: toItem(contact), ConditionExpression: 'attribute_exists(pk)' };
+    if (contact.externalId === previous.externalId) {
+      try {
+        await this.client.send(new PutCommand(put));
+      } catch (error) {
+        if (isConditionFailure(error)) throw new NotFoundError('contact', contact.id);
+        throw error;
+      }
+      return;
+    }
+    const actions: Record<string, unknown>[] = [{ Put: put }];
+    if (contact.externalId) actions.push({ Put: this.externalIdEntry(contact) });
+    if (previous.externalId) {
+      actions.push({
+        Delete: {
+          TableName: this.tableName,
+          Key: contactKeys.byExternalId(contact.tenantId, previous.externalId),
+          ConditionExpression: 'contactId = :id',
+          ExpressionAttributeValues: { ':id': contact.id },
+        },
+      });
+    }
+    await this.transact(actions, contact);
+  }
+
+  async findById(tenantId: string, id: string): Promise<Contact | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: contactKeys.byId(tenantId, id) }),
+    );
+    return result.Item ? fromItem(result.Item) : undefined;
+  }
+
+  async findByExternalId(tenantId: string, externalId: string): Promise<Contact | undefined> {
+    const entry = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: contactKeys.byExternalId(tenantId, externalId) }),
+    );
+    return entry.Item ? this.findById(tenantId, entry.Item.contactId as string) : undefined;
+  }
+
+  async findByIds(tenantId: string, ids: readonly string[]): Promise<Contact[]> {
+    const raws = await batchGet(
+      this.client,
+      this.tableName,
+      ids.map((id) => contactKeys.byId(tenantId, id)),
+    );
+    return raws.map(fromItem);
+  }
+
+  list(tenantId: string, page: PageRequest, query: ContactQuery = {}): Promise<Page<Contact>> {
+    const conditions: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (query.tag !== undefined) {
+      conditions.push('contains(tags, :tag)');
+      values[':tag'] = query.tag;
+    }
+    if (query.pipelineId !== undefined) {
+      conditions.push('pipelineId = :pipelineId');
+      values[':pipelineId'] = query.pipelineId;
+    }
+    if (query.statusId !== undefined) {
+      conditions.push('statusId = :statusId');
+      values[':statusId'] = query.statusId;
+    }
+    const filter =
+      conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeValues: values } : undefined;
+    return pagedQuery(
+      this.client,
+      { tableName: this.tableName, partitions: this.partitions(tenantId), toItem: fromItem, ...(filter ? { filter } : {}) },
+      page,
+    );
+  }
+
+  listMatching(tenantId: string, page: PageRequest, accept: (contact: Contact) => boolean): Promise<Page<Contact>> {
+    return pagedQuery(
+      this.client,
+      { tableName: this.tableName, partitions: this.partitions(tenantId), toItem: fromItem, accept },
+      page,
+    );
+  }
+
+  async delete(contact: Contact): Promise<void> {
+    const { tenantId, id } = contact;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const memberships = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': contactKeys.listMemberships(tenantId, id) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const membership of memberships.Items ?? []) {
+        await this.leaveList(tenantId, idFromSortKey(membership.sk as string), id);
+      }
+      startKey = memberships.LastEvaluatedKey;
+    } while (startKey);
+    if (contact.externalId) {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: contactKeys.byExternalId(tenantId, contact.externalId),
+          ConditionExpression: 'contactId = :id',
+          ExpressionAttributeValues: { ':id': id },
+        }),
+      ).catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+    }
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: contactKeys.byId(tenantId, id) }));
+  }
+
+  /** Removes one membership and keeps the list's count exact; a membership already gone is fine. */
+  private async leaveList(tenantId: string, listId: string, contactId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: listKeys.member(tenantId, listId, contactId),
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            { Delete: { TableName: this.tableName, Key: listKeys.membership(tenantId, listId, contactId) } },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: listKeys.byId(tenantId, listId),
+                UpdateExpression: 'ADD contactCount :minusOne',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':minusOne': -1 },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!failedConditions(error)) throw error;
+      await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: listKeys.membership(tenantId, listId, contactId) }),
+      );
+    }
+  }
+
+  private partitions(tenantId: string): string[] {
+    return Array.from({ length: CONTACT_SHARDS }, (_, shard) => contactKeys.partition(tenantId, shard));
+  }
+
+  private externalIdEntry(contact: Contact) {
+    return {
+      TableName: this.tableName,
+      Item: {
+        ...contactKeys.byExternalId(contact.tenantId, contact.externalId as string),
+        entity: 'contact_external_id',
+        contactId: contact.id,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
+  }
+
+  /** Runs a transaction whose put/delete of the external-id entry may lose a uniqueness race. */
+  private async transact(actions: Record<string, unknown>[], contact: Contact): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: actions as never }));
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (!failed) throw error;
+      if (failed.has(0)) throw new NotFoundError('contact', contact.id);
+      throw new ConflictError('contact.external_id_taken', `external_id ${contact.externalId} belongs to another contact`);
+    }
+  }
+}
+
+function toItem(contact: Contact) {
+  return { ...contactKeys.byId(contact.tenantId, contact.id), entity: 'contact', ...contact };
+}
+
+function fromItem(raw: Record<string, unknown>): Contact {
+  return withoutStorageAttributes<Contact>(raw);
+}

@@ -1,0 +1,143 @@
+import { ConflictError, InvalidTransitionError } from './errors.js';
+import type { BroadcastEventName, DomainEvent } from './events.js';
+import type { MessageTemplate } from './message-template.js';
+
+export const BROADCAST_STATUSES = [
+  'draft',
+  'scheduled',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
+
+/**
+ * The only status changes a broadcast can make. Everything else is an InvalidTransitionError (HTTP 409).
+ * scheduled -> draft is "unschedule"; paused -> running is "resume".
+ */
+export const BROADCAST_TRANSITIONS: Readonly<Record<BroadcastStatus, readonly BroadcastStatus[]>> = {
+  draft: ['scheduled', 'running'],
+  scheduled: ['draft', 'running', 'cancelled'],
+  running: ['paused', 'completed', 'failed', 'cancelled'],
+  paused: ['running', 'cancelled'],
+  completed: [],
+  failed: [],
+  cancelled: [],
+};
+
+/** Messages per minute per broadcast: 0 means unlimited, and this is the documented ceiling. */
+export const MAX_RATE_LIMIT = 60_000;
+
+export interface BroadcastCounters {
+  totalContacts: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  /** Claimed by a sender and not yet recorded. */
+  sending: number;
+}
+
+export interface Broadcast extends BroadcastCounters {
+  id: string;
+  tenantId: string;
+  name: string;
+  listId: string;
+  channelId?: string;
+  messageTemplate: MessageTemplate;
+  status: BroadcastStatus;
+  /** Why it is paused, failed or cancelled, when the system (not a person) decided it. */
+  statusReason?: string;
+  scheduledFor?: string;
+  startedAt?: string;
+  completedAt?: string;
+  cancelledAt?: string;
+  rateLimit: number;
+  /** Bumped by every change a person makes; guards edits against lost updates. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BroadcastChange {
+  broadcast: Broadcast;
+  /** The status the stored item must still have for the change to apply. */
+  expectedStatus: BroadcastStatus;
+  events: DomainEvent[];
+}
+
+const TRANSITION_EVENTS: Partial<Record<`${BroadcastStatus}>${BroadcastStatus}`, BroadcastEventName>> = {
+  'draft>scheduled': 'broadcast.scheduled',
+  'scheduled>draft': 'broadcast.unscheduled',
+  'draft>running': 'broadcast.started',
+  'scheduled>running': 'broadcast.started',
+  'running>paused': 'broadcast.paused',
+  'paused>running': 'broadcast.resumed',
+  'running>completed': 'broadcast.completed',
+  'running>failed': 'broadcast.failed',
+  'scheduled>cancelled': 'broadcast.cancelled',
+  'running>cancelled': 'broadcast.cancelled',
+  'paused>cancelled': 'broadcast.cancelled',
+};
+
+export function canTransition(from: BroadcastStatus, to: BroadcastStatus): boolean {
+  return BROADCAST_TRANSITIONS[from].includes(to);
+}
+
+/** Applies one status change from the table, with the timestamps and the event it implies. */
+export function transition(
+  broadcast: Broadcast,
+  to: BroadcastStatus,
+  now: string,
+  options: { scheduledFor?: string; reason?: string } = {},
+): BroadcastChange {
+  const from = broadcast.status;
+  if (!canTransition(from, to)) throw new InvalidTransitionError(from, to);
+  const next: Broadcast = { ...broadcast, status: to, updatedAt: now, version: broadcast.version + 1 };
+  delete next.statusReason;
+  if (options.reason) next.statusReason = options.reason;
+  if (to === 'scheduled') next.scheduledFor = options.scheduledFor;
+  if (to === 'draft') delete next.scheduledFor;
+  if (to === 'running' && !next.startedAt) next.startedAt = now;
+  if (to === 'completed' || to === 'failed') next.completedAt = now;
+  if (to === 'cancelled') next.cancelledAt = now;
+  const eventName = TRANSITION_EVENTS[`${from}>${to}`];
+  const events = eventName ? [broadcastEvent(eventName, next, now, options.reason ? { reason: options.reason } : {})] : [];
+  return { broadcast: next, expectedStatus: from, events };
+}
+
+/** Edits (PUT) and deletes are for drafts only: a scheduled broadcast is unscheduled first. */
+export function assertEditable(broadcast: Broadcast): void {
+  if (broadcast.status !== 'draft') {
+    throw new ConflictError('broadcast.not_draft', `the broadcast is ${broadcast.status}; only a draft can be changed`);
+  }
+}
+
+export function isFinished(status: BroadcastStatus): boolean {
+  return BROADCAST_TRANSITIONS[status].length === 0;
+}
+
+export function pendingCount(counters: BroadcastCounters): number {
+  return Math.max(0, counters.totalContacts - counters.sent - counters.failed - counters.skipped - counters.sending);
+}
+
+export function progressPercent(counters: BroadcastCounters): number {
+  if (counters.totalContacts === 0) return 0;
+  const done = counters.sent + counters.failed + counters.skipped;
+  return Math.floor((done / counters.totalContacts) * 1000) / 10;
+}
+
+export function broadcastEvent(
+  name: BroadcastEventName,
+  broadcast: Broadcast,
+  now: string,
+  extra: Record<string, unknown> = {},
+): DomainEvent {
+  return {
+    name,
+    tenantId: broadcast.tenantId,
+    occurredAt: now,
+    detail: { broadcast_id: broadcast.id, list_id: broadcast.listId, status: broadcast.status, ...extra },
+  };
+}

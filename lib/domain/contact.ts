@@ -1,0 +1,78 @@
+/** A person the tenant can message. The CRM that owns the contacts pushes them in; we keep a copy. */
+export type CustomFieldValue = string | number | boolean | null;
+
+export interface Contact {
+  id: string;
+  tenantId: string;
+  externalId?: string;
+  name?: string;
+  email?: string;
+  /** E.164, e.g. +5511999998888. */
+  phone?: string;
+  tags: string[];
+  pipelineId?: string;
+  statusId?: string;
+  customFields: Record<string, CustomFieldValue>;
+  /** IANA time zone name. */
+  timezone?: string;
+  optedOut: boolean;
+  optedOutAt?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The writable fields of a contact, as a create or a full replace (PUT) gives them. */
+export interface ContactFields {
+  externalId?: string;
+  name?: string;
+  email?: string;
+  phone?: string;
+  tags?: string[];
+  pipelineId?: string;
+  statusId?: string;
+  customFields?: Record<string, CustomFieldValue>;
+  timezone?: string;
+  optedOut?: boolean;
+}
+
+export function newContact(tenantId: string, id: string, fields: ContactFields, now: string): Contact {
+  return applyContactFields(
+    { id, tenantId, tags: [], customFields: {}, optedOut: false, createdAt: now, updatedAt: now },
+    fields,
+    now,
+  );
+}
+
+/**
+ * Replaces the writable fields. `opted_out_at` records when consent was withdrawn: it is set when
+ * `opted_out` turns true, kept while it stays true, and cleared when the CRM re-subscribes the contact.
+ */
+export function applyContactFields(contact: Contact, fields: ContactFields, now: string): Contact {
+  const optedOut = fields.optedOut ?? contact.optedOut;
+  const optedOutAt = optedOut ? (contact.optedOut ? contact.optedOutAt : now) : undefined;
+  return withoutUndefined({
+    id: contact.id,
+    tenantId: contact.tenantId,
+    externalId: fields.externalId ?? contact.externalId,
+    name: fields.name,
+    email: fields.email,
+    phone: fields.phone,
+    tags: uniqueTags(fields.tags ?? []),
+    pipelineId: fields.pipelineId,
+    statusId: fields.statusId,
+    customFields: fields.customFields ?? {},
+    timezone: fields.timezone,
+    optedOut,
+    optedOutAt,
+    createdAt: contact.createdAt,
+    updatedAt: now,
+  });
+}
+
+export function uniqueTags(tags: readonly string[]): string[] {
+  return [...new Set(tags)];
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,33 @@
+/**
+ * The seed's domain events. Aggregate operations return the events they caused next to the new state;
+ * use cases hand them to the EventRecorder port once the change has committed.
+ */
+export type ContactListEventName =
+  | 'contact_list.created'
+  | 'contact_list.updated'
+  | 'contact_list.contacts_added'
+  | 'contact_list.contacts_removed'
+  | 'contact_list.deleted';
+
+export type BroadcastEventName =
+  | 'broadcast.created'
+  | 'broadcast.updated'
+  | 'broadcast.deleted'
+  | 'broadcast.scheduled'
+  | 'broadcast.unscheduled'
+  | 'broadcast.started'
+  | 'broadcast.paused'
+  | 'broadcast.resumed'
+  | 'broadcast.message_sent'
+  | 'broadcast.message_failed'
+  | 'broadcast.completed'
+  | 'broadcast.failed'
+  | 'broadcast.cancelled';
+
+export interface DomainEvent {
+  name: ContactListEventName | BroadcastEventName;
+  tenantId: string;
+  occurredAt: string;
+  /** The ids (and little else) a consumer needs to look the change up. */
+  detail: Record<string, unknown>;
+}

@@ -1,0 +1,26 @@
+/** What a broadcast sends. Which fields are required depends on `type`. */
+export type MessageType = 'text' | 'template' | 'media';
+
+export interface MessageTemplate {
+  type: MessageType;
+  /** The body (text), or the caption (media). Liquid syntax: {{contact.name}}. */
+  content?: string;
+  /** The provider-side template name (e.g. a WhatsApp approved template). */
+  templateId?: string;
+  /** Template parameters: each value is a contact path such as `contact.name`, or a literal such as "50". */
+  variables?: Record<string, string>;
+  mediaUrl?: string;
+}
+
+const REQUIRED_FIELD: Record<MessageType, { key: keyof MessageTemplate; field: string }> = {
+  text: { key: 'content', field: 'content' },
+  template: { key: 'templateId', field: 'template_id' },
+  media: { key: 'mediaUrl', field: 'media_url' },
+};
+
+/** The snake_case name of the field this template type lacks, or undefined when it is complete. */
+export function missingTemplateField(template: MessageTemplate): string | undefined {
+  const { key, field } = REQUIRED_FIELD[template.type];
+  const value = template[key];
+  return typeof value === 'string' && value.trim() !== '' ? undefined : field;
+}

@@ -1,0 +1,21 @@
+import type { Broadcast, BroadcastChange, BroadcastStatus } from '../domain/broadcast.js';
+import type { Page, PageRequest } from './pagination.js';
+
+export interface BroadcastRepository {
+  create(broadcast: Broadcast): Promise<void>;
+  findById(tenantId: string, id: string): Promise<Broadcast | undefined>;
+  list(tenantId: string, page: PageRequest, status?: BroadcastStatus): Promise<Page<Broadcast>>;
+  /**
+   * Writes an edit of a draft. Fails with ConflictError when the stored broadcast is no longer the
+   * version that was read (`broadcast.concurrent_update`) or no longer a draft (`broadcast.not_draft`).
+   */
+  update(broadcast: Broadcast, expectedVersion: number): Promise<void>;
+  /** Writes a status change only if the stored status is still `change.expectedStatus`, else InvalidTransitionError. */
+  applyTransition(change: BroadcastChange): Promise<void>;
+  /** Deletes a draft; ConflictError `broadcast.not_draft` when it is no longer one. */
+  delete(broadcast: Broadcast): Promise<void>;
+  /** Scheduled broadcasts whose time has come, oldest first, across tenants (the scheduler's safety net). */
+  findScheduledReady(now: Date, limit: number): Promise<Broadcast[]>;
+  /** Broadcasts of the list that have not finished (draft, scheduled, running, paused). */
+  findUnfinishedByList(tenantId: string, listId: string): Promise<Broadcast[]>;
+}

@@ -1,0 +1,19 @@
+import type { ContactList } from '../domain/contact-list.js';
+import type { Page, PageRequest } from './pagination.js';
+
+export interface ContactListRepository {
+  /** Creates the list, and for a static list its initial members (ids must exist and be unique). */
+  create(list: ContactList, contactIds: readonly string[]): Promise<void>;
+  findById(tenantId: string, id: string): Promise<ContactList | undefined>;
+  list(tenantId: string, page: PageRequest): Promise<Page<ContactList>>;
+  /** Replaces name, description, tags and filters of a list that exists. */
+  update(list: ContactList): Promise<void>;
+  /** Deletes the list and its memberships. */
+  delete(list: ContactList): Promise<void>;
+  /** Adds the ids not yet members; returns how many were added. The count stays exact under races. */
+  addContacts(list: ContactList, contactIds: readonly string[]): Promise<number>;
+  /** Returns false when the contact was not a member. */
+  removeContact(list: ContactList, contactId: string): Promise<boolean>;
+  /** The member contact ids of a static list, in a stable order. */
+  listMemberIds(list: ContactList, page: PageRequest): Promise<Page<string>>;
+}

@@ -1,0 +1,68 @@
+import type { ContactFields } from '../domain/contact.js';
+import { DomainError, type FieldError } from '../domain/errors.js';
+import type { UseCaseDeps } from './deps.js';
+import { upsertContact } from './upsert-contact.js';
+
+export const MAX_BATCH_CONTACTS = 1000;
+/** Enough to keep DynamoDB busy without one request hogging a partition. */
+const PARALLELISM = 16;
+
+/** One entry of the batch: either fields that passed validation, or the errors that rejected it. */
+export type BatchEntry = { fields: ContactFields } | { errors: FieldError[] };
+
+export type BatchItemResult =
+  | { index: number; status: 'created' | 'updated'; id: string }
+  | { index: number; status: 'invalid' | 'rejected'; code: string; errors?: FieldError[]; detail?: string };
+
+/**
+ * POST /contacts/batch: upserts each valid entry independently, so one bad entry never rejects the rest.
+ * Entries sharing an external_id are applied in order, the last one winning.
+ */
+export async function batchUpsertContacts(
+  deps: Pick<UseCaseDeps, 'contacts' | 'clock' | 'ids'>,
+  tenantId: string,
+  entries: readonly BatchEntry[],
+): Promise<BatchItemResult[]> {
+  const results: BatchItemResult[] = new Array(entries.length);
+  const lanes = groupByExternalId(entries);
+  let next = 0;
+  const worker = async () => {
+    for (let lane = lanes[next++]; lane; lane = lanes[next++]) {
+      for (const index of lane) results[index] = await applyEntry(deps, tenantId, entries[index] as BatchEntry, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLELISM, lanes.length) }, worker));
+  return results;
+}
+
+async function applyEntry(
+  deps: Pick<UseCaseDeps, 'contacts' | 'clock' | 'ids'>,
+  tenantId: string,
+  entry: BatchEntry,
+  index: number,
+): Promise<BatchItemResult> {
+  if ('errors' in entry) {
+    return { index, status: 'invalid', code: 'request.validation_failed', errors: entry.errors };
+  }
+  try {
+    const { contact, created } = await upsertContact(deps, tenantId, entry.fields);
+    return { index, status: created ? 'created' : 'updated', id: contact.id };
+  } catch (error) {
+    if (error instanceof DomainError) return { index, status: 'rejected', code: error.code, detail: error.message };
+    throw error;
+  }
+}
+
+/** Indexes grouped so that entries with the same external_id run one after another, in input order. */
+function groupByExternalId(entries: readonly BatchEntry[]): number[][] {
+  const lanes = new Map<string, number[]>();
+  const singles: number[][] = [];
+  entries.forEach((entry, index) => {
+    const externalId = 'fields' in entry ? entry.fields.externalId : undefined;
+    if (externalId === undefined) return singles.push([index]);
+    const lane = lanes.get(externalId) ?? [];
+    lane.push(index);
+    lanes.set(externalId, lane);
+  });
+  return [...lanes.values(), ...singles];
+}

@@ -1,0 +1,149 @@
+import {
+  assertEditable,
+  type Broadcast,
+  type BroadcastChange,
+  type BroadcastStatus,
+  broadcastEvent,
+  transition,
+} from '../domain/broadcast.js';
+import { NotFoundError, NotImplementedError, UnprocessableError } from '../domain/errors.js';
+import type { MessageTemplate } from '../domain/message-template.js';
+import { nowIso, type UseCaseDeps } from './deps.js';
+
+export interface BroadcastFields {
+  name: string;
+  listId: string;
+  channelId?: string;
+  messageTemplate: MessageTemplate;
+  rateLimit: number;
+}
+
+type Deps = Pick<UseCaseDeps, 'broadcasts' | 'contactLists' | 'events' | 'clock'>;
+
+export async function getBroadcast(
+  deps: Pick<UseCaseDeps, 'broadcasts'>,
+  tenantId: string,
+  id: string,
+): Promise<Broadcast> {
+  const broadcast = await deps.broadcasts.findById(tenantId, id);
+  if (!broadcast) throw new NotFoundError('broadcast', id);
+  return broadcast;
+}
+
+/** CreateBroadcastCommand. With `scheduledFor` (seed Example 2) it is created directly as scheduled. */
+export async function createBroadcast(
+  deps: Deps & Pick<UseCaseDeps, 'ids'>,
+  tenantId: string,
+  fields: BroadcastFields & { scheduledFor?: string },
+): Promise<Broadcast> {
+  const now = nowIso(deps);
+  await assertListExists(deps, tenantId, fields.listId);
+  const { scheduledFor, ...rest } = fields;
+  const draft: Broadcast = {
+    ...rest,
+    id: deps.ids.newId(),
+    tenantId,
+    status: 'draft',
+    totalContacts: 0,
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+    sending: 0,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const events = [broadcastEvent('broadcast.created', draft, now)];
+  let broadcast = draft;
+  if (scheduledFor !== undefined) {
+    const change = transition(draft, 'scheduled', now, { scheduledFor: assertFuture(scheduledFor, deps) });
+    broadcast = { ...change.broadcast, version: 1 };
+    events.push(...change.events);
+  }
+  await deps.broadcasts.create(broadcast);
+  await deps.events.record(events);
+  return broadcast;
+}
+
+/** UpdateBroadcastTemplateCommand and friends: drafts only, guarded against lost updates. */
+export async function updateBroadcast(
+  deps: Deps,
+  tenantId: string,
+  id: string,
+  changes: Partial<BroadcastFields>,
+): Promise<Broadcast> {
+  const current = await getBroadcast(deps, tenantId, id);
+  assertEditable(current);
+  if (changes.listId !== undefined && changes.listId !== current.listId) {
+    await assertListExists(deps, tenantId, changes.listId);
+  }
+  const now = nowIso(deps);
+  const updated: Broadcast = { ...current, ...changes, version: current.version + 1, updatedAt: now };
+  await deps.broadcasts.update(updated, current.version);
+  await deps.events.record([broadcastEvent('broadcast.updated', updated, now)]);
+  return updated;
+}
+
+export async function deleteBroadcast(deps: Deps, tenantId: string, id: string): Promise<void> {
+  const broadcast = await getBroadcast(deps, tenantId, id);
+  assertEditable(broadcast);
+  await deps.broadcasts.delete(broadcast);
+  await deps.events.record([broadcastEvent('broadcast.deleted', broadcast, nowIso(deps))]);
+}
+
+/** ScheduleBroadcastCommand: draft -> scheduled. To move a scheduled broadcast, unschedule it first. */
+export async function scheduleBroadcast(
+  deps: Deps,
+  tenantId: string,
+  id: string,
+  scheduledFor: string,
+): Promise<Broadcast> {
+  const broadcast = await getBroadcast(deps, tenantId, id);
+  const at = assertFuture(scheduledFor, deps);
+  const change = transition(broadcast, 'scheduled', nowIso(deps), { scheduledFor: at });
+  await assertListExists(deps, tenantId, broadcast.listId);
+  return commit(deps, change);
+}
+
+export async function unscheduleBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
+  return changeStatus(deps, tenantId, id, 'draft');
+}
+
+/** CancelBroadcastCommand: scheduled, running or paused -> cancelled. */
+export async function cancelBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
+  return changeStatus(deps, tenantId, id, 'cancelled');
+}
+
+export async function executeBroadcast(_deps: Deps, _tenantId: string, _id: string): Promise<Broadcast> {
+  throw new NotImplementedError('sending is not available yet: the delivery engine has not landed');
+}
+
+async function changeStatus(deps: Deps, tenantId: string, id: string, to: BroadcastStatus): Promise<Broadcast> {
+  const broadcast = await getBroadcast(deps, tenantId, id);
+  return commit(deps, transition(broadcast, to, nowIso(deps)));
+}
+
+/** The conditional write makes concurrent callers race fairly: exactly one wins, the others get 409. */
+async function commit(deps: Pick<UseCaseDeps, 'broadcasts' | 'events'>, change: BroadcastChange): Promise<Broadcast> {
+  await deps.broadcasts.applyTransition(change);
+  await deps.events.record(change.events);
+  return change.broadcast;
+}
+
+async function assertListExists(deps: Pick<UseCaseDeps, 'contactLists'>, tenantId: string, listId: string) {
+  if (!(await deps.contactLists.findById(tenantId, listId))) {
+    throw new UnprocessableError('broadcast.unknown_list', `list_id ${listId} is not one of your contact lists`, [
+      { field: 'list_id', message: 'no such contact list' },
+    ]);
+  }
+}
+
+function assertFuture(scheduledFor: string, deps: Pick<UseCaseDeps, 'clock'>): string {
+  const at = new Date(scheduledFor);
+  if (at.getTime() <= deps.clock.now().getTime()) {
+    throw new UnprocessableError('broadcast.schedule_in_past', `scheduled_for ${scheduledFor} is not in the future`, [
+      { field: 'scheduled_for', message: 'must be in the future' },
+    ]);
+  }
+  return at.toISOString();
+}

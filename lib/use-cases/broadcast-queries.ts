@@ -1,0 +1,60 @@
+import { type Broadcast, type BroadcastStatus, pendingCount, progressPercent } from '../domain/broadcast.js';
+import type { BroadcastExecution, ExecutionStatus } from '../domain/broadcast-execution.js';
+import type { Page, PageRequest } from '../ports/pagination.js';
+import { getBroadcast } from './broadcast-commands.js';
+import type { UseCaseDeps } from './deps.js';
+
+export function listBroadcasts(
+  deps: Pick<UseCaseDeps, 'broadcasts'>,
+  tenantId: string,
+  page: PageRequest,
+  status?: BroadcastStatus,
+): Promise<Page<Broadcast>> {
+  return deps.broadcasts.list(tenantId, page, status);
+}
+
+export interface BroadcastStats {
+  totalContacts: number;
+  pending: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  progressPercent: number;
+  status: BroadcastStatus;
+  startedAt?: string;
+  completedAt?: string;
+}
+
+/** GetBroadcastStatsUseCase: the counters kept on the broadcast, never recounted per request. */
+export async function getBroadcastStats(
+  deps: Pick<UseCaseDeps, 'broadcasts'>,
+  tenantId: string,
+  id: string,
+): Promise<BroadcastStats> {
+  const b = await getBroadcast(deps, tenantId, id);
+  return {
+    totalContacts: b.totalContacts,
+    pending: pendingCount(b),
+    sending: b.sending,
+    sent: b.sent,
+    failed: b.failed,
+    skipped: b.skipped,
+    progressPercent: progressPercent(b),
+    status: b.status,
+    ...(b.startedAt ? { startedAt: b.startedAt } : {}),
+    ...(b.completedAt ? { completedAt: b.completedAt } : {}),
+  };
+}
+
+/** ListBroadcastExecutionsUseCase: who got what, optionally only one status. */
+export async function listBroadcastExecutions(
+  deps: Pick<UseCaseDeps, 'broadcasts' | 'executions'>,
+  tenantId: string,
+  id: string,
+  page: PageRequest,
+  status?: ExecutionStatus,
+): Promise<Page<BroadcastExecution>> {
+  await getBroadcast(deps, tenantId, id);
+  return deps.executions.findByBroadcast(tenantId, id, page, status);
+}
