@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../domain/events.js';
-import type { EventRecorder } from '../ports/runtime.js';
 import { logger } from '../observability/logger.js';
+import type { EventRecorder } from '../ports/runtime.js';
 
 /** Records committed domain events in the log until they are published to EventBridge. */
 export class LoggingEventRecorder implements EventRecorder {

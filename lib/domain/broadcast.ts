@@ -103,7 +103,9 @@ export function transition(
   if (to === 'completed' || to === 'failed') next.completedAt = now;
   if (to === 'cancelled') next.cancelledAt = now;
   const eventName = TRANSITION_EVENTS[`${from}>${to}`];
-  const events = eventName ? [broadcastEvent(eventName, next, now, options.reason ? { reason: options.reason } : {})] : [];
+  const events = eventName
+    ? [broadcastEvent(eventName, next, now, options.reason ? { reason: options.reason } : {})]
+    : [];
   return { broadcast: next, expectedStatus: from, events };
 }
 

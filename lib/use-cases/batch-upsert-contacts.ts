@@ -57,12 +57,15 @@ async function applyEntry(
 function groupByExternalId(entries: readonly BatchEntry[]): number[][] {
   const lanes = new Map<string, number[]>();
   const singles: number[][] = [];
-  entries.forEach((entry, index) => {
+  for (const [index, entry] of entries.entries()) {
     const externalId = 'fields' in entry ? entry.fields.externalId : undefined;
-    if (externalId === undefined) return singles.push([index]);
+    if (externalId === undefined) {
+      singles.push([index]);
+      continue;
+    }
     const lane = lanes.get(externalId) ?? [];
     lane.push(index);
     lanes.set(externalId, lane);
-  });
+  }
   return [...lanes.values(), ...singles];
 }

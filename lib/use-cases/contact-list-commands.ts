@@ -110,7 +110,10 @@ export async function removeContactFromList(
 
 async function assertStatic(list: ContactList): Promise<ContactList> {
   if (list.isDynamic) {
-    throw new ConflictError('contact_list.not_static', 'a dynamic list is defined by its filters; change those instead');
+    throw new ConflictError(
+      'contact_list.not_static',
+      'a dynamic list is defined by its filters; change those instead',
+    );
   }
   return list;
 }

@@ -1,5 +1,5 @@
-import type { UseCaseDeps } from './deps.js';
 import { getContact } from './contact-queries.js';
+import type { UseCaseDeps } from './deps.js';
 
 /** DELETE /contacts/:id: the contact leaves every static list too, so list counts stay exact. */
 export async function deleteContact(deps: Pick<UseCaseDeps, 'contacts'>, tenantId: string, id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { applyContactFields, type Contact, type ContactFields } from '../domain/contact.js';
-import { nowIso, type UseCaseDeps } from './deps.js';
 import { getContact } from './contact-queries.js';
+import { nowIso, type UseCaseDeps } from './deps.js';
 
 /**
  * PUT /contacts/:id replaces the writable fields. Two are kept when the body leaves them out:

@@ -13,10 +13,14 @@ const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const MAX_ROUNDS = 10;
 
-/** Reads many keys, retrying what DynamoDB leaves unprocessed under load. Missing keys are simply absent. */
+/**
+ * Reads many keys, retrying what DynamoDB leaves unprocessed under load. Missing keys are simply absent;
+ * a key given twice is read once (BatchGetItem rejects duplicate keys).
+ */
 export async function batchGet(client: DynamoDBDocumentClient, tableName: string, keys: readonly ItemKey[]) {
   const found: Item[] = [];
-  for (const chunk of chunks(keys, BATCH_GET_LIMIT)) {
+  const unique = [...new Map(keys.map((k) => [`${k.pk}\n${k.sk}`, k])).values()];
+  for (const chunk of chunks(unique, BATCH_GET_LIMIT)) {
     let pending: Item[] = chunk.map((k) => ({ pk: k.pk, sk: k.sk }));
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_ROUNDS) throw new Error('BatchGetItem kept returning unprocessed keys');

@@ -90,9 +90,15 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
       const current = await this.findById(broadcast.tenantId, broadcast.id);
       if (!current) throw new NotFoundError('broadcast', broadcast.id);
       if (current.status !== 'draft') {
-        throw new ConflictError('broadcast.not_draft', `the broadcast is ${current.status}; only a draft can be changed`);
+        throw new ConflictError(
+          'broadcast.not_draft',
+          `the broadcast is ${current.status}; only a draft can be changed`,
+        );
       }
-      throw new ConflictError('broadcast.concurrent_update', 'the broadcast changed meanwhile; read it again and retry');
+      throw new ConflictError(
+        'broadcast.concurrent_update',
+        'the broadcast changed meanwhile; read it again and retry',
+      );
     }
   }
 
@@ -161,7 +167,10 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
         TableName: this.tableName,
         IndexName: SCHEDULED_DUE_INDEX.name,
         KeyConditionExpression: 'scheduledDuePk = :pk AND scheduledDueSk <= :now',
-        ExpressionAttributeValues: { ':pk': broadcastKeys.scheduledDuePartition, ':now': `${now.toISOString()}#\uffff` },
+        ExpressionAttributeValues: {
+          ':pk': broadcastKeys.scheduledDuePartition,
+          ':now': `${now.toISOString()}#\uffff`,
+        },
         Limit: limit,
       }),
     );

@@ -35,7 +35,9 @@ export class DynamoDbContactListRepository implements ContactListRepository {
   }
 
   async findById(tenantId: string, id: string): Promise<ContactList | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: listKeys.byId(tenantId, id) }));
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: listKeys.byId(tenantId, id) }),
+    );
     return result.Item ? fromItem(result.Item) : undefined;
   }
 
@@ -99,7 +101,9 @@ export class DynamoDbContactListRepository implements ContactListRepository {
         cursor = page.nextCursor;
       } while (cursor);
     }
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: listKeys.byId(list.tenantId, list.id) }));
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: listKeys.byId(list.tenantId, list.id) }),
+    );
   }
 
   /**
@@ -216,4 +220,3 @@ function toItem(list: ContactList) {
 function fromItem(raw: Record<string, unknown>): ContactList {
   return withoutStorageAttributes<ContactList>(raw);
 }
-

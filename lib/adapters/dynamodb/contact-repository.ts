@@ -95,10 +95,17 @@ export class DynamoDbContactRepository implements ContactRepository {
       values[':statusId'] = query.statusId;
     }
     const filter =
-      conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeValues: values } : undefined;
+      conditions.length > 0
+        ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeValues: values }
+        : undefined;
     return pagedQuery(
       this.client,
-      { tableName: this.tableName, partitions: this.partitions(tenantId), toItem: fromItem, ...(filter ? { filter } : {}) },
+      {
+        tableName: this.tableName,
+        partitions: this.partitions(tenantId),
+        toItem: fromItem,
+        ...(filter ? { filter } : {}),
+      },
       page,
     );
   }
@@ -129,16 +136,18 @@ export class DynamoDbContactRepository implements ContactRepository {
       startKey = memberships.LastEvaluatedKey;
     } while (startKey);
     if (contact.externalId) {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: contactKeys.byExternalId(tenantId, contact.externalId),
-          ConditionExpression: 'contactId = :id',
-          ExpressionAttributeValues: { ':id': id },
-        }),
-      ).catch((error) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+      await this.client
+        .send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: contactKeys.byExternalId(tenantId, contact.externalId),
+            ConditionExpression: 'contactId = :id',
+            ExpressionAttributeValues: { ':id': id },
+          }),
+        )
+        .catch((error) => {
+          if (!isConditionFailure(error)) throw error;
+        });
     }
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: contactKeys.byId(tenantId, id) }));
   }
@@ -201,7 +210,10 @@ export class DynamoDbContactRepository implements ContactRepository {
       const failed = failedConditions(error);
       if (!failed) throw error;
       if (failed.has(0)) throw new NotFoundError('contact', contact.id);
-      throw new ConflictError('contact.external_id_taken', `external_id ${contact.externalId} belongs to another contact`);
+      throw new ConflictError(
+        'contact.external_id_taken',
+        `external_id ${contact.externalId} belongs to another contact`,
+      );
     }
   }
 }

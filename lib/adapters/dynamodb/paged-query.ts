@@ -43,7 +43,9 @@ export async function pagedQuery<T>(
           ...(query.sortKeyPrefix ? { ':prefix': query.sortKeyPrefix } : {}),
           ...query.filter?.ExpressionAttributeValues,
         },
-        ...(query.filter?.ExpressionAttributeNames ? { ExpressionAttributeNames: query.filter.ExpressionAttributeNames } : {}),
+        ...(query.filter?.ExpressionAttributeNames
+          ? { ExpressionAttributeNames: query.filter.ExpressionAttributeNames }
+          : {}),
         ...(query.filter?.FilterExpression ? { FilterExpression: query.filter.FilterExpression } : {}),
         ...(startAfter ? { ExclusiveStartKey: { pk, sk: startAfter } } : {}),
         // One more than needed tells, without another request, whether a next page exists.

@@ -1,0 +1,111 @@
+import type { z } from 'zod';
+import type { MessageTemplate } from '../domain/message-template.js';
+import {
+  type BroadcastFields,
+  cancelBroadcast,
+  createBroadcast,
+  deleteBroadcast,
+  executeBroadcast,
+  getBroadcast,
+  scheduleBroadcast,
+  unscheduleBroadcast,
+  updateBroadcast,
+} from '../use-cases/broadcast-commands.js';
+import { getBroadcastStats, listBroadcastExecutions, listBroadcasts } from '../use-cases/broadcast-queries.js';
+import { pageOf } from './contact-list-routes.js';
+import type { Route } from './http-handler.js';
+import { presentBroadcast, presentExecution, presentStats } from './presenters.js';
+import { json, noContent, pageBody, pathId, queryOf, requireBody } from './request.js';
+import {
+  broadcastListQuery,
+  createBroadcastBody,
+  executionListQuery,
+  type messageTemplate,
+  scheduleBody,
+  updateBroadcastBody,
+} from './schemas.js';
+
+type StatusCommand = typeof cancelBroadcast;
+
+const statusRoute =
+  (command: StatusCommand): Route =>
+  async ({ event, tenantId }, deps) =>
+    json(200, presentBroadcast(await command(deps, tenantId, pathId(event))));
+
+export const broadcastRoutes: Record<string, Route> = {
+  'POST /api/v1/broadcasts': async ({ tenantId, body }, deps) => {
+    const input = requireBody(createBroadcastBody, body);
+    const broadcast = await createBroadcast(deps, tenantId, {
+      ...toFields(input),
+      ...(input.scheduled_for ? { scheduledFor: input.scheduled_for } : {}),
+    } as BroadcastFields & { scheduledFor?: string });
+    return json(201, presentBroadcast(broadcast));
+  },
+
+  'GET /api/v1/broadcasts': async ({ event, tenantId }, deps) => {
+    const query = queryOf(event, broadcastListQuery);
+    const page = await listBroadcasts(deps, tenantId, pageOf(query), query.status);
+    return json(200, pageBody(page, presentBroadcast));
+  },
+
+  'GET /api/v1/broadcasts/{id}': async ({ event, tenantId }, deps) =>
+    json(200, presentBroadcast(await getBroadcast(deps, tenantId, pathId(event)))),
+
+  'PUT /api/v1/broadcasts/{id}': async ({ event, tenantId, body }, deps) => {
+    const id = pathId(event);
+    const input = requireBody(updateBroadcastBody, body);
+    return json(200, presentBroadcast(await updateBroadcast(deps, tenantId, id, toFields(input))));
+  },
+
+  'DELETE /api/v1/broadcasts/{id}': async ({ event, tenantId }, deps) => {
+    await deleteBroadcast(deps, tenantId, pathId(event));
+    return noContent();
+  },
+
+  'POST /api/v1/broadcasts/{id}/schedule': async ({ event, tenantId, body }, deps) => {
+    const id = pathId(event);
+    const { scheduled_for } = requireBody(scheduleBody, body);
+    return json(200, presentBroadcast(await scheduleBroadcast(deps, tenantId, id, scheduled_for)));
+  },
+
+  'POST /api/v1/broadcasts/{id}/unschedule': statusRoute(unscheduleBroadcast),
+  'POST /api/v1/broadcasts/{id}/cancel': statusRoute(cancelBroadcast),
+  'POST /api/v1/broadcasts/{id}/execute': statusRoute(executeBroadcast),
+
+  'GET /api/v1/broadcasts/{id}/stats': async ({ event, tenantId }, deps) =>
+    json(200, presentStats(await getBroadcastStats(deps, tenantId, pathId(event)))),
+
+  'GET /api/v1/broadcasts/{id}/executions': async ({ event, tenantId }, deps) => {
+    const id = pathId(event);
+    const query = queryOf(event, executionListQuery);
+    const page = await listBroadcastExecutions(deps, tenantId, id, pageOf(query), query.status);
+    return json(200, pageBody(page, presentExecution));
+  },
+};
+
+/** The fields present in a create or update body, camelCased; absent ones stay absent. */
+function toFields(input: {
+  name?: string | undefined;
+  list_id?: string | undefined;
+  channel_id?: string | undefined;
+  message_template?: z.output<typeof messageTemplate> | undefined;
+  rate_limit?: number | undefined;
+}): Partial<BroadcastFields> {
+  const fields: Partial<BroadcastFields> = {};
+  if (input.name !== undefined) fields.name = input.name;
+  if (input.list_id !== undefined) fields.listId = input.list_id;
+  if (input.channel_id !== undefined) fields.channelId = input.channel_id;
+  if (input.message_template !== undefined) fields.messageTemplate = toTemplate(input.message_template);
+  if (input.rate_limit !== undefined) fields.rateLimit = input.rate_limit;
+  return fields;
+}
+
+function toTemplate(t: z.output<typeof messageTemplate>): MessageTemplate {
+  return {
+    type: t.type,
+    ...(t.content !== undefined ? { content: t.content } : {}),
+    ...(t.template_id !== undefined ? { templateId: t.template_id } : {}),
+    ...(t.variables !== undefined ? { variables: t.variables } : {}),
+    ...(t.media_url !== undefined ? { mediaUrl: t.media_url } : {}),
+  };
+}

@@ -1,0 +1,114 @@
+import { type Broadcast, pendingCount } from '../domain/broadcast.js';
+import type { BroadcastExecution } from '../domain/broadcast-execution.js';
+import type { Contact } from '../domain/contact.js';
+import type { ContactList, ListFilters } from '../domain/contact-list.js';
+import type { MessageTemplate } from '../domain/message-template.js';
+import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
+
+/** Domain objects as resources on the wire: snake_case, every field present (null when unset). */
+export function presentContact(c: Contact) {
+  return {
+    id: c.id,
+    external_id: c.externalId ?? null,
+    name: c.name ?? null,
+    email: c.email ?? null,
+    phone: c.phone ?? null,
+    tags: c.tags,
+    pipeline_id: c.pipelineId ?? null,
+    status_id: c.statusId ?? null,
+    custom_fields: c.customFields,
+    timezone: c.timezone ?? null,
+    opted_out: c.optedOut,
+    opted_out_at: c.optedOutAt ?? null,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+function presentFilters(f: ListFilters) {
+  return {
+    pipeline_id: f.pipelineId ?? null,
+    status_id: f.statusId ?? null,
+    tags: f.tags ?? [],
+    custom_fields: f.customFields ?? {},
+  };
+}
+
+export function presentContactList(l: ContactList) {
+  return {
+    id: l.id,
+    name: l.name,
+    description: l.description ?? null,
+    tags: l.tags,
+    is_dynamic: l.isDynamic,
+    filters: l.filters ? presentFilters(l.filters) : null,
+    contact_count: l.isDynamic ? null : (l.contactCount ?? 0),
+    created_at: l.createdAt,
+    updated_at: l.updatedAt,
+  };
+}
+
+function presentTemplate(t: MessageTemplate) {
+  return {
+    type: t.type,
+    content: t.content ?? null,
+    template_id: t.templateId ?? null,
+    variables: t.variables ?? {},
+    media_url: t.mediaUrl ?? null,
+  };
+}
+
+export function presentBroadcast(b: Broadcast) {
+  return {
+    id: b.id,
+    name: b.name,
+    list_id: b.listId,
+    channel_id: b.channelId ?? null,
+    message_template: presentTemplate(b.messageTemplate),
+    status: b.status,
+    status_reason: b.statusReason ?? null,
+    scheduled_for: b.scheduledFor ?? null,
+    started_at: b.startedAt ?? null,
+    completed_at: b.completedAt ?? null,
+    cancelled_at: b.cancelledAt ?? null,
+    rate_limit: b.rateLimit,
+    total_contacts: b.totalContacts,
+    sent_count: b.sent,
+    failed_count: b.failed,
+    skipped_count: b.skipped,
+    pending_count: pendingCount(b),
+    created_at: b.createdAt,
+    updated_at: b.updatedAt,
+  };
+}
+
+export function presentStats(s: BroadcastStats) {
+  return {
+    total_contacts: s.totalContacts,
+    pending: s.pending,
+    sending: s.sending,
+    sent: s.sent,
+    failed: s.failed,
+    skipped: s.skipped,
+    progress_percent: s.progressPercent,
+    status: s.status,
+    started_at: s.startedAt ?? null,
+    completed_at: s.completedAt ?? null,
+  };
+}
+
+export function presentExecution(e: BroadcastExecution) {
+  return {
+    id: e.id,
+    broadcast_id: e.broadcastId,
+    contact_id: e.contactId,
+    status: e.status,
+    message_id: e.messageId ?? null,
+    reason: e.reason ?? null,
+    error: e.error ?? null,
+    attempts: e.attempts,
+    sent_at: e.sentAt ?? null,
+    created_at: e.createdAt,
+    updated_at: e.updatedAt,
+  };
+}

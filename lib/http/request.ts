@@ -1,0 +1,43 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import type { HttpEvent } from './middlewares.js';
+import { HttpProblem, ValidationProblem } from './problem.js';
+import { id } from './schemas.js';
+
+/** Validates a value against a schema; every issue becomes one entry of the 400's `errors`. */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where = 'body'): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ValidationProblem(
+    result.error.issues.map((issue) => ({
+      field: issue.path.length > 0 ? issue.path.join('.') : where,
+      message: issue.message,
+    })),
+  );
+}
+
+export function requireBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  if (body === undefined) throw new HttpProblem(400, 'request.validation_failed', 'this request needs a JSON body');
+  return parseWith(schema, body);
+}
+
+export function pathId(event: HttpEvent, name = 'id'): string {
+  return parseWith(id, event.pathParameters?.[name], name);
+}
+
+export function queryOf<T extends z.ZodType>(event: HttpEvent, schema: T): z.output<T> {
+  return parseWith(schema, event.queryStringParameters ?? {}, 'query');
+}
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+export function noContent(): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: 204 };
+}
+
+/** A collection page on the wire. */
+export function pageBody<T, R>(page: { items: T[]; nextCursor?: string }, present: (item: T) => R) {
+  return { items: page.items.map(present), next_cursor: page.nextCursor ?? null };
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { BROADCAST_STATUSES, MAX_RATE_LIMIT } from '../domain/broadcast.js';
+import { EXECUTION_STATUSES } from '../domain/broadcast-execution.js';
+import { MAX_BATCH_CONTACTS } from '../use-cases/batch-upsert-contacts.js';
+import { MAX_CONTACT_IDS_PER_REQUEST } from '../use-cases/contact-list-commands.js';
+
+/**
+ * Request schemas, snake_case as on the wire. Objects are strict: an unknown field is a 400, so a
+ * typo never silently does nothing. The seed's example bodies validate as written.
+ */
+export const id = z.uuid({ error: 'must be a UUID' });
+/** Ids the CRM owns (pipelines, statuses): any UUID-shaped value, whatever its version. */
+const externalUuid = z.guid({ error: 'must be a UUID' });
+const name = z.string().trim().min(1).max(200);
+const tag = z.string().trim().min(1).max(100);
+const tags = z.array(tag).max(100);
+const customFieldValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
+const customFields = z
+  .record(z.string().min(1).max(100), customFieldValue)
+  .refine((fields) => Object.keys(fields).length <= 100, 'at most 100 custom fields');
+const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Lisbon');
+/** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
+const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +5511999998888');
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+
+export const contactBody = z.strictObject({
+  external_id: optional(z.string().trim().min(1).max(200)),
+  name: optional(name),
+  email: optional(z.email({ error: 'must be an e-mail address' }).max(320)),
+  phone: optional(phone),
+  tags: optional(tags),
+  pipeline_id: optional(externalUuid),
+  status_id: optional(externalUuid),
+  custom_fields: optional(customFields),
+  timezone: optional(timezone),
+  opted_out: optional(z.boolean()),
+});
+
+export const contactBatchBody = z.strictObject({
+  contacts: z.array(z.unknown()).min(1).max(MAX_BATCH_CONTACTS),
+});
+
+export const contactListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: z.string().min(1).max(2048).optional(),
+  tag: tag.optional(),
+  pipeline_id: externalUuid.optional(),
+  status_id: externalUuid.optional(),
+});
+
+export const pageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const listFilters = z
+  .strictObject({
+    pipeline_id: optional(externalUuid),
+    status_id: optional(externalUuid),
+    tags: optional(tags),
+    custom_fields: optional(customFields),
+  })
+  .refine(
+    (f) =>
+      f.pipeline_id !== undefined ||
+      f.status_id !== undefined ||
+      f.tags?.length ||
+      Object.keys(f.custom_fields ?? {}).length,
+    'a dynamic list needs at least one criterion',
+  );
+
+const contactIds = z.array(id).max(MAX_CONTACT_IDS_PER_REQUEST);
+
+export const createContactListBody = z
+  .strictObject({
+    name,
+    description: optional(z.string().max(2000)),
+    tags: optional(tags),
+    is_dynamic: z.boolean().default(false),
+    contact_ids: optional(contactIds),
+    filters: optional(listFilters),
+  })
+  .superRefine((body, ctx) => {
+    if (body.is_dynamic && !body.filters) {
+      ctx.addIssue({ code: 'custom', path: ['filters'], message: 'a dynamic list needs filters' });
+    }
+    if (body.is_dynamic && body.contact_ids) {
+      ctx.addIssue({ code: 'custom', path: ['contact_ids'], message: 'a dynamic list takes filters, not contact_ids' });
+    }
+    if (!body.is_dynamic && body.filters) {
+      ctx.addIssue({ code: 'custom', path: ['filters'], message: 'a static list takes contact_ids; set is_dynamic' });
+    }
+  });
+
+export const updateContactListBody = z
+  .strictObject({
+    name: optional(name),
+    description: z.string().max(2000).nullish(),
+    tags: optional(tags),
+    filters: optional(listFilters),
+  })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), 'give at least one field to change');
+
+export const addContactsBody = z.strictObject({ contact_ids: contactIds.min(1) });
+
+export const messageTemplate = z
+  .strictObject({
+    type: z.enum(['text', 'template', 'media']),
+    content: optional(z.string().max(10_000)),
+    template_id: optional(z.string().trim().min(1).max(512)),
+    variables: optional(z.record(z.string().min(1).max(100), z.string().max(2000))),
+    media_url: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048)),
+  })
+  .superRefine((template, ctx) => {
+    const required = { text: 'content', template: 'template_id', media: 'media_url' } as const;
+    const field = required[template.type];
+    if (template[field] === undefined || template[field].trim() === '') {
+      ctx.addIssue({ code: 'custom', path: [field], message: `a ${template.type} message needs ${field}` });
+    }
+  });
+
+const rateLimit = z
+  .int({ error: 'must be a whole number of messages per minute' })
+  .min(0)
+  .max(MAX_RATE_LIMIT, `at most ${MAX_RATE_LIMIT} messages per minute`);
+const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2025-01-20T10:00:00Z' });
+
+export const createBroadcastBody = z.strictObject({
+  name,
+  list_id: id,
+  channel_id: optional(id),
+  message_template: messageTemplate,
+  scheduled_for: optional(isoDateTime),
+  rate_limit: rateLimit.default(0),
+});
+
+export const updateBroadcastBody = z
+  .strictObject({
+    name: optional(name),
+    list_id: optional(id),
+    channel_id: optional(id),
+    message_template: optional(messageTemplate),
+    rate_limit: optional(rateLimit),
+  })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), 'give at least one field to change');
+
+export const scheduleBody = z.strictObject({ scheduled_for: isoDateTime });
+
+export const broadcastListQuery = pageQuery.extend({ status: z.enum(BROADCAST_STATUSES).optional() });
+export const executionListQuery = pageQuery.extend({ status: z.enum(EXECUTION_STATUSES).optional() });
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}

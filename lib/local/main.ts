@@ -1,0 +1,50 @@
+import { ConfigError } from '../config.js';
+import { JavaMissingError } from './dynamodb-local.js';
+import { signLocalToken } from './local-jwt.js';
+import { loadLocalSettings, startLocalRuntime } from './local-runtime.js';
+
+/** `npm start`: the whole service on this machine, no AWS account needed. */
+async function main(): Promise<void> {
+  const settings = loadLocalSettings();
+  const runtime = await startLocalRuntime(settings);
+  const token = await signLocalToken({ secret: settings.LOCAL_JWT_SECRET, tenantId: 'acme' });
+  const where = settings.DATA_DIR ? `data kept in ${settings.DATA_DIR}` : 'data in memory (set DATA_DIR to keep it)';
+  process.stdout.write(
+    [
+      '',
+      `Broadcast service listening on ${runtime.url} (DynamoDB at ${runtime.dynamoDbEndpoint}, ${where})`,
+      '',
+      'Dev token for tenant "acme", valid 24 h (another: npm run token -- --tenant <id>):',
+      `  export TOKEN=${token}`,
+      '',
+      'Try:',
+      `  curl -s -X POST ${runtime.url}/api/v1/contacts -H "Authorization: Bearer $TOKEN" \\`,
+      `    -H 'content-type: application/json' -d '{"name":"Ada","email":"ada@example.com","tags":["newsletter"]}'`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping...\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error) => {
+        process.stderr.write(`error while stopping: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  const known =
+    error instanceof JavaMissingError || error instanceof ConfigError || (error as Error).name === 'ZodError';
+  process.stderr.write(`${known ? (error as Error).message : (error as Error).stack}\n`);
+  process.exit(1);
+});
