@@ -26,7 +26,7 @@ const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform(
 export const contactBody = z.strictObject({
   external_id: optional(z.string().trim().min(1).max(200)),
   name: optional(name),
-  email: optional(z.email({ error: 'must be an e-mail address' }).max(320)),
+  email: optional(z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320)),
   phone: optional(phone),
   tags: optional(tags),
   pipeline_id: optional(externalUuid),

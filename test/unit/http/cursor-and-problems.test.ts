@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { decodeCursor, encodeCursor } from '../../../lib/adapters/dynamodb/cursor.js';
+import {
+  ConflictError,
+  InvalidCursorError,
+  InvalidTransitionError,
+  NotFoundError,
+  NotImplementedError,
+  UnprocessableError,
+} from '../../../lib/domain/errors.js';
+import { problemResponse, toProblem } from '../../../lib/http/problem.js';
+
+describe('pagination cursor', () => {
+  it('round-trips what it encodes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1024 }), fc.string({ minLength: 1, maxLength: 200 }), (s, k) => {
+        expect(decodeCursor(encodeCursor({ s, k }))).toEqual({ s, k });
+      }),
+    );
+  });
+
+  it('refuses anything it did not issue with InvalidCursorError', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), (garbage) => {
+        try {
+          const decoded = decodeCursor(garbage);
+          // A random string that happens to decode must still be a well-formed cursor.
+          expect(typeof decoded?.s).toBe('number');
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidCursorError);
+        }
+      }),
+    );
+    const forged = Buffer.from(JSON.stringify({ s: 0, k: 'x', pk: 'T#other#CONTACTS#0' })).toString('base64url');
+    expect(() => decodeCursor(forged)).toThrow(InvalidCursorError);
+  });
+});
+
+describe('problem mapping', () => {
+  it.each([
+    [new NotFoundError('broadcast', 'b-1'), 404, 'broadcast.not_found'],
+    [new InvalidTransitionError('completed', 'running'), 409, 'broadcast.invalid_transition'],
+    [new ConflictError('broadcast.not_draft', 'x'), 409, 'broadcast.not_draft'],
+    [new UnprocessableError('broadcast.unknown_list', 'x'), 422, 'broadcast.unknown_list'],
+    [new InvalidCursorError(), 400, 'request.invalid_cursor'],
+    [new NotImplementedError('later'), 501, 'not_implemented'],
+  ])('maps %s to %i', (error, status, code) => {
+    const problem = toProblem(error);
+    expect(problem.status).toBe(status);
+    expect(problem.code).toBe(code);
+  });
+
+  it('never leaks the message of an unexpected error', () => {
+    // Prepare
+    const error = new Error('connect ECONNREFUSED 10.0.0.1:8000 table secret-table');
+
+    // Act
+    const response = problemResponse(toProblem(error), '/api/v1/contacts');
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    expect(response.body).not.toContain('ECONNREFUSED');
+    expect(response.body).not.toContain('secret-table');
+    expect(JSON.parse(response.body as string)).toMatchObject({
+      status: 500,
+      code: 'internal',
+      title: 'Internal error',
+    });
+  });
+});
