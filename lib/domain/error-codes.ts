@@ -25,6 +25,13 @@ export const ERROR_CODES = {
   'broadcast.schedule_in_past': 'scheduled_for must be in the future',
   'broadcast.concurrent_update': 'The broadcast changed meanwhile; read it again and retry',
   'execution.not_found': 'Execution not found',
+  'broadcast.invalid_template': 'The message template is not valid Liquid; see errors',
+  'channel.not_found': 'Channel not found',
+  'channel.in_use': 'The channel is used by a broadcast that has not finished',
+  'channel.type_immutable': 'A channel keeps the type it was created with',
+  'channel.concurrent_update': 'The channels changed meanwhile; retry',
+  'broadcast.no_channel': 'The broadcast has no channel, the tenant no default and the stage no default channel',
+  'broadcast.unknown_channel': 'channel_id is not one of your channels',
   not_implemented: 'Not implemented yet',
   internal: 'Internal error',
 } as const;

@@ -20,7 +20,7 @@ export abstract class DomainError extends Error {
 /** The resource does not exist, or belongs to another tenant (the two are indistinguishable on purpose). */
 export class NotFoundError extends DomainError {
   readonly code: ErrorCode;
-  constructor(resource: 'contact' | 'contact_list' | 'broadcast' | 'execution', id: string) {
+  constructor(resource: 'contact' | 'contact_list' | 'broadcast' | 'execution' | 'channel', id: string) {
     super(`${resource.replace('_', ' ')} ${id} was not found`);
     this.code = `${resource}.not_found`;
   }

@@ -1,5 +1,6 @@
 import { type Broadcast, pendingCount } from '../domain/broadcast.js';
 import type { BroadcastExecution } from '../domain/broadcast-execution.js';
+import type { Channel } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import type { MessageTemplate } from '../domain/message-template.js';
@@ -111,4 +112,30 @@ export function presentExecution(e: BroadcastExecution) {
     created_at: e.createdAt,
     updated_at: e.updatedAt,
   };
+}
+
+/** A channel on the wire. The config is rebuilt field by field: a webhook's secret is write-only, never echoed. */
+export function presentChannel(c: Channel) {
+  return {
+    id: c.id,
+    name: c.name,
+    type: c.type,
+    config: presentChannelConfig(c),
+    is_default: c.isDefault,
+    required_address: c.requiredAddress,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+function presentChannelConfig(c: Channel) {
+  switch (c.type) {
+    case 'webhook':
+      return {
+        url: typeof c.config.url === 'string' ? c.config.url : null,
+        secret_set: typeof c.config.secret === 'string' && c.config.secret !== '',
+      };
+    case 'log':
+      return {};
+  }
 }

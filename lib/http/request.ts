@@ -9,10 +9,15 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where 
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ValidationProblem(
-    result.error.issues.map((issue) => ({
-      field: issue.path.length > 0 ? issue.path.join('.') : where,
-      message: issue.message,
-    })),
+    result.error.issues.flatMap((issue) => {
+      // zod reports all unknown keys of an object as one issue; name each one as its own field.
+      const unknown = issue.code === 'unrecognized_keys';
+      const paths = unknown ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+      return paths.map((path) => ({
+        field: path.length > 0 ? path.join('.') : where,
+        message: unknown ? 'unknown field' : issue.message,
+      }));
+    }),
   );
 }
 

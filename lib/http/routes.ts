@@ -2,7 +2,14 @@
  * Every HTTP route, once: the local server routes with it and the CDK stack creates API Gateway routes
  * from it, so the two cannot drift. `fn` names the Lambda entry point in functions/ that serves it.
  */
-export const HTTP_FUNCTIONS = ['health', 'contacts-api', 'contact-lists-api', 'broadcasts-api'] as const;
+export const HTTP_FUNCTIONS = [
+  'health',
+  'unsubscribe',
+  'contacts-api',
+  'contact-lists-api',
+  'broadcasts-api',
+  'channels-api',
+] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -20,6 +27,9 @@ const route = (method: HttpMethod, path: string, fn: HttpFunctionName): RouteDef
 
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', fn: 'health', public: true },
+  // The link in every message: no JWT, the signed token is the credential.
+  { method: 'GET', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },
+  { method: 'POST', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },
 
   route('POST', '/api/v1/contacts', 'contacts-api'),
   route('POST', '/api/v1/contacts/batch', 'contacts-api'),
@@ -46,8 +56,17 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('POST', '/api/v1/broadcasts/{id}/unschedule', 'broadcasts-api'),
   route('POST', '/api/v1/broadcasts/{id}/execute', 'broadcasts-api'),
   route('POST', '/api/v1/broadcasts/{id}/cancel', 'broadcasts-api'),
+  route('POST', '/api/v1/broadcasts/{id}/pause', 'broadcasts-api'),
+  route('POST', '/api/v1/broadcasts/{id}/resume', 'broadcasts-api'),
+  route('POST', '/api/v1/broadcasts/{id}/preview', 'broadcasts-api'),
   route('GET', '/api/v1/broadcasts/{id}/stats', 'broadcasts-api'),
   route('GET', '/api/v1/broadcasts/{id}/executions', 'broadcasts-api'),
+
+  route('POST', '/api/v1/channels', 'channels-api'),
+  route('GET', '/api/v1/channels', 'channels-api'),
+  route('GET', '/api/v1/channels/{id}', 'channels-api'),
+  route('PUT', '/api/v1/channels/{id}', 'channels-api'),
+  route('DELETE', '/api/v1/channels/{id}', 'channels-api'),
 ];
 
 export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BROADCAST_STATUSES, MAX_RATE_LIMIT } from '../domain/broadcast.js';
 import { EXECUTION_STATUSES } from '../domain/broadcast-execution.js';
+import type { RequiredAddress } from '../domain/channel.js';
 import { MAX_BATCH_CONTACTS } from '../use-cases/batch-upsert-contacts.js';
 import { MAX_CONTACT_IDS_PER_REQUEST } from '../use-cases/contact-list-commands.js';
 
@@ -108,7 +109,11 @@ export const messageTemplate = z
     type: z.enum(['text', 'template', 'media']),
     content: optional(z.string().max(10_000)),
     template_id: optional(z.string().trim().min(1).max(512)),
-    variables: optional(z.record(z.string().min(1).max(100), z.string().max(2000))),
+    variables: optional(
+      z
+        .record(z.string().min(1).max(100), z.string().max(2000))
+        .refine((variables) => Object.keys(variables).length <= 100, 'at most 100 variables'),
+    ),
     media_url: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048)),
   })
   .superRefine((template, ctx) => {
@@ -157,3 +162,19 @@ function isTimeZone(value: string): boolean {
     return false;
   }
 }
+
+const requiredAddress = z.enum(['email', 'phone', 'any', 'none'] as const satisfies readonly RequiredAddress[]);
+const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+const webhookSecret = z.string().min(16, 'must be at least 16 characters').max(512, 'at most 512 characters');
+
+/** POST and PUT of a channel; on PUT a webhook's secret may be left out to keep the stored one. */
+function channelBody(secret: z.ZodType<string | undefined>) {
+  const common = { name, is_default: optional(z.boolean()), required_address: optional(requiredAddress) };
+  return z.discriminatedUnion('type', [
+    z.strictObject({ ...common, type: z.literal('log'), config: optional(z.strictObject({})) }),
+    z.strictObject({ ...common, type: z.literal('webhook'), config: z.strictObject({ url: webhookUrl, secret }) }),
+  ]);
+}
+
+export const createChannelBody = channelBody(webhookSecret);
+export const updateChannelBody = channelBody(webhookSecret.optional());

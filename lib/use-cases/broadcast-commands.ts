@@ -114,7 +114,8 @@ export async function cancelBroadcast(deps: Deps, tenantId: string, id: string):
   return changeStatus(deps, tenantId, id, 'cancelled');
 }
 
-export async function executeBroadcast(_deps: Deps, _tenantId: string, _id: string): Promise<Broadcast> {
+export async function executeBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
+  await getBroadcast(deps, tenantId, id);
   throw new NotImplementedError('sending is not available yet: the delivery engine has not landed');
 }
 

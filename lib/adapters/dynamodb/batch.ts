@@ -17,7 +17,12 @@ const MAX_ROUNDS = 10;
  * Reads many keys, retrying what DynamoDB leaves unprocessed under load. Missing keys are simply absent;
  * a key given twice is read once (BatchGetItem rejects duplicate keys).
  */
-export async function batchGet(client: DynamoDBDocumentClient, tableName: string, keys: readonly ItemKey[]) {
+export async function batchGet(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly ItemKey[],
+  options: { consistent?: boolean } = {},
+) {
   const found: Item[] = [];
   const unique = [...new Map(keys.map((k) => [`${k.pk}\n${k.sk}`, k])).values()];
   for (const chunk of chunks(unique, BATCH_GET_LIMIT)) {
@@ -25,7 +30,11 @@ export async function batchGet(client: DynamoDBDocumentClient, tableName: string
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_ROUNDS) throw new Error('BatchGetItem kept returning unprocessed keys');
       if (round > 0) await backoff(round);
-      const result = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }));
+      const result = await client.send(
+        new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistent ?? false } },
+        }),
+      );
       found.push(...(result.Responses?.[tableName] ?? []));
       pending = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
     }
@@ -52,7 +61,7 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function backoff(round: number): Promise<void> {
+export function backoff(round: number): Promise<void> {
   const ms = Math.min(1000, 25 * 2 ** round) * (0.5 + Math.random() / 2);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

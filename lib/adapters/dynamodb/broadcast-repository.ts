@@ -23,7 +23,6 @@ const TRANSITION_ATTRIBUTES = [
   'startedAt',
   'completedAt',
   'cancelledAt',
-  'version',
   'updatedAt',
 ] as const satisfies readonly (keyof Broadcast)[];
 
@@ -104,10 +103,11 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
 
   async applyTransition(change: BroadcastChange): Promise<void> {
     const { broadcast } = change;
-    const set: string[] = [];
     const remove: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':expected': change.expectedStatus };
+    // The version is bumped on the stored value, so a transition never reuses the number of a racing edit.
+    const set: string[] = ['#version = #version + :one'];
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': change.expectedStatus, ':one': 1 };
     for (const attribute of TRANSITION_ATTRIBUTES) {
       names[`#${attribute}`] = attribute;
       const value = broadcast[attribute];

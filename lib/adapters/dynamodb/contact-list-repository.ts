@@ -3,7 +3,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ContactList } from '../../domain/contact-list.js';
@@ -14,6 +13,7 @@ import { batchGet, batchWrite, chunks } from './batch.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { idFromSortKey, listKeys } from './keys.js';
 import { pagedQuery } from './paged-query.js';
+import { transactWrite } from './transactions.js';
 
 /** Two items per member (list side and contact side) plus the count update fit in one 100-action transaction. */
 const MEMBERS_PER_TRANSACTION = 49;
@@ -36,7 +36,7 @@ export class DynamoDbContactListRepository implements ContactListRepository {
 
   async findById(tenantId: string, id: string): Promise<ContactList | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: listKeys.byId(tenantId, id) }),
+      new GetCommand({ TableName: this.tableName, Key: listKeys.byId(tenantId, id), ConsistentRead: true }),
     );
     return result.Item ? fromItem(result.Item) : undefined;
   }
@@ -118,12 +118,13 @@ export class DynamoDbContactListRepository implements ContactListRepository {
           this.client,
           this.tableName,
           chunk.map((contactId) => listKeys.member(list.tenantId, list.id, contactId)),
+          { consistent: true },
         );
         const members = new Set(existing.map((item) => idFromSortKey(item.sk as string)));
         const fresh = chunk.filter((contactId) => !members.has(contactId));
         if (fresh.length === 0) break;
         try {
-          await this.client.send(new TransactWriteCommand({ TransactItems: this.addActions(list, fresh) }));
+          await transactWrite(this.client, this.addActions(list, fresh));
           added += fresh.length;
           break;
         } catch (error) {
@@ -139,29 +140,25 @@ export class DynamoDbContactListRepository implements ContactListRepository {
 
   async removeContact(list: ContactList, contactId: string): Promise<boolean> {
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: listKeys.byId(list.tenantId, list.id),
-                UpdateExpression: 'ADD contactCount :minusOne',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':minusOne': -1 },
-              },
-            },
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: listKeys.member(list.tenantId, list.id, contactId),
-                ConditionExpression: 'attribute_exists(pk)',
-              },
-            },
-            { Delete: { TableName: this.tableName, Key: listKeys.membership(list.tenantId, list.id, contactId) } },
-          ],
-        }),
-      );
+      await transactWrite(this.client, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: listKeys.byId(list.tenantId, list.id),
+            UpdateExpression: 'ADD contactCount :minusOne',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':minusOne': -1 },
+          },
+        },
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: listKeys.member(list.tenantId, list.id, contactId),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        { Delete: { TableName: this.tableName, Key: listKeys.membership(list.tenantId, list.id, contactId) } },
+      ]);
       return true;
     } catch (error) {
       const failed = failedConditions(error);

@@ -4,7 +4,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../../domain/contact.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
@@ -14,6 +13,7 @@ import { batchGet } from './batch.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { CONTACT_SHARDS, contactKeys, idFromSortKey, listKeys } from './keys.js';
 import { pagedQuery } from './paged-query.js';
+import { transactWrite } from './transactions.js';
 
 export class DynamoDbContactRepository implements ContactRepository {
   constructor(
@@ -58,14 +58,18 @@ export class DynamoDbContactRepository implements ContactRepository {
 
   async findById(tenantId: string, id: string): Promise<Contact | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: contactKeys.byId(tenantId, id) }),
+      new GetCommand({ TableName: this.tableName, Key: contactKeys.byId(tenantId, id), ConsistentRead: true }),
     );
     return result.Item ? fromItem(result.Item) : undefined;
   }
 
   async findByExternalId(tenantId: string, externalId: string): Promise<Contact | undefined> {
     const entry = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: contactKeys.byExternalId(tenantId, externalId) }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: contactKeys.byExternalId(tenantId, externalId),
+        ConsistentRead: true,
+      }),
     );
     return entry.Item ? this.findById(tenantId, entry.Item.contactId as string) : undefined;
   }
@@ -75,6 +79,7 @@ export class DynamoDbContactRepository implements ContactRepository {
       this.client,
       this.tableName,
       ids.map((id) => contactKeys.byId(tenantId, id)),
+      { consistent: true },
     );
     return raws.map(fromItem);
   }
@@ -155,29 +160,25 @@ export class DynamoDbContactRepository implements ContactRepository {
   /** Removes one membership and keeps the list's count exact; a membership already gone is fine. */
   private async leaveList(tenantId: string, listId: string, contactId: string): Promise<void> {
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: listKeys.member(tenantId, listId, contactId),
-                ConditionExpression: 'attribute_exists(pk)',
-              },
-            },
-            { Delete: { TableName: this.tableName, Key: listKeys.membership(tenantId, listId, contactId) } },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: listKeys.byId(tenantId, listId),
-                UpdateExpression: 'ADD contactCount :minusOne',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':minusOne': -1 },
-              },
-            },
-          ],
-        }),
-      );
+      await transactWrite(this.client, [
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: listKeys.member(tenantId, listId, contactId),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        { Delete: { TableName: this.tableName, Key: listKeys.membership(tenantId, listId, contactId) } },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: listKeys.byId(tenantId, listId),
+            UpdateExpression: 'ADD contactCount :minusOne',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':minusOne': -1 },
+          },
+        },
+      ]);
     } catch (error) {
       if (!failedConditions(error)) throw error;
       await this.client.send(
@@ -205,7 +206,7 @@ export class DynamoDbContactRepository implements ContactRepository {
   /** Runs a transaction whose put/delete of the external-id entry may lose a uniqueness race. */
   private async transact(actions: Record<string, unknown>[], contact: Contact): Promise<void> {
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: actions as never }));
+      await transactWrite(this.client, actions as never);
     } catch (error) {
       const failed = failedConditions(error);
       if (!failed) throw error;

@@ -16,6 +16,9 @@
  * | scheduled broadcasts due (sparse GSI) | Query     | scheduledDuePk=SCHEDULED             | scheduledDueSk<=now|
  * | executions of a broadcast (by shard)  | Query     | T#{t}#BROADCAST#{b}#EXEC#{shard(cid)}| CONTACT#{cid}      |
  * | execution of a contact                | GetItem   | T#{t}#BROADCAST#{b}#EXEC#{shard(cid)}| CONTACT#{cid}      |
+ * | channels of a tenant                  | Query     | T#{t}#CHANNELS                       | begins CHANNEL#    |
+ * | channel by id                         | GetItem   | T#{t}#CHANNELS                       | CHANNEL#{id}       |
+ * | the tenant's default channel (pointer)| GetItem   | T#{t}#CHANNELS                       | DEFAULT            |
  *
  * Contacts and executions are spread over several partitions (a partition takes at most 1,000 writes/s
  * and 3,000 reads/s), so a big import or a fast broadcast never queues behind one hot key.
@@ -88,3 +91,15 @@ export function shardOf(id: string, shards: number): number {
 export function idFromSortKey(sk: string): string {
   return sk.slice(sk.indexOf('#') + 1);
 }
+
+/**
+ * A tenant's channels share one small partition. The `DEFAULT` item points at the default channel; every
+ * write that makes a channel (not) the default changes that pointer in the same transaction, under a
+ * condition on its previous value, so there is at most one default per tenant even under races.
+ */
+export const channelKeys = {
+  partition: (tenantId: string) => `T#${tenantId}#CHANNELS`,
+  sortPrefix: 'CHANNEL#',
+  byId: (tenantId: string, id: string): ItemKey => ({ pk: channelKeys.partition(tenantId), sk: `CHANNEL#${id}` }),
+  defaultPointer: (tenantId: string): ItemKey => ({ pk: channelKeys.partition(tenantId), sk: 'DEFAULT' }),
+};

@@ -1,0 +1,72 @@
+/**
+ * Rate pacing, pure. A broadcast's sends are grouped in chunks; each chunk gets a time slot, and the
+ * sender may start a chunk's sends only inside [slot, slot + SEND_WINDOW_MS - SEND_GUARD_MS). Slots are
+ * spaced so that the chunks of any 60-second window can hold at most `rateLimit` sends:
+ *
+ *   a send at time t belongs to a slot in (t - window, t], so the sends in [a, a + 60 s) come from slots
+ *   in an open interval of 60 s + window. With spacing (60 s + window) / floor(rate / chunk), at most
+ *   floor(rate / chunk) slots fit, i.e. at most `rateLimit` sends.
+ *
+ * A chunk that arrives too late is not sent but given a new slot, so lateness (a busy queue, a retry)
+ * never bunches sends together. The slot clock's anchor only moves forward, which keeps the whole
+ * sequence of slots monotone and spaced, across pause/resume and retries.
+ */
+export const SEND_WINDOW_MS = 2000;
+/** Margin for the gap between the sender's decision and the request reaching the channel. */
+export const SEND_GUARD_MS = 250;
+/** Chunk size at unlimited rate: big enough to amortise per-chunk work, small enough for one invocation. */
+export const UNLIMITED_CHUNK_SIZE = 25;
+const MAX_RATED_CHUNK_SIZE = 25;
+const MINUTE_MS = 60_000;
+
+/** About one chunk per second of allowance: a 600/min broadcast sends ~10 every second, not 600 at once. */
+export function chunkSizeFor(rateLimit: number): number {
+  if (rateLimit === 0) return UNLIMITED_CHUNK_SIZE;
+  return Math.min(MAX_RATED_CHUNK_SIZE, Math.max(1, Math.ceil(rateLimit / 60)));
+}
+
+/** Milliseconds between chunk slots; undefined when the rate is unlimited. */
+export function slotSpacingMs(rateLimit: number, chunkSize: number): number | undefined {
+  if (rateLimit === 0) return undefined;
+  const chunksPerWindow = Math.floor(rateLimit / chunkSize);
+  return Math.ceil((MINUTE_MS + SEND_WINDOW_MS) / chunksPerWindow);
+}
+
+export interface SlotClock {
+  /** Epoch ms of slot 0 (moves forward when the sequence would otherwise fall behind the clock). */
+  anchorMs: number;
+  spacingMs: number;
+  /** Index of the next slot to hand out. */
+  nextSlot: number;
+}
+
+/**
+ * Hands out `count` consecutive slots, none earlier than `earliestMs`. Returns the new clock and the
+ * slot times (epoch ms).
+ */
+export function allocateSlots(
+  clock: SlotClock,
+  count: number,
+  earliestMs: number,
+): { clock: SlotClock; slots: number[] } {
+  const anchorMs = Math.max(clock.anchorMs, earliestMs - clock.nextSlot * clock.spacingMs);
+  const slots = Array.from({ length: count }, (_, i) => anchorMs + (clock.nextSlot + i) * clock.spacingMs);
+  return { clock: { ...clock, anchorMs, nextSlot: clock.nextSlot + count }, slots };
+}
+
+/** How many slots starting at the clock's next one fall before `untilMs`. */
+export function slotsBefore(clock: SlotClock, earliestMs: number, untilMs: number): number {
+  const anchorMs = Math.max(clock.anchorMs, earliestMs - clock.nextSlot * clock.spacingMs);
+  const first = anchorMs + clock.nextSlot * clock.spacingMs;
+  return first >= untilMs ? 0 : Math.ceil((untilMs - first) / clock.spacingMs);
+}
+
+export type SendTiming = { action: 'send' } | { action: 'wait'; ms: number } | { action: 'late' };
+
+/** What the sender does with a chunk whose slot is `slotAt`, at `nowMs`. */
+export function sendTiming(slotAt: number | undefined, nowMs: number): SendTiming {
+  if (slotAt === undefined) return { action: 'send' };
+  if (nowMs < slotAt) return { action: 'wait', ms: slotAt - nowMs };
+  if (nowMs >= slotAt + SEND_WINDOW_MS - SEND_GUARD_MS) return { action: 'late' };
+  return { action: 'send' };
+}

@@ -1,0 +1,26 @@
+/** Messages of the delivery pipeline. Small on purpose: ids and positions, never contact data. */
+export type PipelineMessage =
+  /** Resolve the next page of the audience into executions. */
+  | { type: 'plan'; tenantId: string; broadcastId: string }
+  /** Release the next chunks to the send queue; `tick` makes duplicate pace loops die out. */
+  | { type: 'pace'; tenantId: string; broadcastId: string; tick: number };
+
+/** One chunk of executions to send, no earlier than `slotAt` (epoch ms; absent when the rate is unlimited). */
+export interface SendChunkMessage {
+  tenantId: string;
+  broadcastId: string;
+  chunk: number;
+  slotAt?: number;
+}
+
+export interface DelayedMessage<T> {
+  body: T;
+  /** 0..900, SQS's limit. */
+  delaySeconds?: number;
+}
+
+export interface MessageQueue {
+  sendPipeline(message: PipelineMessage, delaySeconds?: number): Promise<void>;
+  /** Sends in batches of 10; throws only if a message could not be sent after retries. */
+  sendChunks(messages: readonly DelayedMessage<SendChunkMessage>[]): Promise<void>;
+}

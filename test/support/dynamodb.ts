@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbBroadcastRepository } from '../../lib/adapters/dynamodb/broadcast-repository.js';
+import { DynamoDbContactListRepository } from '../../lib/adapters/dynamodb/contact-list-repository.js';
+import { DynamoDbContactRepository } from '../../lib/adapters/dynamodb/contact-repository.js';
+import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
+import { DynamoDbExecutionRepository } from '../../lib/adapters/dynamodb/execution-repository.js';
+import { createTableInput } from '../../lib/adapters/dynamodb/table-definition.js';
+import type { DomainEvent } from '../../lib/domain/events.js';
+import type { Clock, EventRecorder } from '../../lib/ports/runtime.js';
+import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
+
+const REGION = 'us-east-1';
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Set by global-setup.ts (Jest starts its workers afterwards, so they inherit it). */
+export function dynamoDbEndpoint(): string {
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run these tests with Jest, project "integration"');
+  return endpoint;
+}
+
+export interface TestTable {
+  tableName: string;
+  client: DynamoDBDocumentClient;
+  deleteTable(): Promise<void>;
+}
+
+/** A fresh, uniquely named table with the production shape, ACTIVE when this resolves. One per test file. */
+export async function createTestTable(): Promise<TestTable> {
+  const endpoint = dynamoDbEndpoint();
+  const tableName = `test-${randomUUID()}`;
+  const admin = new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS });
+  await admin.send(new CreateTableCommand(createTableInput(tableName)));
+  for (let attempt = 0; ; attempt++) {
+    const { Table } = await admin.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) break;
+    if (attempt >= 100) throw new Error(`table ${tableName} did not become ACTIVE`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const client = createDocumentClient({ tableName, endpoint, region: REGION, maxAttempts: 3 });
+  return {
+    tableName,
+    client,
+    async deleteTable() {
+      try {
+        await admin.send(new DeleteTableCommand({ TableName: tableName }));
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      } finally {
+        client.destroy();
+        admin.destroy();
+      }
+    },
+  };
+}
+
+/** A clock the test moves by hand. */
+export class TestClock implements Clock {
+  private current: number;
+  constructor(start = '2025-01-15T12:00:00.000Z') {
+    this.current = Date.parse(start);
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+  set(iso: string): void {
+    this.current = Date.parse(iso);
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+/** Keeps every recorded event, in order, for assertions. */
+export class RecordingEventRecorder implements EventRecorder {
+  readonly events: DomainEvent[] = [];
+  async record(events: readonly DomainEvent[]): Promise<void> {
+    this.events.push(...events);
+  }
+  names(): string[] {
+    return this.events.map((event) => event.name);
+  }
+}
+
+export interface TestDeps extends UseCaseDeps {
+  clock: TestClock;
+  events: RecordingEventRecorder;
+}
+
+/** The production repositories on the test table, like composition-root.ts buildDeps, with a test clock and recorder. */
+export function buildTestDeps(table: TestTable, clock = new TestClock()): TestDeps {
+  const { client, tableName } = table;
+  return {
+    contacts: new DynamoDbContactRepository(client, tableName),
+    contactLists: new DynamoDbContactListRepository(client, tableName),
+    broadcasts: new DynamoDbBroadcastRepository(client, tableName),
+    executions: new DynamoDbExecutionRepository(client, tableName),
+    events: new RecordingEventRecorder(),
+    clock,
+    ids: { newId: () => randomUUID() },
+  };
+}
+
+/** Every raw item of one partition, storage attributes included: to check how data is laid out. */
+export async function rawPartition(table: TestTable, pk: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** A tenant id no other test uses, so tests sharing a table never see each other's data. */
+export function newTenantId(): string {
+  return `tenant-${randomUUID()}`;
+}
