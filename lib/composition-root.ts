@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { DefaultChannelSenderFactory } from './adapters/channels/channel-sender-factory.js';
+import { stageLogChannel } from './adapters/channels/log-channel.js';
 import { DynamoDbBroadcastRepository } from './adapters/dynamodb/broadcast-repository.js';
+import { DynamoDbBroadcastRunRepository } from './adapters/dynamodb/broadcast-run-repository.js';
+import { DynamoDbChannelRepository } from './adapters/dynamodb/channel-repository.js';
 import { DynamoDbContactListRepository } from './adapters/dynamodb/contact-list-repository.js';
 import { DynamoDbContactRepository } from './adapters/dynamodb/contact-repository.js';
 import { createDocumentClient } from './adapters/dynamodb/document-client.js';
 import { DynamoDbExecutionRepository } from './adapters/dynamodb/execution-repository.js';
 import { LoggingEventRecorder } from './adapters/logging-event-recorder.js';
+import { createSqsClient } from './adapters/sqs/sqs-client.js';
+import { SqsMessageQueue } from './adapters/sqs/sqs-message-queue.js';
+import { HmacUnsubscribeLinks } from './adapters/unsubscribe/hmac-unsubscribe-links.js';
 import { type Config, loadConfig } from './config.js';
-import type { UseCaseDeps } from './use-cases/deps.js';
+import type { DeliverySettings, UseCaseDeps } from './use-cases/deps.js';
 
 /**
  * The one place that turns configuration into concrete adapters. Lambda handlers and the local
@@ -19,14 +26,45 @@ export function buildDeps(config: Config): UseCaseDeps {
     maxAttempts: config.DYNAMODB_MAX_ATTEMPTS,
     ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
   });
+  const sqs = createSqsClient({
+    region: config.AWS_REGION,
+    maxAttempts: config.SQS_MAX_ATTEMPTS,
+    ...(config.AWS_ENDPOINT_URL_SQS ? { endpoint: config.AWS_ENDPOINT_URL_SQS } : {}),
+  });
+  const table = config.TABLE_NAME;
   return {
-    contacts: new DynamoDbContactRepository(client, config.TABLE_NAME),
-    contactLists: new DynamoDbContactListRepository(client, config.TABLE_NAME),
-    broadcasts: new DynamoDbBroadcastRepository(client, config.TABLE_NAME),
-    executions: new DynamoDbExecutionRepository(client, config.TABLE_NAME),
+    contacts: new DynamoDbContactRepository(client, table),
+    contactLists: new DynamoDbContactListRepository(client, table),
+    broadcasts: new DynamoDbBroadcastRepository(client, table),
+    runs: new DynamoDbBroadcastRunRepository(client, table),
+    executions: new DynamoDbExecutionRepository(client, table),
+    channels: new DynamoDbChannelRepository(client, table),
+    senders: new DefaultChannelSenderFactory({
+      log: { dataDir: config.DATA_DIR },
+      webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+    }),
+    ...(config.DEFAULT_CHANNEL === 'log' ? { defaultChannel: stageLogChannel() } : {}),
+    unsubscribeLinks: new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET, config.PUBLIC_BASE_URL),
+    queue: new SqsMessageQueue(sqs, { pipeline: config.PIPELINE_QUEUE_URL ?? '', send: config.SEND_QUEUE_URL ?? '' }),
     events: new LoggingEventRecorder(),
     clock: { now: () => new Date() },
     ids: { newId: () => randomUUID() },
+    delivery: deliverySettings(config),
+  };
+}
+
+export function deliverySettings(config: Config): DeliverySettings {
+  return {
+    maxSendAttempts: config.MAX_SEND_ATTEMPTS,
+    retryBaseMs: config.RETRY_BASE_SECONDS * 1000,
+    claimLeaseMs: config.CLAIM_LEASE_SECONDS * 1000,
+    autoPause: {
+      window: config.AUTO_PAUSE_WINDOW,
+      minSends: config.AUTO_PAUSE_MIN_SENDS,
+      failureRate: config.AUTO_PAUSE_FAILURE_RATE,
+    },
+    sweepIdleMs: config.SWEEP_IDLE_SECONDS * 1000,
+    maxSweeps: config.MAX_SWEEPS,
   };
 }
 

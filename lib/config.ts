@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+const seconds = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
 /**
  * The environment, read once and validated: a wrong value stops the process at start with a message
  * naming the variable, instead of failing on the first request.
@@ -12,9 +14,48 @@ const configSchema = z.object({
   DYNAMODB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   /** The JWT claim that names the tenant. */
   TENANT_CLAIM: z.string().min(1).default('tenant_id'),
+
+  /** Points the SQS client at the local SQS server. */
+  AWS_ENDPOINT_URL_SQS: z.url().optional(),
+  SQS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** Plan and pace steps. Unset in functions that never start a broadcast. */
+  PIPELINE_QUEUE_URL: z.url().optional(),
+  /** Chunks to send. */
+  SEND_QUEUE_URL: z.url().optional(),
+
+  /** `log`: broadcasts with no channel and tenants with no default send through the built-in log channel. */
+  DEFAULT_CHANNEL: z.enum(['log', 'none']).default('none'),
+  /** Where the log channel appends outbox.jsonl; unset = standard output only. */
+  DATA_DIR: z.string().min(1).optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+
+  /** Attempts per contact for transient channel errors (timeouts, 429, 5xx) before it is failed. */
+  MAX_SEND_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** First retry delay; doubles per attempt, capped at SQS's 900 s. */
+  RETRY_BASE_SECONDS: seconds(5, 900),
+  /** A claim older than this belongs to a sender that died (keep above the sender's timeout). */
+  CLAIM_LEASE_SECONDS: seconds(180, 3600),
+  /** Auto-pause: over the first AUTO_PAUSE_WINDOW sends, at least AUTO_PAUSE_MIN_SENDS seen... */
+  AUTO_PAUSE_WINDOW: z.coerce.number().int().min(0).max(100_000).default(100),
+  AUTO_PAUSE_MIN_SENDS: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** ...and this share of them failed: the broadcast pauses instead of burning its audience. 1 disables it. */
+  AUTO_PAUSE_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.5),
+  /** With no progress for this long, the pacer re-releases chunks that were never counted (lost messages). */
+  SWEEP_IDLE_SECONDS: seconds(300, 86_400),
+  /** After this many sweeps, what is still not terminal is failed with reason `undeliverable`. */
+  MAX_SWEEPS: z.coerce.number().int().min(1).max(100).default(5),
+
+  /** The base of unsubscribe links (locally: the server's own URL). */
+  PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
+  /** HMAC key of unsubscribe tokens; the default is public and only for a laptop. */
+  UNSUBSCRIBE_SECRET: z.string().min(32).optional(),
+  /** Set by Lambda: in AWS the public default secret is refused. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof configSchema> & { UNSUBSCRIBE_SECRET: string };
+
+export const DEFAULT_LOCAL_UNSUBSCRIBE_SECRET = 'local-unsubscribe-secret-do-not-use-in-aws-0123456789';
 
 export class ConfigError extends Error {}
 
@@ -24,5 +65,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
-  return result.data;
+  const config = result.data;
+  if (!config.UNSUBSCRIBE_SECRET && config.AWS_LAMBDA_FUNCTION_NAME) {
+    throw new ConfigError('invalid configuration: UNSUBSCRIBE_SECRET must be set in AWS (the local default is public)');
+  }
+  return { ...config, UNSUBSCRIBE_SECRET: config.UNSUBSCRIBE_SECRET ?? DEFAULT_LOCAL_UNSUBSCRIBE_SECRET };
 }

@@ -2,17 +2,17 @@ import type { z } from 'zod';
 import type { MessageTemplate } from '../domain/message-template.js';
 import {
   type BroadcastFields,
-  cancelBroadcast,
   createBroadcast,
   deleteBroadcast,
-  executeBroadcast,
   getBroadcast,
   scheduleBroadcast,
   unscheduleBroadcast,
   updateBroadcast,
 } from '../use-cases/broadcast-commands.js';
 import { getBroadcastStats, listBroadcastExecutions, listBroadcasts } from '../use-cases/broadcast-queries.js';
+import { cancelBroadcast, pauseBroadcast, resumeBroadcast, startBroadcast } from '../use-cases/run-lifecycle.js';
 import { pageOf } from './contact-list-routes.js';
+import { previewRoute } from './preview-route.js';
 import type { Route } from './http-handler.js';
 import { presentBroadcast, presentExecution, presentStats } from './presenters.js';
 import { json, noContent, pageBody, pathId, queryOf, requireBody } from './request.js';
@@ -25,7 +25,7 @@ import {
   updateBroadcastBody,
 } from './schemas.js';
 
-type StatusCommand = typeof cancelBroadcast;
+type StatusCommand = typeof resumeBroadcast;
 
 const statusRoute =
   (command: StatusCommand): Route =>
@@ -70,7 +70,10 @@ export const broadcastRoutes: Record<string, Route> = {
 
   'POST /api/v1/broadcasts/{id}/unschedule': statusRoute(unscheduleBroadcast),
   'POST /api/v1/broadcasts/{id}/cancel': statusRoute(cancelBroadcast),
-  'POST /api/v1/broadcasts/{id}/execute': statusRoute(executeBroadcast),
+  'POST /api/v1/broadcasts/{id}/execute': statusRoute(startBroadcast),
+  'POST /api/v1/broadcasts/{id}/pause': statusRoute((deps, tenantId, id) => pauseBroadcast(deps, tenantId, id)),
+  'POST /api/v1/broadcasts/{id}/resume': statusRoute(resumeBroadcast),
+  'POST /api/v1/broadcasts/{id}/preview': previewRoute,
 
   'GET /api/v1/broadcasts/{id}/stats': async ({ event, tenantId }, deps) =>
     json(200, presentStats(await getBroadcastStats(deps, tenantId, pathId(event)))),

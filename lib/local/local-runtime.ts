@@ -1,20 +1,28 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { handler as pipelineWorker } from '../../functions/pipeline-worker.js';
+import { handler as sender } from '../../functions/sender.js';
+import { createSqsClient } from '../adapters/sqs/sqs-client.js';
 import { getRuntime, resetRuntime } from '../composition-root.js';
 import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { startLocalApi } from './http-server.js';
 import { DEFAULT_LOCAL_JWT_SECRET } from './local-jwt.js';
+import { type RunningSqsEventSource, type SqsLambdaHandler, startSqsEventSource } from './sqs-event-source.js';
+import { type RunningLocalSqs, startLocalSqs } from './sqs-local.js';
 
 /** The local runtime's own settings; the service's settings are in lib/config.ts. */
 const localSettingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
-  /** Keeps DynamoDB Local's data across restarts; unset = in memory. */
+  /** Keeps DynamoDB Local's data (and the log channel's outbox) across restarts; unset = in memory. */
   DATA_DIR: z.string().min(1).optional(),
   LOCAL_JWT_SECRET: z.string().min(16).default(DEFAULT_LOCAL_JWT_SECRET),
   DYNAMODB_ENDPOINT: z.url().optional(),
   TABLE_NAME: z.string().min(3).default('broadcast-service'),
+  /** Senders running at once, like the sender's maxConcurrency in AWS. */
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
 });
 export type LocalSettings = z.infer<typeof localSettingsSchema>;
 
@@ -26,44 +34,97 @@ export interface LocalRuntime {
   url: string;
   settings: LocalSettings;
   dynamoDbEndpoint: string;
+  sqs: RunningLocalSqs;
+  consumers: { pipeline: RunningSqsEventSource; send: RunningSqsEventSource };
   stop(): Promise<void>;
+}
+
+/** Fault injection for the tests that prove the pipeline's invariants; never set by npm start. */
+export interface LocalRuntimeFaults {
+  duplicateDeliveryRate?: number;
 }
 
 /**
  * Everything `npm start` runs: DynamoDB Local (unless DYNAMODB_ENDPOINT names another one), the table,
- * and the HTTP API in front of the same handlers as in AWS. stop() ends all it started.
+ * the local SQS server with the pipeline and send queues and their DLQs, the event sources that invoke
+ * the pipeline worker and the sender as Lambda would, and the HTTP API in front of the same handlers as
+ * in AWS. stop() ends all it started.
  */
-export async function startLocalRuntime(settings: LocalSettings): Promise<LocalRuntime> {
-  let dynamoDb: RunningDynamoDb | undefined;
-  let endpoint = settings.DYNAMODB_ENDPOINT;
-  if (!endpoint) {
-    if (settings.DATA_DIR) mkdirSync(settings.DATA_DIR, { recursive: true });
-    dynamoDb = await startDynamoDbLocal(settings.DATA_DIR ? { dataDir: settings.DATA_DIR } : {});
-    endpoint = dynamoDb.endpoint;
-  }
-  let server: Server | undefined;
+export async function startLocalRuntime(settings: LocalSettings, faults: LocalRuntimeFaults = {}): Promise<LocalRuntime> {
+  const stack: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stack.reverse()) await stop();
+  };
   try {
+    let endpoint = settings.DYNAMODB_ENDPOINT;
+    if (!endpoint) {
+      if (settings.DATA_DIR) mkdirSync(settings.DATA_DIR, { recursive: true });
+      const dynamoDb: RunningDynamoDb = await startDynamoDbLocal(settings.DATA_DIR ? { dataDir: settings.DATA_DIR } : {});
+      stack.push(() => dynamoDb.stop());
+      endpoint = dynamoDb.endpoint;
+    }
     await ensureTable(endpoint, settings.TABLE_NAME);
-    process.env.DYNAMODB_ENDPOINT = endpoint;
-    process.env.TABLE_NAME = settings.TABLE_NAME;
+    const sqs = await startLocalSqs();
+    stack.push(() => sqs.stop());
+    const api = await startLocalApi({ port: settings.PORT, host: settings.HOST, jwtSecret: settings.LOCAL_JWT_SECRET });
+    const server: Server = api.server;
+    stack.push(() => closeServer(server));
+
+    Object.assign(process.env, {
+      DYNAMODB_ENDPOINT: endpoint,
+      TABLE_NAME: settings.TABLE_NAME,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      PIPELINE_QUEUE_URL: sqs.queueUrls.pipeline,
+      SEND_QUEUE_URL: sqs.queueUrls.send,
+      ...(settings.DATA_DIR ? { DATA_DIR: settings.DATA_DIR } : {}),
+    });
+    // Local defaults a laptop wants: the built-in log channel, links to this server, and a claim lease
+    // shorter than the local send queue's 30 s visibility timeout.
+    process.env.DEFAULT_CHANNEL ??= 'log';
+    process.env.PUBLIC_BASE_URL ??= api.url;
+    process.env.CLAIM_LEASE_SECONDS ??= '20';
     resetRuntime();
     getRuntime();
-    const api = await startLocalApi({ port: settings.PORT, host: settings.HOST, jwtSecret: settings.LOCAL_JWT_SECRET });
-    server = api.server;
+
+    const client: SQSClient = createSqsClient({ region: sqs.region, endpoint: sqs.endpoint, maxAttempts: 8 });
+    stack.push(async () => client.destroy());
+    const pipeline = await startSqsEventSource({
+      client,
+      handler: pipelineWorker as unknown as SqsLambdaHandler,
+      batchSize: 10,
+      maxConcurrency: 4,
+      functionName: 'pipeline-worker',
+      ...(faults.duplicateDeliveryRate ? { duplicateDeliveryRate: faults.duplicateDeliveryRate } : {}),
+      ...sqs.consumers.pipeline,
+    });
+    stack.push(() => pipeline.stop());
+    const send = await startSqsEventSource({
+      client,
+      handler: sender as unknown as SqsLambdaHandler,
+      batchSize: 1,
+      maxConcurrency: settings.SEND_CONCURRENCY,
+      functionName: 'sender',
+      ...(faults.duplicateDeliveryRate ? { duplicateDeliveryRate: faults.duplicateDeliveryRate } : {}),
+      ...sqs.consumers.send,
+    });
+    stack.push(() => send.stop());
     return {
       url: api.url,
       settings,
       dynamoDbEndpoint: endpoint,
-      stop: async () => {
-        await new Promise<void>((done) => {
-          server?.close(() => done());
-          server?.closeAllConnections();
-        });
-        await dynamoDb?.stop();
-      },
+      sqs,
+      consumers: { pipeline, send },
+      stop: stopAll,
     };
   } catch (error) {
-    await dynamoDb?.stop();
+    await stopAll();
     throw error;
   }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((done) => {
+    server.close(() => done());
+    server.closeAllConnections();
+  });
 }

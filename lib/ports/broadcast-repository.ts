@@ -1,4 +1,5 @@
 import type { Broadcast, BroadcastChange, BroadcastStatus } from '../domain/broadcast.js';
+import type { BroadcastRun } from '../domain/broadcast-run.js';
 import type { Page, PageRequest } from './pagination.js';
 
 export interface BroadcastRepository {
@@ -12,6 +13,8 @@ export interface BroadcastRepository {
   update(broadcast: Broadcast, expectedVersion: number): Promise<void>;
   /** Writes a status change only if the stored status is still `change.expectedStatus`, else InvalidTransitionError. */
   applyTransition(change: BroadcastChange): Promise<void>;
+  /** Starts a broadcast: the status change and the new run item commit together, or neither does. */
+  start(change: BroadcastChange, run: BroadcastRun): Promise<void>;
   /** Deletes a draft; ConflictError `broadcast.not_draft` when it is no longer one. */
   delete(broadcast: Broadcast): Promise<void>;
   /** Scheduled broadcasts whose time has come, oldest first, across tenants (the scheduler's safety net). */

@@ -11,6 +11,8 @@ export interface SendChunkMessage {
   broadcastId: string;
   chunk: number;
   slotAt?: number;
+  /** Last resort after repeated sweeps: whatever is still not terminal is failed as `undeliverable`. */
+  finalize?: boolean;
 }
 
 export interface DelayedMessage<T> {

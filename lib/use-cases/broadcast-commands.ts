@@ -6,8 +6,9 @@ import {
   broadcastEvent,
   transition,
 } from '../domain/broadcast.js';
-import { NotFoundError, NotImplementedError, UnprocessableError } from '../domain/errors.js';
+import { NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { MessageTemplate } from '../domain/message-template.js';
+import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
 
 export interface BroadcastFields {
@@ -37,6 +38,7 @@ export async function createBroadcast(
   fields: BroadcastFields & { scheduledFor?: string },
 ): Promise<Broadcast> {
   const now = nowIso(deps);
+  validateMessageTemplate(fields.messageTemplate);
   await assertListExists(deps, tenantId, fields.listId);
   const { scheduledFor, ...rest } = fields;
   const draft: Broadcast = {
@@ -74,6 +76,7 @@ export async function updateBroadcast(
 ): Promise<Broadcast> {
   const current = await getBroadcast(deps, tenantId, id);
   assertEditable(current);
+  if (changes.messageTemplate) validateMessageTemplate(changes.messageTemplate);
   if (changes.listId !== undefined && changes.listId !== current.listId) {
     await assertListExists(deps, tenantId, changes.listId);
   }
@@ -107,16 +110,6 @@ export async function scheduleBroadcast(
 
 export async function unscheduleBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
   return changeStatus(deps, tenantId, id, 'draft');
-}
-
-/** CancelBroadcastCommand: scheduled, running or paused -> cancelled. */
-export async function cancelBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
-  return changeStatus(deps, tenantId, id, 'cancelled');
-}
-
-export async function executeBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
-  await getBroadcast(deps, tenantId, id);
-  throw new NotImplementedError('sending is not available yet: the delivery engine has not landed');
 }
 
 async function changeStatus(deps: Deps, tenantId: string, id: string, to: BroadcastStatus): Promise<Broadcast> {

@@ -49,12 +49,15 @@ export async function getBroadcastStats(
 
 /** ListBroadcastExecutionsUseCase: who got what, optionally only one status. */
 export async function listBroadcastExecutions(
-  deps: Pick<UseCaseDeps, 'broadcasts' | 'executions'>,
+  deps: Pick<UseCaseDeps, 'broadcasts' | 'executions' | 'runs'>,
   tenantId: string,
   id: string,
   page: PageRequest,
   status?: ExecutionStatus,
 ): Promise<Page<BroadcastExecution>> {
   await getBroadcast(deps, tenantId, id);
-  return deps.executions.findByBroadcast(tenantId, id, page, status);
+  const run = await deps.runs.get(tenantId, id);
+  if (!run) return { items: [] };
+  const layout = { chunks: run.plannedChunks, skipPages: run.skipPages };
+  return deps.executions.findByBroadcast(tenantId, id, layout, page, status);
 }

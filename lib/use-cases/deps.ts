@@ -1,18 +1,41 @@
+import type { Channel } from '../domain/channel.js';
 import type { BroadcastRepository } from '../ports/broadcast-repository.js';
+import type { BroadcastRunRepository } from '../ports/broadcast-run-repository.js';
+import type { ChannelRepository, ChannelSenderFactory } from '../ports/channel-repository.js';
 import type { ContactListRepository } from '../ports/contact-list-repository.js';
 import type { ContactRepository } from '../ports/contact-repository.js';
 import type { ExecutionRepository } from '../ports/execution-repository.js';
+import type { MessageQueue } from '../ports/message-queue.js';
 import type { Clock, EventRecorder, IdGenerator } from '../ports/runtime.js';
+import type { UnsubscribeLinks } from '../ports/unsubscribe-links.js';
+
+/** The delivery pipeline's tunables (see lib/config.ts for their meaning and defaults). */
+export interface DeliverySettings {
+  maxSendAttempts: number;
+  retryBaseMs: number;
+  claimLeaseMs: number;
+  autoPause: { window: number; minSends: number; failureRate: number };
+  sweepIdleMs: number;
+  maxSweeps: number;
+}
 
 /** Everything a use case may depend on; each use case picks the few it needs. */
 export interface UseCaseDeps {
   contacts: ContactRepository;
   contactLists: ContactListRepository;
   broadcasts: BroadcastRepository;
+  runs: BroadcastRunRepository;
   executions: ExecutionRepository;
+  channels: ChannelRepository;
+  senders: ChannelSenderFactory;
+  /** The stage's default channel, if it has one (locally: the built-in log channel). */
+  defaultChannel?: Channel;
+  unsubscribeLinks: UnsubscribeLinks;
+  queue: MessageQueue;
   events: EventRecorder;
   clock: Clock;
   ids: IdGenerator;
+  delivery: DeliverySettings;
 }
 
 export function nowIso(deps: Pick<UseCaseDeps, 'clock'>): string {

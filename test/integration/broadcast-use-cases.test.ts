@@ -3,13 +3,13 @@ import type { Broadcast } from '../../lib/domain/broadcast.js';
 import { ConflictError, InvalidTransitionError, NotFoundError, UnprocessableError } from '../../lib/domain/errors.js';
 import {
   type BroadcastFields,
-  cancelBroadcast,
   createBroadcast,
   deleteBroadcast,
   scheduleBroadcast,
   unscheduleBroadcast,
   updateBroadcast,
 } from '../../lib/use-cases/broadcast-commands.js';
+import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { getBroadcastStats, listBroadcastExecutions, listBroadcasts } from '../../lib/use-cases/broadcast-queries.js';
 import { createContactList } from '../../lib/use-cases/contact-list-commands.js';
 import { readingTogether } from '../support/barrier.js';

@@ -1,7 +1,8 @@
 import type { Contact, ContactFields } from '../../lib/domain/contact.js';
 import type { ListFilters } from '../../lib/domain/contact-list.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/domain/errors.js';
-import { cancelBroadcast, createBroadcast, deleteBroadcast } from '../../lib/use-cases/broadcast-commands.js';
+import { createBroadcast, deleteBroadcast } from '../../lib/use-cases/broadcast-commands.js';
+import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import {
   addContactsToList,
   createContactList,

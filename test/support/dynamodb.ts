@@ -7,13 +7,12 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbBroadcastRepository } from '../../lib/adapters/dynamodb/broadcast-repository.js';
-import { DynamoDbContactListRepository } from '../../lib/adapters/dynamodb/contact-list-repository.js';
-import { DynamoDbContactRepository } from '../../lib/adapters/dynamodb/contact-repository.js';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
-import { DynamoDbExecutionRepository } from '../../lib/adapters/dynamodb/execution-repository.js';
 import { createTableInput } from '../../lib/adapters/dynamodb/table-definition.js';
+import { buildDeps } from '../../lib/composition-root.js';
+import { loadConfig } from '../../lib/config.js';
 import type { DomainEvent } from '../../lib/domain/events.js';
+import type { DelayedMessage, MessageQueue, PipelineMessage, SendChunkMessage } from '../../lib/ports/message-queue.js';
 import type { Clock, EventRecorder } from '../../lib/ports/runtime.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 
@@ -91,23 +90,45 @@ export class RecordingEventRecorder implements EventRecorder {
   }
 }
 
+/** Keeps what the use cases put on the queues, for assertions or to drive the pipeline by hand. */
+export class RecordingQueue implements MessageQueue {
+  readonly pipeline: { message: PipelineMessage; delaySeconds: number }[] = [];
+  readonly chunks: DelayedMessage<SendChunkMessage>[] = [];
+  async sendPipeline(message: PipelineMessage, delaySeconds = 0): Promise<void> {
+    this.pipeline.push({ message, delaySeconds });
+  }
+  async sendChunks(messages: readonly DelayedMessage<SendChunkMessage>[]): Promise<void> {
+    this.chunks.push(...messages);
+  }
+}
+
 export interface TestDeps extends UseCaseDeps {
   clock: TestClock;
   events: RecordingEventRecorder;
+  queue: RecordingQueue;
 }
 
-/** The production repositories on the test table, like composition-root.ts buildDeps, with a test clock and recorder. */
-export function buildTestDeps(table: TestTable, clock = new TestClock()): TestDeps {
-  const { client, tableName } = table;
+/**
+ * The production adapters on the test table, built by the composition root itself, with a test clock,
+ * an event recorder and a recording queue in place of SQS.
+ */
+export function buildTestDeps(
+  table: TestTable,
+  clock = new TestClock(),
+  overrides: Partial<UseCaseDeps> = {},
+): TestDeps {
+  const config = loadConfig({
+    TABLE_NAME: table.tableName,
+    DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
+    DEFAULT_CHANNEL: 'log',
+  });
   return {
-    contacts: new DynamoDbContactRepository(client, tableName),
-    contactLists: new DynamoDbContactListRepository(client, tableName),
-    broadcasts: new DynamoDbBroadcastRepository(client, tableName),
-    executions: new DynamoDbExecutionRepository(client, tableName),
+    ...buildDeps(config),
     events: new RecordingEventRecorder(),
+    queue: new RecordingQueue(),
     clock,
-    ids: { newId: () => randomUUID() },
-  };
+    ...overrides,
+  } as TestDeps;
 }
 
 /** Every raw item of one partition, storage attributes included: to check how data is laid out. */

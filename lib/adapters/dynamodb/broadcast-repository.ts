@@ -7,11 +7,15 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Broadcast, BroadcastChange, BroadcastStatus } from '../../domain/broadcast.js';
+import { type BroadcastRun, runCounters } from '../../domain/broadcast-run.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../domain/errors.js';
 import type { BroadcastRepository } from '../../ports/broadcast-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
-import { isConditionFailure, withoutStorageAttributes } from './conditional.js';
-import { broadcastKeys } from './keys.js';
+import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
+import { batchGet } from './batch.js';
+import { runItem } from './broadcast-run-repository.js';
+import { broadcastKeys, runKeys } from './keys.js';
+import { transactWrite } from './transactions.js';
 import { pagedQuery } from './paged-query.js';
 import { SCHEDULED_DUE_INDEX } from './table-definition.js';
 
@@ -44,11 +48,14 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
     );
   }
 
+  /** The broadcast with its counters, read together with its run in one strongly consistent request. */
   async findById(tenantId: string, id: string): Promise<Broadcast | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: broadcastKeys.byId(tenantId, id), ConsistentRead: true }),
-    );
-    return result.Item ? fromItem(result.Item) : undefined;
+    const items = await batchGet(this.client, this.tableName, [broadcastKeys.byId(tenantId, id), runKeys.byBroadcast(tenantId, id)], {
+      consistent: true,
+    });
+    const broadcast = items.find((item) => item.entity === 'broadcast');
+    const run = items.find((item) => item.entity === 'broadcast_run');
+    return broadcast ? withCounters(fromItem(broadcast), run) : undefined;
   }
 
   list(tenantId: string, page: PageRequest, status?: BroadcastStatus): Promise<Page<Broadcast>> {
@@ -102,6 +109,28 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
   }
 
   async applyTransition(change: BroadcastChange): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand(this.transitionUpdate(change)));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw await this.transitionRefused(change);
+    }
+  }
+
+  async start(change: BroadcastChange, run: BroadcastRun): Promise<void> {
+    try {
+      await transactWrite(this.client, [
+        { Update: this.transitionUpdate(change) },
+        { Put: { TableName: this.tableName, Item: runItem(run), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ]);
+    } catch (error) {
+      if (!failedConditions(error)) throw error;
+      throw await this.transitionRefused(change);
+    }
+  }
+
+  /** The conditional update of a status change; counters live on the run item and are never touched. */
+  private transitionUpdate(change: BroadcastChange) {
     const { broadcast } = change;
     const remove: string[] = [];
     // The version is bumped on the stored value, so a transition never reuses the number of a racing edit.
@@ -125,23 +154,20 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
     } else {
       remove.push('scheduledDuePk', 'scheduledDueSk');
     }
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: broadcastKeys.byId(broadcast.tenantId, broadcast.id),
-          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: '#status = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const current = await this.findById(broadcast.tenantId, broadcast.id);
-      if (!current) throw new NotFoundError('broadcast', broadcast.id);
-      throw new InvalidTransitionError(current.status, broadcast.status);
-    }
+    return {
+      TableName: this.tableName,
+      Key: broadcastKeys.byId(broadcast.tenantId, broadcast.id),
+      UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: '#status = :expected',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  private async transitionRefused(change: BroadcastChange): Promise<Error> {
+    const current = await this.findById(change.broadcast.tenantId, change.broadcast.id);
+    if (!current) return new NotFoundError('broadcast', change.broadcast.id);
+    return new InvalidTransitionError(current.status, change.broadcast.status);
   }
 
   async delete(broadcast: Broadcast): Promise<void> {
@@ -221,6 +247,10 @@ function toItem(broadcast: Broadcast) {
     ...broadcast,
     ...scheduledDueKeys(broadcast),
   };
+}
+
+function withCounters(broadcast: Broadcast, run: Record<string, unknown> | undefined): Broadcast {
+  return run ? { ...broadcast, ...runCounters(run as unknown as BroadcastRun) } : broadcast;
 }
 
 function fromItem(raw: Record<string, unknown>): Broadcast {

@@ -1,12 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BroadcastExecution, ExecutionStatus } from '../../domain/broadcast-execution.js';
-import type { ExecutionRepository } from '../../ports/execution-repository.js';
+import type { ExecutionLayout, ExecutionPartition, ExecutionRepository } from '../../ports/execution-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
+import { batchWrite } from './batch.js';
 import { isConditionFailure, withoutStorageAttributes } from './conditional.js';
-import { EXECUTION_SHARDS, executionKeys } from './keys.js';
+import { executionKeys, idFromSortKey } from './keys.js';
 import { pagedQuery } from './paged-query.js';
-
-const PARALLEL_WRITES = 25;
 
 export class DynamoDbExecutionRepository implements ExecutionRepository {
   constructor(
@@ -14,36 +13,78 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
     private readonly tableName: string,
   ) {}
 
-  /** Conditional puts (BatchWriteItem cannot be conditional): a contact never gets a second execution. */
-  async saveBatch(executions: readonly BroadcastExecution[]): Promise<void> {
-    for (let i = 0; i < executions.length; i += PARALLEL_WRITES) {
-      await Promise.all(
-        executions.slice(i, i + PARALLEL_WRITES).map((execution) =>
-          this.client
-            .send(
-              new PutCommand({
-                TableName: this.tableName,
-                Item: toItem(execution),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              }),
-            )
-            .catch((error) => {
-              if (!isConditionFailure(error)) throw error;
-            }),
-        ),
-      );
-    }
+  /** BatchWriteItem: one write unit per execution, no condition needed (see the port). */
+  async writePlanned(executions: readonly BroadcastExecution[]): Promise<void> {
+    await batchWrite(
+      this.client,
+      this.tableName,
+      executions.map((execution) => ({ PutRequest: { Item: toItem(execution) } })),
+    );
   }
 
-  async save(execution: BroadcastExecution, expectedStatus: ExecutionStatus): Promise<boolean> {
+  async removeExcept(
+    tenantId: string,
+    broadcastId: string,
+    partition: ExecutionPartition,
+    keepContactIds: ReadonlySet<string>,
+  ): Promise<void> {
+    const pk = partitionKey(tenantId, broadcastId, partition);
+    const stale: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': executionKeys.sortPrefix },
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        if (!keepContactIds.has(idFromSortKey(item.sk as string))) stale.push(item.sk as string);
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    await batchWrite(
+      this.client,
+      this.tableName,
+      stale.map((sk) => ({ DeleteRequest: { Key: { pk, sk } } })),
+    );
+  }
+
+  async listChunk(tenantId: string, broadcastId: string, chunk: number): Promise<BroadcastExecution[]> {
+    const items: BroadcastExecution[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': executionKeys.chunkPartition(tenantId, broadcastId, chunk),
+            ':prefix': executionKeys.sortPrefix,
+          },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(result.Items ?? []).map(fromItem));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async transition(execution: BroadcastExecution, from: ExecutionStatus, claimedAt?: string): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: toItem(execution),
-          ConditionExpression: '#status = :expected',
+          ConditionExpression: claimedAt === undefined ? '#status = :from' : '#status = :from AND claimedAt = :claimedAt',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':expected': expectedStatus },
+          ExpressionAttributeValues: { ':from': from, ...(claimedAt === undefined ? {} : { ':claimedAt': claimedAt }) },
         }),
       );
       return true;
@@ -53,26 +94,23 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
     }
   }
 
-  async findByContact(tenantId: string, broadcastId: string, contactId: string) {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: executionKeys.byContact(tenantId, broadcastId, contactId) }),
-    );
-    return result.Item ? fromItem(result.Item) : undefined;
-  }
-
   findByBroadcast(
     tenantId: string,
     broadcastId: string,
+    layout: ExecutionLayout,
     page: PageRequest,
     status?: ExecutionStatus,
   ): Promise<Page<BroadcastExecution>> {
+    const partitions = [
+      ...Array.from({ length: layout.chunks }, (_, chunk) => executionKeys.chunkPartition(tenantId, broadcastId, chunk)),
+      ...Array.from({ length: layout.skipPages }, (_, p) => executionKeys.skipPartition(tenantId, broadcastId, p)),
+    ];
     return pagedQuery(
       this.client,
       {
         tableName: this.tableName,
-        partitions: Array.from({ length: EXECUTION_SHARDS }, (_, shard) =>
-          executionKeys.partition(tenantId, broadcastId, shard),
-        ),
+        partitions,
+        sortKeyPrefix: executionKeys.sortPrefix,
         toItem: fromItem,
         ...(status
           ? {
@@ -87,15 +125,20 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
       page,
     );
   }
+}
 
-  findPending(tenantId: string, broadcastId: string, page: PageRequest): Promise<Page<BroadcastExecution>> {
-    return this.findByBroadcast(tenantId, broadcastId, page, 'pending');
-  }
+function partitionKey(tenantId: string, broadcastId: string, partition: ExecutionPartition): string {
+  return 'chunk' in partition
+    ? executionKeys.chunkPartition(tenantId, broadcastId, partition.chunk)
+    : executionKeys.skipPartition(tenantId, broadcastId, partition.skipPage);
 }
 
 function toItem(execution: BroadcastExecution) {
+  const partition: ExecutionPartition =
+    execution.chunk === undefined ? { skipPage: execution.skipPage ?? 0 } : { chunk: execution.chunk };
   return {
-    ...executionKeys.byContact(execution.tenantId, execution.broadcastId, execution.contactId),
+    pk: partitionKey(execution.tenantId, execution.broadcastId, partition),
+    sk: executionKeys.contactSortKey(execution.contactId),
     entity: 'execution',
     ...execution,
   };

@@ -14,17 +14,20 @@
  * | broadcasts of a tenant                | Query     | T#{t}#BROADCASTS                     | begins BROADCAST#  |
  * | broadcast by id                       | GetItem   | T#{t}#BROADCASTS                     | BROADCAST#{id}     |
  * | scheduled broadcasts due (sparse GSI) | Query     | scheduledDuePk=SCHEDULED             | scheduledDueSk<=now|
- * | executions of a broadcast (by shard)  | Query     | T#{t}#BROADCAST#{b}#EXEC#{shard(cid)}| CONTACT#{cid}      |
- * | execution of a contact                | GetItem   | T#{t}#BROADCAST#{b}#EXEC#{shard(cid)}| CONTACT#{cid}      |
+ * | executions of a send chunk            | Query     | T#{t}#BROADCAST#{b}#CHUNK#{n}        | CONTACT#{cid}      |
+ * | a chunk's tally marker (exactly once) | Put cond. | T#{t}#BROADCAST#{b}#CHUNK#{n}        | #TALLY             |
+ * | contacts skipped at planning, by page | Query     | T#{t}#BROADCAST#{b}#SKIP#{page}      | CONTACT#{cid}      |
+ * | executions of a broadcast             | Query     | the chunk partitions, then the skip partitions  |       |
+ * | delivery state of a started broadcast | GetItem   | T#{t}#BROADCAST#{b}#RUN              | RUN                |
  * | channels of a tenant                  | Query     | T#{t}#CHANNELS                       | begins CHANNEL#    |
  * | channel by id                         | GetItem   | T#{t}#CHANNELS                       | CHANNEL#{id}       |
  * | the tenant's default channel (pointer)| GetItem   | T#{t}#CHANNELS                       | DEFAULT            |
  *
- * Contacts and executions are spread over several partitions (a partition takes at most 1,000 writes/s
- * and 3,000 reads/s), so a big import or a fast broadcast never queues behind one hot key.
+ * Contacts are spread over several partitions and every send chunk is its own partition (a partition
+ * takes at most 1,000 writes/s and 3,000 reads/s), so a big import or a fast broadcast never queues
+ * behind one hot key; the run item takes one write per chunk, not per message.
  */
 export const CONTACT_SHARDS = 8;
-export const EXECUTION_SHARDS = 16;
 
 export interface ItemKey {
   pk: string;
@@ -70,11 +73,20 @@ export const broadcastKeys = {
 };
 
 export const executionKeys = {
-  partition: (tenantId: string, broadcastId: string, shard: number) =>
-    `T#${tenantId}#BROADCAST#${broadcastId}#EXEC#${shard}`,
-  byContact: (tenantId: string, broadcastId: string, contactId: string): ItemKey => ({
-    pk: executionKeys.partition(tenantId, broadcastId, shardOf(contactId, EXECUTION_SHARDS)),
-    sk: `CONTACT#${contactId}`,
+  chunkPartition: (tenantId: string, broadcastId: string, chunk: number) =>
+    `T#${tenantId}#BROADCAST#${broadcastId}#CHUNK#${chunk}`,
+  skipPartition: (tenantId: string, broadcastId: string, page: number) =>
+    `T#${tenantId}#BROADCAST#${broadcastId}#SKIP#${page}`,
+  contactSortKey: (contactId: string) => `CONTACT#${contactId}`,
+  sortPrefix: 'CONTACT#',
+  /** Sorts before every execution of its chunk, and is read with them. */
+  tallySortKey: '#TALLY',
+};
+
+export const runKeys = {
+  byBroadcast: (tenantId: string, broadcastId: string): ItemKey => ({
+    pk: `T#${tenantId}#BROADCAST#${broadcastId}#RUN`,
+    sk: 'RUN',
   }),
 };
 

@@ -1,0 +1,18 @@
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { pipelineMessageSchema } from '../lib/adapters/sqs/message-schemas.js';
+import { sqsBatchHandler } from '../lib/adapters/sqs/sqs-batch-handler.js';
+import { getRuntime } from '../lib/composition-root.js';
+import { paceBroadcast } from '../lib/use-cases/pace-broadcast.js';
+import { planAudiencePage } from '../lib/use-cases/plan-audience.js';
+
+/** Pipeline queue consumer: the planner's and the pacer's steps (see lib/use-cases/plan-audience.ts, pace-broadcast.ts). */
+export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
+  sqsBatchHandler(pipelineMessageSchema, async (message) => {
+    const { deps } = getRuntime();
+    if (message.type === 'pace') return paceBroadcast(deps, message.tenantId, message.broadcastId, message.tick);
+    const step = await planAudiencePage(deps, message.tenantId, message.broadcastId);
+    if (step === 'more')
+      await deps.queue.sendPipeline({ type: 'plan', tenantId: message.tenantId, broadcastId: message.broadcastId });
+  }),
+);

@@ -1,0 +1,68 @@
+import { Duration } from 'aws-cdk-lib';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Naming } from '../naming.js';
+import { DeadLetteredQueue } from './queues.js';
+
+/**
+ * The queues of DESIGN.md section 4. Each one's consumer timeout lives here, not on the function, so the queue's
+ * visibility timeout and the consumer's timeout cannot be changed independently.
+ */
+export const PIPELINE_QUEUES = {
+  /** Start, plan and pace steps: few messages, each may resolve a page of the audience. */
+  pipeline: {
+    envVar: 'PIPELINE_QUEUE_URL',
+    consumerTimeout: Duration.seconds(60),
+    // A crash mid-page is resumed from the checkpoint on redelivery; five tries separate bad luck from a bug.
+    maxReceiveCount: 5,
+  },
+  /** One message per execution (or small chunk of them), consumed by the sender with bounded concurrency. */
+  send: {
+    envVar: 'SEND_QUEUE_URL',
+    consumerTimeout: Duration.seconds(30),
+    // Transient channel errors are retried by redelivery with backoff (at least 8 attempts, issue 3), so more.
+    maxReceiveCount: 10,
+  },
+} as const;
+
+export type PipelineQueueName = keyof typeof PIPELINE_QUEUES;
+
+export const PIPELINE_QUEUE_NAMES = Object.keys(PIPELINE_QUEUES) as PipelineQueueName[];
+
+export interface DeliveryPipelineProps {
+  readonly naming: Naming;
+}
+
+/** The pipeline and send queues, each with its DLQ. Consumers attach through ServiceFunction.consume. */
+export class DeliveryPipeline extends Construct {
+  private readonly queues: Record<PipelineQueueName, DeadLetteredQueue>;
+
+  constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
+    super(scope, id);
+    this.queues = {
+      pipeline: this.create('Pipeline', 'pipeline', props.naming),
+      send: this.create('Send', 'send', props.naming),
+    };
+  }
+
+  queue(name: PipelineQueueName): DeadLetteredQueue {
+    return this.queues[name];
+  }
+
+  get deadLetterQueues(): Record<PipelineQueueName, Queue> {
+    return { pipeline: this.queues.pipeline.deadLetterQueue, send: this.queues.send.deadLetterQueue };
+  }
+
+  /** Lets a function put messages on a queue and tells it the queue's URL. */
+  bindProducer(fn: LambdaFunction, name: PipelineQueueName): void {
+    const { queue } = this.queues[name];
+    fn.addEnvironment(PIPELINE_QUEUES[name].envVar, queue.queueUrl);
+    queue.grantSendMessages(fn);
+  }
+
+  private create(id: string, name: PipelineQueueName, naming: Naming): DeadLetteredQueue {
+    const { consumerTimeout, maxReceiveCount } = PIPELINE_QUEUES[name];
+    return new DeadLetteredQueue(this, id, { queueName: naming.physicalName(name), consumerTimeout, maxReceiveCount });
+  }
+}

@@ -1,0 +1,93 @@
+import { Duration } from 'aws-cdk-lib';
+import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Dashboard, GraphWidget, type IMetric, MathExpression } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Naming } from '../naming.js';
+import type { ServiceFunction } from './service-function.js';
+
+export interface ServiceDashboardProps {
+  readonly naming: Naming;
+  readonly functions: readonly ServiceFunction[];
+  readonly pipelineQueue: Queue;
+  readonly sendQueue: Queue;
+  readonly deadLetterQueues: Readonly<Record<string, Queue>>;
+  readonly apiStage: HttpStage;
+}
+
+const MINUTE = Duration.minutes(1);
+const WIDTH = 12;
+
+/**
+ * One page answering "is it sending, how fast, what fails, what waits, how slow". Send rate is read off the send
+ * queue (a message deleted = an execution finished by the sender), so it works before any custom metric exists.
+ */
+export class ServiceDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
+    super(scope, id);
+    const { sendQueue, pipelineQueue } = props;
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.naming.physicalName() });
+    this.dashboard.addWidgets(
+      graph('Send rate (per minute)', [
+        sendQueue.metricNumberOfMessagesSent({ period: MINUTE, statistic: 'Sum', label: 'released to send queue' }),
+        sendQueue.metricNumberOfMessagesDeleted({ period: MINUTE, statistic: 'Sum', label: 'processed by sender' }),
+      ]),
+      graph('Failures', [
+        ...Object.entries(props.deadLetterQueues).map(([label, queue]) =>
+          queue.metricApproximateNumberOfMessagesVisible({
+            period: MINUTE,
+            statistic: 'Maximum',
+            label: `${label} DLQ`,
+          }),
+        ),
+        sumOf(
+          'errors',
+          'function errors',
+          props.functions.map((fn) => fn.function.metricErrors({ period: MINUTE, statistic: 'Sum' })),
+        ),
+        sumOf(
+          'throttles',
+          'function throttles',
+          props.functions.map((fn) => fn.function.metricThrottles({ period: MINUTE, statistic: 'Sum' })),
+        ),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Queue depth', [
+        pipelineQueue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, label: 'pipeline waiting' }),
+        sendQueue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, label: 'send waiting' }),
+        sendQueue.metricApproximateNumberOfMessagesNotVisible({ period: MINUTE, label: 'send in flight' }),
+      ]),
+      graph('Latency', [
+        props.apiStage.metricLatency({ period: MINUTE, statistic: 'p99', label: 'API p99 (ms)' }),
+        props.apiStage.metricLatency({ period: MINUTE, statistic: 'p50', label: 'API p50 (ms)' }),
+        sendQueue.metricApproximateAgeOfOldestMessage({
+          period: MINUTE,
+          statistic: 'Maximum',
+          label: 'oldest send message (s)',
+        }),
+        ...props.functions.map((fn) =>
+          fn.function.metricDuration({ period: MINUTE, statistic: 'p99', label: `${fn.handlerName} p99 (ms)` }),
+        ),
+      ]),
+    );
+  }
+}
+
+function graph(title: string, metrics: IMetric[]): GraphWidget {
+  return new GraphWidget({ title, left: metrics, width: WIDTH, height: 6 });
+}
+
+/**
+ * One line for a metric summed over every function; FILL keeps the sum defined when a function had no data. The
+ * ids carry `key` because ids must be unique across a whole graph.
+ */
+function sumOf(key: string, label: string, metrics: IMetric[]): IMetric {
+  const usingMetrics = Object.fromEntries(metrics.map((metric, index) => [`${key}${index}`, metric]));
+  const expression = Object.keys(usingMetrics)
+    .map((id) => `FILL(${id}, 0)`)
+    .join(' + ');
+  return new MathExpression({ expression: expression || '0', usingMetrics, label, period: MINUTE });
+}

@@ -1,0 +1,159 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Annotations, Duration } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { DeploymentTarget } from '../deployment-target.js';
+import type { FunctionCatalog, FunctionSpec } from '../function-catalog.js';
+import type { AutomationEvents } from './automation-events.js';
+import type { Data } from './data.js';
+import type { DeliveryPipeline } from './delivery-pipeline.js';
+import type { Scheduling } from './scheduling.js';
+import { ServiceFunction } from './service-function.js';
+
+export interface ServiceFunctionsProps {
+  readonly catalog: FunctionCatalog;
+  /** Where the entry files live (functions/; tests point it at stand-in handlers). */
+  readonly functionsDir: string;
+  readonly target: DeploymentTarget;
+  readonly data: Data;
+  readonly pipeline: DeliveryPipeline;
+  readonly scheduling: Scheduling;
+  readonly events: AutomationEvents;
+}
+
+/**
+ * Every Lambda of the service, created from the catalog: each gets the shared defaults, exactly the grants its spec
+ * declares, and its trigger (HTTP routes are attached by the API construct, which looks functions up here).
+ */
+export class ServiceFunctions extends Construct {
+  /** Planned functions whose entry file does not exist yet: not deployed, and neither are their routes. */
+  readonly pending = new Set<string>();
+  private readonly functions = new Map<string, ServiceFunction>();
+  private readonly catalog: FunctionCatalog;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionsProps) {
+    super(scope, id);
+    this.catalog = props.catalog;
+    assertOneConsumerPerQueue(props.catalog);
+    for (const [name, spec] of Object.entries(props.catalog)) {
+      const entry = join(props.functionsDir, `${name}.ts`);
+      if (!existsSync(entry)) {
+        if (spec.planned) {
+          this.pending.add(name);
+          continue;
+        }
+        throw new Error(`${entry} is missing: infra/function-catalog.ts deploys "${name}" (mark it planned?)`);
+      }
+      this.functions.set(name, this.create(name, spec, props));
+    }
+    if (this.pending.size > 0) {
+      Annotations.of(this).addInfo(`planned, not written yet, so not deployed: ${[...this.pending].join(', ')}`);
+    }
+    this.warnAboutUndeclaredHandlers(props);
+  }
+
+  get all(): ServiceFunction[] {
+    return [...this.functions.values()];
+  }
+
+  get(name: string): ServiceFunction {
+    const fn = this.functions.get(name);
+    if (fn === undefined) throw new Error(`no deployed function "${name}" (see infra/function-catalog.ts)`);
+    return fn;
+  }
+
+  /** The functions whose spec has this access flag set. */
+  withAccess(flag: 'unsubscribeLinks'): ServiceFunction[] {
+    return this.all.filter((fn) => this.catalog[fn.handlerName]?.access[flag] === true);
+  }
+
+  private create(name: string, spec: FunctionSpec, props: ServiceFunctionsProps): ServiceFunction {
+    const { config } = props.target;
+    const { trigger, access } = spec;
+    const consumed = trigger.kind === 'queue' ? props.pipeline.queue(trigger.queue) : undefined;
+    const maxConcurrency =
+      trigger.kind === 'queue'
+        ? trigger.maxConcurrency === 'send-concurrency'
+          ? config.sendConcurrency
+          : trigger.maxConcurrency
+        : undefined;
+    if (consumed !== undefined && spec.timeoutSeconds !== undefined) {
+      throw new Error(`"${name}" consumes a queue: change its timeout in PIPELINE_QUEUES, not in the catalog`);
+    }
+    const fn = new ServiceFunction(this, pascalCase(name), {
+      handlerName: name,
+      functionsDir: props.functionsDir,
+      description: `${spec.description} (${props.target.tenant}-${props.target.stage})`,
+      environment: stageEnvironment(props.target),
+      logRetention: config.logRetentionDays as RetentionDays,
+      retainLogs: config.retainData,
+      memorySize: spec.memorySize,
+      // A consumer's timeout is its queue's, so the visibility timeout (derived from it) always fits.
+      timeout: consumed?.consumerTimeout ?? optionalSeconds(spec.timeoutSeconds),
+      // Reserved = the event source's bound: the poller is never throttled, and the function never takes more.
+      reservedConcurrency: maxConcurrency,
+    });
+
+    if (access.table !== undefined) props.data.bind(fn.function, access.table);
+    for (const queue of access.sendTo ?? []) props.pipeline.bindProducer(fn.function, queue);
+    if (access.manageSchedules) props.scheduling.bindScheduleManager(fn.function);
+    if (access.publishEvents) props.events.bindPublisher(fn.function);
+
+    if (consumed !== undefined && trigger.kind === 'queue' && maxConcurrency !== undefined) {
+      fn.consume(consumed, { batchSize: trigger.batchSize, maxConcurrency });
+    } else if (trigger.kind === 'sweep') {
+      props.scheduling.scheduleSweeper(fn.function, Duration.minutes(config.sweepEveryMinutes));
+    } else if (trigger.kind === 'automation') {
+      props.events.routeTo(fn.function);
+    }
+    return fn;
+  }
+
+  /** A handler nobody deploys is a feature that silently does not exist in AWS; the infra tests fail on it too. */
+  private warnAboutUndeclaredHandlers(props: ServiceFunctionsProps): void {
+    const undeclared = readdirSync(props.functionsDir)
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+      .map((file) => file.slice(0, -'.ts'.length))
+      .filter((name) => !Object.hasOwn(props.catalog, name));
+    for (const name of undeclared) {
+      Annotations.of(this).addWarningV2(
+        'broadcast:undeclared-handler',
+        `functions/${name}.ts is not deployed: declare it in infra/function-catalog.ts`,
+      );
+    }
+  }
+}
+
+/** Stage settings every function may read; per-resource settings (table, queues, ...) come with their grants. */
+function stageEnvironment(target: DeploymentTarget): Record<string, string> {
+  const { config } = target;
+  return {
+    POWERTOOLS_SERVICE_NAME: 'broadcast',
+    TENANT_CLAIM: config.tenantClaim,
+    MAX_RATE_PER_MINUTE: String(config.maxRatePerMinute),
+    DEFAULT_CHANNEL: config.defaultChannel,
+  };
+}
+
+function assertOneConsumerPerQueue(catalog: FunctionCatalog): void {
+  const consumers = new Map<string, string>();
+  for (const [name, { trigger }] of Object.entries(catalog)) {
+    if (trigger.kind !== 'queue') continue;
+    const other = consumers.get(trigger.queue);
+    if (other !== undefined) {
+      throw new Error(
+        `"${name}" and "${other}" both consume the ${trigger.queue} queue; SQS would split messages between them`,
+      );
+    }
+    consumers.set(trigger.queue, name);
+  }
+}
+
+function optionalSeconds(seconds: number | undefined): Duration | undefined {
+  return seconds === undefined ? undefined : Duration.seconds(seconds);
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, char: string) => char.toUpperCase());
+}

@@ -1,0 +1,108 @@
+import type { HttpFunctionName } from '../lib/http/routes.js';
+import type { TableAccess } from './constructs/data.js';
+import type { PipelineQueueName } from './constructs/delivery-pipeline.js';
+
+/** What invokes a function. HTTP routes come from lib/http/routes.ts; the rest is wired by the stack. */
+export type FunctionTrigger =
+  | { readonly kind: 'http' }
+  | {
+      readonly kind: 'queue';
+      readonly queue: PipelineQueueName;
+      readonly batchSize: number;
+      /** Bounded parallelism: a number, or the stage's send concurrency (the sender). */
+      readonly maxConcurrency: number | 'send-concurrency';
+    }
+  /** The periodic sweeper (EventBridge Scheduler `rate(...)`, every `sweepEveryMinutes`). */
+  | { readonly kind: 'sweep' }
+  /** The target of the automation rule (`trigger_broadcast` events on the stage's bus). */
+  | { readonly kind: 'automation' };
+
+/** Least privilege, declared: a function gets exactly these grants (and the environment that goes with each). */
+export interface FunctionAccess {
+  readonly table?: TableAccess;
+  readonly sendTo?: readonly PipelineQueueName[];
+  /** Create/update/delete one-time schedules in the stage's group, passing the schedules' role. */
+  readonly manageSchedules?: boolean;
+  /** events:PutEvents on the stage's bus. */
+  readonly publishEvents?: boolean;
+  /** Signs or verifies unsubscribe links: gets the signing key and the stage's public base URL (issue 3). */
+  readonly unsubscribeLinks?: boolean;
+}
+
+export interface FunctionSpec {
+  readonly description: string;
+  readonly trigger: FunctionTrigger;
+  readonly access: FunctionAccess;
+  readonly memorySize?: number;
+  /** Seconds; not for queue consumers, whose timeout is their queue's (PIPELINE_QUEUES). @default 10 */
+  readonly timeoutSeconds?: number;
+  /**
+   * A function whose file does not exist yet: its wiring is ready (and tested with a stand-in handler), and it is
+   * deployed, with its routes, as soon as `functions/<name>.ts` appears. Without this flag a missing file fails
+   * the synth.
+   */
+  readonly planned?: boolean;
+}
+
+export type FunctionCatalog = Readonly<Record<string, FunctionSpec>>;
+
+/** Typed by HTTP_FUNCTIONS, so a new HTTP function in lib/http/routes.ts does not compile until it is declared here. */
+const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
+  // Liveness only: it touches no dependency, so it gets no grant at all.
+  health: { description: 'GET /health', trigger: { kind: 'http' }, access: {} },
+  unsubscribe: {
+    description: 'Public unsubscribe links',
+    trigger: { kind: 'http' },
+    access: { table: 'read-write', unsubscribeLinks: true },
+  },
+  'contacts-api': { description: '/api/v1/contacts', trigger: { kind: 'http' }, access: { table: 'read-write' } },
+  'contact-lists-api': {
+    description: '/api/v1/contact-lists',
+    trigger: { kind: 'http' },
+    access: { table: 'read-write' },
+  },
+  'broadcasts-api': {
+    description: '/api/v1/broadcasts',
+    trigger: { kind: 'http' },
+    // Preview renders the message, unsubscribe link included.
+    access: { table: 'read-write', unsubscribeLinks: true },
+  },
+  'channels-api': { description: '/api/v1/channels', trigger: { kind: 'http' }, access: { table: 'read-write' } },
+};
+
+/**
+ * The delivery, scheduling and automation workers of issues 3 and 4. Each queue has exactly one consumer (SQS hands
+ * a message to one receiver, so two functions on one queue would steal each other's messages): if the pacer
+ * becomes a function of its own, give it its own queue in PIPELINE_QUEUES rather than sharing `pipeline`.
+ */
+const WORKER_FUNCTION_SPECS: FunctionCatalog = {
+  planner: {
+    description: 'Pipeline steps: start, plan the audience, pace releases to the send queue',
+    // One step per invocation: a step already works through a page of the audience.
+    trigger: { kind: 'queue', queue: 'pipeline', batchSize: 1, maxConcurrency: 10 },
+    access: { table: 'read-write', sendTo: ['pipeline', 'send'] },
+    memorySize: 1024,
+    planned: true,
+  },
+  sender: {
+    description: 'Sends one message per execution through the channel',
+    trigger: { kind: 'queue', queue: 'send', batchSize: 10, maxConcurrency: 'send-concurrency' },
+    access: { table: 'read-write', unsubscribeLinks: true },
+    planned: true,
+  },
+  sweeper: {
+    description: 'Starts overdue scheduled broadcasts; fails the far-too-late ones',
+    trigger: { kind: 'sweep' },
+    access: { table: 'read-write', sendTo: ['pipeline'] },
+    timeoutSeconds: 60,
+    planned: true,
+  },
+  'automation-trigger': {
+    description: 'Applies trigger_broadcast automation events',
+    trigger: { kind: 'automation' },
+    access: { table: 'read-write', sendTo: ['pipeline'] },
+    planned: true,
+  },
+};
+
+export const FUNCTION_CATALOG: FunctionCatalog = { ...HTTP_FUNCTION_SPECS, ...WORKER_FUNCTION_SPECS };

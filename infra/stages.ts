@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/** The retention periods CloudWatch Logs accepts; anything else fails at deploy time, so reject it at synth. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const authSchema = z.discriminatedUnion('kind', [
+  /** The stack creates a Cognito user pool; its ID tokens carry the tenant as a custom attribute. */
+  z.object({ kind: z.literal('cognito') }).strict(),
+  /** An external OpenID Connect issuer (Auth0, Okta, another pool) that already puts the tenant claim in tokens. */
+  z
+    .object({
+      kind: z.literal('oidc'),
+      issuer: z.url().startsWith('https://'),
+      audience: z.array(z.string().min(1)).min(1),
+    })
+    .strict(),
+]);
+
+export const stageConfigSchema = z
+  .object({
+    /** Pins the stack to an account/region; when absent the stack is environment-agnostic. */
+    account: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+      .optional(),
+    auth: authSchema,
+    /** The JWT claim naming the tenant (lib/config.ts TENANT_CLAIM). Cognito exposes custom attributes as `custom:<name>`. */
+    tenantClaim: z.string().regex(/^\S+$/, 'a claim name without spaces'),
+    /**
+     * The channel a broadcast uses when neither it nor its tenant names one (DEFAULT_CHANNEL). Only channels that
+     * need no per-tenant configuration qualify; `none` means `execute` answers 422 instead of sending somewhere
+     * surprising.
+     */
+    defaultChannel: z.enum(['log', 'none']),
+    /** Parallel sends: the sender's SQS maxConcurrency (Lambda accepts 2-1000) and its reserved concurrency. */
+    sendConcurrency: z.number().int().min(2).max(1000),
+    /** The highest `rate_limit` (messages per minute) a broadcast of this stage may ask for. */
+    maxRatePerMinute: z.number().int().min(1),
+    /** Where alarms are e-mailed; without it alarms still go to the SNS topic, which nobody reads. */
+    alarmEmail: z.email().optional(),
+    logRetentionDays: z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days))),
+    /** Keep table, user pool, unsubscribe key and logs when the stack is deleted; protect table and pool from deletion. */
+    retainData: z.boolean(),
+    cors: z.object({ allowOrigins: z.array(z.string().min(1)) }).strict(),
+    apiThrottle: z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }).strict(),
+    /** Base of the public unsubscribe links, e.g. a custom domain; defaults to the HTTP API's URL. */
+    publicBaseUrl: z.url().startsWith('https://').optional(),
+    /** The EventBridge `source` the automation rule accepts `trigger_broadcast` events from. */
+    automationSource: z.string().min(1).default('automation'),
+    /** How often the sweeper looks for overdue scheduled broadcasts (a lost schedule starts at most this late). */
+    sweepEveryMinutes: z.number().int().min(1).max(60),
+    /** Alarm when the oldest send message is older than this: at least 900 s, the pacer's longest delay. */
+    sendQueueMaxAgeSeconds: z.number().int().min(900),
+  })
+  .strict()
+  .refine((config) => config.auth.kind !== 'cognito' || /^custom:\w{1,20}$/.test(config.tenantClaim), {
+    message: 'with a Cognito user pool the tenant claim must be a custom attribute, e.g. "custom:tenant_id"',
+    path: ['tenantClaim'],
+  });
+
+export type StageConfigInput = z.input<typeof stageConfigSchema>;
+export type StageConfig = z.output<typeof stageConfigSchema>;
+
+const COGNITO_TENANT_CLAIM = 'custom:tenant_id';
+
+/** Every deployable stage. Adding one here is all a new stage needs; `-c stage=<name>` selects it. */
+export const STAGES = {
+  dev: {
+    auth: { kind: 'cognito' },
+    tenantClaim: COGNITO_TENANT_CLAIM,
+    defaultChannel: 'log',
+    sendConcurrency: 5,
+    maxRatePerMinute: 600,
+    logRetentionDays: 14,
+    retainData: false,
+    cors: { allowOrigins: ['http://localhost:3000'] },
+    apiThrottle: { rateLimit: 50, burstLimit: 100 },
+    sweepEveryMinutes: 5,
+    sendQueueMaxAgeSeconds: 1200,
+  },
+  prod: {
+    auth: { kind: 'cognito' },
+    tenantClaim: COGNITO_TENANT_CLAIM,
+    defaultChannel: 'none',
+    sendConcurrency: 50,
+    maxRatePerMinute: 60_000,
+    logRetentionDays: 90,
+    retainData: true,
+    cors: { allowOrigins: [] },
+    apiThrottle: { rateLimit: 500, burstLimit: 1000 },
+    sweepEveryMinutes: 5,
+    sendQueueMaxAgeSeconds: 1200,
+  },
+} satisfies Record<string, StageConfigInput>;
+
+export type StageName = keyof typeof STAGES;
+
+export const STAGE_NAMES = Object.keys(STAGES) as StageName[];
+
+export function isStageName(name: string): name is StageName {
+  return Object.hasOwn(STAGES, name);
+}
+
+export class StageConfigError extends Error {}
+
+/** Validates a stage's settings (plus per-deployment overrides) once, so a typo fails `cdk synth`, not a deploy. */
+export function parseStageConfig(name: string, input: unknown): StageConfig {
+  const result = stageConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new StageConfigError(`invalid configuration for stage "${name}": ${problems.join('; ')}`);
+  }
+  return result.data;
+}

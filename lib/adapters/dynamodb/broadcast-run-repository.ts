@@ -1,0 +1,199 @@
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { BroadcastRun, ChunkTally } from '../../domain/broadcast-run.js';
+import { allocateSlots as allocate, type SlotClock } from '../../domain/pacing.js';
+import type { BroadcastRunRepository, PacerAdvance, PlanPageCommit } from '../../ports/broadcast-run-repository.js';
+import { batchGet } from './batch.js';
+import { failedConditions, isConditionFailure } from './conditional.js';
+import { executionKeys, runKeys } from './keys.js';
+import { transactWrite } from './transactions.js';
+
+const MAX_SLOT_ATTEMPTS = 10;
+
+export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(tenantId: string, broadcastId: string): Promise<BroadcastRun | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: runKeys.byBroadcast(tenantId, broadcastId), ConsistentRead: true }),
+    );
+    return result.Item ? fromItem(result.Item) : undefined;
+  }
+
+  async commitPlanPage(tenantId: string, broadcastId: string, c: PlanPageCommit): Promise<boolean> {
+    const set = [
+      'planCarry = :carry',
+      'planDone = :done',
+      'planUpdatedAt = :now',
+      'plannedChunks = plannedChunks + :chunks',
+      'plannedPending = plannedPending + :pending',
+      'skipPages = skipPages + :skipPage',
+      'totalContacts = totalContacts + :contacts',
+      'skippedAtPlan = skippedAtPlan + :skipped',
+    ];
+    const values: Record<string, unknown> = {
+      ':carry': c.carry,
+      ':done': c.done,
+      ':now': c.now,
+      ':chunks': c.newChunks,
+      ':pending': c.newPending,
+      ':skipPage': c.newSkipPage ? 1 : 0,
+      ':contacts': c.newContacts,
+      ':skipped': c.newSkipped,
+      ':expected': c.expectedPlannedChunks,
+      ':notDone': false,
+    };
+    if (c.nextCursor !== undefined) {
+      set.push('planCursor = :cursor');
+      values[':cursor'] = c.nextCursor;
+    }
+    return this.conditionalUpdate(
+      tenantId,
+      broadcastId,
+      `SET ${set.join(', ')}${c.nextCursor === undefined ? ' REMOVE planCursor' : ''}`,
+      'plannedChunks = :expected AND planDone = :notDone',
+      values,
+    );
+  }
+
+  async advancePacer(tenantId: string, broadcastId: string, a: PacerAdvance): Promise<boolean> {
+    const set = ['pacerTick = :next', 'releasedChunks = :released', 'sweeps = :sweeps'];
+    const values: Record<string, unknown> = {
+      ':tick': a.tick,
+      ':next': a.tick + 1,
+      ':released': a.releasedChunks,
+      ':sweeps': a.sweeps,
+    };
+    if (a.clock) {
+      set.push('slotAnchorMs = :anchor', 'nextSlot = :nextSlot');
+      values[':anchor'] = a.clock.anchorMs;
+      values[':nextSlot'] = a.clock.nextSlot;
+    }
+    if (a.rescanDone) {
+      set.push('rescanRequested = :false');
+      values[':false'] = false;
+    }
+    return this.conditionalUpdate(tenantId, broadcastId, `SET ${set.join(', ')}`, 'pacerTick = :tick', values);
+  }
+
+  /** Optimistic: read the clock, compute, write only if nobody moved it meanwhile. */
+  async allocateSlots(run: BroadcastRun, count: number, earliestMs: number): Promise<number[]> {
+    let current = run;
+    for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
+      if (current.slotSpacingMs === undefined) return [];
+      const clock: SlotClock = { anchorMs: current.slotAnchorMs, spacingMs: current.slotSpacingMs, nextSlot: current.nextSlot };
+      const { clock: next, slots } = allocate(clock, count, earliestMs);
+      const applied = await this.conditionalUpdate(
+        run.tenantId,
+        run.broadcastId,
+        'SET slotAnchorMs = :anchor, nextSlot = :next',
+        'nextSlot = :expected',
+        { ':anchor': next.anchorMs, ':next': next.nextSlot, ':expected': clock.nextSlot },
+      );
+      if (applied) return slots;
+      const fresh = await this.get(run.tenantId, run.broadcastId);
+      if (!fresh) throw new Error(`run of broadcast ${run.broadcastId} disappeared`);
+      current = fresh;
+    }
+    throw new Error('could not allocate send slots: too much contention on the run item');
+  }
+
+  async commitTally(tenantId: string, broadcastId: string, tally: ChunkTally, now: string): Promise<boolean> {
+    try {
+      await transactWrite(this.client, [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              pk: executionKeys.chunkPartition(tenantId, broadcastId, tally.chunk),
+              sk: executionKeys.tallySortKey,
+              entity: 'chunk_tally',
+              ...tally,
+              countedAt: now,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: runKeys.byBroadcast(tenantId, broadcastId),
+            UpdateExpression:
+              'ADD talliedChunks :one, talliedContacts :contacts, sent :sent, failed :failed, skippedAtSend :skipped SET lastProgressAt = :now',
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':contacts': tally.contacts,
+              ':sent': tally.sent,
+              ':failed': tally.failed,
+              ':skipped': tally.skipped,
+              ':now': now,
+            },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (failedConditions(error)?.has(0)) return false;
+      throw error;
+    }
+  }
+
+  async talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>> {
+    const items = await batchGet(
+      this.client,
+      this.tableName,
+      chunks.map((chunk) => ({ pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk), sk: executionKeys.tallySortKey })),
+      { consistent: true },
+    );
+    return new Set(items.map((item) => item.chunk as number));
+  }
+
+  async restartPacer(tenantId: string, broadcastId: string): Promise<number> {
+    const result = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: runKeys.byBroadcast(tenantId, broadcastId),
+        UpdateExpression: 'SET pacerTick = pacerTick + :one, rescanRequested = :true',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1, ':true': true },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return result.Attributes?.pacerTick as number;
+  }
+
+  private async conditionalUpdate(
+    tenantId: string,
+    broadcastId: string,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKeys.byBroadcast(tenantId, broadcastId),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
+
+export function runItem(run: BroadcastRun) {
+  return { ...runKeys.byBroadcast(run.tenantId, run.broadcastId), entity: 'broadcast_run', ...run };
+}
+
+function fromItem(raw: Record<string, unknown>): BroadcastRun {
+  const { pk: _pk, sk: _sk, entity: _entity, ...run } = raw;
+  return run as unknown as BroadcastRun;
+}

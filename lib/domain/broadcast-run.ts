@@ -1,0 +1,123 @@
+import type { BroadcastCounters } from './broadcast.js';
+import { chunkSizeFor, type SlotClock, slotSpacingMs } from './pacing.js';
+
+/**
+ * The delivery state of one started broadcast, kept apart from the broadcast itself so the pipeline's
+ * writes never touch the tenant's broadcast partition. Three writers, each guarding its own attributes:
+ * the planner (plan*), the pacer (pacer*, released*, slot clock) and the senders (tallies, once per chunk).
+ */
+export interface BroadcastRun {
+  tenantId: string;
+  broadcastId: string;
+  startedAt: string;
+  /** The moment a dynamic list's filters are evaluated at ("today" means this day), fixed at start. */
+  audienceAsOf: string;
+  rateLimit: number;
+  /** Contacts per send chunk; every send chunk is full except the very last one. */
+  chunkSize: number;
+
+  /** Where the next audience page starts; undefined before the first page. */
+  planCursor?: string;
+  /** Contacts to send to that do not fill a chunk yet; they lead the next page's first chunk. */
+  planCarry: string[];
+  planDone: boolean;
+  plannedChunks: number;
+  /** Contacts in send chunks. */
+  plannedPending: number;
+  /** Pages of contacts skipped at planning (each page's skipped executions share a partition). */
+  skipPages: number;
+  totalContacts: number;
+  skippedAtPlan: number;
+  planUpdatedAt: string;
+
+  /** Only the pace message carrying this tick may act; it moves the tick on, so duplicate loops die out. */
+  pacerTick: number;
+  releasedChunks: number;
+  slotAnchorMs: number;
+  /** Undefined when the rate is unlimited. */
+  slotSpacingMs?: number;
+  nextSlot: number;
+  /** Set by resume and cancel: released chunks that were dropped meanwhile must be released again. */
+  rescanRequested: boolean;
+  sweeps: number;
+
+  talliedChunks: number;
+  talliedContacts: number;
+  sent: number;
+  failed: number;
+  skippedAtSend: number;
+  lastProgressAt: string;
+}
+
+export function newRun(tenantId: string, broadcastId: string, rateLimit: number, now: Date): BroadcastRun {
+  const chunkSize = chunkSizeFor(rateLimit);
+  const spacing = slotSpacingMs(rateLimit, chunkSize);
+  const iso = now.toISOString();
+  return {
+    tenantId,
+    broadcastId,
+    startedAt: iso,
+    audienceAsOf: iso,
+    rateLimit,
+    chunkSize,
+    planCarry: [],
+    planDone: false,
+    plannedChunks: 0,
+    plannedPending: 0,
+    skipPages: 0,
+    totalContacts: 0,
+    skippedAtPlan: 0,
+    planUpdatedAt: iso,
+    pacerTick: 0,
+    releasedChunks: 0,
+    slotAnchorMs: now.getTime(),
+    ...(spacing === undefined ? {} : { slotSpacingMs: spacing }),
+    nextSlot: 0,
+    rescanRequested: false,
+    sweeps: 0,
+    talliedChunks: 0,
+    talliedContacts: 0,
+    sent: 0,
+    failed: 0,
+    skippedAtSend: 0,
+    lastProgressAt: iso,
+  };
+}
+
+export function slotClockOf(run: BroadcastRun): SlotClock | undefined {
+  if (run.slotSpacingMs === undefined) return undefined;
+  return { anchorMs: run.slotAnchorMs, spacingMs: run.slotSpacingMs, nextSlot: run.nextSlot };
+}
+
+/** Contacts whose chunk went to the send queue; exact because only the last chunk can be partial. */
+export function releasedContacts(run: BroadcastRun): number {
+  return Math.min(run.releasedChunks * run.chunkSize, run.plannedPending);
+}
+
+/**
+ * The broadcast's counters, derived from the run: terminal counts are committed once per chunk,
+ * `sending` is what was released and not yet counted, pending the rest.
+ */
+export function runCounters(run: BroadcastRun): BroadcastCounters {
+  return {
+    totalContacts: run.totalContacts,
+    sent: run.sent,
+    failed: run.failed,
+    skipped: run.skippedAtPlan + run.skippedAtSend,
+    sending: Math.max(0, releasedContacts(run) - run.talliedContacts),
+  };
+}
+
+/** Every contact has an execution and every send chunk has been counted. */
+export function isRunFinished(run: BroadcastRun): boolean {
+  return run.planDone && run.talliedChunks >= run.plannedChunks;
+}
+
+/** Outcome counts of one chunk, committed together with the chunk's tally marker. */
+export interface ChunkTally {
+  chunk: number;
+  contacts: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+}

@@ -1,0 +1,346 @@
+/**
+ * Message personalisation with Liquid (liquidjs): a broadcast's template is compiled (parsed and
+ * validated) once, then rendered once per contact.
+ *
+ * Variables a template can use:
+ *   {{contact.name}} {{contact.email}} {{contact.phone}} {{contact.custom.X}}   the contact
+ *   {{name}} {{email}} {{phone}}                                               the same, at the top level
+ *   {{broadcast.name}}
+ *   {{current_date}}  YYYY-MM-DD and {{current_time}}  HH:mm, both in the render's time zone
+ *   {{unsubscribe_link}}
+ * plus Liquid's filters and tags (`{{ contact.name | default: "friend" }}`, `{% if %}`, ...). The tags that
+ * read files (include, render, layout) are removed.
+ *
+ * The `variables` map of a message template (parameters of a provider template): each value is one of
+ *   - a reference: the value, trimmed, is exactly a variable name of the list above without braces
+ *     (`contact.name`, `contact.custom.last_purchase`, `name`, `broadcast.name`, `current_date`, ...);
+ *     it renders as that variable, and a missing value is a missing variable;
+ *   - a Liquid template: the value contains `{{`, `}}`, `{%` or `%}` (`"{{ contact.name | upcase }}"`);
+ *   - otherwise a literal, sent verbatim (`"50"`, `"Black Friday"`). A literal that happens to be spelled
+ *     like a variable name is written as a Liquid string: `{{ "name" }}`.
+ *
+ * Missing values: a variable the contact has no value for (absent, or a custom field set to null) makes
+ * the render return `{ missing }` unless a `default` filter (or an `if`) handles it. Nothing rendered ever
+ * contains `{{`, `}}`, `[object Object]`, or the words `undefined`/`null` that neither the template nor the
+ * data contains: such an output is reported as missing too, with a reason, and never sent.
+ */
+import { Liquid, LiquidError, type Template, Tokenizer, TypeGuards, UndefinedVariableError } from 'liquidjs';
+import type { Contact, CustomFieldValue } from './contact.js';
+import { type FieldError, UnprocessableError } from './errors.js';
+import type { MessageTemplate } from './message-template.js';
+
+/** One engine per process: its options are the whole policy, and parsing with it is stateless. */
+const liquid = new Liquid({
+  strictVariables: true,
+  // With strictVariables, lets `{{ x | default: "y" }}` and `{% if x %}` handle a missing x.
+  lenientIf: true,
+  strictFilters: true,
+  ownPropertyOnly: true,
+  // Tenant-authored templates: bound what a single parse or render can cost.
+  parseLimit: 100_000,
+  renderLimit: 1_000,
+  memoryLimit: 1_000_000,
+});
+for (const fileTag of ['include', 'render', 'layout']) delete liquid.tags[fileTag];
+
+/** Ways a rendered value could still show template syntax or a programming artefact to a recipient. */
+const LEAKS = ['{{', '}}'] as const;
+const SUSPICIOUS_WORDS = /\b(?:undefined|null)\b|\[object Object\]/g;
+
+const REFERENCE =
+  /^(?:contact\.(?:name|email|phone)|contact\.custom\..+|name|email|phone|broadcast\.name|current_date|current_time|unsubscribe_link)$/s;
+const LIQUID_MARKUP = /\{\{|\}\}|\{%|%\}/;
+
+type CompiledText =
+  | { kind: 'liquid'; field: string; source: string; templates: Template[] }
+  | { kind: 'reference'; field: string; source: string; path: string }
+  | { kind: 'literal'; field: string; source: string; value: string };
+
+export interface CompiledMessageTemplate {
+  readonly template: MessageTemplate;
+  readonly content?: CompiledText;
+  readonly variables?: ReadonlyArray<readonly [name: string, value: CompiledText]>;
+}
+
+/** What one contact receives: the rendered body and provider-template parameters, when the template has them. */
+export interface RenderedMessage {
+  content?: string;
+  variables?: Record<string, string>;
+}
+
+/**
+ * The contact cannot get this message. `missing` names the first variable without a value (as the template
+ * wrote it, e.g. `contact.custom.plan`), or the field whose output failed the guard.
+ */
+export interface MissingVariable {
+  missing: string;
+  reason: string;
+}
+
+export type RenderOutcome = RenderedMessage | MissingVariable;
+
+export interface RenderContext {
+  contact: Pick<Contact, 'name' | 'email' | 'phone' | 'customFields'>;
+  broadcast: { name: string };
+  now: Date;
+  /** IANA time zone for current_date and current_time; UTC when absent. */
+  timeZone?: string;
+  /** The contact's signed unsubscribe link; when absent, `{{unsubscribe_link}}` is a missing variable. */
+  unsubscribeLink?: string;
+}
+
+export function isMissing(outcome: RenderOutcome): outcome is MissingVariable {
+  return 'missing' in outcome;
+}
+
+/**
+ * Parses the content and every `variables` value once. Invalid syntax, an unknown filter or tag, or a
+ * stray `{{`/`}}` that would be sent as is: UnprocessableError `broadcast.invalid_template`, one error per
+ * field (`message_template.content`, `message_template.variables.<name>`).
+ */
+export function compileMessageTemplate(template: MessageTemplate): CompiledMessageTemplate {
+  const errors: FieldError[] = [];
+  const compile = (field: string, source: string): CompiledText | undefined => {
+    try {
+      return compileText(field, source);
+    } catch (error) {
+      errors.push({ field, message: describeParseError(error) });
+      return undefined;
+    }
+  };
+  const content = template.content === undefined ? undefined : compile('message_template.content', template.content);
+  const variables: [string, CompiledText][] = [];
+  for (const [name, value] of Object.entries(template.variables ?? {})) {
+    const compiled = compile(`message_template.variables.${name}`, value);
+    if (compiled) variables.push([name, compiled]);
+  }
+  if (errors.length > 0) {
+    throw new UnprocessableError(
+      'broadcast.invalid_template',
+      `the message template is not valid: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+      errors,
+    );
+  }
+  return {
+    template,
+    ...(content ? { content } : {}),
+    ...(template.variables !== undefined ? { variables } : {}),
+  };
+}
+
+/** For the create and update use cases: throws as compileMessageTemplate does, keeps nothing. */
+export function validateMessageTemplate(template: MessageTemplate): void {
+  compileMessageTemplate(template);
+}
+
+/** Renders a compiled template for one contact. Never throws for a contact's data: problems come back as `{ missing }`. */
+export function renderMessage(compiled: CompiledMessageTemplate, context: RenderContext): RenderOutcome {
+  const scope = scopeOf(context);
+  const rendered: RenderedMessage = {};
+  if (compiled.content) {
+    const text = renderText(compiled.content, scope, context);
+    if (typeof text !== 'string') return text;
+    rendered.content = text;
+  }
+  if (compiled.variables) {
+    const variables: Record<string, string> = {};
+    for (const [name, value] of compiled.variables) {
+      const text = renderText(value, scope, context);
+      if (typeof text !== 'string') return text;
+      variables[name] = text;
+    }
+    rendered.variables = variables;
+  }
+  return rendered;
+}
+
+/** The render context for a contact, with current_date/current_time in the contact's own time zone (else UTC). */
+export function renderContextFor(
+  contact: Pick<Contact, 'name' | 'email' | 'phone' | 'customFields' | 'timezone'>,
+  broadcast: { name: string },
+  now: Date,
+  unsubscribeLink?: string,
+): RenderContext {
+  return {
+    contact,
+    broadcast: { name: broadcast.name },
+    now,
+    timeZone: contact.timezone ?? 'UTC',
+    ...(unsubscribeLink !== undefined ? { unsubscribeLink } : {}),
+  };
+}
+
+function compileText(field: string, source: string): CompiledText {
+  if (LIQUID_MARKUP.test(source)) {
+    assertNoStrayBraces(source);
+    return { kind: 'liquid', field, source, templates: liquid.parse(source) };
+  }
+  if (field !== 'message_template.content') {
+    const path = source.trim();
+    if (REFERENCE.test(path)) return { kind: 'reference', field, source, path };
+  }
+  return { kind: 'literal', field, source, value: source };
+}
+
+/**
+ * Text outside Liquid markup is sent as written, so `}}` there (or `{{` inside a raw block) could only
+ * ever produce a message the guard refuses: reject it now rather than skip every contact later.
+ */
+function assertNoStrayBraces(source: string): void {
+  const tokens = new Tokenizer(source, liquid.options.operators).readTopLevelTokens(liquid.options);
+  let inComment = 0;
+  for (const token of tokens) {
+    if (TypeGuards.isTagToken(token)) {
+      if (token.name === 'comment') inComment++;
+      else if (token.name === 'endcomment') inComment = Math.max(0, inComment - 1);
+    } else if (TypeGuards.isHTMLToken(token) && inComment === 0) {
+      const text = token.getContent();
+      const leak = LEAKS.find((braces) => text.includes(braces));
+      if (leak) {
+        const { line, col } = position(source, token.begin);
+        throw new TemplateSyntaxError(
+          `"${leak}" outside a Liquid output or tag would be sent as is, line:${line}, col:${col}`,
+        );
+      }
+    }
+  }
+}
+
+class TemplateSyntaxError extends Error {}
+
+function position(source: string, offset: number): { line: number; col: number } {
+  const before = source.slice(0, offset).split('\n');
+  return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+function describeParseError(error: unknown): string {
+  if (error instanceof LiquidError || error instanceof TemplateSyntaxError) return error.message;
+  throw error;
+}
+
+interface Scope {
+  contact: { name?: string; email?: string; phone?: string; custom: Record<string, string | number | boolean> };
+  name?: string;
+  email?: string;
+  phone?: string;
+  broadcast: { name: string };
+  current_date: string;
+  current_time: string;
+  unsubscribe_link?: string;
+}
+
+function scopeOf(context: RenderContext): Scope {
+  const { contact } = context;
+  const own = defined({ name: contact.name, email: contact.email, phone: contact.phone });
+  const { date, time } = clockIn(context.now, context.timeZone ?? 'UTC');
+  return {
+    contact: { ...own, custom: presentCustomFields(contact.customFields) },
+    ...own,
+    broadcast: { name: context.broadcast.name },
+    current_date: date,
+    current_time: time,
+    ...(context.unsubscribeLink !== undefined ? { unsubscribe_link: context.unsubscribeLink } : {}),
+  };
+}
+
+/** A custom field set to null has no value: it is left out, so it is missing (and `default` applies). */
+function presentCustomFields(fields: Record<string, CustomFieldValue>): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== null && value !== undefined),
+  ) as Record<string, string | number | boolean>;
+}
+
+function defined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+}
+
+function renderText(text: CompiledText, scope: Scope, context: RenderContext): string | MissingVariable {
+  let output: string;
+  switch (text.kind) {
+    case 'literal':
+      return text.value;
+    case 'reference': {
+      const value = resolveReference(scope, text.path);
+      if (value === undefined) return { missing: text.path, reason: `no value for ${text.path}` };
+      output = String(value);
+      break;
+    }
+    case 'liquid':
+      try {
+        output = String(liquid.renderSync(text.templates, scope));
+      } catch (error) {
+        const variable = undefinedVariable(error);
+        if (variable) return { missing: variable, reason: `no value for ${variable}` };
+        return { missing: text.field, reason: `the template failed to render: ${(error as Error).message}` };
+      }
+      break;
+  }
+  return guard(text, output, context);
+}
+
+function resolveReference(scope: Scope, path: string): string | number | boolean | undefined {
+  if (path.startsWith('contact.custom.')) {
+    const key = path.slice('contact.custom.'.length);
+    return Object.hasOwn(scope.contact.custom, key) ? scope.contact.custom[key] : undefined;
+  }
+  if (path.startsWith('contact.')) return scope.contact[path.slice('contact.'.length) as 'name' | 'email' | 'phone'];
+  if (path === 'broadcast.name') return scope.broadcast.name;
+  return scope[path as 'name' | 'email' | 'phone' | 'current_date' | 'current_time' | 'unsubscribe_link'];
+}
+
+function undefinedVariable(error: unknown): string | undefined {
+  if (!(error instanceof UndefinedVariableError)) return undefined;
+  const original = error.originalError as { variableName?: unknown } | undefined;
+  if (typeof original?.variableName === 'string') return original.variableName;
+  return /undefined variable: ([^,\s]+)/.exec(error.message)?.[1] ?? 'unknown';
+}
+
+/** The last line of defence: an output that would show template syntax or a programming artefact is not sent. */
+function guard(text: CompiledText, output: string, context: RenderContext): string | MissingVariable {
+  const leak = LEAKS.find((braces) => output.includes(braces));
+  if (leak) return { missing: text.field, reason: `the rendered text still contains "${leak}"` };
+  for (const [word] of output.matchAll(SUSPICIOUS_WORDS)) {
+    if (!text.source.includes(word) && !dataContains(context, word)) {
+      return { missing: text.field, reason: `the rendered text contains "${word}", which no value holds` };
+    }
+  }
+  return output;
+}
+
+function dataContains(context: RenderContext, word: string): boolean {
+  const { contact } = context;
+  const values: unknown[] = [
+    contact.name,
+    contact.email,
+    contact.phone,
+    ...Object.keys(contact.customFields),
+    ...Object.values(contact.customFields),
+    context.broadcast.name,
+    context.unsubscribeLink,
+  ];
+  return values.some((value) => typeof value === 'string' && value.includes(word));
+}
+
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock date (YYYY-MM-DD) and time (HH:mm) of `now` in an IANA time zone. Throws RangeError for an unknown zone. */
+export function clockIn(now: Date, timeZone: string): { date: string; time: string } {
+  let format = clockFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    clockFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(now).map((part) => [part.type, part.value]));
+  return {
+    date: `${parts.year?.padStart(4, '0')}-${parts.month}-${parts.day}`,
+    time: `${parts.hour}:${parts.minute}`,
+  };
+}

@@ -1,0 +1,43 @@
+import type { BroadcastRun, ChunkTally } from '../domain/broadcast-run.js';
+import type { SlotClock } from '../domain/pacing.js';
+
+export interface PlanPageCommit {
+  /** The plannedChunks value read before the page was planned: the commit applies only if still true. */
+  expectedPlannedChunks: number;
+  nextCursor?: string;
+  carry: string[];
+  done: boolean;
+  newChunks: number;
+  newPending: number;
+  newSkipPage: boolean;
+  newContacts: number;
+  newSkipped: number;
+  now: string;
+}
+
+export interface PacerAdvance {
+  tick: number;
+  releasedChunks: number;
+  clock?: SlotClock;
+  rescanDone: boolean;
+  sweeps: number;
+}
+
+export interface BroadcastRunRepository {
+  get(tenantId: string, broadcastId: string): Promise<BroadcastRun | undefined>;
+  /** Returns false when another planner already committed this page. */
+  commitPlanPage(tenantId: string, broadcastId: string, commit: PlanPageCommit): Promise<boolean>;
+  /** Moves the pacer from `tick` to `tick + 1`; false when that tick was already taken (a duplicate loop). */
+  advancePacer(tenantId: string, broadcastId: string, advance: PacerAdvance): Promise<boolean>;
+  /** Hands out slots for chunks re-sent outside the pacer (late or retried chunks). */
+  allocateSlots(run: BroadcastRun, count: number, earliestMs: number): Promise<number[]>;
+  /**
+   * Counts a chunk exactly once: the chunk's marker and the counter increments commit together.
+   * Returns false when the chunk had already been counted.
+   */
+  commitTally(tenantId: string, broadcastId: string, tally: ChunkTally, now: string): Promise<boolean>;
+  /** Which of these chunks have been counted. */
+  talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>>;
+  /** Resume and cancel: a new pacer loop (tick + 1) that first re-releases dropped chunks. Returns the new tick. */
+  restartPacer(tenantId: string, broadcastId: string): Promise<number>;
+}

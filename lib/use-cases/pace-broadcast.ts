@@ -1,0 +1,136 @@
+import { type BroadcastRun, isRunFinished, slotClockOf } from '../domain/broadcast-run.js';
+import { allocateSlots, type SlotClock, slotsBefore } from '../domain/pacing.js';
+import type { DelayedMessage, SendChunkMessage } from '../ports/message-queue.js';
+import type { UseCaseDeps } from './deps.js';
+import { completeIfFinished } from './run-lifecycle.js';
+
+/** How far ahead the pacer releases rated chunks (SQS delays them until their slot). */
+export const RELEASE_HORIZON_MS = 30_000;
+/** Unlimited rate: chunks released per tick, so one tick stays small and the next follows at once. */
+export const MAX_CHUNKS_PER_TICK = 400;
+/** A chunk's slot is never closer than this, leaving the message time to travel. */
+const SLOT_LEAD_MS = 1000;
+/** The planner is presumed dead after this long without a committed page. */
+const PLANNER_STALL_MS = 120_000;
+
+type Deps = Pick<
+  UseCaseDeps,
+  'broadcasts' | 'runs' | 'queue' | 'events' | 'clock' | 'delivery' | 'channels' | 'defaultChannel' | 'contactLists'
+>;
+
+/**
+ * The pacer: one loop per broadcast, one tick at a time. Each tick releases the chunks whose slots fall
+ * in the next RELEASE_HORIZON_MS (all remaining, in steps, when the rate is unlimited), re-releases
+ * chunks that were dropped (on resume and cancel) or lost (after SWEEP_IDLE with no progress), and
+ * schedules the next tick. Only the message carrying the run's current tick acts, and it moves the tick
+ * on before releasing anything, so a duplicated message never forks the loop.
+ */
+export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: string, tick: number): Promise<void> {
+  const [broadcast, run] = await Promise.all([
+    deps.broadcasts.findById(tenantId, broadcastId),
+    deps.runs.get(tenantId, broadcastId),
+  ]);
+  if (!broadcast || !run || run.pacerTick !== tick) return;
+  const status = broadcast.status;
+  if (status === 'paused' || status === 'completed') return;
+  const draining = status === 'cancelled' || status === 'failed';
+  if (isRunFinished(run)) {
+    await completeIfFinished(deps, tenantId, broadcastId);
+    return;
+  }
+  const now = deps.clock.now().getTime();
+  const idle = now - Date.parse(run.lastProgressAt) > deps.delivery.sweepIdleMs;
+  const allReleased = run.planDone && run.releasedChunks >= run.plannedChunks;
+
+  // Chunks to send again: after resume/cancel (dropped meanwhile) or when nothing moved for a long time.
+  const sweep = run.rescanRequested || (idle && (allReleased || draining));
+  const idleSweep = sweep && !run.rescanRequested;
+  const again = sweep ? await untallied(deps, run, run.releasedChunks) : [];
+  const finalize = idleSweep && run.sweeps >= deps.delivery.maxSweeps;
+
+  // Fresh chunks, as far as the rate allows.
+  let clock = slotClockOf(run);
+  const remaining = run.plannedChunks - run.releasedChunks;
+  let fresh = 0;
+  // Draining sends without slots: the sender only marks what is left as skipped, it sends nothing.
+  if (draining || !clock) fresh = Math.min(remaining, MAX_CHUNKS_PER_TICK);
+  else
+    fresh = Math.min(
+      remaining,
+      Math.max(0, slotsBefore(clock, now + SLOT_LEAD_MS, now + RELEASE_HORIZON_MS) - again.length),
+    );
+  const chunks = [...again, ...range(run.releasedChunks, fresh)];
+
+  let slots: number[] = [];
+  if (clock && !draining && !finalize) {
+    const allocated = allocateSlots(clock, chunks.length, now + SLOT_LEAD_MS);
+    clock = allocated.clock;
+    slots = allocated.slots;
+  }
+  const advanced = await deps.runs.advancePacer(tenantId, broadcastId, {
+    tick,
+    releasedChunks: run.releasedChunks + fresh,
+    ...(clock ? { clock } : {}),
+    rescanDone: run.rescanRequested,
+    sweeps: run.sweeps + (idleSweep ? 1 : 0),
+  });
+  if (!advanced) return;
+
+  await deps.queue.sendChunks(
+    chunks.map((chunk, i) => chunkMessage(tenantId, broadcastId, chunk, slots[i], now, finalize ? { finalize } : {})),
+  );
+  if (!run.planDone && now - Date.parse(run.planUpdatedAt) > PLANNER_STALL_MS) {
+    await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId });
+  }
+  await deps.queue.sendPipeline(
+    { type: 'pace', tenantId, broadcastId, tick: tick + 1 },
+    nextTickDelaySeconds(run, clock, fresh, draining, deps),
+  );
+}
+
+function nextTickDelaySeconds(
+  run: BroadcastRun,
+  clock: SlotClock | undefined,
+  fresh: number,
+  draining: boolean,
+  deps: Deps,
+): number {
+  const moreToRelease = run.releasedChunks + fresh < run.plannedChunks;
+  const sweepCheck = Math.ceil(deps.delivery.sweepIdleMs / 1000 / 2);
+  if (!clock || draining) return moreToRelease ? 0 : run.planDone ? Math.min(900, sweepCheck) : 1;
+  if (moreToRelease) return RELEASE_HORIZON_MS / 2000;
+  return run.planDone ? Math.min(900, sweepCheck) : 2;
+}
+
+/** Chunks below `upTo` without a tally marker. */
+async function untallied(deps: Deps, run: BroadcastRun, upTo: number): Promise<number[]> {
+  const missing: number[] = [];
+  for (let start = 0; start < upTo; start += 1000) {
+    const batch = range(start, Math.min(1000, upTo - start));
+    const tallied = await deps.runs.talliedChunks(run.tenantId, run.broadcastId, batch);
+    missing.push(...batch.filter((chunk) => !tallied.has(chunk)));
+  }
+  return missing;
+}
+
+function chunkMessage(
+  tenantId: string,
+  broadcastId: string,
+  chunk: number,
+  slotAt: number | undefined,
+  now: number,
+  extra: { finalize?: boolean },
+): DelayedMessage<SendChunkMessage> {
+  const body: SendChunkMessage = {
+    tenantId,
+    broadcastId,
+    chunk,
+    ...(slotAt === undefined ? {} : { slotAt }),
+    ...extra,
+  };
+  return { body, delaySeconds: slotAt === undefined ? 0 : Math.max(0, Math.floor((slotAt - now) / 1000)) };
+}
+
+function range(start: number, count: number): number[] {
+  return Array.from({ length: Math.max(0, count) }, (_, i) => start + i);
+}

@@ -1,0 +1,172 @@
+import type { BroadcastExecution } from '../domain/broadcast-execution.js';
+import type { BroadcastRun } from '../domain/broadcast-run.js';
+import { hasRequiredAddress } from '../domain/channel.js';
+import type { Contact } from '../domain/contact.js';
+import { filterClockAt, matchesFilters } from '../domain/contact-list.js';
+import type { Page } from '../ports/pagination.js';
+import type { UseCaseDeps } from './deps.js';
+import { resolveChannel } from './resolve-channel.js';
+import { completeIfFinished } from './run-lifecycle.js';
+
+/** Contacts resolved per planner invocation: memory stays bounded by this, whatever the audience size. */
+export const PLAN_PAGE_SIZE = 500;
+
+export type PlanStep = 'more' | 'done' | 'stopped';
+
+type Deps = Pick<
+  UseCaseDeps,
+  | 'broadcasts'
+  | 'runs'
+  | 'executions'
+  | 'contacts'
+  | 'contactLists'
+  | 'channels'
+  | 'defaultChannel'
+  | 'queue'
+  | 'events'
+  | 'clock'
+  | 'ids'
+>;
+
+/**
+ * The planner: resolves one page of the audience into executions and commits the page with its cursor.
+ * Executions are written first and the page committed second (conditionally), so a crash in between
+ * re-plans the same page into the same partitions, and nothing is released before its page committed.
+ * Contacts opted out or without the address the channel needs are skipped right away, with a reason.
+ */
+export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId: string): Promise<PlanStep> {
+  const [broadcast, run] = await Promise.all([
+    deps.broadcasts.findById(tenantId, broadcastId),
+    deps.runs.get(tenantId, broadcastId),
+  ]);
+  if (!broadcast || !run || run.planDone) return 'stopped';
+  const now = deps.clock.now().toISOString();
+  if (broadcast.status !== 'running' && broadcast.status !== 'paused') {
+    // Cancelled or failed: plan no further, so the pacer's drain knows every chunk there will ever be.
+    await deps.runs.commitPlanPage(tenantId, broadcastId, {
+      ...emptyCommit(run, now),
+      done: true,
+      carry: [],
+    });
+    return 'stopped';
+  }
+  const channel = await resolveChannel(deps, tenantId, broadcast);
+  const page = await audiencePage(deps, tenantId, broadcast.listId, run);
+  const pending: string[] = [...run.planCarry];
+  const skipped: { contact: Contact; reason: string }[] = [];
+  for (const contact of page.items) {
+    if (contact.optedOut) skipped.push({ contact, reason: 'opted_out' });
+    else if (!hasRequiredAddress(contact, channel.requiredAddress)) skipped.push({ contact, reason: 'no_address' });
+    else pending.push(contact.id);
+  }
+  const done = page.nextCursor === undefined;
+  const chunks: string[][] = [];
+  for (let i = 0; i + run.chunkSize <= pending.length; i += run.chunkSize)
+    chunks.push(pending.slice(i, i + run.chunkSize));
+  const chunked = chunks.length * run.chunkSize;
+  if (done && chunked < pending.length) chunks.push(pending.slice(chunked));
+  const carry = done ? [] : pending.slice(chunked);
+
+  const executions: BroadcastExecution[] = [];
+  const base = { tenantId, broadcastId, attempts: 0, createdAt: now, updatedAt: now };
+  chunks.forEach((contactIds, offset) => {
+    for (const contactId of contactIds) {
+      executions.push({
+        ...base,
+        id: deps.ids.newId(),
+        contactId,
+        chunk: run.plannedChunks + offset,
+        status: 'pending',
+      });
+    }
+  });
+  for (const { contact, reason } of skipped) {
+    executions.push({
+      ...base,
+      id: deps.ids.newId(),
+      contactId: contact.id,
+      skipPage: run.skipPages,
+      status: 'skipped',
+      reason,
+    });
+  }
+  await removeLeftovers(deps, run, chunks, skipped);
+  await deps.executions.writePlanned(executions);
+
+  const committed = await deps.runs.commitPlanPage(tenantId, broadcastId, {
+    expectedPlannedChunks: run.plannedChunks,
+    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    carry,
+    done,
+    newChunks: chunks.length,
+    newPending: chunks.reduce((sum, c) => sum + c.length, 0),
+    newSkipPage: skipped.length > 0,
+    newContacts: executions.length,
+    newSkipped: skipped.length,
+    now,
+  });
+  if (!committed) return 'stopped';
+  if (done) await completeIfFinished(deps, tenantId, broadcastId);
+  return done ? 'done' : 'more';
+}
+
+/**
+ * The static list's members, or the contacts matching the dynamic list's filters as of the run's start
+ * ("today" stays the day the broadcast started, however long planning takes).
+ */
+async function audiencePage(deps: Deps, tenantId: string, listId: string, run: BroadcastRun): Promise<Page<Contact>> {
+  const page = { limit: PLAN_PAGE_SIZE, ...(run.planCursor ? { cursor: run.planCursor } : {}) };
+  const list = await deps.contactLists.findById(tenantId, listId);
+  if (!list) return { items: [] };
+  if (list.isDynamic) {
+    const clock = filterClockAt(new Date(run.audienceAsOf));
+    const filters = list.filters ?? {};
+    return deps.contacts.listMatching(tenantId, page, (contact) => matchesFilters(contact, filters, clock));
+  }
+  const ids = await deps.contactLists.listMemberIds(list, page);
+  const contacts = await deps.contacts.findByIds(tenantId, ids.items);
+  return ids.nextCursor ? { items: contacts, nextCursor: ids.nextCursor } : { items: contacts };
+}
+
+/**
+ * An earlier, uncommitted attempt at this page may have planned a different set into these partitions
+ * (the list changed meanwhile, or it had more chunks): clear what is not planned now. On fresh partitions
+ * this is one small query per chunk.
+ */
+async function removeLeftovers(
+  deps: Deps,
+  run: BroadcastRun,
+  chunks: string[][],
+  skipped: { contact: Contact }[],
+): Promise<void> {
+  const { tenantId, broadcastId } = run;
+  for (const [offset, contactIds] of chunks.entries()) {
+    await deps.executions.removeExcept(
+      tenantId,
+      broadcastId,
+      { chunk: run.plannedChunks + offset },
+      new Set(contactIds),
+    );
+  }
+  await deps.executions.removeExcept(
+    tenantId,
+    broadcastId,
+    { skipPage: run.skipPages },
+    new Set(skipped.map((s) => s.contact.id)),
+  );
+}
+
+function emptyCommit(run: BroadcastRun, now: string) {
+  return {
+    expectedPlannedChunks: run.plannedChunks,
+    ...(run.planCursor ? { nextCursor: run.planCursor } : {}),
+    carry: run.planCarry,
+    done: run.planDone,
+    newChunks: 0,
+    newPending: 0,
+    newSkipPage: false,
+    newContacts: 0,
+    newSkipped: 0,
+    now,
+  };
+}

@@ -1,0 +1,92 @@
+import { type Broadcast, type BroadcastStatus, transition } from '../domain/broadcast.js';
+import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
+import { InvalidTransitionError } from '../domain/errors.js';
+import { validateMessageTemplate } from '../domain/template-rendering.js';
+import { getBroadcast } from './broadcast-commands.js';
+import { nowIso, type UseCaseDeps } from './deps.js';
+import { resolveChannel } from './resolve-channel.js';
+
+type Deps = Pick<
+  UseCaseDeps,
+  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'events' | 'clock' | 'contactLists'
+>;
+
+/**
+ * ExecuteBroadcastCommand: draft|scheduled -> running and the run item, in one transaction, so a second
+ * start (a double click, the scheduler racing a person) gets 409 and never a second run. Then the planner
+ * and the pacer are set going.
+ */
+export async function startBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
+  const broadcast = await getBroadcast(deps, tenantId, id);
+  if (broadcast.status !== 'draft' && broadcast.status !== 'scheduled') {
+    throw new InvalidTransitionError(broadcast.status, 'running');
+  }
+  await resolveChannel(deps, tenantId, broadcast);
+  validateMessageTemplate(broadcast.messageTemplate);
+  const now = deps.clock.now();
+  const change = transition(broadcast, 'running', now.toISOString());
+  const run = newRun(tenantId, id, broadcast.rateLimit, now);
+  await deps.broadcasts.start(change, run);
+  await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId: id });
+  await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick: run.pacerTick });
+  await deps.events.record(change.events);
+  return { ...change.broadcast, ...runCounters(run) };
+}
+
+/** running -> paused. Senders check the status before every chunk, so nothing new starts after this returns. */
+export function pauseBroadcast(deps: Deps, tenantId: string, id: string, reason?: string): Promise<Broadcast> {
+  return changeRunStatus(deps, tenantId, id, 'paused', reason);
+}
+
+/** paused -> running: a new pacer loop first re-releases the chunks dropped while paused. */
+export async function resumeBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
+  const broadcast = await changeRunStatus(deps, tenantId, id, 'running');
+  await restartPacer(deps, tenantId, id);
+  return broadcast;
+}
+
+/**
+ * scheduled|running|paused -> cancelled. For a started broadcast the pacer then drains: every contact
+ * not sent yet ends `skipped` with reason `cancelled`, so the counters still add up.
+ */
+export async function cancelBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
+  const before = await getBroadcast(deps, tenantId, id);
+  const broadcast = await changeRunStatus(deps, tenantId, id, 'cancelled');
+  if (before.status !== 'scheduled') await restartPacer(deps, tenantId, id);
+  return broadcast;
+}
+
+/** running -> completed once every execution is terminal; safe to call from anywhere, any number of times. */
+export async function completeIfFinished(deps: Deps, tenantId: string, id: string): Promise<boolean> {
+  const [broadcast, run] = await Promise.all([deps.broadcasts.findById(tenantId, id), deps.runs.get(tenantId, id)]);
+  if (!broadcast || !run || broadcast.status !== 'running' || !isRunFinished(run)) return false;
+  try {
+    const change = transition(broadcast, 'completed', nowIso(deps));
+    await deps.broadcasts.applyTransition(change);
+    await deps.events.record(change.events);
+    return true;
+  } catch (error) {
+    // Someone else completed, paused or cancelled it first: their change stands.
+    if (error instanceof InvalidTransitionError) return false;
+    throw error;
+  }
+}
+
+async function changeRunStatus(
+  deps: Deps,
+  tenantId: string,
+  id: string,
+  to: BroadcastStatus,
+  reason?: string,
+): Promise<Broadcast> {
+  const broadcast = await getBroadcast(deps, tenantId, id);
+  const change = transition(broadcast, to, nowIso(deps), reason ? { reason } : {});
+  await deps.broadcasts.applyTransition(change);
+  await deps.events.record(change.events);
+  return change.broadcast;
+}
+
+async function restartPacer(deps: Deps, tenantId: string, id: string): Promise<void> {
+  const tick = await deps.runs.restartPacer(tenantId, id);
+  await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick });
+}

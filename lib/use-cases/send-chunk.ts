@@ -1,0 +1,354 @@
+import { createHash } from 'node:crypto';
+import type { Broadcast } from '../domain/broadcast.js';
+import { type BroadcastExecution, isTerminal } from '../domain/broadcast-execution.js';
+import type { BroadcastRun, ChunkTally } from '../domain/broadcast-run.js';
+import { type Channel, hasRequiredAddress } from '../domain/channel.js';
+import type { Contact } from '../domain/contact.js';
+import { InvalidTransitionError, UnprocessableError } from '../domain/errors.js';
+import { sendTiming } from '../domain/pacing.js';
+import {
+  type CompiledMessageTemplate,
+  compileMessageTemplate,
+  isMissing,
+  renderContextFor,
+  renderMessage,
+} from '../domain/template-rendering.js';
+import type { ChannelSender, OutboundMessage, SendOutcome } from '../ports/channel-sender.js';
+import type { SendChunkMessage } from '../ports/message-queue.js';
+import type { UseCaseDeps } from './deps.js';
+import { resolveChannel } from './resolve-channel.js';
+import { completeIfFinished, pauseBroadcast } from './run-lifecycle.js';
+
+/** A chunk this early is held in the invocation; earlier than that, it goes back to the queue. */
+const MAX_HOLD_MS = 1500;
+const SLOT_LEAD_MS = 1000;
+
+export type ChunkResult = 'counted' | 'retry_later' | 'dropped';
+
+type Deps = Pick<
+  UseCaseDeps,
+  | 'broadcasts'
+  | 'runs'
+  | 'executions'
+  | 'contacts'
+  | 'channels'
+  | 'defaultChannel'
+  | 'senders'
+  | 'unsubscribeLinks'
+  | 'queue'
+  | 'events'
+  | 'clock'
+  | 'delivery'
+  | 'contactLists'
+>;
+
+/**
+ * The sender, for one chunk. Per execution: skip it if the broadcast was cancelled or the contact opted
+ * out meanwhile; claim it (pending -> sending, conditionally); render; send with an idempotency key;
+ * record the outcome. A claim left behind by a sender that died mid-send means the outcome is unknown:
+ * re-sent with the same key where the channel de-duplicates, failed as `outcome_unknown` where it cannot.
+ * When every execution of the chunk is terminal, the chunk is counted, exactly once.
+ */
+export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<ChunkResult> {
+  const { tenantId, broadcastId, chunk } = message;
+  let timing = sendTiming(message.slotAt, deps.clock.now().getTime());
+  if (timing.action === 'wait' && timing.ms > MAX_HOLD_MS) {
+    await deps.queue.sendChunks([{ body: message, delaySeconds: Math.floor(timing.ms / 1000) }]);
+    return 'retry_later';
+  }
+  if (timing.action === 'wait') {
+    await sleep(timing.ms);
+    timing = { action: 'send' };
+  }
+  const [broadcast, run] = await Promise.all([
+    deps.broadcasts.findById(tenantId, broadcastId),
+    deps.runs.get(tenantId, broadcastId),
+  ]);
+  if (!broadcast || !run || broadcast.status === 'completed') return 'dropped';
+  // Paused: send nothing; resume re-releases this chunk.
+  if (broadcast.status === 'paused' && !message.finalize) return 'dropped';
+  const stopped = broadcast.status === 'cancelled' || broadcast.status === 'failed';
+  if (timing.action === 'late' && !stopped && !message.finalize) {
+    // Sending now would bunch it with later slots: take a fresh slot instead.
+    const [slotAt] = await deps.runs.allocateSlots(run, 1, deps.clock.now().getTime() + SLOT_LEAD_MS);
+    await requeue(deps, message, slotAt);
+    return 'retry_later';
+  }
+
+  const executions = await deps.executions.listChunk(tenantId, broadcastId, chunk);
+  const work = new ChunkWork(deps, broadcast, run, message, executions);
+  await work.process(stopped);
+  if (work.busyElsewhere) return 'dropped';
+  if (work.retryAfterMs !== undefined) {
+    const earliest = deps.clock.now().getTime() + work.retryAfterMs;
+    const [slotAt] = run.slotSpacingMs === undefined ? [undefined] : await deps.runs.allocateSlots(run, 1, earliest);
+    await requeue(deps, { ...message }, slotAt, Math.ceil(work.retryAfterMs / 1000));
+    return 'retry_later';
+  }
+  const counted = await deps.runs.commitTally(tenantId, broadcastId, work.tally(), deps.clock.now().toISOString());
+  if (counted) {
+    await autoPauseIfFailing(deps, broadcast);
+    await completeIfFinished(deps, tenantId, broadcastId);
+  }
+  return 'counted';
+}
+
+/** Stable per (tenant, broadcast, contact): every attempt for a contact carries the same key. */
+export function idempotencyKeyFor(tenantId: string, broadcastId: string, contactId: string): string {
+  return `bc_${createHash('sha256').update(`${tenantId}|${broadcastId}|${contactId}`).digest('hex').slice(0, 40)}`;
+}
+
+/** The work on one chunk's executions; keeps the final state of each for the tally. */
+class ChunkWork {
+  readonly final = new Map<string, BroadcastExecution>();
+  busyElsewhere = false;
+  retryAfterMs: number | undefined;
+  private readonly now: Date;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly broadcast: Broadcast,
+    private readonly run: BroadcastRun,
+    private readonly message: SendChunkMessage,
+    private readonly executions: BroadcastExecution[],
+  ) {
+    this.now = deps.clock.now();
+    for (const execution of executions) this.final.set(execution.contactId, execution);
+  }
+
+  async process(stopped: boolean): Promise<void> {
+    const open = this.executions.filter((e) => !isTerminal(e.status));
+    if (open.length === 0) return;
+    if (stopped || this.message.finalize) {
+      for (const execution of open) await this.closeWithoutSending(execution, stopped);
+      return;
+    }
+    const channel = await this.channel();
+    if (!channel) {
+      for (const execution of open) await this.finish(execution, 'failed', { reason: 'no_channel' });
+      return;
+    }
+    const sender = this.deps.senders.senderFor(channel);
+    const compiled = compiledTemplate(this.broadcast);
+    const contacts = new Map(
+      (
+        await this.deps.contacts.findByIds(
+          this.run.tenantId,
+          open.map((e) => e.contactId),
+        )
+      ).map((c) => [c.id, c]),
+    );
+    const toSend: { execution: BroadcastExecution; outbound: OutboundMessage }[] = [];
+    for (const execution of open) {
+      const prepared = await this.prepare(execution, contacts.get(execution.contactId), channel, sender, compiled);
+      if (prepared) toSend.push(prepared);
+    }
+    await Promise.all(toSend.map(({ execution, outbound }) => this.deliver(execution, outbound, sender)));
+  }
+
+  tally(): ChunkTally {
+    const all = [...this.final.values()];
+    return {
+      chunk: this.message.chunk,
+      contacts: all.length,
+      sent: all.filter((e) => e.status === 'sent').length,
+      failed: all.filter((e) => e.status === 'failed').length,
+      skipped: all.filter((e) => e.status === 'skipped').length,
+    };
+  }
+
+  /** Decides an open execution's fate before any send; returns the message to send, if one is due. */
+  private async prepare(
+    execution: BroadcastExecution,
+    contact: Contact | undefined,
+    channel: Channel,
+    sender: ChannelSender,
+    compiled: CompiledMessageTemplate,
+  ): Promise<{ execution: BroadcastExecution; outbound: OutboundMessage } | undefined> {
+    if (execution.status === 'sending') {
+      const claimedAt = Date.parse(execution.claimedAt ?? '1970-01-01T00:00:00Z');
+      if (this.now.getTime() - claimedAt < this.deps.delivery.claimLeaseMs) {
+        this.busyElsewhere = true;
+        return undefined;
+      }
+      // Its sender died between claiming and recording: the channel may or may not have it.
+      if (!sender.honoursIdempotencyKey) {
+        await this.finish(execution, 'failed', { reason: 'outcome_unknown' });
+        return undefined;
+      }
+    }
+    if (!contact) return this.skip(execution, 'contact_deleted');
+    if (contact.optedOut) return this.skip(execution, 'opted_out');
+    if (!hasRequiredAddress(contact, channel.requiredAddress)) return this.skip(execution, 'no_address');
+    const link = this.deps.unsubscribeLinks.linkFor({
+      tenantId: this.run.tenantId,
+      contactId: contact.id,
+      broadcastId: this.run.broadcastId,
+    });
+    const rendered = renderMessage(compiled, renderContextFor(contact, this.broadcast, this.now, link));
+    if (isMissing(rendered)) {
+      await this.finish(execution, 'skipped', { reason: 'missing_variable', error: rendered.reason });
+      return undefined;
+    }
+    const claimed: BroadcastExecution = {
+      ...execution,
+      status: 'sending',
+      attempts: execution.attempts + 1,
+      claimedAt: this.now.toISOString(),
+      updatedAt: this.now.toISOString(),
+    };
+    const won = await this.deps.executions.transition(claimed, execution.status, execution.claimedAt);
+    if (!won) {
+      this.busyElsewhere = true;
+      return undefined;
+    }
+    this.final.set(execution.contactId, claimed);
+    const template = this.broadcast.messageTemplate;
+    const outbound: OutboundMessage = {
+      idempotencyKey: idempotencyKeyFor(this.run.tenantId, this.run.broadcastId, contact.id),
+      tenantId: this.run.tenantId,
+      broadcastId: this.run.broadcastId,
+      executionId: execution.id,
+      contact: {
+        id: contact.id,
+        ...(contact.name ? { name: contact.name } : {}),
+        ...(contact.email ? { email: contact.email } : {}),
+        ...(contact.phone ? { phone: contact.phone } : {}),
+      },
+      message: {
+        type: template.type,
+        ...(rendered.content !== undefined ? { content: rendered.content } : {}),
+        ...(template.templateId ? { templateId: template.templateId } : {}),
+        ...(rendered.variables ? { variables: rendered.variables } : {}),
+        ...(template.mediaUrl ? { mediaUrl: template.mediaUrl } : {}),
+      },
+    };
+    return { execution: claimed, outbound };
+  }
+
+  private async deliver(execution: BroadcastExecution, outbound: OutboundMessage, sender: ChannelSender) {
+    let outcome: SendOutcome;
+    try {
+      outcome = await sender.send(outbound);
+    } catch (error) {
+      outcome = { kind: 'transient', reason: `channel error: ${(error as Error).message}`.slice(0, 300) };
+    }
+    const nowIso = this.deps.clock.now().toISOString();
+    if (outcome.kind === 'accepted') {
+      await this.finish(execution, 'sent', {
+        sentAt: nowIso,
+        ...(outcome.providerMessageId ? { messageId: outcome.providerMessageId } : {}),
+      });
+    } else if (outcome.kind === 'permanent') {
+      await this.finish(execution, 'failed', { reason: 'rejected', error: outcome.reason });
+    } else if (execution.attempts >= this.deps.delivery.maxSendAttempts) {
+      await this.finish(execution, 'failed', { reason: 'retries_exhausted', error: outcome.reason });
+    } else {
+      const back: BroadcastExecution = { ...execution, status: 'pending', error: outcome.reason, updatedAt: nowIso };
+      delete back.claimedAt;
+      if (await this.deps.executions.transition(back, 'sending', execution.claimedAt)) {
+        this.final.set(execution.contactId, back);
+        const backoff = Math.min(900_000, this.deps.delivery.retryBaseMs * 2 ** (execution.attempts - 1));
+        const wait = Math.max(backoff, Math.min(outcome.retryAfterMs ?? 0, 900_000));
+        this.retryAfterMs = Math.max(this.retryAfterMs ?? 0, wait);
+      }
+    }
+  }
+
+  private async closeWithoutSending(execution: BroadcastExecution, stopped: boolean): Promise<void> {
+    if (execution.status === 'sending') {
+      await this.finish(execution, 'failed', { reason: 'outcome_unknown' });
+    } else if (stopped) {
+      await this.finish(execution, 'skipped', { reason: 'cancelled' });
+    } else {
+      await this.finish(execution, 'failed', {
+        reason: 'undeliverable',
+        ...(execution.error ? { error: execution.error } : {}),
+      });
+    }
+  }
+
+  private async skip(execution: BroadcastExecution, reason: string): Promise<undefined> {
+    if (execution.status === 'sending') await this.finish(execution, 'failed', { reason: 'outcome_unknown' });
+    else await this.finish(execution, 'skipped', { reason });
+    return undefined;
+  }
+
+  /** Records a terminal status, conditionally on the status (and claim) it was read with. */
+  private async finish(
+    execution: BroadcastExecution,
+    status: 'sent' | 'failed' | 'skipped',
+    fields: Partial<Pick<BroadcastExecution, 'reason' | 'error' | 'messageId' | 'sentAt'>>,
+  ): Promise<void> {
+    const done: BroadcastExecution = {
+      ...execution,
+      ...fields,
+      status,
+      updatedAt: this.deps.clock.now().toISOString(),
+    };
+    delete done.claimedAt;
+    const applied = await this.deps.executions.transition(done, execution.status, execution.claimedAt);
+    if (applied) this.final.set(execution.contactId, done);
+    else this.busyElsewhere = true;
+  }
+
+  private async channel(): Promise<Channel | undefined> {
+    try {
+      return await resolveChannel(this.deps, this.run.tenantId, this.broadcast);
+    } catch (error) {
+      if (error instanceof UnprocessableError) return undefined;
+      throw error;
+    }
+  }
+}
+
+/**
+ * Pauses a broadcast whose first sends mostly fail (channel down, bad credentials) instead of letting it
+ * burn through the audience. Judged once per chunk, only while the first `window` sends are in.
+ */
+async function autoPauseIfFailing(deps: Deps, broadcast: Broadcast): Promise<void> {
+  const { window, minSends, failureRate } = deps.delivery.autoPause;
+  if (failureRate >= 1) return;
+  const run = await deps.runs.get(broadcast.tenantId, broadcast.id);
+  if (!run) return;
+  const observed = run.sent + run.failed;
+  if (observed < minSends || observed > window + run.chunkSize) return;
+  if (run.failed / observed < failureRate) return;
+  try {
+    await pauseBroadcast(
+      deps,
+      broadcast.tenantId,
+      broadcast.id,
+      `auto_paused: ${run.failed} of the first ${observed} sends failed`,
+    );
+  } catch (error) {
+    if (!(error instanceof InvalidTransitionError)) throw error;
+  }
+}
+
+async function requeue(deps: Deps, message: SendChunkMessage, slotAt: number | undefined, minDelaySeconds = 0) {
+  const now = deps.clock.now().getTime();
+  const body: SendChunkMessage = { ...message };
+  if (slotAt === undefined) delete body.slotAt;
+  else body.slotAt = slotAt;
+  const untilSlot = slotAt === undefined ? 0 : Math.floor((slotAt - now) / 1000);
+  await deps.queue.sendChunks([{ body, delaySeconds: Math.min(900, Math.max(minDelaySeconds, untilSlot, 0)) }]);
+}
+
+const compiledTemplates = new Map<string, CompiledMessageTemplate>();
+
+/** Parsed once per broadcast version and kept for the life of the process (bounded). */
+function compiledTemplate(broadcast: Broadcast): CompiledMessageTemplate {
+  const key = `${broadcast.tenantId}/${broadcast.id}/${broadcast.version}`;
+  let compiled = compiledTemplates.get(key);
+  if (!compiled) {
+    compiled = compileMessageTemplate(broadcast.messageTemplate);
+    if (compiledTemplates.size >= 500) compiledTemplates.clear();
+    compiledTemplates.set(key, compiled);
+  }
+  return compiled;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}

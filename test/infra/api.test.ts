@@ -1,0 +1,144 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BroadcastStack } from '../../infra/broadcast-stack.js';
+import { FUNCTIONS_DIR } from '../../infra/build-app.js';
+import { FUNCTION_CATALOG } from '../../infra/function-catalog.js';
+import { parseStageConfig, STAGES } from '../../infra/stages.js';
+import { ROUTES, routeKey } from '../../lib/http/routes.js';
+import { type Synthesized, synthStage, synthWithStandIns, testApp } from './support/synth.js';
+import { type Json, referencedId, requiredFunction, resources } from './support/template-queries.js';
+
+// Issue 5 section 2, HTTP API: the JWT authorizer on every /api/v1 route (public: /health and the unsubscribe
+// route), throttling, CORS as configured.
+
+describe('HTTP API', () => {
+  let prod: Synthesized;
+  let dev: Synthesized;
+  /** Every function present (stand-ins for those not written yet), so every route must exist. */
+  let complete: Synthesized;
+
+  beforeAll(() => {
+    prod = synthStage({ stage: 'prod' });
+    dev = synthStage({ stage: 'dev' });
+    complete = synthWithStandIns();
+  });
+
+  const routes = (template: Template) =>
+    new Map(resources(template, 'AWS::ApiGatewayV2::Route').map((route) => [route.properties.RouteKey, route]));
+
+  /** Routes whose function is planned and not written yet wait for it; every other route must be deployed. */
+  const deployable = ({ stack }: Synthesized) => ROUTES.filter((route) => !stack.functions.pending.has(route.fn));
+
+  it('has exactly one route per entry of lib/http/routes.ts', () => {
+    expect([...routes(complete.template).keys()].sort()).toEqual(ROUTES.map(routeKey).sort());
+    expect([...routes(prod.template).keys()].sort()).toEqual(deployable(prod).map(routeKey).sort());
+  });
+
+  it('holds back only the routes of planned functions whose file does not exist yet', () => {
+    for (const name of prod.stack.functions.pending) expect(FUNCTION_CATALOG[name]?.planned).toBe(true);
+  });
+
+  it('integrates each route with the function the route table names', () => {
+    const integrations = new Map(
+      resources(prod.template, 'AWS::ApiGatewayV2::Integration').map((integration) => [
+        integration.logicalId,
+        integration,
+      ]),
+    );
+    const deployed = routes(prod.template);
+    for (const route of deployable(prod)) {
+      const target: string = deployed.get(routeKey(route))?.properties.Target['Fn::Join'][1][1].Ref;
+      const integration = integrations.get(target);
+      expect(integration?.properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+      expect(referencedId(integration?.properties.IntegrationUri)).toBe(
+        requiredFunction(prod.template, route.fn).logicalId,
+      );
+    }
+  });
+
+  it.each([
+    ['the real stack', () => prod],
+    ['the stack with every function', () => complete],
+  ])('puts the JWT authorizer on every non-public route, and none on public ones: %s', (_name, synthesized) => {
+    const { template } = synthesized();
+    const [authorizer] = resources(template, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizer?.properties.AuthorizerType).toBe('JWT');
+    const deployed = routes(template);
+    expect(ROUTES.filter((route) => route.public).map(routeKey)).toContain('GET /health');
+    expect(ROUTES.filter((route) => route.path.startsWith('/api/v1/') && route.public)).toEqual([]);
+    for (const route of deployable(synthesized())) {
+      const properties: Json = deployed.get(routeKey(route))?.properties;
+      if (route.public) {
+        expect(properties.AuthorizationType).toBe('NONE');
+        expect(properties.AuthorizerId).toBeUndefined();
+      } else {
+        expect(properties.AuthorizationType).toBe('JWT');
+        expect(properties.AuthorizerId).toEqual({ Ref: authorizer?.logicalId });
+      }
+    }
+  });
+
+  it('validates Cognito ID tokens of the stack-created pool and client', () => {
+    const pool = resources(prod.template, 'AWS::Cognito::UserPool')[0];
+    const client = resources(prod.template, 'AWS::Cognito::UserPoolClient')[0];
+    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [{ Ref: client?.logicalId }],
+        Issuer: { 'Fn::Join': ['', Match.arrayWith([{ Ref: pool?.logicalId }])] },
+      },
+    });
+    prod.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      Schema: Match.arrayWith([Match.objectLike({ Name: 'tenant_id', Mutable: false })]),
+    });
+  });
+
+  it('validates tokens of an external OIDC issuer when the stage says so', () => {
+    const config = parseStageConfig('prod', {
+      ...STAGES.prod,
+      auth: { kind: 'oidc', issuer: 'https://login.example.com/', audience: ['broadcast-api'] },
+      tenantClaim: 'https://example.com/tenant',
+    });
+    const stack = new BroadcastStack(testApp(), {
+      target: { tenant: 'acme', stage: 'prod', config },
+      functionsDir: FUNCTIONS_DIR,
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['broadcast-api'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TENANT_CLAIM: 'https://example.com/tenant' }) },
+    });
+  });
+
+  it('throttles the stage as configured', () => {
+    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: STAGES.prod.apiThrottle.rateLimit,
+        ThrottlingBurstLimit: STAGES.prod.apiThrottle.burstLimit,
+      },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('answers CORS preflights only where the stage configures origins', () => {
+    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: STAGES.dev.cors.allowOrigins }),
+    });
+    expect(STAGES.prod.cors.allowOrigins).toHaveLength(0);
+    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+  });
+
+  it('lets API Gateway invoke each HTTP function with one permission, not one per route', () => {
+    const permissions = resources(complete.template, 'AWS::Lambda::Permission').filter(
+      (permission) => permission.properties.Principal === 'apigateway.amazonaws.com',
+    );
+    const httpFunctions = new Set(ROUTES.map((route) => route.fn));
+    expect(permissions).toHaveLength(httpFunctions.size);
+  });
+});

@@ -1,0 +1,208 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DeadLetteredQueue } from '../../infra/constructs/queues.js';
+import { ServiceFunction } from '../../infra/constructs/service-function.js';
+import { FUNCTION_CATALOG } from '../../infra/function-catalog.js';
+import { parseStageConfig, STAGES } from '../../infra/stages.js';
+import { FUNCTIONS_DIR, type Synthesized, synthStage, synthWithStandIns, testApp } from './support/synth.js';
+import { asArray, functionFor, requiredFunction, resources } from './support/template-queries.js';
+
+// Issue 5 section 2: every handler in functions/ is a NodejsFunction with the shared defaults; every SQS event
+// source reports batch item failures; the sender's maxConcurrency is the stage's send concurrency, reserved >= it.
+
+/** Read at test time: a handler added without a deployment fails here. */
+const HANDLER_FILES = readdirSync(FUNCTIONS_DIR)
+  .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+  .map((file) => file.slice(0, -'.ts'.length));
+
+const prodConfig = parseStageConfig('prod', STAGES.prod);
+let prod: Synthesized;
+let withWorkers: Synthesized;
+
+beforeAll(() => {
+  // The one synth of the infra tests with real esbuild bundling, as `cdk synth` does it.
+  prod = synthStage({ stage: 'prod', bundle: true });
+  withWorkers = synthWithStandIns();
+});
+
+describe('functions', () => {
+  it('finds handler files to check', () => {
+    expect(HANDLER_FILES).toEqual(expect.arrayContaining(['health']));
+  });
+
+  it.each(HANDLER_FILES)('functions/%s.ts is deployed', (name) => {
+    expect(functionFor(prod.template, name)).toBeDefined();
+  });
+
+  it('deploys nothing that has no handler file', () => {
+    expect(resources(prod.template, 'AWS::Lambda::Function')).toHaveLength(HANDLER_FILES.length);
+  });
+
+  it('gives every function the shared defaults', () => {
+    for (const { template } of [prod, withWorkers]) {
+      for (const fn of resources(template, 'AWS::Lambda::Function')) {
+        expect(fn.properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+          Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+        });
+        expect(fn.properties.Environment.Variables.AWS_REGION).toBeUndefined();
+      }
+    }
+  });
+
+  it('gives every function a log group with the stage retention', () => {
+    for (const fn of resources(prod.template, 'AWS::Lambda::Function')) {
+      prod.template.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: prodConfig.logRetentionDays },
+      });
+      expect(fn.properties.LoggingConfig.LogGroup.Ref).toMatch(/Logs/);
+    }
+  });
+
+  it('passes the settings lib/config.ts reads', () => {
+    const contacts = requiredFunction(prod.template, 'contacts-api');
+    expect(contacts.properties.Environment.Variables).toMatchObject({
+      TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
+      TENANT_CLAIM: prodConfig.tenantClaim,
+    });
+  });
+
+  it('hands the unsubscribe signing key and public URL only to functions that sign or verify links', () => {
+    for (const [name, spec] of Object.entries(FUNCTION_CATALOG)) {
+      const variables = requiredFunction(withWorkers.template, name).properties.Environment.Variables;
+      if (spec.access.unsubscribeLinks) {
+        expect(JSON.stringify(variables.UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
+        expect(variables.PUBLIC_BASE_URL).toEqual({
+          'Fn::GetAtt': [expect.stringMatching(/^ApiHttpApi/), 'ApiEndpoint'],
+        });
+      } else {
+        expect(variables.UNSUBSCRIBE_SECRET).toBeUndefined();
+      }
+    }
+  });
+
+  it("passes the stage's default channel", () => {
+    const channel = (synthesized: Synthesized) =>
+      requiredFunction(synthesized.template, 'health').properties.Environment.Variables.DEFAULT_CHANNEL;
+    expect(channel(prod)).toBe('none');
+    expect(channel(synthWithStandIns({ stage: 'dev' }))).toBe(STAGES.dev.defaultChannel);
+  });
+
+  it('bundles each handler locally as minified ESM with a source map and a require shim', () => {
+    const outdir = (prod.stack.node.root as App).outdir;
+    for (const name of HANDLER_FILES) {
+      const key: string = requiredFunction(prod.template, name).properties.Code.S3Key;
+      const assetDir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+      const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+      expect(code.startsWith("import { createRequire as topLevelCreateRequire } from 'node:module';")).toBe(true);
+      expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+      // Minified: long lines (template literals in the SDK keep a few newlines).
+      expect(code.length / code.split('\n').length).toBeGreaterThan(500);
+      expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+    }
+  });
+
+  it('warns at synth about a handler file nobody declared', () => {
+    // The synth prints the warning through console.error; it is the expected outcome here, not noise to show.
+    const printError = console.error;
+    console.error = () => {};
+    try {
+      const { stack } = synthWithStandIns({ extraHandlers: ['orphan'] });
+      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('functions/orphan.ts is not deployed'));
+    } finally {
+      console.error = printError;
+    }
+  });
+});
+
+describe('SQS event sources', () => {
+  /** Real stack first (whatever consumers exist today), then every planned worker with a stand-in handler. */
+  const mappings = () =>
+    [prod, withWorkers].flatMap(({ template }) => {
+      const functions = new Map(resources(template, 'AWS::Lambda::Function').map((fn) => [fn.logicalId, fn]));
+      return resources(template, 'AWS::Lambda::EventSourceMapping').map((mapping) => ({
+        mapping,
+        fn: functions.get(mapping.properties.FunctionName.Ref),
+      }));
+    });
+
+  it('exist for every queue consumer in the catalog', () => {
+    const consumers = Object.values(FUNCTION_CATALOG).filter((spec) => spec.trigger.kind === 'queue');
+    expect(resources(withWorkers.template, 'AWS::Lambda::EventSourceMapping')).toHaveLength(consumers.length);
+    expect(consumers.length).toBeGreaterThan(0);
+  });
+
+  it('report batch item failures', () => {
+    for (const { mapping } of mappings()) {
+      expect(asArray(mapping.properties.FunctionResponseTypes)).toContain('ReportBatchItemFailures');
+    }
+  });
+
+  it('never allow more concurrency than the function has reserved', () => {
+    for (const { mapping, fn } of mappings()) {
+      const maxConcurrency: number | undefined = mapping.properties.ScalingConfig?.MaximumConcurrency;
+      expect(maxConcurrency).toBeDefined();
+      expect(fn?.properties.ReservedConcurrentExecutions).toBeGreaterThanOrEqual(maxConcurrency as number);
+    }
+  });
+
+  it("bound the sender by the stage's send concurrency", () => {
+    const sender = requiredFunction(withWorkers.template, 'sender');
+    expect(sender.properties.ReservedConcurrentExecutions).toBeGreaterThanOrEqual(prodConfig.sendConcurrency);
+    withWorkers.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: sender.logicalId },
+      ScalingConfig: { MaximumConcurrency: prodConfig.sendConcurrency },
+    });
+  });
+
+  it('follow the stage: dev sends with its own, smaller concurrency', () => {
+    const dev = synthWithStandIns({ stage: 'dev' });
+    const sender = requiredFunction(dev.template, 'sender');
+    dev.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: sender.logicalId },
+      ScalingConfig: { MaximumConcurrency: STAGES.dev.sendConcurrency },
+    });
+  });
+
+  it('cannot be bounded beyond reserved concurrency, nor consumed slower than the visibility timeout allows', () => {
+    const stack = new Stack(testApp(), 'Guards');
+    const queue = new DeadLetteredQueue(stack, 'Queue', {
+      queueName: 'guards',
+      consumerTimeout: Duration.seconds(30),
+      maxReceiveCount: 5,
+    });
+    const consumer = (id: string, timeout: number, reservedConcurrency?: number) =>
+      new ServiceFunction(stack, id, {
+        handlerName: 'health',
+        functionsDir: FUNCTIONS_DIR,
+        description: id,
+        environment: {},
+        logRetention: RetentionDays.ONE_WEEK,
+        retainLogs: false,
+        timeout: Duration.seconds(timeout),
+        reservedConcurrency,
+      });
+    expect(() => consumer('Unreserved', 30).consume(queue, { batchSize: 10, maxConcurrency: 5 })).toThrow(
+      /reserved concurrency \(none\) must be >= maxConcurrency \(5\)/,
+    );
+    expect(() => consumer('Underreserved', 30, 4).consume(queue, { batchSize: 10, maxConcurrency: 5 })).toThrow(
+      /reserved concurrency \(4\)/,
+    );
+    expect(() => consumer('Slow', 31, 5).consume(queue, { batchSize: 10, maxConcurrency: 5 })).toThrow(/timeout/);
+    expect(() => consumer('Fits', 30, 5).consume(queue, { batchSize: 10, maxConcurrency: 5 })).not.toThrow();
+  });
+
+  it('refuse a catalog with two consumers on one queue', () => {
+    const sender = FUNCTION_CATALOG.sender;
+    if (sender === undefined) throw new Error('the catalog plans a sender');
+    expect(() => synthWithStandIns({ catalog: { ...FUNCTION_CATALOG, 'second-sender': sender } })).toThrow(
+      /both consume the send queue/,
+    );
+  });
+});

@@ -1,0 +1,175 @@
+import { FUNCTION_CATALOG } from '../../infra/function-catalog.js';
+import { HTTP_FUNCTIONS } from '../../lib/http/routes.js';
+import { type Synthesized, synthStage, synthWithStandIns } from './support/synth.js';
+import {
+  actionsOf,
+  allStatements,
+  asArray,
+  functionFor,
+  type Json,
+  referencedId,
+  requiredFunction,
+  resources,
+  roleOf,
+  roleStatements,
+} from './support/template-queries.js';
+
+// Issue 5 section 2: least-privilege IAM, grants per function, no `Action: "*"`; the scheduler role may only send
+// to the pipeline queue; functions manage schedules only in the stage's group and pass only that role.
+
+/** Every grant the catalog can express, on a stand-in function, so none of them escapes these checks. */
+const CATALOG_WITH_EVERY_GRANT = {
+  ...FUNCTION_CATALOG,
+  'every-grant': {
+    description: 'stand-in holding every grant',
+    trigger: { kind: 'http' },
+    access: { table: 'read', sendTo: ['pipeline', 'send'], manageSchedules: true, publishEvents: true },
+  },
+} as const;
+
+const X_RAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const RUNTIME_ACTIONS = [...X_RAY_ACTIONS, ...LOG_ACTIONS];
+
+describe('IAM', () => {
+  let prod: Synthesized;
+  let dev: Synthesized;
+  let everyGrant: Synthesized;
+
+  beforeAll(() => {
+    prod = synthStage({ stage: 'prod' });
+    dev = synthStage({ stage: 'dev' });
+    everyGrant = synthWithStandIns({ catalog: CATALOG_WITH_EVERY_GRANT });
+  });
+
+  const all = () => [prod, dev, everyGrant];
+
+  it('has no statement with Action "*" (nor NotAction) anywhere', () => {
+    for (const { template } of all()) {
+      const statements = allStatements(template);
+      expect(statements.length).toBeGreaterThan(10);
+      for (const statement of statements) {
+        expect(asArray(statement.Action)).not.toContain('*');
+        expect(statement.NotAction).toBeUndefined();
+      }
+    }
+  });
+
+  it('allows Resource "*" only for X-Ray, which has no resource-level permissions', () => {
+    for (const { template } of all()) {
+      for (const statement of allStatements(template)) {
+        if (statement.Effect !== 'Allow' || !asArray(statement.Resource).includes('*')) continue;
+        expect(asArray(statement.Action).every((action: string) => X_RAY_ACTIONS.includes(action))).toBe(true);
+      }
+    }
+  });
+
+  it('gives every function a role of its own', () => {
+    for (const { template } of all()) {
+      const roles = resources(template, 'AWS::Lambda::Function').map(roleOf);
+      expect(new Set(roles).size).toBe(roles.length);
+    }
+  });
+
+  it('lets a function write to its own log group only, with no managed policy covering every log group', () => {
+    for (const { template } of all()) {
+      const byId = new Map(resources(template).map((resource) => [resource.logicalId, resource]));
+      for (const fn of resources(template, 'AWS::Lambda::Function')) {
+        expect(byId.get(roleOf(fn))?.properties.ManagedPolicyArns).toBeUndefined();
+        const logStatements = roleStatements(template, roleOf(fn)).filter((s: Json) =>
+          asArray(s.Action).some((action: string) => action.startsWith('logs:')),
+        );
+        expect(logStatements).toHaveLength(1);
+        expect(asArray(logStatements[0].Action).sort()).toEqual(LOG_ACTIONS);
+        expect(referencedId(logStatements[0].Resource)).toBe(fn.properties.LoggingConfig.LogGroup.Ref);
+      }
+    }
+  });
+
+  it('lets the HTTP functions read and write the table (never Scan) and nothing else', () => {
+    const table = resources(prod.template, 'AWS::DynamoDB::Table')[0];
+    for (const name of HTTP_FUNCTIONS) {
+      const fn = functionFor(prod.template, name);
+      if (fn === undefined) continue; // planned and not written yet: covered by the stand-in stack below
+      const statements = roleStatements(prod.template, roleOf(fn));
+      const actions = actionsOf(statements);
+      const nonTracing = actions.filter((action) => !RUNTIME_ACTIONS.includes(action));
+      if (name === 'health') {
+        expect(nonTracing).toEqual([]);
+        continue;
+      }
+      expect(nonTracing.every((action) => action.startsWith('dynamodb:'))).toBe(true);
+      expect(nonTracing).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']));
+      expect(nonTracing).not.toContain('dynamodb:Scan');
+      for (const statement of statements.filter((s: Json) => asArray(s.Action)[0]?.startsWith('dynamodb:'))) {
+        for (const resource of asArray(statement.Resource)) {
+          expect(JSON.stringify(resource)).toContain(table?.logicalId);
+        }
+      }
+    }
+  });
+
+  it('grants each function only what its catalog entry declares', () => {
+    for (const [name, spec] of Object.entries(FUNCTION_CATALOG)) {
+      const actions = actionsOf(
+        roleStatements(everyGrant.template, roleOf(requiredFunction(everyGrant.template, name))),
+      );
+      expect(actions.some((action) => action.startsWith('dynamodb:'))).toBe(spec.access.table !== undefined);
+      expect(actions.includes('sqs:SendMessage')).toBe((spec.access.sendTo ?? []).length > 0);
+      expect(actions.some((action) => action.startsWith('scheduler:'))).toBe(spec.access.manageSchedules === true);
+      expect(actions.includes('iam:PassRole')).toBe(spec.access.manageSchedules === true);
+      expect(actions.includes('events:PutEvents')).toBe(spec.access.publishEvents === true);
+    }
+  });
+
+  it('lets a schedule manager touch schedules of the stage group only, and pass only the schedules role', () => {
+    const fn = requiredFunction(everyGrant.template, 'every-grant');
+    const statements = roleStatements(everyGrant.template, roleOf(fn));
+    const scheduler = statements.filter((s: Json) => asArray(s.Action).some((a: string) => a.startsWith('scheduler:')));
+    expect(scheduler).toHaveLength(1);
+    expect(asArray(scheduler[0].Action).sort()).toEqual([
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+      'scheduler:UpdateSchedule',
+    ]);
+    expect(JSON.stringify(scheduler[0].Resource)).toContain(':schedule/broadcast-acme-prod/*');
+
+    const passRole = statements.filter((s: Json) => asArray(s.Action).includes('iam:PassRole'));
+    expect(passRole).toHaveLength(1);
+    expect(asArray(passRole[0].Action)).toEqual(['iam:PassRole']);
+    expect(referencedId(passRole[0].Resource)).toMatch(/^SchedulingTargetRole/);
+    expect(passRole[0].Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    expect(fn.properties.Environment.Variables).toMatchObject({
+      SCHEDULE_GROUP_NAME: expect.anything(),
+      SCHEDULE_ROLE_ARN: expect.anything(),
+      SCHEDULE_TARGET_QUEUE_ARN: expect.anything(),
+      EVENT_BUS_NAME: expect.anything(),
+      PIPELINE_QUEUE_URL: expect.anything(),
+      SEND_QUEUE_URL: expect.anything(),
+    });
+  });
+
+  it('lets the schedules role be assumed only by Scheduler, for this stage group', () => {
+    const role = resources(prod.template, 'AWS::IAM::Role').find((r) => r.logicalId.startsWith('SchedulingTargetRole'));
+    const [trust] = role?.properties.AssumeRolePolicyDocument.Statement ?? [];
+    expect(trust.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+    expect(trust.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    expect(JSON.stringify(trust.Condition.ArnLike['aws:SourceArn'])).toContain(':schedule-group/broadcast-acme-prod');
+  });
+
+  it('lets the schedules role do one thing: sqs:SendMessage to the pipeline queue (and the schedules DLQ)', () => {
+    const role = resources(prod.template, 'AWS::IAM::Role').find((r) => r.logicalId.startsWith('SchedulingTargetRole'));
+    expect(role?.properties.ManagedPolicyArns).toBeUndefined();
+    expect(role?.properties.Policies).toBeUndefined();
+    const statements = roleStatements(prod.template, role?.logicalId ?? '');
+    expect(actionsOf(statements)).toEqual(['sqs:SendMessage']);
+    const queueIds = (...names: string[]) =>
+      resources(prod.template, 'AWS::SQS::Queue')
+        .filter((queue) => names.includes(queue.properties.QueueName))
+        .map((queue) => queue.logicalId)
+        .sort();
+    expect(asArray(statements[0].Resource).map(referencedId).sort()).toEqual(
+      queueIds('broadcast-acme-prod-pipeline', 'broadcast-acme-prod-schedule-dlq'),
+    );
+  });
+});
