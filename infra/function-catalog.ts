@@ -64,8 +64,8 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
   'broadcasts-api': {
     description: '/api/v1/broadcasts',
     trigger: { kind: 'http' },
-    // Preview renders the message, unsubscribe link included.
-    access: { table: 'read-write', unsubscribeLinks: true },
+    // Preview renders the message, unsubscribe link included; execute, resume and cancel start pipeline steps.
+    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['pipeline'] },
   },
   'channels-api': { description: '/api/v1/channels', trigger: { kind: 'http' }, access: { table: 'read-write' } },
 };
@@ -76,19 +76,17 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
  * becomes a function of its own, give it its own queue in PIPELINE_QUEUES rather than sharing `pipeline`.
  */
 const WORKER_FUNCTION_SPECS: FunctionCatalog = {
-  planner: {
-    description: 'Pipeline steps: start, plan the audience, pace releases to the send queue',
+  'pipeline-worker': {
+    description: 'Pipeline steps: plan the audience page by page, pace chunk releases to the send queue',
     // One step per invocation: a step already works through a page of the audience.
     trigger: { kind: 'queue', queue: 'pipeline', batchSize: 1, maxConcurrency: 10 },
     access: { table: 'read-write', sendTo: ['pipeline', 'send'] },
     memorySize: 1024,
-    planned: true,
   },
   sender: {
-    description: 'Sends one message per execution through the channel',
+    description: 'Sends one chunk of executions through the channel; re-queues late and retried chunks',
     trigger: { kind: 'queue', queue: 'send', batchSize: 10, maxConcurrency: 'send-concurrency' },
-    access: { table: 'read-write', unsubscribeLinks: true },
-    planned: true,
+    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['send'] },
   },
   sweeper: {
     description: 'Starts overdue scheduled broadcasts; fails the far-too-late ones',

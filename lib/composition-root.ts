@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DefaultChannelSenderFactory } from './adapters/channels/channel-sender-factory.js';
 import { stageLogChannel } from './adapters/channels/log-channel.js';
 import { DynamoDbBroadcastRepository } from './adapters/dynamodb/broadcast-repository.js';
@@ -19,7 +20,7 @@ import type { DeliverySettings, UseCaseDeps } from './use-cases/deps.js';
  * The one place that turns configuration into concrete adapters. Lambda handlers and the local
  * runtime both get their dependencies here, built once per process (per cold start).
  */
-export function buildDeps(config: Config): UseCaseDeps {
+export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps {
   const client = createDocumentClient({
     tableName: config.TABLE_NAME,
     region: config.AWS_REGION,
@@ -31,8 +32,9 @@ export function buildDeps(config: Config): UseCaseDeps {
     maxAttempts: config.SQS_MAX_ATTEMPTS,
     ...(config.AWS_ENDPOINT_URL_SQS ? { endpoint: config.AWS_ENDPOINT_URL_SQS } : {}),
   });
+  hooks.onDynamoDbClient?.(client);
   const table = config.TABLE_NAME;
-  return {
+  const deps: UseCaseDeps = {
     contacts: new DynamoDbContactRepository(client, table),
     contactLists: new DynamoDbContactListRepository(client, table),
     broadcasts: new DynamoDbBroadcastRepository(client, table),
@@ -51,6 +53,23 @@ export function buildDeps(config: Config): UseCaseDeps {
     ids: { newId: () => randomUUID() },
     delivery: deliverySettings(config),
   };
+  return hooks.decorate ? hooks.decorate(deps) : deps;
+}
+
+/**
+ * Test and chaos hooks (never set in Lambda): reach the DynamoDB client to inject throttling, or wrap
+ * dependencies (a channel that dies after the provider accepted a message).
+ */
+export interface RuntimeHooks {
+  onDynamoDbClient?: (client: DynamoDBDocumentClient) => void;
+  decorate?: (deps: UseCaseDeps) => UseCaseDeps;
+}
+
+let hooks: RuntimeHooks = {};
+
+export function setRuntimeHooks(next: RuntimeHooks): void {
+  hooks = next;
+  runtime = undefined;
 }
 
 export function deliverySettings(config: Config): DeliverySettings {
@@ -74,7 +93,7 @@ let runtime: { config: Config; deps: UseCaseDeps } | undefined;
 export function getRuntime(): { config: Config; deps: UseCaseDeps } {
   if (!runtime) {
     const config = loadConfig();
-    runtime = { config, deps: buildDeps(config) };
+    runtime = { config, deps: buildDeps(config, hooks) };
   }
   return runtime;
 }

@@ -33,8 +33,8 @@ const configSchema = z.object({
   MAX_SEND_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   /** First retry delay; doubles per attempt, capped at SQS's 900 s. */
   RETRY_BASE_SECONDS: seconds(5, 900),
-  /** A claim older than this belongs to a sender that died (keep above the sender's timeout). */
-  CLAIM_LEASE_SECONDS: seconds(180, 3600),
+  /** A claim older than this belongs to a sender that died: above the sender's timeout, below the send queue's visibility timeout. */
+  CLAIM_LEASE_SECONDS: seconds(60, 3600),
   /** Auto-pause: over the first AUTO_PAUSE_WINDOW sends, at least AUTO_PAUSE_MIN_SENDS seen... */
   AUTO_PAUSE_WINDOW: z.coerce.number().int().min(0).max(100_000).default(100),
   AUTO_PAUSE_MIN_SENDS: z.coerce.number().int().min(1).max(100_000).default(20),

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   'route.not_found': 'No such route',
   'contact.not_found': 'Contact not found',
   'contact.external_id_taken': 'Another contact has this external_id',
+  'contact.concurrent_update': 'The contact changed meanwhile; read it again and retry',
   'contact_list.not_found': 'Contact list not found',
   'contact_list.unknown_contacts': 'Some contact ids do not exist',
   'contact_list.not_static': 'The operation needs a static list',

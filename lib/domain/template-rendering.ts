@@ -23,8 +23,18 @@
  * the render return `{ missing }` unless a `default` filter (or an `if`) handles it. Nothing rendered ever
  * contains `{{`, `}}`, `[object Object]`, or the words `undefined`/`null` that neither the template nor the
  * data contains: such an output is reported as missing too, with a reason, and never sent.
+ * (One liquidjs quirk: with lenientIf, `{% assign y = x %}` and `{% case x %}` read a missing x as empty
+ * instead of failing; `{{ x }}`, `{% for %}` and filters other than a leading `default` do fail.)
  */
-import { Liquid, LiquidError, type Template, Tokenizer, TypeGuards, UndefinedVariableError } from 'liquidjs';
+import {
+  AssertionError,
+  Liquid,
+  LiquidError,
+  type Template,
+  Tokenizer,
+  TypeGuards,
+  UndefinedVariableError,
+} from 'liquidjs';
 import type { Contact, CustomFieldValue } from './contact.js';
 import { type FieldError, UnprocessableError } from './errors.js';
 import type { MessageTemplate } from './message-template.js';
@@ -133,7 +143,10 @@ export function validateMessageTemplate(template: MessageTemplate): void {
   compileMessageTemplate(template);
 }
 
-/** Renders a compiled template for one contact. Never throws for a contact's data: problems come back as `{ missing }`. */
+/**
+ * Renders a compiled template for one contact. Never throws for a contact's data: problems come back as
+ * `{ missing }`. An unknown `context.timeZone` is the caller's bug: RangeError.
+ */
 export function renderMessage(compiled: CompiledMessageTemplate, context: RenderContext): RenderOutcome {
   const scope = scopeOf(context);
   const rendered: RenderedMessage = {};
@@ -154,7 +167,10 @@ export function renderMessage(compiled: CompiledMessageTemplate, context: Render
   return rendered;
 }
 
-/** The render context for a contact, with current_date/current_time in the contact's own time zone (else UTC). */
+/**
+ * The render context for a contact, with current_date/current_time in the contact's own time zone: UTC
+ * when it has none (or, stored before validation, one this runtime does not know).
+ */
 export function renderContextFor(
   contact: Pick<Contact, 'name' | 'email' | 'phone' | 'customFields' | 'timezone'>,
   broadcast: { name: string },
@@ -165,15 +181,16 @@ export function renderContextFor(
     contact,
     broadcast: { name: broadcast.name },
     now,
-    timeZone: contact.timezone ?? 'UTC',
+    timeZone: contact.timezone && isTimeZone(contact.timezone) ? contact.timezone : 'UTC',
     ...(unsubscribeLink !== undefined ? { unsubscribeLink } : {}),
   };
 }
 
 function compileText(field: string, source: string): CompiledText {
   if (LIQUID_MARKUP.test(source)) {
+    const templates = liquid.parse(source);
     assertNoStrayBraces(source);
-    return { kind: 'liquid', field, source, templates: liquid.parse(source) };
+    return { kind: 'liquid', field, source, templates };
   }
   if (field !== 'message_template.content') {
     const path = source.trim();
@@ -214,7 +231,10 @@ function position(source: string, offset: number): { line: number; col: number }
 }
 
 function describeParseError(error: unknown): string {
-  if (error instanceof LiquidError || error instanceof TemplateSyntaxError) return error.message;
+  // AssertionError: a limit (parseLimit) that liquidjs enforces outside its LiquidError family.
+  if (error instanceof LiquidError || error instanceof AssertionError || error instanceof TemplateSyntaxError) {
+    return error.message;
+  }
   throw error;
 }
 
@@ -322,6 +342,15 @@ function dataContains(context: RenderContext, word: string): boolean {
 }
 
 const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+function isTimeZone(timeZone: string): boolean {
+  try {
+    clockIn(new Date(0), timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The wall-clock date (YYYY-MM-DD) and time (HH:mm) of `now` in an IANA time zone. Throws RangeError for an unknown zone. */
 export function clockIn(now: Date, timeZone: string): { date: string; time: string } {

@@ -12,9 +12,9 @@ import {
 import { getBroadcastStats, listBroadcastExecutions, listBroadcasts } from '../use-cases/broadcast-queries.js';
 import { cancelBroadcast, pauseBroadcast, resumeBroadcast, startBroadcast } from '../use-cases/run-lifecycle.js';
 import { pageOf } from './contact-list-routes.js';
-import { previewRoute } from './preview-route.js';
 import type { Route } from './http-handler.js';
 import { presentBroadcast, presentExecution, presentStats } from './presenters.js';
+import { previewRoute } from './preview-route.js';
 import { json, noContent, pageBody, pathId, queryOf, requireBody } from './request.js';
 import {
   broadcastListQuery,

@@ -15,7 +15,6 @@ import { presentChannel } from './presenters.js';
 import { json, noContent, pageBody, pathId, queryOf, requireBody } from './request.js';
 import { createChannelBody, pageQuery, updateChannelBody } from './schemas.js';
 
-
 export const channelRoutes: Record<string, Route> = {
   'POST /api/v1/channels': async ({ tenantId, body }, deps) => {
     const input = requireBody(createChannelBody, body);

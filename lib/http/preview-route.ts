@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { unsubscribeLinksOf } from '../adapters/unsubscribe/unsubscribe-settings.js';
 import { type BroadcastPreview, previewBroadcast } from '../use-cases/preview-broadcast.js';
 import type { Route } from './http-handler.js';
 import { json, pathId, requireBody } from './request.js';
@@ -12,12 +11,7 @@ export const previewBody = z.strictObject({ contact_id: id });
 export const previewRoute: Route = async ({ event, tenantId, body }, deps) => {
   const broadcastId = pathId(event);
   const { contact_id } = requireBody(previewBody, body);
-  const preview = await previewBroadcast(
-    { ...deps, unsubscribeLinks: unsubscribeLinksOf(deps) },
-    tenantId,
-    broadcastId,
-    contact_id,
-  );
+  const preview = await previewBroadcast(deps, tenantId, broadcastId, contact_id);
   return json(200, presentPreview(preview));
 };
 

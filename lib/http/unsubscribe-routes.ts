@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { unsubscribeLinksOf } from '../adapters/unsubscribe/unsubscribe-settings.js';
 import { getRuntime } from '../composition-root.js';
 import { logger } from '../observability/logger.js';
 import { resolveUnsubscribeToken, type UnsubscribeDeps, unsubscribeContact } from '../use-cases/unsubscribe-contact.js';
@@ -52,8 +51,8 @@ export function publicHttpHandler(routes: Record<string, PublicRoute>, deps: () 
 }
 
 function runtimeDeps(): UnsubscribeDeps {
-  const { contacts, clock } = getRuntime().deps;
-  return { contacts, clock, unsubscribeLinks: unsubscribeLinksOf(getRuntime().deps) };
+  const { deps } = getRuntime();
+  return { contacts: deps.contacts, clock: deps.clock, unsubscribeLinks: deps.unsubscribeLinks };
 }
 
 function tokenOf(event: HttpEvent): string {

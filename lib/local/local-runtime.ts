@@ -10,7 +10,7 @@ import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from './dynamod
 import { startLocalApi } from './http-server.js';
 import { DEFAULT_LOCAL_JWT_SECRET } from './local-jwt.js';
 import { type RunningSqsEventSource, type SqsLambdaHandler, startSqsEventSource } from './sqs-event-source.js';
-import { type RunningLocalSqs, startLocalSqs } from './sqs-local.js';
+import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from './sqs-local.js';
 
 /** The local runtime's own settings; the service's settings are in lib/config.ts. */
 const localSettingsSchema = z.object({
@@ -42,6 +42,8 @@ export interface LocalRuntime {
 /** Fault injection for the tests that prove the pipeline's invariants; never set by npm start. */
 export interface LocalRuntimeFaults {
   duplicateDeliveryRate?: number;
+  /** Queue settings (e.g. shorter visibility timeouts, so a failed chunk comes back sooner). */
+  sqs?: LocalSqsOptions;
 }
 
 /**
@@ -50,7 +52,10 @@ export interface LocalRuntimeFaults {
  * the pipeline worker and the sender as Lambda would, and the HTTP API in front of the same handlers as
  * in AWS. stop() ends all it started.
  */
-export async function startLocalRuntime(settings: LocalSettings, faults: LocalRuntimeFaults = {}): Promise<LocalRuntime> {
+export async function startLocalRuntime(
+  settings: LocalSettings,
+  faults: LocalRuntimeFaults = {},
+): Promise<LocalRuntime> {
   const stack: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stack.reverse()) await stop();
@@ -59,12 +64,14 @@ export async function startLocalRuntime(settings: LocalSettings, faults: LocalRu
     let endpoint = settings.DYNAMODB_ENDPOINT;
     if (!endpoint) {
       if (settings.DATA_DIR) mkdirSync(settings.DATA_DIR, { recursive: true });
-      const dynamoDb: RunningDynamoDb = await startDynamoDbLocal(settings.DATA_DIR ? { dataDir: settings.DATA_DIR } : {});
+      const dynamoDb: RunningDynamoDb = await startDynamoDbLocal(
+        settings.DATA_DIR ? { dataDir: settings.DATA_DIR } : {},
+      );
       stack.push(() => dynamoDb.stop());
       endpoint = dynamoDb.endpoint;
     }
     await ensureTable(endpoint, settings.TABLE_NAME);
-    const sqs = await startLocalSqs();
+    const sqs = await startLocalSqs(faults.sqs);
     stack.push(() => sqs.stop());
     const api = await startLocalApi({ port: settings.PORT, host: settings.HOST, jwtSecret: settings.LOCAL_JWT_SECRET });
     const server: Server = api.server;

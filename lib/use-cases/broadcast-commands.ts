@@ -19,7 +19,7 @@ export interface BroadcastFields {
   rateLimit: number;
 }
 
-type Deps = Pick<UseCaseDeps, 'broadcasts' | 'contactLists' | 'events' | 'clock'>;
+type Deps = Pick<UseCaseDeps, 'broadcasts' | 'contactLists' | 'channels' | 'events' | 'clock'>;
 
 export async function getBroadcast(
   deps: Pick<UseCaseDeps, 'broadcasts'>,
@@ -40,6 +40,7 @@ export async function createBroadcast(
   const now = nowIso(deps);
   validateMessageTemplate(fields.messageTemplate);
   await assertListExists(deps, tenantId, fields.listId);
+  if (fields.channelId !== undefined) await assertChannelExists(deps, tenantId, fields.channelId);
   const { scheduledFor, ...rest } = fields;
   const draft: Broadcast = {
     ...rest,
@@ -77,6 +78,7 @@ export async function updateBroadcast(
   const current = await getBroadcast(deps, tenantId, id);
   assertEditable(current);
   if (changes.messageTemplate) validateMessageTemplate(changes.messageTemplate);
+  if (changes.channelId !== undefined) await assertChannelExists(deps, tenantId, changes.channelId);
   if (changes.listId !== undefined && changes.listId !== current.listId) {
     await assertListExists(deps, tenantId, changes.listId);
   }
@@ -128,6 +130,14 @@ async function assertListExists(deps: Pick<UseCaseDeps, 'contactLists'>, tenantI
   if (!(await deps.contactLists.findById(tenantId, listId))) {
     throw new UnprocessableError('broadcast.unknown_list', `list_id ${listId} is not one of your contact lists`, [
       { field: 'list_id', message: 'no such contact list' },
+    ]);
+  }
+}
+
+async function assertChannelExists(deps: Pick<UseCaseDeps, 'channels'>, tenantId: string, channelId: string) {
+  if (!(await deps.channels.findById(tenantId, channelId))) {
+    throw new UnprocessableError('broadcast.unknown_channel', `channel_id ${channelId} is not one of your channels`, [
+      { field: 'channel_id', message: 'no such channel' },
     ]);
   }
 }

@@ -2,6 +2,7 @@ import { applyContactFields, type Contact, type ContactFields } from '../domain/
 import { NotFoundError } from '../domain/errors.js';
 import type { UnsubscribeLinks, UnsubscribeTarget } from '../ports/unsubscribe-links.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 export type UnsubscribeDeps = Pick<UseCaseDeps, 'contacts' | 'clock'> & { unsubscribeLinks: UnsubscribeLinks };
 
@@ -30,12 +31,14 @@ export async function resolveUnsubscribeToken(
  * The public opt-out behind {{unsubscribe_link}}: the tenant comes from the signed token, never from the
  * caller. Idempotent: an opted-out contact stays as it is, opted_out_at included.
  */
-export async function unsubscribeContact(deps: UnsubscribeDeps, token: string): Promise<UnsubscribeResult> {
-  const { target, contact } = await resolveUnsubscribeToken(deps, token);
-  if (contact.optedOut) return { target, contact, changed: false };
-  const optedOut = applyContactFields(contact, { ...writableFieldsOf(contact), optedOut: true }, nowIso(deps));
-  await deps.contacts.replace(optedOut, contact);
-  return { target, contact: optedOut, changed: true };
+export function unsubscribeContact(deps: UnsubscribeDeps, token: string): Promise<UnsubscribeResult> {
+  return retryOnConflict(['contact.concurrent_update'], async () => {
+    const { target, contact } = await resolveUnsubscribeToken(deps, token);
+    if (contact.optedOut) return { target, contact, changed: false };
+    const optedOut = applyContactFields(contact, { ...writableFieldsOf(contact), optedOut: true }, nowIso(deps));
+    await deps.contacts.replace(optedOut, contact);
+    return { target, contact: optedOut, changed: true };
+  });
 }
 
 /** The contact's writable fields as they are, so that applyContactFields changes nothing but consent. */

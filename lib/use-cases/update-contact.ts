@@ -1,6 +1,7 @@
 import { applyContactFields, type Contact, type ContactFields } from '../domain/contact.js';
 import { getContact } from './contact-queries.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 /**
  * PUT /contacts/:id replaces the writable fields. Two are kept when the body leaves them out:
@@ -12,8 +13,10 @@ export async function updateContact(
   id: string,
   fields: ContactFields,
 ): Promise<Contact> {
-  const existing = await getContact(deps, tenantId, id);
-  const contact = applyContactFields(existing, fields, nowIso(deps));
-  await deps.contacts.replace(contact, existing);
-  return contact;
+  return retryOnConflict(['contact.concurrent_update'], async () => {
+    const existing = await getContact(deps, tenantId, id);
+    const contact = applyContactFields(existing, fields, nowIso(deps));
+    await deps.contacts.replace(contact, existing);
+    return contact;
+  });
 }

@@ -22,16 +22,24 @@ export async function upsertContact(
     const existing = fields.externalId ? await deps.contacts.findByExternalId(tenantId, fields.externalId) : undefined;
     if (existing) {
       const contact = applyContactFields(existing, fields, now);
-      await deps.contacts.replace(contact, existing);
-      return { contact, created: false };
+      try {
+        await deps.contacts.replace(contact, existing);
+        return { contact, created: false };
+      } catch (error) {
+        if (!(error instanceof ConflictError && error.code === 'contact.concurrent_update') || attempt >= 4)
+          throw error;
+        continue;
+      }
     }
     const contact = newContact(tenantId, deps.ids.newId(), fields, now);
     try {
       await deps.contacts.create(contact);
       return { contact, created: true };
     } catch (error) {
-      const lostRace = error instanceof ConflictError && error.code === 'contact.external_id_taken';
-      if (!lostRace || attempt >= 2) throw error;
+      const lostRace =
+        error instanceof ConflictError &&
+        ['contact.external_id_taken', 'contact.concurrent_update'].includes(error.code);
+      if (!lostRace || attempt >= 4) throw error;
     }
   }
 }

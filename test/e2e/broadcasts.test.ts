@@ -65,7 +65,7 @@ afterAll(async () => {
 });
 
 describe("the seed's examples", () => {
-  it('Example 1: creates the immediate promotion as a draft, and execute answers 501 problem+json', async () => {
+  it('Example 1: creates the immediate promotion as a draft, and execute starts it', async () => {
     // Prepare
     const list = await acme.post('/api/v1/contact-lists', {
       name: 'Active Customers',
@@ -123,8 +123,12 @@ describe("the seed's examples", () => {
       created_at: expect.stringMatching(ISO_INSTANT),
       updated_at: created.body.created_at,
     });
-    expectProblem(executed, 501, 'not_implemented');
-    expect(await read(created.body.id)).toEqual(created.body);
+    expect(executed.status).toBe(200);
+    expect(executed.body).toMatchObject({
+      id: created.body.id,
+      status: 'running',
+      started_at: expect.stringMatching(ISO_INSTANT),
+    });
   });
 
   it('Example 2: creates the weekly newsletter directly as scheduled', async () => {
@@ -232,7 +236,8 @@ describe("the seed's examples", () => {
 describe('POST /api/v1/broadcasts', () => {
   it('stores channel_id and a media template', async () => {
     // Prepare
-    const channel = randomUUID();
+    const createdChannel = await acme.post('/api/v1/channels', { name: 'Log', type: 'log', config: {} });
+    const channel = (createdChannel.body as { id: string }).id;
 
     // Act
     const created = await draft(acme, acmeList.id, {
@@ -242,6 +247,13 @@ describe('POST /api/v1/broadcasts', () => {
 
     // Assess
     expect(created.channel_id).toBe(channel);
+    const unknown = await acme.post('/api/v1/broadcasts', {
+      name: 'Unknown channel',
+      list_id: acmeList.id,
+      channel_id: randomUUID(),
+      message_template: { type: 'text', content: 'Hi' },
+    });
+    expectProblem(unknown, 422, 'broadcast.unknown_channel');
     expect(created.message_template).toEqual({
       type: 'media',
       content: 'See this',
@@ -406,7 +418,7 @@ describe('PUT /api/v1/broadcasts/:id', () => {
     // Prepare
     const created = await draft();
     const otherList = (await acme.post('/api/v1/contact-lists', { name: 'Other audience' })).body;
-    const channel = randomUUID();
+    const channel = (await acme.post('/api/v1/channels', { name: 'Log', type: 'log', config: {} })).body.id;
 
     // Act
     const reply = await acme.put(`/api/v1/broadcasts/${created.id}`, {
@@ -728,7 +740,7 @@ describe('POST /api/v1/broadcasts/:id/cancel', () => {
 });
 
 describe('POST /api/v1/broadcasts/:id/execute', () => {
-  it('answers 501 not_implemented problem+json for a draft and a scheduled broadcast, changing nothing', async () => {
+  it('starts a draft and a scheduled broadcast (200, running); a second execute is 409 and starts nothing', async () => {
     // Prepare
     const drafted = await draft();
     const planned = await scheduled();
@@ -738,11 +750,12 @@ describe('POST /api/v1/broadcasts/:id/execute', () => {
       await acme.post(`/api/v1/broadcasts/${drafted.id}/execute`),
       await acme.post(`/api/v1/broadcasts/${planned.id}/execute`),
     ];
+    const again = await acme.post(`/api/v1/broadcasts/${drafted.id}/execute`);
 
     // Assess
-    for (const reply of replies) expectProblem(reply, 501, 'not_implemented');
-    expect(await read(drafted.id)).toEqual(drafted);
-    expect(await read(planned.id)).toEqual(planned);
+    for (const reply of replies) expect(reply.body).toMatchObject({ status: 'running' });
+    expect(replies.map((r) => r.status)).toEqual([200, 200]);
+    expectProblem(again, 409, 'broadcast.invalid_transition');
   });
 
   it('answers 404 broadcast.not_found for an unknown broadcast', async () => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { HmacUnsubscribeLinks } from '../../lib/adapters/unsubscribe/hmac-unsubscribe-links.js';
-import { unsubscribeLinksOf } from '../../lib/adapters/unsubscribe/unsubscribe-settings.js';
 import { getRuntime } from '../../lib/composition-root.js';
 import type { UnsubscribeLinks } from '../../lib/ports/unsubscribe-links.js';
 import { type Api, type E2e, expectProblem, ISO_INSTANT, newTenant, startE2e, tokenFor } from './support.js';
@@ -21,7 +20,7 @@ beforeAll(async () => {
   acmeTenant = newTenant();
   acme = e2e.api(await tokenFor(acmeTenant));
   anonymous = e2e.api();
-  links = unsubscribeLinksOf(getRuntime().deps);
+  links = getRuntime().deps.unsubscribeLinks;
 });
 
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HmacUnsubscribeLinks } from '../../lib/adapters/unsubscribe/hmac-unsubscribe-links.js';
-import { unsubscribeLinksFromEnv } from '../../lib/adapters/unsubscribe/unsubscribe-settings.js';
 import { NotFoundError, UnprocessableError } from '../../lib/domain/errors.js';
 import type { HttpEvent } from '../../lib/http/middlewares.js';
 import { previewBody, previewRoute } from '../../lib/http/preview-route.js';
@@ -149,7 +148,7 @@ describe('previewRoute (POST /api/v1/broadcasts/{id}/preview, before it joins th
     const reply = await call(tenantId, broadcast.id, { contact_id: contact.id });
     expect(reply.statusCode).toBe(200);
     const body = JSON.parse(reply.body ?? '');
-    const link = unsubscribeLinksFromEnv().linkFor({ tenantId, contactId: contact.id, broadcastId: broadcast.id });
+    const link = deps.unsubscribeLinks.linkFor({ tenantId, contactId: contact.id, broadcastId: broadcast.id });
     expect(body).toEqual({
       broadcast_id: broadcast.id,
       contact_id: contact.id,

@@ -11,13 +11,13 @@ import { type BroadcastRun, runCounters } from '../../domain/broadcast-run.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../domain/errors.js';
 import type { BroadcastRepository } from '../../ports/broadcast-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
-import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { batchGet } from './batch.js';
 import { runItem } from './broadcast-run-repository.js';
+import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { broadcastKeys, runKeys } from './keys.js';
-import { transactWrite } from './transactions.js';
 import { pagedQuery } from './paged-query.js';
 import { SCHEDULED_DUE_INDEX } from './table-definition.js';
+import { transactWrite } from './transactions.js';
 
 /** The attributes a status change may set or clear; counters are never touched by one. */
 const TRANSITION_ATTRIBUTES = [
@@ -50,9 +50,14 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
 
   /** The broadcast with its counters, read together with its run in one strongly consistent request. */
   async findById(tenantId: string, id: string): Promise<Broadcast | undefined> {
-    const items = await batchGet(this.client, this.tableName, [broadcastKeys.byId(tenantId, id), runKeys.byBroadcast(tenantId, id)], {
-      consistent: true,
-    });
+    const items = await batchGet(
+      this.client,
+      this.tableName,
+      [broadcastKeys.byId(tenantId, id), runKeys.byBroadcast(tenantId, id)],
+      {
+        consistent: true,
+      },
+    );
     const broadcast = items.find((item) => item.entity === 'broadcast');
     const run = items.find((item) => item.entity === 'broadcast_run');
     return broadcast ? withCounters(fromItem(broadcast), run) : undefined;

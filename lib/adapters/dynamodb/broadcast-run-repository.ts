@@ -17,7 +17,11 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
 
   async get(tenantId: string, broadcastId: string): Promise<BroadcastRun | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: runKeys.byBroadcast(tenantId, broadcastId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: runKeys.byBroadcast(tenantId, broadcastId),
+        ConsistentRead: true,
+      }),
     );
     return result.Item ? fromItem(result.Item) : undefined;
   }
@@ -83,7 +87,11 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     let current = run;
     for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
       if (current.slotSpacingMs === undefined) return [];
-      const clock: SlotClock = { anchorMs: current.slotAnchorMs, spacingMs: current.slotSpacingMs, nextSlot: current.nextSlot };
+      const clock: SlotClock = {
+        anchorMs: current.slotAnchorMs,
+        spacingMs: current.slotSpacingMs,
+        nextSlot: current.nextSlot,
+      };
       const { clock: next, slots } = allocate(clock, count, earliestMs);
       const applied = await this.conditionalUpdate(
         run.tenantId,
@@ -144,7 +152,10 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     const items = await batchGet(
       this.client,
       this.tableName,
-      chunks.map((chunk) => ({ pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk), sk: executionKeys.tallySortKey })),
+      chunks.map((chunk) => ({
+        pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk),
+        sk: executionKeys.tallySortKey,
+      })),
       { consistent: true },
     );
     return new Set(items.map((item) => item.chunk as number));

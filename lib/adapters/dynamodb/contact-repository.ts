@@ -30,13 +30,19 @@ export class DynamoDbContactRepository implements ContactRepository {
     await this.transact([{ Put: put }, { Put: this.externalIdEntry(contact) }], contact);
   }
 
+  /** Conditional on the stored contact being the one read, so a racing write (an opt-out) is never lost. */
   async replace(contact: Contact, previous: Contact): Promise<void> {
-    const put = { TableName: this.tableName, Item: toItem(contact), ConditionExpression: 'attribute_exists(pk)' };
+    const put = {
+      TableName: this.tableName,
+      Item: toItem(contact),
+      ConditionExpression: 'updatedAt = :previous',
+      ExpressionAttributeValues: { ':previous': previous.updatedAt },
+    };
     if (contact.externalId === previous.externalId) {
       try {
         await this.client.send(new PutCommand(put));
       } catch (error) {
-        if (isConditionFailure(error)) throw new NotFoundError('contact', contact.id);
+        if (isConditionFailure(error)) throw await this.replaceRefused(contact);
         throw error;
       }
       return;
@@ -54,6 +60,11 @@ export class DynamoDbContactRepository implements ContactRepository {
       });
     }
     await this.transact(actions, contact);
+  }
+
+  private async replaceRefused(contact: Contact): Promise<Error> {
+    if (!(await this.findById(contact.tenantId, contact.id))) return new NotFoundError('contact', contact.id);
+    return new ConflictError('contact.concurrent_update', 'the contact changed meanwhile; read it again and retry');
   }
 
   async findById(tenantId: string, id: string): Promise<Contact | undefined> {
@@ -210,7 +221,7 @@ export class DynamoDbContactRepository implements ContactRepository {
     } catch (error) {
       const failed = failedConditions(error);
       if (!failed) throw error;
-      if (failed.has(0)) throw new NotFoundError('contact', contact.id);
+      if (failed.has(0)) throw await this.replaceRefused(contact);
       throw new ConflictError(
         'contact.external_id_taken',
         `external_id ${contact.externalId} belongs to another contact`,

@@ -82,7 +82,8 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
         new PutCommand({
           TableName: this.tableName,
           Item: toItem(execution),
-          ConditionExpression: claimedAt === undefined ? '#status = :from' : '#status = :from AND claimedAt = :claimedAt',
+          ConditionExpression:
+            claimedAt === undefined ? '#status = :from' : '#status = :from AND claimedAt = :claimedAt',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':from': from, ...(claimedAt === undefined ? {} : { ':claimedAt': claimedAt }) },
         }),
@@ -102,7 +103,9 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
     status?: ExecutionStatus,
   ): Promise<Page<BroadcastExecution>> {
     const partitions = [
-      ...Array.from({ length: layout.chunks }, (_, chunk) => executionKeys.chunkPartition(tenantId, broadcastId, chunk)),
+      ...Array.from({ length: layout.chunks }, (_, chunk) =>
+        executionKeys.chunkPartition(tenantId, broadcastId, chunk),
+      ),
       ...Array.from({ length: layout.skipPages }, (_, p) => executionKeys.skipPartition(tenantId, broadcastId, p)),
     ];
     return pagedQuery(

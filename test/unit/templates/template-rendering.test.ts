@@ -281,6 +281,10 @@ describe('current_date and current_time', () => {
     expect(clockIn(new Date('2025-07-15T12:00:00Z'), 'Europe/Lisbon').time).toBe('13:00');
   });
 
+  it('an unknown time zone given explicitly is a RangeError (a caller bug, not contact data)', () => {
+    expect(() => render(text('{{current_date}}'), context({ timeZone: 'Mars/Olympus' }))).toThrow(RangeError);
+  });
+
   it('defaults to UTC', () => {
     const { timeZone: _, ...utc } = context({ timeZone: 'Asia/Tokyo' });
     expect(contentOf(render(text('{{current_date}} {{current_time}}'), utc))).toBe('2025-01-15 23:30');
@@ -290,8 +294,10 @@ describe('current_date and current_time', () => {
     const compiled = compileMessageTemplate(text('{{current_time}} {{unsubscribe_link}}'));
     const inTokyo = renderContextFor({ ...ana, timezone: 'Asia/Tokyo' }, { name: 'B' }, NOW, LINK);
     const nowhere = renderContextFor(ana, { name: 'B' }, NOW, LINK);
+    const unknownZone = renderContextFor({ ...ana, timezone: 'Mars/Olympus' }, { name: 'B' }, NOW, LINK);
     expect(contentOf(renderMessage(compiled, inTokyo))).toBe(`08:30 ${LINK}`);
     expect(contentOf(renderMessage(compiled, nowhere))).toBe(`23:30 ${LINK}`);
+    expect(contentOf(renderMessage(compiled, unknownZone))).toBe(`23:30 ${LINK}`);
   });
 });
 
@@ -325,6 +331,11 @@ describe('compileMessageTemplate: invalid templates', () => {
       'message_template.variables.filter',
     ]);
     expect(error.errors[0]?.message).toContain('nope');
+  });
+
+  it('a template over the parse limit is a 422, not a crash', () => {
+    const error = compileError(text(`${'x'.repeat(200_000)}{{ name }}`));
+    expect(error.errors).toEqual([{ field: 'message_template.content', message: expect.stringContaining('limit') }]);
   });
 
   it('accepts braces inside a comment, which is never sent', () => {

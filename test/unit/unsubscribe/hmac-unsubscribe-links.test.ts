@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { HmacUnsubscribeLinks } from '../../../lib/adapters/unsubscribe/hmac-unsubscribe-links.js';
-import {
-  DEFAULT_LOCAL_UNSUBSCRIBE_SECRET,
-  DEFAULT_PUBLIC_BASE_URL,
-  loadUnsubscribeSettings,
-  unsubscribeLinksFromEnv,
-  unsubscribeLinksOf,
-} from '../../../lib/adapters/unsubscribe/unsubscribe-settings.js';
+import { DEFAULT_LOCAL_UNSUBSCRIBE_SECRET, loadConfig } from '../../../lib/config.js';
 import type { UnsubscribeLinks, UnsubscribeTarget } from '../../../lib/ports/unsubscribe-links.js';
 
 const SECRET = 'test-secret-0123456789-0123456789-abcdef';
@@ -116,36 +110,24 @@ describe('HmacUnsubscribeLinks', () => {
   });
 });
 
-describe('unsubscribe settings', () => {
+describe('unsubscribe settings (lib/config.ts)', () => {
   it('defaults to the documented local secret and base URL', () => {
-    expect(loadUnsubscribeSettings({})).toEqual({
-      UNSUBSCRIBE_SECRET: DEFAULT_LOCAL_UNSUBSCRIBE_SECRET,
-      PUBLIC_BASE_URL: DEFAULT_PUBLIC_BASE_URL,
-    });
-    expect(DEFAULT_PUBLIC_BASE_URL).toBe('http://127.0.0.1:3000');
+    const config = loadConfig({});
+    expect(config.UNSUBSCRIBE_SECRET).toBe(DEFAULT_LOCAL_UNSUBSCRIBE_SECRET);
+    expect(config.PUBLIC_BASE_URL).toBe('http://127.0.0.1:3000');
   });
 
   it('reads UNSUBSCRIBE_SECRET and PUBLIC_BASE_URL', () => {
-    const env = { UNSUBSCRIBE_SECRET: SECRET, PUBLIC_BASE_URL: 'https://api.example/prod' };
-    expect(loadUnsubscribeSettings(env)).toEqual(env);
-    const link = unsubscribeLinksFromEnv(env).linkFor(target);
+    const config = loadConfig({ UNSUBSCRIBE_SECRET: SECRET, PUBLIC_BASE_URL: 'https://api.example/prod' });
+    const link = new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET, config.PUBLIC_BASE_URL).linkFor(target);
     expect(link.startsWith('https://api.example/prod/unsubscribe/')).toBe(true);
     expect(links.verify(tokenOf(link))).toEqual(target);
   });
 
-  it('refuses a short secret, a non-http base URL, and the public default in Lambda', () => {
-    expect(() => loadUnsubscribeSettings({ UNSUBSCRIBE_SECRET: 'too-short' })).toThrow(/UNSUBSCRIBE_SECRET/);
-    expect(() => loadUnsubscribeSettings({ PUBLIC_BASE_URL: 'ftp://x.example' })).toThrow(/PUBLIC_BASE_URL/);
-    expect(() => loadUnsubscribeSettings({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe' })).toThrow(/UNSUBSCRIBE_SECRET/);
-    expect(loadUnsubscribeSettings({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe', UNSUBSCRIBE_SECRET: SECRET })).toEqual({
-      UNSUBSCRIBE_SECRET: SECRET,
-      PUBLIC_BASE_URL: DEFAULT_PUBLIC_BASE_URL,
-    });
-  });
-
-  it('prefers the UnsubscribeLinks of the deps when the composition root provides them', () => {
-    const provided: UnsubscribeLinks = { linkFor: () => 'provided', verify: () => undefined };
-    expect(unsubscribeLinksOf({ unsubscribeLinks: provided })).toBe(provided);
-    expect(unsubscribeLinksOf({})).toBeInstanceOf(HmacUnsubscribeLinks);
+  it('refuses a short secret, a malformed base URL, and the public default in Lambda', () => {
+    expect(() => loadConfig({ UNSUBSCRIBE_SECRET: 'too-short' })).toThrow(/UNSUBSCRIBE_SECRET/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);
+    expect(() => loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe' })).toThrow(/UNSUBSCRIBE_SECRET/);
+    expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe', UNSUBSCRIBE_SECRET: SECRET }).UNSUBSCRIBE_SECRET).toBe(SECRET);
   });
 });

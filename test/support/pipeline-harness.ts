@@ -1,0 +1,371 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type RuntimeHooks, resetRuntime, setRuntimeHooks } from '../../lib/composition-root.js';
+import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../lib/local/local-jwt.js';
+import {
+  type LocalRuntime,
+  type LocalRuntimeFaults,
+  loadLocalSettings,
+  startLocalRuntime,
+} from '../../lib/local/local-runtime.js';
+import type { WebhookSink } from './webhook-sink.js';
+
+/**
+ * The local runtime (DynamoDB Local of the Jest global setup, local SQS, the pipeline and sender event
+ * sources, the HTTP API) driven over HTTP as a user would, for the tests that prove the delivery
+ * pipeline's invariants (DESIGN.md section 4) with faults injected.
+ */
+
+/** What a test sees of a response: the body parsed when it is JSON. */
+export interface Reply {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+  body: any;
+}
+
+export interface Api {
+  get(path: string): Promise<Reply>;
+  post(path: string, body?: unknown): Promise<Reply>;
+  put(path: string, body?: unknown): Promise<Reply>;
+  /** A call that must succeed: fails the test with the answer otherwise. */
+  ok(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Reply['body']>;
+}
+
+export interface PipelineRuntime {
+  runtime: LocalRuntime;
+  url: string;
+  /** A client for a tenant no other test uses. */
+  newTenant(): Promise<Api>;
+  /** A client without a bearer token (the public unsubscribe route). */
+  anonymous: Api;
+  stop(): Promise<void>;
+}
+
+export interface PipelineRuntimeOptions {
+  /** Environment the service reads when it builds its dependencies (set before the runtime starts). */
+  env?: Record<string, string>;
+  hooks?: RuntimeHooks;
+  faults?: LocalRuntimeFaults;
+  sendConcurrency?: number;
+}
+
+/** Fast retries, a webhook timeout well under the test's patience, short claim leases. */
+export const FAST_PIPELINE_ENV: Readonly<Record<string, string>> = {
+  RETRY_BASE_SECONDS: '1',
+  WEBHOOK_TIMEOUT_MS: '800',
+  CLAIM_LEASE_SECONDS: '3',
+};
+
+/**
+ * Starts the runtime with `env` applied (the runtime reads the environment when it builds its deps) and
+ * the hooks installed. stop() ends it, removes its table and puts the environment and hooks back.
+ */
+export async function startPipelineRuntime(options: PipelineRuntimeOptions = {}): Promise<PipelineRuntime> {
+  const savedEnv = { ...process.env };
+  const restore = () => {
+    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+    Object.assign(process.env, savedEnv);
+    setRuntimeHooks({});
+    resetRuntime();
+  };
+  Object.assign(process.env, FAST_PIPELINE_ENV, options.env ?? {});
+  setRuntimeHooks(options.hooks ?? {});
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run these tests with Jest, project "integration"');
+  const tableName = `pipeline-${randomUUID()}`;
+  let runtime: LocalRuntime;
+  try {
+    runtime = await startLocalRuntime(
+      {
+        ...loadLocalSettings({}),
+        PORT: 0,
+        DYNAMODB_ENDPOINT: endpoint,
+        TABLE_NAME: tableName,
+        ...(options.sendConcurrency ? { SEND_CONCURRENCY: options.sendConcurrency } : {}),
+      },
+      options.faults ?? {},
+    );
+  } catch (error) {
+    restore();
+    throw error;
+  }
+  const url = runtime.url;
+  return {
+    runtime,
+    url,
+    anonymous: apiFor(url),
+    newTenant: async () =>
+      apiFor(url, await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId: `t-${randomUUID()}` })),
+    stop: async () => {
+      try {
+        await runtime.stop();
+        const admin = new DynamoDBClient({
+          endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        });
+        await admin.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+        admin.destroy();
+      } finally {
+        restore();
+      }
+    },
+  };
+}
+
+export function apiFor(baseUrl: string, token?: string): Api {
+  const request = async (method: string, path: string, body?: unknown): Promise<Reply> => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    const json = (response.headers.get('content-type') ?? '').includes('json') && text !== '';
+    return { status: response.status, body: json ? JSON.parse(text) : text };
+  };
+  return {
+    get: (path) => request('GET', path),
+    post: (path, body) => request('POST', path, body),
+    put: (path, body) => request('PUT', path, body),
+    ok: async (method, path, body) => {
+      const reply = await request(method, path, body);
+      if (reply.status < 200 || reply.status >= 300) {
+        throw new Error(`${method} ${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+      }
+      return reply.body;
+    },
+  };
+}
+
+export const SINK_SECRET = 'whsec-pipeline-tests-0123456789';
+
+/** The tenant's default channel: a webhook to `sink`. */
+export async function webhookChannel(api: Api, sink: WebhookSink): Promise<{ id: string }> {
+  return api.ok('POST', '/api/v1/channels', {
+    name: 'Test sink',
+    type: 'webhook',
+    config: { url: sink.url, secret: SINK_SECRET },
+    is_default: true,
+  });
+}
+
+/** The tenant's default channel: the built-in log channel (cannot de-duplicate by key). */
+export async function logChannel(api: Api): Promise<{ id: string }> {
+  return api.ok('POST', '/api/v1/channels', { name: 'Log', type: 'log', is_default: true });
+}
+
+export interface Audience {
+  listId: string;
+  /** Contact ids, in creation order. */
+  contactIds: string[];
+}
+
+/** `size` contacts (with a name and a phone) in a new static list. */
+export async function anAudience(api: Api, size: number): Promise<Audience> {
+  const contactIds: string[] = [];
+  for (let start = 0; start < size; start += 500) {
+    const count = Math.min(500, size - start);
+    const { results } = await api.ok('POST', '/api/v1/contacts/batch', {
+      contacts: Array.from({ length: count }, (_, i) => ({
+        external_id: `crm-${randomUUID()}`,
+        name: `Contact ${start + i}`,
+        phone: `+55119${String(start + i).padStart(8, '0')}`,
+      })),
+    });
+    for (const result of results as { status: string; id?: string }[]) {
+      if (result.status !== 'created' || !result.id) throw new Error(`a contact was not created: ${JSON.stringify(result)}`);
+      contactIds.push(result.id);
+    }
+  }
+  const list = await api.ok('POST', '/api/v1/contact-lists', { name: 'Pipeline audience' });
+  for (let start = 0; start < contactIds.length; start += 1000) {
+    await api.ok('POST', `/api/v1/contact-lists/${list.id}/contacts`, {
+      contact_ids: contactIds.slice(start, start + 1000),
+    });
+  }
+  return { listId: list.id, contactIds };
+}
+
+/** A draft broadcast to the list; unlimited rate unless given. */
+export async function aBroadcast(
+  api: Api,
+  listId: string,
+  fields: { rate_limit?: number; content?: string; channel_id?: string } = {},
+): Promise<{ id: string }> {
+  return api.ok('POST', '/api/v1/broadcasts', {
+    name: `Pipeline ${randomUUID().slice(0, 8)}`,
+    list_id: listId,
+    message_template: { type: 'text', content: fields.content ?? 'Hi {{contact.name}}! Stop: {{unsubscribe_link}}' },
+    rate_limit: fields.rate_limit ?? 0,
+    ...(fields.channel_id ? { channel_id: fields.channel_id } : {}),
+  });
+}
+
+export interface Stats {
+  total_contacts: number;
+  pending: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  progress_percent: number;
+  status: string;
+}
+
+export async function statsOf(api: Api, broadcastId: string): Promise<Stats> {
+  return api.ok('GET', `/api/v1/broadcasts/${broadcastId}/stats`);
+}
+
+/**
+ * Polls GET /stats until `done` holds; a 5xx (a fault injected into the service itself) is polled
+ * through. Fails with the last stats seen after `timeoutMs`.
+ */
+export async function waitForStats(
+  api: Api,
+  broadcastId: string,
+  done: (stats: Stats) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<Stats> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Reply | undefined;
+  for (;;) {
+    last = await api.get(`/api/v1/broadcasts/${broadcastId}/stats`);
+    if (last.status === 200 && done(last.body)) return last.body;
+    if (last.status !== 200 && last.status < 500) {
+      throw new Error(`GET stats answered ${last.status}: ${JSON.stringify(last.body)}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `broadcast ${broadcastId}: not ${what} after ${timeoutMs} ms; last stats: ${last.status} ${JSON.stringify(last.body)}`,
+      );
+    }
+    await sleep(250);
+  }
+}
+
+/** Waits for the broadcast to complete. */
+export function waitForCompletion(api: Api, broadcastId: string, timeoutMs = 60_000): Promise<Stats> {
+  return waitForStats(api, broadcastId, (stats) => stats.status === 'completed', 'completed', timeoutMs);
+}
+
+/** Every contact accounted for: terminal counters add up to the audience (e.g. after a cancel drained). */
+export function waitForSettled(api: Api, broadcastId: string, status: string, timeoutMs = 60_000): Promise<Stats> {
+  return waitForStats(
+    api,
+    broadcastId,
+    (s) =>
+      s.status === status && s.total_contacts > 0 && s.sent + s.failed + s.skipped === s.total_contacts && s.sending === 0,
+    `${status} with every contact terminal`,
+    timeoutMs,
+  );
+}
+
+export interface Execution {
+  id: string;
+  broadcast_id: string;
+  contact_id: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+  message_id: string | null;
+  reason: string | null;
+  error: string | null;
+  attempts: number;
+  sent_at: string | null;
+}
+
+/** Every execution of the broadcast, following next_cursor to the end. */
+export async function allExecutions(api: Api, broadcastId: string, status?: string): Promise<Execution[]> {
+  const items: Execution[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; ; pages++) {
+    if (pages > 500) throw new Error('GET executions: the cursors never ended');
+    const query = new URLSearchParams({ limit: '100' });
+    if (status) query.set('status', status);
+    if (cursor) query.set('cursor', cursor);
+    const reply = await api.get(`/api/v1/broadcasts/${broadcastId}/executions?${query}`);
+    if (reply.status >= 500) {
+      await sleep(100);
+      pages--;
+      continue;
+    }
+    if (reply.status !== 200) throw new Error(`GET executions answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+    items.push(...reply.body.items);
+    cursor = reply.body.next_cursor;
+    if (!cursor) return items;
+  }
+}
+
+const TERMINAL = new Set(['sent', 'failed', 'skipped']);
+
+export interface SettledRun {
+  stats: Stats;
+  executions: Execution[];
+  byContact: Map<string, Execution>;
+  /** Counts of executions per `status` or `status:reason`. */
+  tally: Record<string, number>;
+}
+
+/**
+ * The invariants every scenario ends with (DESIGN.md section 4, 1-3): every contact of the audience
+ * has exactly one execution, in a terminal state, with a reason when failed or skipped; the stats
+ * counters equal the records and total_contacts the audience; the sink saw valid signatures only,
+ * no contact accepted under two keys, and accepted exactly the contacts recorded as sent (nobody who
+ * should have received got nothing, nobody recorded as sent went unreceived).
+ */
+export async function expectSettledRun(
+  api: Api,
+  broadcastId: string,
+  audience: readonly string[],
+  sink?: WebhookSink,
+): Promise<SettledRun> {
+  const stats = await statsOf(api, broadcastId);
+  const executions = await allExecutions(api, broadcastId);
+  const byContact = new Map<string, Execution>();
+  const repeated: string[] = [];
+  for (const execution of executions) {
+    if (byContact.has(execution.contact_id)) repeated.push(execution.contact_id);
+    byContact.set(execution.contact_id, execution);
+  }
+  const tally: Record<string, number> = {};
+  for (const e of executions) {
+    tally[e.status] = (tally[e.status] ?? 0) + 1;
+    if (e.reason) tally[`${e.status}:${e.reason}`] = (tally[`${e.status}:${e.reason}`] ?? 0) + 1;
+  }
+
+  expect(repeated).toEqual([]);
+  expect([...byContact.keys()].sort()).toEqual([...audience].sort());
+  expect(executions.filter((e) => !TERMINAL.has(e.status))).toEqual([]);
+  expect(executions.filter((e) => (e.status === 'failed' || e.status === 'skipped') && !e.reason)).toEqual([]);
+  expect({
+    total_contacts: stats.total_contacts,
+    sent: stats.sent,
+    failed: stats.failed,
+    skipped: stats.skipped,
+    pending: stats.pending,
+    sending: stats.sending,
+  }).toEqual({
+    total_contacts: audience.length,
+    sent: tally.sent ?? 0,
+    failed: tally.failed ?? 0,
+    skipped: tally.skipped ?? 0,
+    pending: 0,
+    sending: 0,
+  });
+  if (sink) {
+    const ours = new Set(audience);
+    expect(sink.badSignatures()).toEqual([]);
+    expect(sink.duplicateContacts()).toEqual([]);
+    const sentContacts = executions.filter((e) => e.status === 'sent').map((e) => e.contact_id);
+    const accepted = [...sink.acceptedContacts()].filter((id) => ours.has(id));
+    expect(accepted.sort()).toEqual(sentContacts.sort());
+  }
+  return { stats, executions, byContact, tally };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}

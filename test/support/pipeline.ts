@@ -1,0 +1,248 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { runItem } from '../../lib/adapters/dynamodb/broadcast-run-repository.js';
+import type { Broadcast } from '../../lib/domain/broadcast.js';
+import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
+import { type BroadcastRun, newRun } from '../../lib/domain/broadcast-run.js';
+import type { Channel, RequiredAddress } from '../../lib/domain/channel.js';
+import type { Contact, ContactFields } from '../../lib/domain/contact.js';
+import type { ListFilters } from '../../lib/domain/contact-list.js';
+import type { ChannelSender, OutboundMessage, SendOutcome } from '../../lib/ports/channel-sender.js';
+import type { DelayedMessage, PipelineMessage, SendChunkMessage } from '../../lib/ports/message-queue.js';
+import { createBroadcast } from '../../lib/use-cases/broadcast-commands.js';
+import { createChannel } from '../../lib/use-cases/channel-commands.js';
+import type { DeliverySettings } from '../../lib/use-cases/deps.js';
+import { planAudiencePage } from '../../lib/use-cases/plan-audience.js';
+import { startBroadcast } from '../../lib/use-cases/run-lifecycle.js';
+import { aBroadcast, aContact, aStaticList } from './builders.js';
+import { buildTestDeps, type TestClock, type TestDeps, type TestTable } from './dynamodb.js';
+
+/** What the scripted channel does with one message: an outcome, or `crash` (accepts it, then never answers). */
+export type Script = SendOutcome | 'crash';
+
+export interface RecordedSend {
+  message: OutboundMessage;
+  /** The test clock's time when the channel received it (epoch ms). */
+  at: number;
+  /** How many times this contact had been given to the channel before (0 for the first). */
+  attempt: number;
+}
+
+/**
+ * A channel that records every message it is given and answers as scripted per contact (accepted by
+ * default). `crash` models a sender process that dies after the provider accepted the message: the
+ * message is recorded, and the call never returns, so nothing is written back.
+ */
+export class ScriptedChannel implements ChannelSender {
+  readonly received: RecordedSend[] = [];
+  private readonly scripts = new Map<string, Script[]>();
+  private crashed: (() => void)[] = [];
+  private counter = 0;
+
+  constructor(
+    private readonly clock: TestClock,
+    readonly honoursIdempotencyKey = true,
+  ) {}
+
+  /** The answers for a contact's successive sends; the last one repeats. */
+  script(contactId: string, ...outcomes: Script[]): void {
+    this.scripts.set(contactId, outcomes);
+  }
+
+  async send(message: OutboundMessage): Promise<SendOutcome> {
+    const attempt = this.received.filter((r) => r.message.contact.id === message.contact.id).length;
+    this.received.push({ message, at: this.clock.now().getTime(), attempt });
+    const outcomes = this.scripts.get(message.contact.id) ?? [];
+    const outcome = outcomes[Math.min(attempt, outcomes.length - 1)] ?? { kind: 'accepted' };
+    if (outcome === 'crash') {
+      for (const notify of this.crashed) notify();
+      return new Promise<SendOutcome>(() => {});
+    }
+    this.counter++;
+    return outcome.kind === 'accepted' && outcome.providerMessageId === undefined
+      ? { kind: 'accepted', providerMessageId: `provider-${this.counter}` }
+      : outcome;
+  }
+
+  /** Resolves when a scripted crash has happened (the message is recorded, the send hangs forever). */
+  whenCrashed(): Promise<void> {
+    return new Promise((resolve) => this.crashed.push(resolve));
+  }
+
+  contactIds(): string[] {
+    return this.received.map((r) => r.message.contact.id);
+  }
+}
+
+/** Test deps whose every channel delivers through `channel`, with optional delivery settings. */
+export function pipelineDeps(
+  table: TestTable,
+  clock: TestClock,
+  channel: ChannelSender,
+  delivery: Partial<DeliverySettings> = {},
+): TestDeps {
+  const base = buildTestDeps(table, clock);
+  return {
+    ...base,
+    senders: { senderFor: () => channel },
+    delivery: { ...base.delivery, ...delivery },
+  };
+}
+
+/** Creates the contacts, a few at a time. */
+export async function createContacts(
+  deps: TestDeps,
+  tenantId: string,
+  fields: readonly ContactFields[],
+): Promise<Contact[]> {
+  const contacts = fields.map((f) => aContact(tenantId, f));
+  for (let i = 0; i < contacts.length; i += 50) {
+    await Promise.all(contacts.slice(i, i + 50).map((c) => deps.contacts.create(c)));
+  }
+  return contacts;
+}
+
+export interface AudienceSpec {
+  contacts?: readonly ContactFields[];
+  /** Existing contacts to put in a static list (instead of `contacts`). */
+  memberIds?: readonly string[];
+  /** A dynamic list with these filters instead of a static list. */
+  filters?: ListFilters;
+  rateLimit?: number;
+  content?: string;
+  /** A tenant channel to create and make the broadcast's (by channel_id) or the tenant's default. */
+  channel?: { requiredAddress: RequiredAddress; asDefault?: boolean };
+}
+
+export interface StartedBroadcast {
+  broadcast: Broadcast;
+  contacts: Contact[];
+  channel?: Channel;
+}
+
+/** Contacts, a list, a channel if asked, a broadcast, started: its plan and pace messages are on the queue. */
+export async function aStartedBroadcast(deps: TestDeps, tenantId: string, spec: AudienceSpec): Promise<StartedBroadcast> {
+  const contacts = spec.contacts ? await createContacts(deps, tenantId, spec.contacts) : [];
+  const list = spec.filters
+    ? aStaticList(tenantId, { isDynamic: true, filters: spec.filters, name: 'dynamic' })
+    : aStaticList(tenantId);
+  if (list.isDynamic) delete list.contactCount;
+  await deps.contactLists.create(list, list.isDynamic ? [] : (spec.memberIds ?? contacts.map((c) => c.id)));
+  let channel: Channel | undefined;
+  if (spec.channel) {
+    channel = await createChannel(deps, tenantId, {
+      name: 'mail',
+      type: 'log',
+      config: {},
+      requiredAddress: spec.channel.requiredAddress,
+      isDefault: spec.channel.asDefault ?? false,
+    });
+  }
+  const draft = await createBroadcast(deps, tenantId, {
+    name: 'Black Friday',
+    listId: list.id,
+    messageTemplate: { type: 'text', content: spec.content ?? 'Hi {{contact.name}}' },
+    rateLimit: spec.rateLimit ?? 0,
+    ...(channel && !spec.channel?.asDefault ? { channelId: channel.id } : {}),
+  });
+  const broadcast = await startBroadcast(deps, tenantId, draft.id);
+  return { broadcast, contacts, ...(channel ? { channel } : {}) };
+}
+
+/** Runs the planner until the audience is planned. */
+export async function planAll(deps: TestDeps, tenantId: string, broadcastId: string): Promise<string[]> {
+  const steps: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const step = await planAudiencePage(deps, tenantId, broadcastId);
+    steps.push(step);
+    if (step !== 'more') return steps;
+  }
+  throw new Error('the planner never finished');
+}
+
+/** A started and fully planned broadcast; the queue is emptied. */
+export async function aPlannedBroadcast(
+  deps: TestDeps,
+  tenantId: string,
+  spec: AudienceSpec,
+): Promise<StartedBroadcast & { run: BroadcastRun }> {
+  const started = await aStartedBroadcast(deps, tenantId, spec);
+  await planAll(deps, tenantId, started.broadcast.id);
+  takePipeline(deps);
+  takeChunks(deps);
+  const run = await deps.runs.get(tenantId, started.broadcast.id);
+  if (!run) throw new Error('no run');
+  return { ...started, run };
+}
+
+/**
+ * A broadcast in `status` with a run item written as given, no contacts and no executions: for the
+ * pacer, which reads only the run and the chunks' tally markers.
+ */
+export async function aRunState(
+  deps: TestDeps,
+  table: TestTable,
+  tenantId: string,
+  rateLimit: number,
+  run: Partial<BroadcastRun> = {},
+  status: Broadcast['status'] = 'running',
+): Promise<{ broadcast: Broadcast; run: BroadcastRun }> {
+  const broadcast = aBroadcast(tenantId, { status, rateLimit, startedAt: deps.clock.now().toISOString() });
+  await deps.broadcasts.create(broadcast);
+  const state = { ...newRun(tenantId, broadcast.id, rateLimit, deps.clock.now()), ...run };
+  await putRun(table, state);
+  return { broadcast, run: state };
+}
+
+export async function putRun(table: TestTable, run: BroadcastRun): Promise<void> {
+  await table.client.send(new PutCommand({ TableName: table.tableName, Item: runItem(run) }));
+}
+
+/** Removes and returns what the use cases put on the pipeline queue. */
+export function takePipeline(deps: TestDeps): { message: PipelineMessage; delaySeconds: number }[] {
+  return deps.queue.pipeline.splice(0);
+}
+
+/** Removes and returns what the use cases put on the send queue. */
+export function takeChunks(deps: TestDeps): DelayedMessage<SendChunkMessage>[] {
+  return deps.queue.chunks.splice(0);
+}
+
+/** Every execution of the broadcast's send chunks, by chunk. */
+export async function chunksOf(deps: TestDeps, run: BroadcastRun): Promise<BroadcastExecution[][]> {
+  const all: BroadcastExecution[][] = [];
+  for (let chunk = 0; chunk < run.plannedChunks; chunk++) {
+    all.push(await deps.executions.listChunk(run.tenantId, run.broadcastId, chunk));
+  }
+  return all;
+}
+
+/** Every execution of the broadcast, chunks and skip pages. */
+export async function allExecutions(deps: TestDeps, tenantId: string, broadcastId: string): Promise<BroadcastExecution[]> {
+  const run = await deps.runs.get(tenantId, broadcastId);
+  if (!run) return [];
+  const items: BroadcastExecution[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.executions.findByBroadcast(
+      tenantId,
+      broadcastId,
+      { chunks: run.plannedChunks, skipPages: run.skipPages },
+      { limit: 1000, ...(cursor ? { cursor } : {}) },
+    );
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+/** The most sends any 60-second window [a, a + 60 s) holds, over the send times. */
+export function maxInAnyMinute(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= 60_000) start++;
+    max = Math.max(max, end - start + 1);
+  }
+  return max;
+}

@@ -1,0 +1,319 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What a webhook receiver sees of one message (the channel's wire format, see webhook-channel.ts). */
+export interface SinkMessage {
+  idempotency_key: string;
+  tenant_id: string;
+  broadcast_id: string;
+  execution_id: string;
+  contact: { id: string; name: string | null; email: string | null; phone: string | null };
+  message: {
+    type: string;
+    content: string | null;
+    template_id: string | null;
+    variables: Record<string, string>;
+    media_url: string | null;
+  };
+}
+
+/** What the sink did with a request. */
+export type SinkOutcome =
+  /** 2xx; `firstAcceptance` false when the key had been accepted before (honoured, not counted again). */
+  | 'accepted'
+  /** Accepted, then the answer held past the client's timeout (the client cannot know it got through). */
+  | 'accepted_hung'
+  /** Accepted, then the connection dropped without an answer. */
+  | 'accepted_dropped'
+  /** Answered with an error status, nothing accepted. */
+  | 'rejected'
+  /** Held past the client's timeout, nothing accepted. */
+  | 'hung'
+  | 'bad_signature'
+  | 'bad_request';
+
+export interface SinkRequest {
+  /** Arrival order, from 0. */
+  seq: number;
+  at: number;
+  idempotencyKey: string | undefined;
+  /** Attempts seen for this key so far, this one included. */
+  attempt: number;
+  contactId: string | undefined;
+  broadcastId: string | undefined;
+  body: SinkMessage | undefined;
+  signatureValid: boolean;
+  outcome: SinkOutcome;
+  /** The status answered (undefined when none was: a drop, or a hang the client gave up on). */
+  status: number | undefined;
+  /** False when this key had already been accepted: the repeat is answered 2xx but not counted. */
+  firstAcceptance: boolean;
+}
+
+/** A forced answer for one request, decided by SinkPolicy.respond. */
+export type SinkDecision =
+  | { kind: 'status'; status: number; body?: string }
+  | { kind: 'accept' }
+  | { kind: 'hang'; accept: boolean }
+  | { kind: 'drop_after_accept' };
+
+/**
+ * Fault injection. Shares apply to the FIRST attempt of each key, chosen by a hash of the key (so a
+ * given message's fate does not depend on arrival order): [0, fail) answers 500, [fail, fail + hang)
+ * accepts and holds the answer past the client's timeout, then [.., + drop) accepts and drops the
+ * connection. Later attempts of a key are accepted unless `respond` says otherwise.
+ */
+export interface SinkPolicy {
+  failFirstAttemptShare?: number;
+  hangFirstAttemptShare?: number;
+  dropAfterAcceptShare?: number;
+  /** How long a hung answer is held; keep it above the client's timeout. Default 2000 ms. */
+  hangMs?: number;
+  /** Any request: a forced answer, or undefined to apply the shares. Runs after the signature check. */
+  respond?: (request: { body: SinkMessage; attempt: number }) => SinkDecision | undefined;
+  /** Changes the hash that picks the faulty keys. */
+  seed?: string;
+}
+
+/**
+ * A webhook receiver for the pipeline tests: a node:http server on 127.0.0.1 that checks the
+ * X-Signature of every request (HMAC-SHA256 of the raw body with the channel's secret), records every
+ * request, and counts ACCEPTED messages by Idempotency-Key and by contact. It honours the key: a key
+ * accepted before is answered 2xx again and not counted twice. A contact accepted under two different
+ * keys is a duplicate the service sent.
+ */
+export class WebhookSink {
+  readonly requests: SinkRequest[] = [];
+  policy: SinkPolicy;
+  /** Accepted keys, each with the contact it was for. */
+  private readonly acceptedKeys = new Map<string, string | undefined>();
+  /** Contact -> the distinct keys accepted for it. */
+  private readonly keysByContact = new Map<string, Set<string>>();
+  private readonly attemptsByKey = new Map<string, number>();
+  private readonly held = new Set<ServerResponse>();
+  private listeners: (() => void)[] = [];
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    private readonly secret: string,
+    policy: SinkPolicy,
+  ) {
+    this.policy = policy;
+  }
+
+  static async start(options: { secret: string; policy?: SinkPolicy }): Promise<WebhookSink> {
+    let sink: WebhookSink | undefined;
+    const server = createServer((request, response) => {
+      void sink?.handle(request, response).catch((error: unknown) => {
+        response.destroy(error as Error);
+      });
+    });
+    // A slow or hung answer must never be cut by the server's own timeouts.
+    server.requestTimeout = 0;
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', fail);
+        done();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    sink = new WebhookSink(server, `http://127.0.0.1:${port}/hooks/broadcast`, options.secret, options.policy ?? {});
+    return sink;
+  }
+
+  /** Distinct keys accepted. */
+  acceptedCount(): number {
+    return this.acceptedKeys.size;
+  }
+
+  /** Contacts with at least one accepted message. */
+  acceptedContacts(): Set<string> {
+    return new Set(this.keysByContact.keys());
+  }
+
+  /** Contacts accepted under more than one key: each is a second message the service sent. */
+  duplicateContacts(): string[] {
+    return [...this.keysByContact].filter(([, keys]) => keys.size > 1).map(([contact]) => contact);
+  }
+
+  /** Requests whose signature did not verify (answered 401, never counted). */
+  badSignatures(): SinkRequest[] {
+    return this.requests.filter((request) => !request.signatureValid);
+  }
+
+  /** Every request that named this contact, whatever its outcome. */
+  requestsFor(contactId: string): SinkRequest[] {
+    return this.requests.filter((request) => request.contactId === contactId);
+  }
+
+  /** Resolves when `predicate` holds (checked on every request); fails with `what` after `timeoutMs`. */
+  async waitFor(predicate: (sink: WebhookSink) => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (predicate(this)) return;
+    await new Promise<void>((done, fail) => {
+      const check = () => {
+        if (!predicate(this)) return;
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((listener) => listener !== check);
+        done();
+      };
+      const timer = setTimeout(() => {
+        this.listeners = this.listeners.filter((listener) => listener !== check);
+        fail(new Error(`webhook sink: timed out after ${timeoutMs} ms waiting for ${what} (${this.summary()})`));
+      }, timeoutMs);
+      this.listeners.push(check);
+    });
+  }
+
+  summary(): string {
+    return `${this.requests.length} requests, ${this.acceptedCount()} keys accepted, ${this.keysByContact.size} contacts`;
+  }
+
+  async stop(): Promise<void> {
+    for (const response of this.held) response.destroy();
+    this.held.clear();
+    await new Promise<void>((done) => {
+      this.server.close(() => done());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const raw = await readBody(request);
+    const signatureValid = verifySignature(raw, request.headers['x-signature'], this.secret);
+    const headerKey = request.headers['idempotency-key'];
+    const key = typeof headerKey === 'string' ? headerKey : undefined;
+    let body: SinkMessage | undefined;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as SinkMessage;
+    } catch {
+      body = undefined;
+    }
+    const attempt = key === undefined ? 1 : (this.attemptsByKey.get(key) ?? 0) + 1;
+    if (key !== undefined) this.attemptsByKey.set(key, attempt);
+    const entry: SinkRequest = {
+      seq: this.requests.length,
+      at: Date.now(),
+      idempotencyKey: key,
+      attempt,
+      contactId: body?.contact?.id,
+      broadcastId: body?.broadcast_id,
+      body,
+      signatureValid,
+      outcome: 'rejected',
+      status: undefined,
+      firstAcceptance: false,
+    };
+    this.requests.push(entry);
+
+    if (!signatureValid) {
+      entry.outcome = 'bad_signature';
+      this.answer(entry, response, 401, '{"error":"bad signature"}');
+      return;
+    }
+    if (!body || key === undefined || body.idempotency_key !== key || !body.contact?.id) {
+      entry.outcome = 'bad_request';
+      this.answer(entry, response, 400, '{"error":"malformed message"}');
+      return;
+    }
+    const decision = this.policy.respond?.({ body, attempt }) ?? this.byShares(key, attempt);
+    switch (decision.kind) {
+      case 'status':
+        if (decision.status >= 200 && decision.status < 300) {
+          this.accept(entry, key, body.contact.id);
+          entry.outcome = 'accepted';
+        } else entry.outcome = 'rejected';
+        this.answer(entry, response, decision.status, decision.body ?? '');
+        return;
+      case 'accept':
+        this.accept(entry, key, body.contact.id);
+        entry.outcome = 'accepted';
+        this.answer(entry, response, 200, JSON.stringify({ message_id: `sink-${key}` }));
+        return;
+      case 'hang': {
+        if (decision.accept) this.accept(entry, key, body.contact.id);
+        entry.outcome = decision.accept ? 'accepted_hung' : 'hung';
+        this.notify();
+        this.held.add(response);
+        await sleep(this.policy.hangMs ?? 2000);
+        this.held.delete(response);
+        // The client gave up long ago; the late answer goes nowhere.
+        if (!response.destroyed) response.writeHead(decision.accept ? 200 : 503).end();
+        return;
+      }
+      case 'drop_after_accept':
+        this.accept(entry, key, body.contact.id);
+        entry.outcome = 'accepted_dropped';
+        this.notify();
+        response.socket?.destroy();
+        return;
+    }
+  }
+
+  private byShares(key: string, attempt: number): SinkDecision {
+    if (attempt > 1) return { kind: 'accept' };
+    const fail = this.policy.failFirstAttemptShare ?? 0;
+    const hang = this.policy.hangFirstAttemptShare ?? 0;
+    const drop = this.policy.dropAfterAcceptShare ?? 0;
+    const draw = unitHash(`${this.policy.seed ?? ''}|${key}`);
+    if (draw < fail) return { kind: 'status', status: 500, body: '{"error":"injected failure"}' };
+    if (draw < fail + hang) return { kind: 'hang', accept: true };
+    if (draw < fail + hang + drop) return { kind: 'drop_after_accept' };
+    return { kind: 'accept' };
+  }
+
+  private accept(entry: SinkRequest, key: string, contactId: string): void {
+    entry.firstAcceptance = !this.acceptedKeys.has(key);
+    if (!entry.firstAcceptance) return;
+    this.acceptedKeys.set(key, contactId);
+    let keys = this.keysByContact.get(contactId);
+    if (!keys) {
+      keys = new Set();
+      this.keysByContact.set(contactId, keys);
+    }
+    keys.add(key);
+  }
+
+  private answer(entry: SinkRequest, response: ServerResponse, status: number, body: string): void {
+    entry.status = status;
+    response.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/** The X-Signature header the webhook channel sends for `body`. */
+export function signatureFor(body: Buffer | string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+function verifySignature(raw: Buffer, header: string | string[] | undefined, secret: string): boolean {
+  if (typeof header !== 'string') return false;
+  const expected = Buffer.from(signatureFor(raw, secret));
+  const given = Buffer.from(header);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** A stable number in [0, 1) for `text`. */
+function unitHash(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => done(Buffer.concat(chunks)));
+    request.on('error', fail);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
