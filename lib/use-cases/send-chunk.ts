@@ -22,6 +22,8 @@ import { completeIfFinished, pauseBroadcast } from './run-lifecycle.js';
 /** A chunk this early is held in the invocation; earlier than that, it goes back to the queue. */
 const MAX_HOLD_MS = 1500;
 const SLOT_LEAD_MS = 1000;
+/** When another delivery of the chunk is mid-send, check back this much later. */
+const BUSY_RECHECK_MS = 5000;
 
 export type ChunkResult = 'counted' | 'retry_later' | 'dropped';
 
@@ -78,14 +80,22 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   const executions = await deps.executions.listChunk(tenantId, broadcastId, chunk);
   const work = new ChunkWork(deps, broadcast, run, message, executions);
   await work.process(stopped);
-  if (work.busyElsewhere) return 'dropped';
-  if (work.retryAfterMs !== undefined) {
-    const earliest = deps.clock.now().getTime() + work.retryAfterMs;
+  let retryAfterMs = work.retryAfterMs;
+  let tally = work.tally();
+  if (retryAfterMs === undefined && work.busyElsewhere) {
+    // Another delivery of this chunk (SQS delivers at least once) holds some claims. Whoever finishes
+    // last counts the chunk: look again, and come back later if it is still busy.
+    const again = await deps.executions.listChunk(tenantId, broadcastId, chunk);
+    if (again.some((e) => !isTerminal(e.status))) retryAfterMs = BUSY_RECHECK_MS;
+    else tally = tallyOf(chunk, again);
+  }
+  if (retryAfterMs !== undefined) {
+    const earliest = deps.clock.now().getTime() + retryAfterMs;
     const [slotAt] = run.slotSpacingMs === undefined ? [undefined] : await deps.runs.allocateSlots(run, 1, earliest);
-    await requeue(deps, { ...message }, slotAt, Math.ceil(work.retryAfterMs / 1000));
+    await requeue(deps, { ...message }, slotAt, Math.ceil(retryAfterMs / 1000));
     return 'retry_later';
   }
-  const counted = await deps.runs.commitTally(tenantId, broadcastId, work.tally(), deps.clock.now().toISOString());
+  const counted = await deps.runs.commitTally(tenantId, broadcastId, tally, deps.clock.now().toISOString());
   if (counted) {
     await autoPauseIfFailing(deps, broadcast);
     await completeIfFinished(deps, tenantId, broadcastId);
@@ -147,14 +157,7 @@ class ChunkWork {
   }
 
   tally(): ChunkTally {
-    const all = [...this.final.values()];
-    return {
-      chunk: this.message.chunk,
-      contacts: all.length,
-      sent: all.filter((e) => e.status === 'sent').length,
-      failed: all.filter((e) => e.status === 'failed').length,
-      skipped: all.filter((e) => e.status === 'skipped').length,
-    };
+    return tallyOf(this.message.chunk, [...this.final.values()]);
   }
 
   /** Decides an open execution's fate before any send; returns the message to send, if one is due. */
@@ -166,8 +169,7 @@ class ChunkWork {
     compiled: CompiledMessageTemplate,
   ): Promise<{ execution: BroadcastExecution; outbound: OutboundMessage } | undefined> {
     if (execution.status === 'sending') {
-      const claimedAt = Date.parse(execution.claimedAt ?? '1970-01-01T00:00:00Z');
-      if (this.now.getTime() - claimedAt < this.deps.delivery.claimLeaseMs) {
+      if (!this.claimExpired(execution)) {
         this.busyElsewhere = true;
         return undefined;
       }
@@ -256,7 +258,10 @@ class ChunkWork {
   }
 
   private async closeWithoutSending(execution: BroadcastExecution, stopped: boolean): Promise<void> {
-    if (execution.status === 'sending') {
+    if (execution.status === 'sending' && !this.claimExpired(execution)) {
+      // Its sender is still at work: let it record what happened.
+      this.busyElsewhere = true;
+    } else if (execution.status === 'sending') {
       await this.finish(execution, 'failed', { reason: 'outcome_unknown' });
     } else if (stopped) {
       await this.finish(execution, 'skipped', { reason: 'cancelled' });
@@ -292,6 +297,11 @@ class ChunkWork {
     else this.busyElsewhere = true;
   }
 
+  private claimExpired(execution: BroadcastExecution): boolean {
+    const claimedAt = Date.parse(execution.claimedAt ?? '1970-01-01T00:00:00Z');
+    return this.now.getTime() - claimedAt >= this.deps.delivery.claimLeaseMs;
+  }
+
   private async channel(): Promise<Channel | undefined> {
     try {
       return await resolveChannel(this.deps, this.run.tenantId, this.broadcast);
@@ -300,6 +310,16 @@ class ChunkWork {
       throw error;
     }
   }
+}
+
+function tallyOf(chunk: number, executions: readonly BroadcastExecution[]): ChunkTally {
+  return {
+    chunk,
+    contacts: executions.length,
+    sent: executions.filter((e) => e.status === 'sent').length,
+    failed: executions.filter((e) => e.status === 'failed').length,
+    skipped: executions.filter((e) => e.status === 'skipped').length,
+  };
 }
 
 /**
