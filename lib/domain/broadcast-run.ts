@@ -29,6 +29,13 @@ export interface BroadcastRun {
   totalContacts: number;
   skippedAtPlan: number;
   planUpdatedAt: string;
+  /**
+   * The planner working on the next page holds this lease: a duplicate plan message (SQS delivers at least
+   * once, the pacer's watchdog re-sends one) cannot write the same page over executions already sent.
+   */
+  planLease?: string;
+  /** Epoch ms; longer than the planner's timeout, so a holder can never outlive its lease. */
+  planLeaseUntil?: number;
 
   /** Only the pace message carrying this tick may act; it moves the tick on, so duplicate loops die out. */
   pacerTick: number;

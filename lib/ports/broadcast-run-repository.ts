@@ -4,6 +4,8 @@ import type { SlotClock } from '../domain/pacing.js';
 export interface PlanPageCommit {
   /** The plannedChunks value read before the page was planned: the commit applies only if still true. */
   expectedPlannedChunks: number;
+  /** The lease taken for this page (see leasePlanPage). */
+  lease: string;
   nextCursor?: string;
   carry: string[];
   done: boolean;
@@ -25,6 +27,18 @@ export interface PacerAdvance {
 
 export interface BroadcastRunRepository {
   get(tenantId: string, broadcastId: string): Promise<BroadcastRun | undefined>;
+  /**
+   * Takes the lease on the next page (the one after `expectedPlannedChunks` chunks) until `untilMs`.
+   * False when another planner holds an unexpired lease, or the page was committed meanwhile.
+   */
+  leasePlanPage(
+    tenantId: string,
+    broadcastId: string,
+    expectedPlannedChunks: number,
+    lease: string,
+    nowMs: number,
+    untilMs: number,
+  ): Promise<boolean>;
   /** Returns false when another planner already committed this page. */
   commitPlanPage(tenantId: string, broadcastId: string, commit: PlanPageCommit): Promise<boolean>;
   /** Moves the pacer from `tick` to `tick + 1`; false when that tick was already taken (a duplicate loop). */

@@ -10,6 +10,8 @@ import { completeIfFinished } from './run-lifecycle.js';
 
 /** Contacts resolved per planner invocation: memory stays bounded by this, whatever the audience size. */
 export const PLAN_PAGE_SIZE = 500;
+/** Longer than the pipeline worker's timeout (60 s), shorter than the pacer's planner watchdog (120 s). */
+export const PLAN_LEASE_MS = 90_000;
 
 export type PlanStep = 'more' | 'done' | 'stopped';
 
@@ -40,11 +42,23 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
     deps.runs.get(tenantId, broadcastId),
   ]);
   if (!broadcast || !run || run.planDone) return 'stopped';
-  const now = deps.clock.now().toISOString();
+  const nowDate = deps.clock.now();
+  const now = nowDate.toISOString();
+  const lease = deps.ids.newId();
+  const leased = await deps.runs.leasePlanPage(
+    tenantId,
+    broadcastId,
+    run.plannedChunks,
+    lease,
+    nowDate.getTime(),
+    nowDate.getTime() + PLAN_LEASE_MS,
+  );
+  // Another planner is on this page (a duplicate message): it commits and sends the next one.
+  if (!leased) return 'stopped';
   if (broadcast.status !== 'running' && broadcast.status !== 'paused') {
     // Cancelled or failed: plan no further, so the pacer's drain knows every chunk there will ever be.
     await deps.runs.commitPlanPage(tenantId, broadcastId, {
-      ...emptyCommit(run, now),
+      ...emptyCommit(run, now, lease),
       done: true,
       carry: [],
     });
@@ -95,6 +109,7 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
 
   const committed = await deps.runs.commitPlanPage(tenantId, broadcastId, {
     expectedPlannedChunks: run.plannedChunks,
+    lease,
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     carry,
     done,
@@ -156,9 +171,10 @@ async function removeLeftovers(
   );
 }
 
-function emptyCommit(run: BroadcastRun, now: string) {
+function emptyCommit(run: BroadcastRun, now: string, lease: string) {
   return {
     expectedPlannedChunks: run.plannedChunks,
+    lease,
     ...(run.planCursor ? { nextCursor: run.planCursor } : {}),
     carry: run.planCarry,
     done: run.planDone,

@@ -82,17 +82,16 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   await work.process(stopped);
   let retryAfterMs = work.retryAfterMs;
   let tally = work.tally();
-  if (retryAfterMs === undefined && work.busyElsewhere) {
+  if (retryAfterMs === undefined && (work.busyElsewhere || !isFinal(tally))) {
     // Another delivery of this chunk (SQS delivers at least once) holds some claims. Whoever finishes
     // last counts the chunk: look again, and come back later if it is still busy.
-    const again = await deps.executions.listChunk(tenantId, broadcastId, chunk);
-    if (again.some((e) => !isTerminal(e.status))) retryAfterMs = BUSY_RECHECK_MS;
-    else tally = tallyOf(chunk, again);
+    tally = tallyOf(chunk, await deps.executions.listChunk(tenantId, broadcastId, chunk));
+    if (!isFinal(tally)) retryAfterMs = BUSY_RECHECK_MS;
   }
   if (retryAfterMs !== undefined) {
-    const earliest = deps.clock.now().getTime() + retryAfterMs;
-    const [slotAt] = run.slotSpacingMs === undefined ? [undefined] : await deps.runs.allocateSlots(run, 1, earliest);
-    await requeue(deps, { ...message }, slotAt, Math.ceil(retryAfterMs / 1000));
+    // No slot is reserved that far ahead (it would hold back every later chunk): the message comes back
+    // late and takes the next free slot then.
+    await deps.queue.sendChunks([{ body: message, delaySeconds: Math.min(900, Math.ceil(retryAfterMs / 1000)) }]);
     return 'retry_later';
   }
   const counted = await deps.runs.commitTally(tenantId, broadcastId, tally, deps.clock.now().toISOString());
@@ -253,6 +252,8 @@ class ChunkWork {
         const backoff = Math.min(900_000, this.deps.delivery.retryBaseMs * 2 ** (execution.attempts - 1));
         const wait = Math.max(backoff, Math.min(outcome.retryAfterMs ?? 0, 900_000));
         this.retryAfterMs = Math.max(this.retryAfterMs ?? 0, wait);
+      } else {
+        this.busyElsewhere = true;
       }
     }
   }
@@ -310,6 +311,11 @@ class ChunkWork {
       throw error;
     }
   }
+}
+
+/** A chunk is counted only when every one of its executions is sent, failed or skipped. */
+function isFinal(tally: ChunkTally): boolean {
+  return tally.sent + tally.failed + tally.skipped === tally.contacts;
 }
 
 function tallyOf(chunk: number, executions: readonly BroadcastExecution[]): ChunkTally {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Broadcast } from '../../lib/domain/broadcast.js';
 import { ConflictError, InvalidTransitionError, NotFoundError, UnprocessableError } from '../../lib/domain/errors.js';
 import {
@@ -9,12 +8,14 @@ import {
   unscheduleBroadcast,
   updateBroadcast,
 } from '../../lib/use-cases/broadcast-commands.js';
-import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { getBroadcastStats, listBroadcastExecutions, listBroadcasts } from '../../lib/use-cases/broadcast-queries.js';
 import { createContactList } from '../../lib/use-cases/contact-list-commands.js';
+import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
+import { sendChunk } from '../../lib/use-cases/send-chunk.js';
 import { readingTogether } from '../support/barrier.js';
-import { allPages, anExecution, rejectionOf } from '../support/builders.js';
+import { allPages, rejectionOf } from '../support/builders.js';
 import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { aPlannedBroadcast, pipelineDeps, ScriptedChannel } from '../support/pipeline.js';
 
 let table: TestTable;
 let deps: TestDeps;
@@ -297,26 +298,35 @@ describe('broadcast use cases on DynamoDB', () => {
     });
 
     it('reads stats and executions for the owner only', async () => {
-      // Prepare
+      // Prepare: a draft, and a broadcast run to the end: Ana sent, Bia rejected, Caio opted out.
       const tenantId = newTenantId();
       const draft = await aDraft(tenantId);
-      const executions = [
-        anExecution(tenantId, draft.id, randomUUID(), { status: 'sent' }),
-        anExecution(tenantId, draft.id, randomUUID(), { status: 'failed', reason: 'no_address' }),
-        anExecution(tenantId, draft.id, randomUUID(), { status: 'sent' }),
-      ];
-      await deps.executions.saveBatch(executions);
+      const channel = new ScriptedChannel(deps.clock);
+      const sending = pipelineDeps(table, deps.clock, channel);
+      const { broadcast, contacts } = await aPlannedBroadcast(sending, tenantId, {
+        contacts: [{ name: 'Ana' }, { name: 'Bia' }, { name: 'Caio', optedOut: true }],
+      });
+      const idOf = (name: string) => contacts.find((c) => c.name === name)?.id;
+      channel.script(idOf('Bia') as string, { kind: 'permanent', reason: 'invalid number' });
+      await sendChunk(sending, { tenantId, broadcastId: broadcast.id, chunk: 0 });
 
       // Act
-      const stats = await getBroadcastStats(deps, tenantId, draft.id);
-      const sent = await allPages((page) => listBroadcastExecutions(deps, tenantId, draft.id, page, 'sent'), 1);
-      const intruderStats = await rejectionOf(getBroadcastStats(deps, newTenantId(), draft.id));
+      const draftStats = await getBroadcastStats(deps, tenantId, draft.id);
+      const draftExecutions = await listBroadcastExecutions(deps, tenantId, draft.id, { limit: 10 });
+      const stats = await getBroadcastStats(deps, tenantId, broadcast.id);
+      const all = await allPages((page) => listBroadcastExecutions(deps, tenantId, broadcast.id, page), 1);
+      const sent = await allPages((page) => listBroadcastExecutions(deps, tenantId, broadcast.id, page, 'sent'), 1);
+      const skipped = await allPages(
+        (page) => listBroadcastExecutions(deps, tenantId, broadcast.id, page, 'skipped'),
+        1,
+      );
+      const intruderStats = await rejectionOf(getBroadcastStats(deps, newTenantId(), broadcast.id));
       const intruderExecutions = await rejectionOf(
-        listBroadcastExecutions(deps, newTenantId(), draft.id, { limit: 10 }),
+        listBroadcastExecutions(deps, newTenantId(), broadcast.id, { limit: 10 }),
       );
 
       // Assess
-      expect(stats).toEqual({
+      expect(draftStats).toEqual({
         totalContacts: 0,
         pending: 0,
         sending: 0,
@@ -326,12 +336,29 @@ describe('broadcast use cases on DynamoDB', () => {
         progressPercent: 0,
         status: 'draft',
       });
-      expect(sent.items.map((e) => e.contactId).sort()).toEqual(
-        executions
-          .filter((e) => e.status === 'sent')
-          .map((e) => e.contactId)
-          .sort(),
-      );
+      expect(draftExecutions).toEqual({ items: [] });
+      expect(stats).toEqual({
+        totalContacts: 3,
+        pending: 0,
+        sending: 0,
+        sent: 1,
+        failed: 1,
+        skipped: 1,
+        progressPercent: 100,
+        status: 'completed',
+        startedAt: '2025-01-15T12:00:00.000Z',
+        completedAt: '2025-01-15T12:00:00.000Z',
+      });
+      expect(all.items.map((e) => e.contactId).sort()).toEqual(contacts.map((c) => c.id).sort());
+      expect(sent.items.map((e) => e.contactId)).toEqual([idOf('Ana')]);
+      expect(skipped.items.map((e) => ({ contactId: e.contactId, reason: e.reason }))).toEqual([
+        { contactId: idOf('Caio'), reason: 'opted_out' },
+      ]);
+      expect(all.items.find((e) => e.contactId === idOf('Bia'))).toMatchObject({
+        status: 'failed',
+        reason: 'rejected',
+        error: 'invalid number',
+      });
       expect(intruderStats).toBeInstanceOf(NotFoundError);
       expect(intruderExecutions).toBeInstanceOf(NotFoundError);
     });

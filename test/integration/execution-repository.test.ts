@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbExecutionRepository } from '../../lib/adapters/dynamodb/execution-repository.js';
-import { EXECUTION_SHARDS, executionKeys } from '../../lib/adapters/dynamodb/keys.js';
+import { executionKeys } from '../../lib/adapters/dynamodb/keys.js';
 import type { BroadcastExecution, ExecutionStatus } from '../../lib/domain/broadcast-execution.js';
+import type { ExecutionLayout } from '../../lib/ports/execution-repository.js';
 import { allPages, anExecution } from '../support/builders.js';
 import { createTestTable, newTenantId, rawPartition, type TestTable } from '../support/dynamodb.js';
 
@@ -18,200 +20,345 @@ afterAll(async () => {
 });
 
 const LATER = '2025-01-15T12:05:00.000Z';
+const CLAIM = '2025-01-15T12:01:00.000Z';
 const STATUSES: ExecutionStatus[] = ['pending', 'sending', 'sent', 'failed', 'skipped'];
 
-function executionsOf(
+/** `count` executions of one send chunk. */
+function chunkOf(
   tenantId: string,
   broadcastId: string,
+  chunk: number,
   count: number,
-  status = (_i: number): ExecutionStatus => 'pending',
+  status = (_i: number) => 'pending' as ExecutionStatus,
 ) {
   return Array.from({ length: count }, (_, i) =>
-    anExecution(tenantId, broadcastId, randomUUID(), { status: status(i) }),
+    anExecution(tenantId, broadcastId, randomUUID(), { chunk, status: status(i) }),
+  );
+}
+
+/** `count` executions skipped at planning, on one skip page. */
+function skipPageOf(tenantId: string, broadcastId: string, skipPage: number, count: number) {
+  return Array.from({ length: count }, () =>
+    anExecution(tenantId, broadcastId, randomUUID(), { skipPage, status: 'skipped', reason: 'opted_out' }),
   );
 }
 
 const contactIds = (items: readonly BroadcastExecution[]) => items.map((e) => e.contactId).sort();
 
+/** A chunk's tally marker, as the run repository writes it: it shares the chunk's partition. */
+async function putTallyMarker(tenantId: string, broadcastId: string, chunk: number) {
+  await table.client.send(
+    new PutCommand({
+      TableName: table.tableName,
+      Item: { pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk), sk: executionKeys.tallySortKey, chunk },
+    }),
+  );
+}
+
 describe('DynamoDbExecutionRepository', () => {
-  describe('saveBatch', () => {
-    it('writes every execution, more than one round of parallel writes', async () => {
+  describe('writePlanned', () => {
+    it('puts each execution in its send chunk or its skip page partition', async () => {
       // Prepare
       const tenantId = newTenantId();
       const broadcastId = randomUUID();
-      const executions = executionsOf(tenantId, broadcastId, 60);
+      const chunk0 = chunkOf(tenantId, broadcastId, 0, 30);
+      const chunk1 = chunkOf(tenantId, broadcastId, 1, 7);
+      const skipped = skipPageOf(tenantId, broadcastId, 0, 3);
 
       // Act
-      await repository.saveBatch(executions);
+      await repository.writePlanned([...chunk0, ...chunk1, ...skipped]);
 
       // Assess
-      const { items } = await allPages((page) => repository.findByBroadcast(tenantId, broadcastId, page), 1000);
-      expect(contactIds(items)).toEqual(contactIds(executions));
-      const sample = executions[42] as BroadcastExecution;
-      expect(await repository.findByContact(tenantId, broadcastId, sample.contactId)).toEqual(sample);
-    });
-
-    it('never overwrites an execution that already exists for the contact', async () => {
-      // Prepare
-      const tenantId = newTenantId();
-      const broadcastId = randomUUID();
-      const [done, fresh] = executionsOf(tenantId, broadcastId, 2) as [BroadcastExecution, BroadcastExecution];
-      const sent: BroadcastExecution = {
-        ...done,
-        status: 'sent',
-        messageId: 'wamid.1',
-        sentAt: LATER,
-        updatedAt: LATER,
-      };
-      await repository.saveBatch([sent]);
-
-      // Act
-      await repository.saveBatch([{ ...done, id: randomUUID() }, fresh]);
-
-      // Assess
-      expect(await repository.findByContact(tenantId, broadcastId, done.contactId)).toEqual(sent);
-      expect(await repository.findByContact(tenantId, broadcastId, fresh.contactId)).toEqual(fresh);
-    });
-
-    it('spreads the executions of one broadcast over many partition keys', async () => {
-      // Prepare
-      const tenantId = newTenantId();
-      const broadcastId = randomUUID();
-      const executions = executionsOf(tenantId, broadcastId, 80);
-
-      // Act
-      await repository.saveBatch(executions);
-
-      // Assess
-      const shards = await Promise.all(
-        Array.from({ length: EXECUTION_SHARDS }, (_, s) =>
-          rawPartition(table, executionKeys.partition(tenantId, broadcastId, s)),
-        ),
-      );
-      expect(shards.flat()).toHaveLength(80);
-      expect(shards.filter((items) => items.length > 0).length).toBeGreaterThanOrEqual(10);
-      for (const execution of executions) {
-        const key = executionKeys.byContact(tenantId, broadcastId, execution.contactId);
-        expect(shards.flat().find((item) => item.contactId === execution.contactId)).toMatchObject(key);
+      const raw0 = await rawPartition(table, executionKeys.chunkPartition(tenantId, broadcastId, 0));
+      const raw1 = await rawPartition(table, executionKeys.chunkPartition(tenantId, broadcastId, 1));
+      const rawSkip = await rawPartition(table, executionKeys.skipPartition(tenantId, broadcastId, 0));
+      expect(raw0.map((item) => item.contactId).sort()).toEqual(contactIds(chunk0));
+      expect(raw1.map((item) => item.contactId).sort()).toEqual(contactIds(chunk1));
+      expect(rawSkip.map((item) => item.contactId).sort()).toEqual(contactIds(skipped));
+      for (const item of raw0) {
+        expect(item).toMatchObject({ sk: executionKeys.contactSortKey(item.contactId as string), entity: 'execution' });
       }
+      expect(await repository.listChunk(tenantId, broadcastId, 1)).toEqual(expect.arrayContaining(chunk1));
+    });
+
+    it('is idempotent: planning the same page again leaves one execution per contact', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const broadcastId = randomUUID();
+      const first = chunkOf(tenantId, broadcastId, 0, 10);
+      await repository.writePlanned(first);
+      const again = first.map((e) => ({ ...e, id: randomUUID(), updatedAt: LATER }));
+
+      // Act
+      await repository.writePlanned(again);
+
+      // Assess
+      const stored = await repository.listChunk(tenantId, broadcastId, 0);
+      expect(stored).toHaveLength(10);
+      expect(contactIds(stored)).toEqual(contactIds(first));
+      expect(stored.map((e) => e.id).sort()).toEqual(again.map((e) => e.id).sort());
     });
   });
 
-  describe('save', () => {
-    it('writes a status change when the stored status is the expected one', async () => {
+  describe('removeExcept', () => {
+    it('deletes what an earlier attempt left in a chunk and keeps the planned ones, the tally marker and other partitions', async () => {
       // Prepare
-      const [pending] = executionsOf(newTenantId(), randomUUID(), 1) as [BroadcastExecution];
-      await repository.saveBatch([pending]);
-      const sending: BroadcastExecution = { ...pending, status: 'sending', attempts: 1, updatedAt: LATER };
+      const tenantId = newTenantId();
+      const broadcastId = randomUUID();
+      const planned = chunkOf(tenantId, broadcastId, 0, 5);
+      const leftovers = chunkOf(tenantId, broadcastId, 0, 40);
+      const neighbour = chunkOf(tenantId, broadcastId, 1, 3);
+      await repository.writePlanned([...planned, ...leftovers, ...neighbour]);
+      await putTallyMarker(tenantId, broadcastId, 0);
 
       // Act
-      const applied = await repository.save(sending, 'pending');
+      await repository.removeExcept(tenantId, broadcastId, { chunk: 0 }, new Set(planned.map((e) => e.contactId)));
+
+      // Assess
+      expect(contactIds(await repository.listChunk(tenantId, broadcastId, 0))).toEqual(contactIds(planned));
+      expect(contactIds(await repository.listChunk(tenantId, broadcastId, 1))).toEqual(contactIds(neighbour));
+      const raw = await rawPartition(table, executionKeys.chunkPartition(tenantId, broadcastId, 0));
+      expect(raw.map((item) => item.sk)).toContain(executionKeys.tallySortKey);
+    });
+
+    it('clears a skip page entirely when nothing is kept', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const broadcastId = randomUUID();
+      await repository.writePlanned([
+        ...skipPageOf(tenantId, broadcastId, 2, 4),
+        ...skipPageOf(tenantId, broadcastId, 3, 2),
+      ]);
+
+      // Act
+      await repository.removeExcept(tenantId, broadcastId, { skipPage: 2 }, new Set());
+
+      // Assess
+      expect(await rawPartition(table, executionKeys.skipPartition(tenantId, broadcastId, 2))).toEqual([]);
+      expect(await rawPartition(table, executionKeys.skipPartition(tenantId, broadcastId, 3))).toHaveLength(2);
+    });
+  });
+
+  describe('listChunk', () => {
+    it('returns the executions of one chunk only, without the tally marker', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const broadcastId = randomUUID();
+      const chunk = chunkOf(tenantId, broadcastId, 4, 25);
+      await repository.writePlanned([
+        ...chunk,
+        ...chunkOf(tenantId, broadcastId, 5, 2),
+        ...chunkOf(tenantId, randomUUID(), 4, 2),
+      ]);
+      await putTallyMarker(tenantId, broadcastId, 4);
+
+      // Act
+      const listed = await repository.listChunk(tenantId, broadcastId, 4);
+
+      // Assess
+      expect(listed).toHaveLength(25);
+      expect(contactIds(listed)).toEqual(contactIds(chunk));
+      expect(listed.every((e) => e.chunk === 4 && e.status === 'pending')).toBe(true);
+    });
+
+    it('finds nothing in a chunk that was never planned', async () => {
+      expect(await repository.listChunk(newTenantId(), randomUUID(), 0)).toEqual([]);
+    });
+  });
+
+  describe('transition', () => {
+    it('writes the change when the stored status is the expected one', async () => {
+      // Prepare
+      const [pending] = chunkOf(newTenantId(), randomUUID(), 0, 1) as [BroadcastExecution];
+      await repository.writePlanned([pending]);
+      const claimed: BroadcastExecution = {
+        ...pending,
+        status: 'sending',
+        attempts: 1,
+        claimedAt: CLAIM,
+        updatedAt: CLAIM,
+      };
+
+      // Act
+      const applied = await repository.transition(claimed, 'pending');
 
       // Assess
       expect(applied).toBe(true);
-      expect(await repository.findByContact(pending.tenantId, pending.broadcastId, pending.contactId)).toEqual(sending);
+      expect(await repository.listChunk(pending.tenantId, pending.broadcastId, 0)).toEqual([claimed]);
     });
 
-    it('refuses a change when the stored status moved on, so only one claimer wins', async () => {
+    it('lets exactly one of two concurrent claims win', async () => {
       // Prepare
-      const [pending] = executionsOf(newTenantId(), randomUUID(), 1) as [BroadcastExecution];
-      await repository.saveBatch([pending]);
+      const [pending] = chunkOf(newTenantId(), randomUUID(), 0, 1) as [BroadcastExecution];
+      await repository.writePlanned([pending]);
 
       // Act
-      const claims = await Promise.all([
-        repository.save({ ...pending, status: 'sending', attempts: 1, error: 'first' }, 'pending'),
-        repository.save({ ...pending, status: 'sending', attempts: 1, error: 'second' }, 'pending'),
-      ]);
-      const late = await repository.save({ ...pending, status: 'skipped', reason: 'opted_out' }, 'pending');
+      const claims = await Promise.all(
+        ['first', 'second'].map((who) =>
+          repository.transition(
+            { ...pending, status: 'sending', attempts: 1, claimedAt: CLAIM, error: who },
+            'pending',
+          ),
+        ),
+      );
+      const late = await repository.transition({ ...pending, status: 'skipped', reason: 'opted_out' }, 'pending');
 
       // Assess
       expect(claims.filter(Boolean)).toHaveLength(1);
       expect(late).toBe(false);
-      const stored = await repository.findByContact(pending.tenantId, pending.broadcastId, pending.contactId);
-      expect(stored?.status).toBe('sending');
-      expect(stored?.error).toBe(claims[0] ? 'first' : 'second');
+      const [stored] = await repository.listChunk(pending.tenantId, pending.broadcastId, 0);
+      expect(stored).toMatchObject({ status: 'sending', error: claims[0] ? 'first' : 'second' });
       expect(stored).not.toHaveProperty('reason');
+    });
+
+    it('guards an outcome with the claim it was read with: a newer claim makes the old holder lose', async () => {
+      // Prepare
+      const [pending] = chunkOf(newTenantId(), randomUUID(), 0, 1) as [BroadcastExecution];
+      await repository.writePlanned([pending]);
+      const oldClaim: BroadcastExecution = { ...pending, status: 'sending', attempts: 1, claimedAt: CLAIM };
+      await repository.transition(oldClaim, 'pending');
+      const newClaim: BroadcastExecution = { ...oldClaim, attempts: 2, claimedAt: LATER };
+      expect(await repository.transition(newClaim, 'sending', CLAIM)).toBe(true);
+      const { claimedAt: _old, ...sentByOld } = { ...oldClaim, status: 'sent' as const, messageId: 'old' };
+
+      // Act
+      const oldHolder = await repository.transition(sentByOld, 'sending', CLAIM);
+      const { claimedAt: _new, ...sentByNew } = { ...newClaim, status: 'sent' as const, messageId: 'new' };
+      const newHolder = await repository.transition(sentByNew, 'sending', LATER);
+
+      // Assess
+      expect(oldHolder).toBe(false);
+      expect(newHolder).toBe(true);
+      const [stored] = await repository.listChunk(pending.tenantId, pending.broadcastId, 0);
+      expect(stored).toEqual(sentByNew);
     });
 
     it('refuses to create an execution that does not exist', async () => {
       // Prepare
-      const [ghost] = executionsOf(newTenantId(), randomUUID(), 1) as [BroadcastExecution];
+      const [ghost] = chunkOf(newTenantId(), randomUUID(), 0, 1) as [BroadcastExecution];
 
       // Act
-      const applied = await repository.save({ ...ghost, status: 'sent' }, 'sending');
+      const applied = await repository.transition({ ...ghost, status: 'sent' }, 'sending');
 
       // Assess
       expect(applied).toBe(false);
-      expect(await repository.findByContact(ghost.tenantId, ghost.broadcastId, ghost.contactId)).toBeUndefined();
+      expect(await repository.listChunk(ghost.tenantId, ghost.broadcastId, 0)).toEqual([]);
     });
   });
 
   describe('findByBroadcast', () => {
-    it.each([1, 7, 50])('returns every execution across the 16 shards exactly once with limit %i', async (limit) => {
+    async function aLayout(tenantId: string, broadcastId: string) {
+      const executions = [
+        ...chunkOf(tenantId, broadcastId, 0, 10, (i) => STATUSES[i % 5] as ExecutionStatus),
+        ...chunkOf(tenantId, broadcastId, 1, 10, (i) => STATUSES[(i + 1) % 5] as ExecutionStatus),
+        ...chunkOf(tenantId, broadcastId, 2, 3, () => 'sent'),
+        ...skipPageOf(tenantId, broadcastId, 0, 4),
+        ...skipPageOf(tenantId, broadcastId, 1, 3),
+      ];
+      await repository.writePlanned(executions);
+      await putTallyMarker(tenantId, broadcastId, 0);
+      await putTallyMarker(tenantId, broadcastId, 2);
+      return executions;
+    }
+    const layout: ExecutionLayout = { chunks: 3, skipPages: 2 };
+
+    it.each([1, 7, 50])(
+      'returns every execution of the chunks and skip pages exactly once with limit %i',
+      async (limit) => {
+        // Prepare
+        const tenantId = newTenantId();
+        const broadcastId = randomUUID();
+        const executions = await aLayout(tenantId, broadcastId);
+        await repository.writePlanned(chunkOf(tenantId, randomUUID(), 0, 5));
+
+        // Act
+        const { items, pages } = await allPages(
+          (page) => repository.findByBroadcast(tenantId, broadcastId, layout, page),
+          limit,
+        );
+
+        // Assess
+        expect(items).toHaveLength(30);
+        expect(contactIds(items)).toEqual(contactIds(executions));
+        expect(pages).toBeGreaterThanOrEqual(Math.ceil(30 / limit));
+      },
+    );
+
+    it('reads only the partitions the layout names', async () => {
       // Prepare
       const tenantId = newTenantId();
       const broadcastId = randomUUID();
-      const executions = executionsOf(tenantId, broadcastId, 50);
-      await repository.saveBatch(executions);
-      await repository.saveBatch(executionsOf(tenantId, randomUUID(), 5));
+      const executions = await aLayout(tenantId, broadcastId);
 
       // Act
-      const { items, pages } = await allPages((page) => repository.findByBroadcast(tenantId, broadcastId, page), limit);
+      const { items } = await allPages(
+        (page) => repository.findByBroadcast(tenantId, broadcastId, { chunks: 1, skipPages: 1 }, page),
+        100,
+      );
 
       // Assess
-      expect(items).toHaveLength(50);
-      expect(contactIds(items)).toEqual(contactIds(executions));
-      expect(pages).toBeGreaterThanOrEqual(Math.ceil(50 / limit));
+      const expected = executions.filter((e) => e.chunk === 0 || e.skipPage === 0);
+      expect(contactIds(items)).toEqual(contactIds(expected));
     });
 
-    it('filters by status over every shard and page; findPending returns the pending ones', async () => {
+    it('filters by status over every chunk, skip page and page of results', async () => {
       // Prepare
       const tenantId = newTenantId();
       const broadcastId = randomUUID();
-      const executions = executionsOf(
-        tenantId,
-        broadcastId,
-        45,
-        (i) => STATUSES[i % STATUSES.length] as ExecutionStatus,
-      );
-      await repository.saveBatch(executions);
+      const executions = await aLayout(tenantId, broadcastId);
       const expected = (status: ExecutionStatus) => contactIds(executions.filter((e) => e.status === status));
 
       // Act
-      const sent = await allPages((page) => repository.findByBroadcast(tenantId, broadcastId, page, 'sent'), 2);
-      const failed = await allPages((page) => repository.findByBroadcast(tenantId, broadcastId, page, 'failed'), 4);
-      const pending = await allPages((page) => repository.findPending(tenantId, broadcastId, page), 3);
+      const sent = await allPages((page) => repository.findByBroadcast(tenantId, broadcastId, layout, page, 'sent'), 2);
+      const skipped = await allPages(
+        (page) => repository.findByBroadcast(tenantId, broadcastId, layout, page, 'skipped'),
+        3,
+      );
+      const pending = await allPages(
+        (page) => repository.findByBroadcast(tenantId, broadcastId, layout, page, 'pending'),
+        1,
+      );
 
       // Assess
+      expect(sent.items).toHaveLength(7);
       expect(contactIds(sent.items)).toEqual(expected('sent'));
-      expect(sent.items).toHaveLength(9);
-      expect(contactIds(failed.items)).toEqual(expected('failed'));
+      expect(skipped.items).toHaveLength(11);
+      expect(contactIds(skipped.items)).toEqual(expected('skipped'));
       expect(contactIds(pending.items)).toEqual(expected('pending'));
       expect(pending.items.every((e) => e.status === 'pending')).toBe(true);
+    });
+
+    it('returns an empty page for an empty layout', async () => {
+      const page = await repository.findByBroadcast(
+        newTenantId(),
+        randomUUID(),
+        { chunks: 0, skipPages: 0 },
+        { limit: 10 },
+      );
+      expect(page).toEqual({ items: [] });
     });
   });
 
   describe('tenant isolation', () => {
-    it('finds nothing of another tenant, and cannot change its executions', async () => {
+    it('finds nothing of another tenant, and cannot change or remove its executions', async () => {
       // Prepare
       const owner = newTenantId();
       const intruder = newTenantId();
       const broadcastId = randomUUID();
-      const [execution] = executionsOf(owner, broadcastId, 1) as [BroadcastExecution];
-      await repository.saveBatch([execution]);
+      const [execution] = chunkOf(owner, broadcastId, 0, 1) as [BroadcastExecution];
+      await repository.writePlanned([execution]);
 
       // Act
-      const byContact = await repository.findByContact(intruder, broadcastId, execution.contactId);
-      const byBroadcast = await repository.findByBroadcast(intruder, broadcastId, { limit: 10 });
-      const pending = await repository.findPending(intruder, broadcastId, { limit: 10 });
-      const claimed = await repository.save({ ...execution, tenantId: intruder, status: 'sending' }, 'pending');
+      const listed = await repository.listChunk(intruder, broadcastId, 0);
+      const found = await repository.findByBroadcast(intruder, broadcastId, { chunks: 1, skipPages: 1 }, { limit: 10 });
+      const claimed = await repository.transition({ ...execution, tenantId: intruder, status: 'sending' }, 'pending');
+      await repository.removeExcept(intruder, broadcastId, { chunk: 0 }, new Set());
 
       // Assess
-      expect(byContact).toBeUndefined();
-      expect(byBroadcast.items).toEqual([]);
-      expect(pending.items).toEqual([]);
+      expect(listed).toEqual([]);
+      expect(found.items).toEqual([]);
       expect(claimed).toBe(false);
-      expect(await repository.findByContact(owner, broadcastId, execution.contactId)).toEqual(execution);
+      expect(await repository.listChunk(owner, broadcastId, 0)).toEqual([execution]);
     });
   });
 });

@@ -48,6 +48,7 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
       ':skipped': c.newSkipped,
       ':expected': c.expectedPlannedChunks,
       ':notDone': false,
+      ':lease': c.lease,
     };
     if (c.nextCursor !== undefined) {
       set.push('planCursor = :cursor');
@@ -56,9 +57,26 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     return this.conditionalUpdate(
       tenantId,
       broadcastId,
-      `SET ${set.join(', ')}${c.nextCursor === undefined ? ' REMOVE planCursor' : ''}`,
-      'plannedChunks = :expected AND planDone = :notDone',
+      `SET ${set.join(', ')} REMOVE planLease, planLeaseUntil${c.nextCursor === undefined ? ', planCursor' : ''}`,
+      'plannedChunks = :expected AND planDone = :notDone AND planLease = :lease',
       values,
+    );
+  }
+
+  leasePlanPage(
+    tenantId: string,
+    broadcastId: string,
+    expectedPlannedChunks: number,
+    lease: string,
+    nowMs: number,
+    untilMs: number,
+  ): Promise<boolean> {
+    return this.conditionalUpdate(
+      tenantId,
+      broadcastId,
+      'SET planLease = :lease, planLeaseUntil = :until',
+      'plannedChunks = :expected AND planDone = :notDone AND (attribute_not_exists(planLease) OR planLeaseUntil < :now)',
+      { ':lease': lease, ':until': untilMs, ':expected': expectedPlannedChunks, ':notDone': false, ':now': nowMs },
     );
   }
 
@@ -130,6 +148,7 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
             Key: runKeys.byBroadcast(tenantId, broadcastId),
             UpdateExpression:
               'ADD talliedChunks :one, talliedContacts :contacts, sent :sent, failed :failed, skippedAtSend :skipped SET lastProgressAt = :now',
+            ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: {
               ':one': 1,
               ':contacts': tally.contacts,

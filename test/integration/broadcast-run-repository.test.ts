@@ -1,0 +1,402 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDbBroadcastRunRepository } from '../../lib/adapters/dynamodb/broadcast-run-repository.js';
+import { executionKeys, runKeys } from '../../lib/adapters/dynamodb/keys.js';
+import { type BroadcastRun, type ChunkTally, newRun } from '../../lib/domain/broadcast-run.js';
+import { slotSpacingMs } from '../../lib/domain/pacing.js';
+import type { PlanPageCommit } from '../../lib/ports/broadcast-run-repository.js';
+import { createTestTable, newTenantId, rawPartition, type TestTable } from '../support/dynamodb.js';
+import { gaps, putRun } from '../support/pipeline.js';
+
+let table: TestTable;
+let repository: DynamoDbBroadcastRunRepository;
+
+beforeAll(async () => {
+  table = await createTestTable();
+  repository = new DynamoDbBroadcastRunRepository(table.client, table.tableName);
+});
+
+afterAll(async () => {
+  await table.deleteTable();
+});
+
+const START = new Date('2025-01-15T12:00:00.000Z');
+const LATER = '2025-01-15T12:01:00.000Z';
+
+async function aRun(rateLimit = 600, overrides: Partial<BroadcastRun> = {}): Promise<BroadcastRun> {
+  const run = { ...newRun(newTenantId(), randomUUID(), rateLimit, START), ...overrides };
+  await putRun(table, run);
+  return run;
+}
+
+function aPage(overrides: Partial<PlanPageCommit> = {}): PlanPageCommit {
+  return {
+    expectedPlannedChunks: 0,
+    nextCursor: 'cursor-1',
+    carry: ['c-1', 'c-2'],
+    done: false,
+    newChunks: 3,
+    newPending: 30,
+    newSkipPage: true,
+    newContacts: 35,
+    newSkipped: 5,
+    now: LATER,
+    lease: LEASE,
+    ...overrides,
+  };
+}
+
+const LEASE = 'lease-1';
+const NOW_MS = Date.parse(LATER);
+
+/** Takes the planning lease on the page after `plannedChunks` chunks, as the planner does before writing. */
+function lease(run: BroadcastRun, plannedChunks = 0, token = LEASE, nowMs = NOW_MS) {
+  return repository.leasePlanPage(run.tenantId, run.broadcastId, plannedChunks, token, nowMs, nowMs + 90_000);
+}
+
+function aTally(chunk: number, overrides: Partial<ChunkTally> = {}): ChunkTally {
+  return { chunk, contacts: 10, sent: 7, failed: 2, skipped: 1, ...overrides };
+}
+
+async function stored(run: BroadcastRun): Promise<BroadcastRun> {
+  const found = await repository.get(run.tenantId, run.broadcastId);
+  if (!found) throw new Error('the run is gone');
+  return found;
+}
+
+describe('DynamoDbBroadcastRunRepository', () => {
+  describe('get', () => {
+    it('reads a run back exactly as written, and nothing for another tenant', async () => {
+      // Prepare
+      const run = await aRun();
+
+      // Act
+      const found = await repository.get(run.tenantId, run.broadcastId);
+      const intruder = await repository.get(newTenantId(), run.broadcastId);
+
+      // Assess
+      expect(found).toEqual(run);
+      expect(intruder).toBeUndefined();
+    });
+  });
+
+  describe('leasePlanPage', () => {
+    it('gives a page to one planner at a time, and to another once the lease has run out', async () => {
+      // Prepare
+      const run = await aRun();
+
+      // Act
+      const first = await lease(run, 0, 'planner-a');
+      const duplicate = await lease(run, 0, 'planner-b');
+      const wrongPage = await lease(run, 7, 'planner-c', NOW_MS + 100_000);
+      const afterExpiry = await lease(run, 0, 'planner-d', NOW_MS + 100_000);
+
+      // Assess
+      expect([first, duplicate, wrongPage, afterExpiry]).toEqual([true, false, false, true]);
+      expect(await stored(run)).toMatchObject({ planLease: 'planner-d' });
+      expect(await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage({ lease: 'planner-a' }))).toBe(false);
+    });
+  });
+
+  describe('commitPlanPage', () => {
+    it('applies a page once: a second commit expecting the same chunk count is refused', async () => {
+      // Prepare
+      const run = await aRun();
+
+      // Act
+      await lease(run);
+      const first = await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage());
+      const again = await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage());
+
+      // Assess
+      expect(first).toBe(true);
+      expect(again).toBe(false);
+      expect(await stored(run)).toMatchObject({
+        planCursor: 'cursor-1',
+        planCarry: ['c-1', 'c-2'],
+        planDone: false,
+        plannedChunks: 3,
+        plannedPending: 30,
+        skipPages: 1,
+        totalContacts: 35,
+        skippedAtPlan: 5,
+        planUpdatedAt: LATER,
+      });
+    });
+
+    it('lets exactly one of two concurrent planners commit the same page', async () => {
+      // Prepare
+      const run = await aRun();
+
+      await lease(run);
+
+      // Act
+      const results = await Promise.all(
+        [1, 2].map(() => repository.commitPlanPage(run.tenantId, run.broadcastId, aPage())),
+      );
+
+      // Assess
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await stored(run)).toMatchObject({ plannedChunks: 3, totalContacts: 35 });
+    });
+
+    it('adds the next page on top, clears the cursor on the last page, and refuses anything once done', async () => {
+      // Prepare
+      const run = await aRun();
+      await lease(run);
+      await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage());
+      await lease(run, 3);
+
+      // Act
+      const last = await repository.commitPlanPage(
+        run.tenantId,
+        run.broadcastId,
+        aPage({
+          expectedPlannedChunks: 3,
+          carry: [],
+          done: true,
+          newChunks: 1,
+          newPending: 2,
+          newSkipPage: false,
+          newContacts: 2,
+          newSkipped: 0,
+          nextCursor: undefined,
+        }),
+      );
+      const afterDone = await repository.commitPlanPage(
+        run.tenantId,
+        run.broadcastId,
+        aPage({ expectedPlannedChunks: 4 }),
+      );
+
+      // Assess
+      expect(last).toBe(true);
+      expect(afterDone).toBe(false);
+      const after = await stored(run);
+      expect(after).toMatchObject({
+        planDone: true,
+        planCarry: [],
+        plannedChunks: 4,
+        plannedPending: 32,
+        skipPages: 1,
+        totalContacts: 37,
+      });
+      expect(after).not.toHaveProperty('planCursor');
+    });
+  });
+
+  describe('advancePacer', () => {
+    it('moves the pacer on from the current tick only; a duplicate of that tick is refused', async () => {
+      // Prepare
+      const run = await aRun(600, { rescanRequested: true });
+      const clock = { anchorMs: START.getTime() + 1000, spacingMs: run.slotSpacingMs as number, nextSlot: 29 };
+
+      // Act
+      const first = await repository.advancePacer(run.tenantId, run.broadcastId, {
+        tick: 0,
+        releasedChunks: 29,
+        clock,
+        rescanDone: true,
+        sweeps: 0,
+      });
+      const duplicate = await repository.advancePacer(run.tenantId, run.broadcastId, {
+        tick: 0,
+        releasedChunks: 58,
+        rescanDone: false,
+        sweeps: 1,
+      });
+      const future = await repository.advancePacer(run.tenantId, run.broadcastId, {
+        tick: 5,
+        releasedChunks: 99,
+        rescanDone: false,
+        sweeps: 1,
+      });
+
+      // Assess
+      expect([first, duplicate, future]).toEqual([true, false, false]);
+      expect(await stored(run)).toMatchObject({
+        pacerTick: 1,
+        releasedChunks: 29,
+        slotAnchorMs: clock.anchorMs,
+        nextSlot: 29,
+        rescanRequested: false,
+        sweeps: 0,
+      });
+    });
+
+    it('keeps a rescan asked for meanwhile when the tick did not do one', async () => {
+      // Prepare
+      const run = await aRun(0, { rescanRequested: true });
+
+      // Act
+      await repository.advancePacer(run.tenantId, run.broadcastId, {
+        tick: 0,
+        releasedChunks: 1,
+        rescanDone: false,
+        sweeps: 0,
+      });
+
+      // Assess
+      expect(await stored(run)).toMatchObject({ pacerTick: 1, rescanRequested: true, releasedChunks: 1 });
+    });
+  });
+
+  describe('allocateSlots', () => {
+    it('hands out distinct slots, spaced by the slot spacing, to concurrent callers holding the same stale run', async () => {
+      // Prepare
+      const run = await aRun(600);
+      const spacing = slotSpacingMs(600, run.chunkSize) as number;
+      const earliest = START.getTime() + 5000;
+
+      // Act
+      const allocations = await Promise.all(
+        Array.from({ length: 8 }, () => repository.allocateSlots(run, 3, earliest)),
+      );
+
+      // Assess
+      const slots = allocations.flat().sort((a, b) => a - b);
+      expect(new Set(slots).size).toBe(24);
+      expect(slots[0]).toBe(earliest);
+      expect(gaps(slots)).toEqual(Array(23).fill(spacing));
+      for (const [a, b, c] of allocations as [number, number, number][]) {
+        expect([b - a, c - b]).toEqual([spacing, spacing]);
+      }
+      expect(await stored(run)).toMatchObject({ nextSlot: 24, slotAnchorMs: earliest });
+    });
+
+    it('never moves the slot clock back, and gives nothing for an unlimited rate', async () => {
+      // Prepare
+      const rated = await aRun(600);
+      const unlimited = await aRun(0);
+      const spacing = rated.slotSpacingMs as number;
+      const [ahead] = await repository.allocateSlots(rated, 1, START.getTime() + 60_000);
+
+      // Act
+      const [behind] = await repository.allocateSlots(rated, 1, START.getTime());
+      const none = await repository.allocateSlots(unlimited, 2, START.getTime());
+
+      // Assess
+      expect(ahead).toBe(START.getTime() + 60_000);
+      expect(behind).toBe((ahead as number) + spacing);
+      expect(none).toEqual([]);
+      expect(await stored(unlimited)).toMatchObject({ nextSlot: 0 });
+    });
+  });
+
+  describe('commitTally', () => {
+    it('counts a chunk exactly once when two senders tally it at the same time', async () => {
+      // Prepare
+      const run = await aRun();
+
+      // Act
+      const results = await Promise.all(
+        [1, 2, 3].map(() => repository.commitTally(run.tenantId, run.broadcastId, aTally(4), LATER)),
+      );
+      const again = await repository.commitTally(run.tenantId, run.broadcastId, aTally(4), LATER);
+
+      // Assess
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(again).toBe(false);
+      expect(await stored(run)).toMatchObject({
+        talliedChunks: 1,
+        talliedContacts: 10,
+        sent: 7,
+        failed: 2,
+        skippedAtSend: 1,
+        lastProgressAt: LATER,
+      });
+      const marker = await rawPartition(table, executionKeys.chunkPartition(run.tenantId, run.broadcastId, 4));
+      expect(marker).toEqual([expect.objectContaining({ sk: executionKeys.tallySortKey, chunk: 4, contacts: 10 })]);
+    });
+
+    it('adds up the tallies of different chunks', async () => {
+      // Prepare
+      const run = await aRun();
+
+      // Act
+      await Promise.all([
+        repository.commitTally(run.tenantId, run.broadcastId, aTally(0), LATER),
+        repository.commitTally(
+          run.tenantId,
+          run.broadcastId,
+          aTally(1, { contacts: 4, sent: 4, failed: 0, skipped: 0 }),
+          LATER,
+        ),
+        repository.commitTally(
+          run.tenantId,
+          run.broadcastId,
+          aTally(2, { contacts: 1, sent: 0, failed: 0, skipped: 1 }),
+          LATER,
+        ),
+      ]);
+
+      // Assess
+      expect(await stored(run)).toMatchObject({
+        talliedChunks: 3,
+        talliedContacts: 15,
+        sent: 11,
+        failed: 2,
+        skippedAtSend: 2,
+      });
+    });
+  });
+
+  describe('talliedChunks', () => {
+    it('tells which of the chunks asked about have been counted, over more keys than one batch read takes', async () => {
+      // Prepare
+      const run = await aRun();
+      const counted = [0, 3, 99, 100, 149];
+      for (const chunk of counted) await repository.commitTally(run.tenantId, run.broadcastId, aTally(chunk), LATER);
+      const other = await aRun();
+      await repository.commitTally(other.tenantId, other.broadcastId, aTally(5), LATER);
+
+      // Act
+      const tallied = await repository.talliedChunks(
+        run.tenantId,
+        run.broadcastId,
+        Array.from({ length: 150 }, (_, i) => i),
+      );
+      const some = await repository.talliedChunks(run.tenantId, run.broadcastId, [1, 3, 5]);
+
+      // Assess
+      expect([...tallied].sort((a, b) => a - b)).toEqual(counted);
+      expect([...some]).toEqual([3]);
+    });
+  });
+
+  describe('restartPacer', () => {
+    it('bumps the tick, asks for a rescan and returns the new tick', async () => {
+      // Prepare
+      const run = await aRun(600, { pacerTick: 7 });
+
+      // Act
+      const tick = await repository.restartPacer(run.tenantId, run.broadcastId);
+
+      // Assess
+      expect(tick).toBe(8);
+      expect(await stored(run)).toMatchObject({ pacerTick: 8, rescanRequested: true });
+      const staleLoop = await repository.advancePacer(run.tenantId, run.broadcastId, {
+        tick: 7,
+        releasedChunks: 1,
+        rescanDone: false,
+        sweeps: 0,
+      });
+      expect(staleLoop).toBe(false);
+    });
+
+    it('does not create a run that does not exist', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const broadcastId = randomUUID();
+
+      // Act
+      const outcome = await repository.restartPacer(tenantId, broadcastId).then(
+        () => 'restarted',
+        () => 'refused',
+      );
+
+      // Assess
+      expect(outcome).toBe('refused');
+      expect(await rawPartition(table, runKeys.byBroadcast(tenantId, broadcastId).pk)).toEqual([]);
+    });
+  });
+});

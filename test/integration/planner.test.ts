@@ -1,0 +1,405 @@
+import { randomUUID } from 'node:crypto';
+import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
+import type { BroadcastRun } from '../../lib/domain/broadcast-run.js';
+import type { Contact, ContactFields } from '../../lib/domain/contact.js';
+import type { BroadcastRunRepository } from '../../lib/ports/broadcast-run-repository.js';
+import { PLAN_LEASE_MS, PLAN_PAGE_SIZE, planAudiencePage } from '../../lib/use-cases/plan-audience.js';
+import { cancelBroadcast, pauseBroadcast } from '../../lib/use-cases/run-lifecycle.js';
+import { sendChunk } from '../../lib/use-cases/send-chunk.js';
+import { createTestTable, newTenantId, TestClock, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import {
+  allExecutions,
+  aStartedBroadcast,
+  chunksOf,
+  createContacts,
+  pipelineDeps,
+  planAll,
+  ScriptedChannel,
+} from '../support/pipeline.js';
+
+let table: TestTable;
+let clock: TestClock;
+let deps: TestDeps;
+
+/** One tenant with 1,100 contacts, shared by the tests that cross planner pages (1,050 of them tagged `vip`). */
+const BIG = { tenantId: newTenantId(), contacts: [] as Contact[] };
+const BIG_SIZE = 1100;
+
+beforeAll(async () => {
+  table = await createTestTable();
+  clock = new TestClock();
+  deps = pipelineDeps(table, clock, new ScriptedChannel(clock));
+  const fields: ContactFields[] = Array.from({ length: BIG_SIZE }, (_, i) => ({
+    name: `Contact ${i}`,
+    phone: '+5511999990000',
+    tags: i % 22 === 0 ? ['regular'] : ['vip'],
+  }));
+  BIG.contacts = await createContacts(deps, BIG.tenantId, fields);
+}, 30_000);
+
+beforeEach(() => {
+  clock.set('2025-01-15T12:00:00.000Z');
+  deps = pipelineDeps(table, clock, new ScriptedChannel(clock));
+});
+
+afterAll(async () => {
+  await table.deleteTable();
+});
+
+async function runOf(tenantId: string, broadcastId: string): Promise<BroadcastRun> {
+  const run = await deps.runs.get(tenantId, broadcastId);
+  if (!run) throw new Error('no run');
+  return run;
+}
+
+const ids = (items: readonly { contactId: string }[]) => items.map((e) => e.contactId).sort();
+
+/** Every chunk is full except possibly the last; each contact is in exactly one chunk. */
+function expectWellFormedChunks(chunks: BroadcastExecution[][], chunkSize: number, expectedIds: readonly string[]) {
+  const sizes = chunks.map((c) => c.length);
+  expect(sizes.slice(0, -1).every((size) => size === chunkSize)).toBe(true);
+  expect(sizes.at(-1)).toBeGreaterThan(0);
+  expect(sizes.at(-1)).toBeLessThanOrEqual(chunkSize);
+  const planned = chunks.flat();
+  expect(planned.every((e) => e.status === 'pending' && e.attempts === 0)).toBe(true);
+  expect(ids(planned)).toEqual([...expectedIds].sort());
+  expect(chunks.map((chunk, n) => chunk.every((e) => e.chunk === n))).not.toContain(false);
+}
+
+/** A view of `target` whose method `name` waits for `gate` before doing its work, the first time only. */
+function heldAt<T extends object>(target: T, name: keyof T, gate: Promise<void>, reached: () => void): T {
+  const original = target[name] as (...args: unknown[]) => Promise<unknown>;
+  let held = false;
+  const view: T = Object.create(target);
+  (view as Record<keyof T, unknown>)[name] = async (...args: unknown[]) => {
+    if (!held) {
+      held = true;
+      reached();
+      await gate;
+    }
+    return original.apply(target, args);
+  };
+  return view;
+}
+
+describe('planAudiencePage (the planner) on DynamoDB', () => {
+  describe('pages', () => {
+    it('plans a static list of 1,100 page by page: full chunks except the last, the carry leading the next page', async () => {
+      // Prepare
+      const { broadcast } = await aStartedBroadcast(deps, BIG.tenantId, {
+        memberIds: BIG.contacts.map((c) => c.id),
+        rateLimit: 1380,
+      });
+      const tenantId = BIG.tenantId;
+
+      // Act
+      const first = await planAudiencePage(deps, tenantId, broadcast.id);
+      const afterFirst = await runOf(tenantId, broadcast.id);
+      const second = await planAudiencePage(deps, tenantId, broadcast.id);
+      const afterSecond = await runOf(tenantId, broadcast.id);
+      const third = await planAudiencePage(deps, tenantId, broadcast.id);
+      const run = await runOf(tenantId, broadcast.id);
+
+      // Assess
+      expect(PLAN_PAGE_SIZE).toBe(500);
+      expect([first, second, third]).toEqual(['more', 'more', 'done']);
+      expect(run.chunkSize).toBe(23);
+      // 500 = 21 chunks of 23 + 17 carried; 17 + 500 = 22 chunks + 11 carried; 11 + 100 = 4 chunks + a last one of 19.
+      expect(afterFirst).toMatchObject({ plannedChunks: 21, plannedPending: 483, totalContacts: 483, planDone: false });
+      expect(afterFirst.planCarry).toHaveLength(17);
+      expect(afterSecond).toMatchObject({ plannedChunks: 43, plannedPending: 989 });
+      expect(afterSecond.planCarry).toHaveLength(11);
+      expect(run).toMatchObject({
+        planDone: true,
+        planCarry: [],
+        plannedChunks: 48,
+        plannedPending: BIG_SIZE,
+        totalContacts: BIG_SIZE,
+        skippedAtPlan: 0,
+        skipPages: 0,
+      });
+      expect(run).not.toHaveProperty('planCursor');
+      const chunks = await chunksOf(deps, run);
+      expectWellFormedChunks(
+        chunks,
+        23,
+        BIG.contacts.map((c) => c.id),
+      );
+      expect(chunks.at(-1)).toHaveLength(19);
+      expect(ids(chunks[21] as BroadcastExecution[]).filter((id) => afterFirst.planCarry.includes(id))).toHaveLength(
+        17,
+      );
+      const stored = await deps.broadcasts.findById(tenantId, broadcast.id);
+      expect(stored).toMatchObject({ totalContacts: BIG_SIZE, sent: 0, skipped: 0, status: 'running' });
+    }, 30_000);
+
+    it('plans a dynamic list across pages with its filters, to the exact total', async () => {
+      // Prepare
+      const { broadcast } = await aStartedBroadcast(deps, BIG.tenantId, {
+        filters: { tags: ['vip'] },
+        rateLimit: 1320,
+      });
+      const tenantId = BIG.tenantId;
+      const vips = BIG.contacts.filter((c) => c.tags.includes('vip')).map((c) => c.id);
+
+      // Act
+      const steps = await planAll(deps, tenantId, broadcast.id);
+
+      // Assess
+      expect(vips).toHaveLength(1050);
+      expect(steps).toEqual(['more', 'more', 'done']);
+      const run = await runOf(tenantId, broadcast.id);
+      // chunks of 22: 500 = 22 + 16 carried; 516 = 23 + 10 carried; 60 = 2 + a last one of 16.
+      expect(run).toMatchObject({ planDone: true, plannedChunks: 48, plannedPending: 1050, totalContacts: 1050 });
+      const chunks = await chunksOf(deps, run);
+      expectWellFormedChunks(chunks, 22, vips);
+      expect(chunks.at(-1)).toHaveLength(16);
+    }, 30_000);
+  });
+
+  describe('skips', () => {
+    const audienceWithSkips: ContactFields[] = [
+      { name: 'Ana', email: 'ana@example.com' },
+      { name: 'Bia', email: 'bia@example.com' },
+      { name: 'Caio', email: 'caio@example.com' },
+      { name: 'Duda', email: 'duda@example.com', optedOut: true },
+      { name: 'Edu', optedOut: true },
+      { name: 'Fabi', phone: '+5511988887777' },
+      { name: 'Gil' },
+    ];
+
+    it.each([
+      ['the broadcast channel_id', false],
+      ['the tenant default channel', true],
+    ])('skips opted-out contacts and those without the address %s needs, with reasons', async (_how, asDefault) => {
+      // Prepare
+      const tenantId = newTenantId();
+      const { broadcast, contacts } = await aStartedBroadcast(deps, tenantId, {
+        contacts: audienceWithSkips,
+        channel: { requiredAddress: 'email', asDefault },
+      });
+      const byName = (name: string) => contacts.find((c) => c.name === name)?.id;
+
+      // Act
+      const step = await planAudiencePage(deps, tenantId, broadcast.id);
+
+      // Assess
+      expect(step).toBe('done');
+      const run = await runOf(tenantId, broadcast.id);
+      expect(run).toMatchObject({
+        plannedChunks: 1,
+        plannedPending: 3,
+        skipPages: 1,
+        skippedAtPlan: 4,
+        totalContacts: 7,
+      });
+      const executions = await allExecutions(deps, tenantId, broadcast.id);
+      const reasons = Object.fromEntries(
+        executions.map((e) => [e.contactId, e.status === 'skipped' ? e.reason : e.status]),
+      );
+      expect(reasons).toEqual({
+        [byName('Ana') as string]: 'pending',
+        [byName('Bia') as string]: 'pending',
+        [byName('Caio') as string]: 'pending',
+        [byName('Duda') as string]: 'opted_out',
+        [byName('Edu') as string]: 'opted_out',
+        [byName('Fabi') as string]: 'no_address',
+        [byName('Gil') as string]: 'no_address',
+      });
+      expect(
+        executions.filter((e) => e.status === 'skipped').every((e) => e.skipPage === 0 && e.chunk === undefined),
+      ).toBe(true);
+      const stored = await deps.broadcasts.findById(tenantId, broadcast.id);
+      expect(stored).toMatchObject({ totalContacts: 7, skipped: 4, sent: 0, failed: 0 });
+    });
+
+    it('completes at once a broadcast whose whole audience is skipped', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const { broadcast } = await aStartedBroadcast(deps, tenantId, {
+        contacts: [{ optedOut: true }, { optedOut: true }],
+      });
+
+      // Act
+      const step = await planAudiencePage(deps, tenantId, broadcast.id);
+
+      // Assess
+      expect(step).toBe('done');
+      expect(await runOf(tenantId, broadcast.id)).toMatchObject({
+        plannedChunks: 0,
+        skippedAtPlan: 2,
+        totalContacts: 2,
+      });
+      expect(await deps.broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'completed', skipped: 2 });
+      expect(deps.events.names().filter((n) => n === 'broadcast.completed')).toHaveLength(1);
+    });
+  });
+
+  describe('crashes and duplicates', () => {
+    it('re-plans a page whose commit was lost, removing what the first attempt left that no longer belongs', async () => {
+      // Prepare: 10 members, chunks of 3; Zoe is opted out.
+      const tenantId = newTenantId();
+      const names = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'Zoe'];
+      const { broadcast, contacts, list } = await aStartedBroadcast(deps, tenantId, {
+        contacts: names.map((name) => ({ name, ...(name === 'Zoe' ? { optedOut: true } : {}) })),
+        rateLimit: 180,
+      });
+      const contact = (name: string) => contacts.find((c) => c.name === name) as Contact;
+      let crashes = 1;
+      const crashing: TestDeps = {
+        ...deps,
+        runs: Object.assign(Object.create(deps.runs) as BroadcastRunRepository, {
+          commitPlanPage: (...args: Parameters<BroadcastRunRepository['commitPlanPage']>) => {
+            if (crashes-- > 0) return Promise.reject(new Error('planner died before its commit'));
+            return deps.runs.commitPlanPage(...args);
+          },
+        }),
+      };
+      const crashed = await planAudiencePage(crashing, tenantId, broadcast.id).then(
+        () => 'committed',
+        () => 'crashed',
+      );
+      const leftBehind = await deps.executions.listChunk(tenantId, broadcast.id, 2);
+      // Meanwhile: A leaves the list, Zoe opts back in, B opts out.
+      const firstMember = contact('A');
+      await deps.contactLists.removeContact(list, firstMember.id);
+      await deps.contacts.replace({ ...contact('Zoe'), optedOut: false }, contact('Zoe'));
+      await deps.contacts.replace({ ...contact('B'), optedOut: true }, contact('B'));
+      const whileLeased = await planAudiencePage(deps, tenantId, broadcast.id);
+      // The dead planner's lease runs out (it outlives no Lambda timeout).
+      clock.advance(PLAN_LEASE_MS + 1);
+
+      // Act
+      const step = await planAudiencePage(deps, tenantId, broadcast.id);
+
+      // Assess
+      expect(crashed).toBe('crashed');
+      expect(leftBehind).toHaveLength(3);
+      expect(whileLeased).toBe('stopped');
+      expect(step).toBe('done');
+      const run = await runOf(tenantId, broadcast.id);
+      expect(run).toMatchObject({
+        plannedChunks: 3,
+        plannedPending: 8,
+        skippedAtPlan: 1,
+        skipPages: 1,
+        totalContacts: 9,
+      });
+      const chunks = await chunksOf(deps, run);
+      const sendable = names.filter((n) => n !== 'A' && n !== 'B').map((n) => contact(n).id);
+      expectWellFormedChunks(chunks, 3, sendable);
+      const executions = await allExecutions(deps, tenantId, broadcast.id);
+      expect(executions).toHaveLength(9);
+      expect(executions.filter((e) => e.status === 'skipped').map((e) => e.contactId)).toEqual([contact('B').id]);
+      expect(executions.map((e) => e.contactId)).not.toContain(firstMember.id);
+    });
+
+    it('lets only one of two duplicate planners plan a page: the other stops before writing anything', async () => {
+      // Prepare: planner "slow" takes the page, then stalls before writing; a duplicate "fast" planner arrives.
+      const tenantId = newTenantId();
+      const channel = new ScriptedChannel(clock);
+      deps = pipelineDeps(table, clock, channel);
+      const { broadcast } = await aStartedBroadcast(deps, tenantId, {
+        contacts: [{ name: 'A' }, { name: 'B' }, { name: 'C' }],
+      });
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let reached = () => {};
+      const stalled = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      const slow: TestDeps = {
+        ...deps,
+        executions: heldAt(deps.executions, 'writePlanned', gate, reached),
+      };
+      const slowPlanner = planAudiencePage(slow, tenantId, broadcast.id);
+      await stalled;
+      const duplicate = await planAudiencePage(deps, tenantId, broadcast.id);
+
+      // Act
+      release();
+      const slowStep = await slowPlanner;
+      const sent = await sendChunk(deps, { tenantId, broadcastId: broadcast.id, chunk: 0 });
+
+      // Assess
+      expect(duplicate).toBe('stopped');
+      expect(slowStep).toBe('done');
+      expect(sent).toBe('counted');
+      expect(channel.received).toHaveLength(3);
+      const executions = await allExecutions(deps, tenantId, broadcast.id);
+      expect(executions.map((e) => e.status)).toEqual(['sent', 'sent', 'sent']);
+      expect(await deps.broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'completed', sent: 3 });
+    });
+  });
+
+  describe('dynamic lists', () => {
+    it('evaluates "today" as of the moment the broadcast started, however late the planner runs', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const contacts = await createContacts(deps, tenantId, [
+        { name: 'Jan 15', customFields: { last_purchase: '2025-01-15' } },
+        { name: 'Jan 16', customFields: { last_purchase: '2025-01-16' } },
+        { name: 'Jan 16 UTC', customFields: { last_purchase: '2025-01-15T22:00:00-03:00' } },
+      ]);
+      clock.set('2025-01-15T23:59:00.000Z');
+      const beforeMidnight = await aStartedBroadcast(deps, tenantId, {
+        filters: { customFields: { last_purchase: 'today' } },
+      });
+      clock.set('2025-01-16T00:30:00.000Z');
+      const afterMidnight = await aStartedBroadcast(deps, tenantId, {
+        filters: { customFields: { last_purchase: 'today' } },
+      });
+      const byName = (name: string) => contacts.find((c) => c.name === name)?.id;
+
+      // Act
+      await planAll(deps, tenantId, beforeMidnight.broadcast.id);
+      await planAll(deps, tenantId, afterMidnight.broadcast.id);
+
+      // Assess
+      const first = await allExecutions(deps, tenantId, beforeMidnight.broadcast.id);
+      const second = await allExecutions(deps, tenantId, afterMidnight.broadcast.id);
+      expect((await runOf(tenantId, beforeMidnight.broadcast.id)).audienceAsOf).toBe('2025-01-15T23:59:00.000Z');
+      expect(ids(first)).toEqual([byName('Jan 15')]);
+      expect(ids(second)).toEqual([byName('Jan 16'), byName('Jan 16 UTC')].sort());
+    });
+  });
+
+  describe('stopped broadcasts', () => {
+    it('marks planning done and plans nothing once the broadcast is cancelled', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const { broadcast } = await aStartedBroadcast(deps, tenantId, { contacts: [{}, {}, {}] });
+      await cancelBroadcast(deps, tenantId, broadcast.id);
+
+      // Act
+      const step = await planAudiencePage(deps, tenantId, broadcast.id);
+      const again = await planAudiencePage(deps, tenantId, broadcast.id);
+
+      // Assess
+      expect([step, again]).toEqual(['stopped', 'stopped']);
+      expect(await runOf(tenantId, broadcast.id)).toMatchObject({ planDone: true, plannedChunks: 0, totalContacts: 0 });
+      expect(await deps.executions.listChunk(tenantId, broadcast.id, 0)).toEqual([]);
+      expect(await allExecutions(deps, tenantId, broadcast.id)).toEqual([]);
+    });
+
+    it('keeps planning while the broadcast is paused, so resume finds the audience ready', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const { broadcast } = await aStartedBroadcast(deps, tenantId, { contacts: [{}, {}, {}] });
+      await pauseBroadcast(deps, tenantId, broadcast.id);
+
+      // Act
+      const step = await planAudiencePage(deps, tenantId, broadcast.id);
+
+      // Assess
+      expect(step).toBe('done');
+      expect(await runOf(tenantId, broadcast.id)).toMatchObject({ planDone: true, plannedChunks: 1, totalContacts: 3 });
+    });
+
+    it('does nothing for a broadcast that was never started', async () => {
+      expect(await planAudiencePage(deps, newTenantId(), randomUUID())).toBe('stopped');
+    });
+  });
+});
