@@ -5,7 +5,8 @@ import type { Config } from 'jest';
 // --experimental-vm-modules and swc strips the types without type-checking
 // (`npm run typecheck` does that once for the whole tree).
 const swc: [string, Record<string, unknown>] = [
-  '@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } },
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } },
 ];
 
 const shared = {

@@ -3,13 +3,23 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { pipelineMessageSchema } from '../lib/adapters/sqs/message-schemas.js';
 import { sqsBatchHandler } from '../lib/adapters/sqs/sqs-batch-handler.js';
 import { getRuntime } from '../lib/composition-root.js';
+import { logger } from '../lib/observability/logger.js';
 import { paceBroadcast } from '../lib/use-cases/pace-broadcast.js';
 import { planAudiencePage } from '../lib/use-cases/plan-audience.js';
+import { startScheduledBroadcast } from '../lib/use-cases/start-scheduled.js';
 
-/** Pipeline queue consumer: the planner's and the pacer's steps (see lib/use-cases/plan-audience.ts, pace-broadcast.ts). */
+/**
+ * Pipeline queue consumer: scheduled starts (lib/use-cases/start-scheduled.ts), the planner's and the pacer's
+ * steps (lib/use-cases/plan-audience.ts, pace-broadcast.ts).
+ */
 export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
   sqsBatchHandler(pipelineMessageSchema, async (message) => {
     const { deps } = getRuntime();
+    if (message.type === 'start') {
+      const outcome = await startScheduledBroadcast(deps, message);
+      logger.info('scheduled start', { ...message, outcome });
+      return;
+    }
     if (message.type === 'pace') return paceBroadcast(deps, message.tenantId, message.broadcastId, message.tick);
     const step = await planAudiencePage(deps, message.tenantId, message.broadcastId);
     if (step === 'more')

@@ -64,8 +64,9 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
   'broadcasts-api': {
     description: '/api/v1/broadcasts',
     trigger: { kind: 'http' },
-    // Preview renders the message, unsubscribe link included; execute, resume and cancel start pipeline steps.
-    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['pipeline'] },
+    // Preview renders the message, unsubscribe link included; execute, resume and cancel start pipeline steps;
+    // schedule, unschedule, cancel and execute create or delete the broadcast's one-time schedule.
+    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['pipeline'], manageSchedules: true },
   },
   'channels-api': { description: '/api/v1/channels', trigger: { kind: 'http' }, access: { table: 'read-write' } },
 };
@@ -77,7 +78,7 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
  */
 const WORKER_FUNCTION_SPECS: FunctionCatalog = {
   'pipeline-worker': {
-    description: 'Pipeline steps: plan the audience page by page, pace chunk releases to the send queue',
+    description: 'Pipeline steps: start scheduled broadcasts, plan the audience page by page, pace chunk releases',
     // One step per invocation: a step already works through a page of the audience.
     trigger: { kind: 'queue', queue: 'pipeline', batchSize: 1, maxConcurrency: 10 },
     access: { table: 'read-write', sendTo: ['pipeline', 'send'] },
@@ -91,9 +92,9 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
   sweeper: {
     description: 'Starts overdue scheduled broadcasts; fails the far-too-late ones',
     trigger: { kind: 'sweep' },
+    // Starts broadcasts as their start message would; never touches schedules (a leftover one is ignored).
     access: { table: 'read-write', sendTo: ['pipeline'] },
     timeoutSeconds: 60,
-    planned: true,
   },
   'automation-trigger': {
     description: 'Applies trigger_broadcast automation events',

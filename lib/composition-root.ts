@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DefaultChannelSenderFactory } from './adapters/channels/channel-sender-factory.js';
 import { stageLogChannel } from './adapters/channels/log-channel.js';
@@ -10,10 +11,17 @@ import { DynamoDbContactRepository } from './adapters/dynamodb/contact-repositor
 import { createDocumentClient } from './adapters/dynamodb/document-client.js';
 import { DynamoDbExecutionRepository } from './adapters/dynamodb/execution-repository.js';
 import { LoggingEventRecorder } from './adapters/logging-event-recorder.js';
+import {
+  createSchedulerClient,
+  EventBridgeBroadcastScheduler,
+} from './adapters/scheduler/eventbridge-broadcast-scheduler.js';
 import { createSqsClient } from './adapters/sqs/sqs-client.js';
 import { SqsMessageQueue } from './adapters/sqs/sqs-message-queue.js';
 import { HmacUnsubscribeLinks } from './adapters/unsubscribe/hmac-unsubscribe-links.js';
 import { type Config, loadConfig } from './config.js';
+import { LocalScheduler } from './local/local-scheduler.js';
+import type { BroadcastScheduler } from './ports/broadcast-scheduler.js';
+import type { MessageQueue } from './ports/message-queue.js';
 import type { DeliverySettings, UseCaseDeps } from './use-cases/deps.js';
 
 /**
@@ -33,7 +41,12 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     ...(config.AWS_ENDPOINT_URL_SQS ? { endpoint: config.AWS_ENDPOINT_URL_SQS } : {}),
   });
   hooks.onDynamoDbClient?.(client);
+  hooks.onSqsClient?.(sqs);
   const table = config.TABLE_NAME;
+  const queue = new SqsMessageQueue(sqs, {
+    pipeline: config.PIPELINE_QUEUE_URL ?? '',
+    send: config.SEND_QUEUE_URL ?? '',
+  });
   const deps: UseCaseDeps = {
     contacts: new DynamoDbContactRepository(client, table),
     contactLists: new DynamoDbContactListRepository(client, table),
@@ -47,7 +60,8 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     }),
     ...(config.DEFAULT_CHANNEL === 'log' ? { defaultChannel: stageLogChannel() } : {}),
     unsubscribeLinks: new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET, config.PUBLIC_BASE_URL),
-    queue: new SqsMessageQueue(sqs, { pipeline: config.PIPELINE_QUEUE_URL ?? '', send: config.SEND_QUEUE_URL ?? '' }),
+    queue,
+    scheduler: buildScheduler(config, queue),
     events: new LoggingEventRecorder(),
     clock: { now: () => new Date() },
     ids: { newId: () => randomUUID() },
@@ -57,15 +71,52 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
 }
 
 /**
+ * EventBridge Scheduler where the CDK configured it (the functions with `manageSchedules`); the local
+ * scheduler's timers elsewhere outside Lambda. A Lambda without the grant gets a scheduler that refuses,
+ * naming the missing grant, rather than timers that would die with the invocation.
+ */
+function buildScheduler(config: Config, queue: MessageQueue): BroadcastScheduler {
+  if (config.SCHEDULE_GROUP_NAME && config.SCHEDULE_ROLE_ARN && config.SCHEDULE_TARGET_QUEUE_ARN) {
+    return new EventBridgeBroadcastScheduler(
+      // A few attempts for throttling (CreateSchedule has a TPS quota); the sweeper covers what still fails.
+      createSchedulerClient({ region: config.AWS_REGION, maxAttempts: 5 }),
+      {
+        groupName: config.SCHEDULE_GROUP_NAME,
+        roleArn: config.SCHEDULE_ROLE_ARN,
+        targetQueueArn: config.SCHEDULE_TARGET_QUEUE_ARN,
+        ...(config.SCHEDULE_DLQ_ARN ? { deadLetterQueueArn: config.SCHEDULE_DLQ_ARN } : {}),
+        maxEventAgeSeconds: config.MAX_LATENESS_SECONDS,
+      },
+    );
+  }
+  if (config.AWS_LAMBDA_FUNCTION_NAME) {
+    const refuse = async () => {
+      throw new Error(
+        `${config.AWS_LAMBDA_FUNCTION_NAME} may not manage schedules: give it manageSchedules in infra/function-catalog.ts`,
+      );
+    };
+    return { schedule: refuse, unschedule: refuse };
+  }
+  return new LocalScheduler(queue);
+}
+
+/**
  * Test and chaos hooks (never set in Lambda): reach the DynamoDB client to inject throttling, or wrap
  * dependencies (a channel that dies after the provider accepted a message).
  */
 export interface RuntimeHooks {
   onDynamoDbClient?: (client: DynamoDBDocumentClient) => void;
+  /** Every SQS client: the runtime's own and the local event sources' (benchmarks count their requests). */
+  onSqsClient?: (client: SQSClient) => void;
   decorate?: (deps: UseCaseDeps) => UseCaseDeps;
 }
 
 let hooks: RuntimeHooks = {};
+
+/** The hooks in force, for the local runtime's own clients. */
+export function runtimeHooks(): RuntimeHooks {
+  return hooks;
+}
 
 export function setRuntimeHooks(next: RuntimeHooks): void {
   hooks = next;
@@ -84,6 +135,7 @@ export function deliverySettings(config: Config): DeliverySettings {
     },
     sweepIdleMs: config.SWEEP_IDLE_SECONDS * 1000,
     maxSweeps: config.MAX_SWEEPS,
+    maxLatenessMs: config.MAX_LATENESS_SECONDS * 1000,
   };
 }
 

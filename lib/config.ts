@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const seconds = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, 'must be an ARN');
 
 /**
  * The environment, read once and validated: a wrong value stops the process at start with a message
@@ -45,6 +46,27 @@ const configSchema = z.object({
   /** After this many sweeps, what is still not terminal is failed with reason `undeliverable`. */
   MAX_SWEEPS: z.coerce.number().int().min(1).max(100).default(5),
 
+  /**
+   * EventBridge Scheduler, set by the CDK on the functions that manage schedules: the stage's group, the role
+   * its schedules run as, their target (the pipeline queue) and their DLQ. Unset: the local scheduler (timers).
+   */
+  SCHEDULE_GROUP_NAME: z
+    .string()
+    .regex(/^[0-9A-Za-z_.-]{1,64}$/)
+    .optional(),
+  SCHEDULE_ROLE_ARN: arn.optional(),
+  SCHEDULE_TARGET_QUEUE_ARN: arn.optional(),
+  SCHEDULE_DLQ_ARN: arn.optional(),
+  /** A scheduled broadcast more than this late (a lost schedule, an outage) fails as `schedule_expired`. */
+  MAX_LATENESS_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
+  /** Locally: how often the local sweeper looks for overdue scheduled broadcasts (in AWS: the stage's sweepEveryMinutes). */
+  SCHEDULE_SWEEP_SECONDS: seconds(5, 3600),
+
   /** The base of unsubscribe links (locally: the server's own URL). */
   PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
   /** HMAC key of unsubscribe tokens; the default is public and only for a laptop. */
@@ -66,6 +88,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const config = result.data;
+  if (config.SCHEDULE_GROUP_NAME && !(config.SCHEDULE_ROLE_ARN && config.SCHEDULE_TARGET_QUEUE_ARN)) {
+    throw new ConfigError(
+      'invalid configuration: SCHEDULE_GROUP_NAME needs SCHEDULE_ROLE_ARN and SCHEDULE_TARGET_QUEUE_ARN as well',
+    );
+  }
   if (!config.UNSUBSCRIBE_SECRET && config.AWS_LAMBDA_FUNCTION_NAME) {
     throw new ConfigError('invalid configuration: UNSUBSCRIBE_SECRET must be set in AWS (the local default is public)');
   }

@@ -15,11 +15,12 @@ export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
 
 /**
  * The only status changes a broadcast can make. Everything else is an InvalidTransitionError (HTTP 409).
- * scheduled -> draft is "unschedule"; paused -> running is "resume".
+ * scheduled -> draft is "unschedule"; paused -> running is "resume"; scheduled -> failed is a scheduled
+ * broadcast that could not start in time (`schedule_expired`) or at all.
  */
 export const BROADCAST_TRANSITIONS: Readonly<Record<BroadcastStatus, readonly BroadcastStatus[]>> = {
   draft: ['scheduled', 'running'],
-  scheduled: ['draft', 'running', 'cancelled'],
+  scheduled: ['draft', 'running', 'cancelled', 'failed'],
   running: ['paused', 'completed', 'failed', 'cancelled'],
   paused: ['running', 'cancelled'],
   completed: [],
@@ -50,6 +51,8 @@ export interface Broadcast extends BroadcastCounters {
   /** Why it is paused, failed or cancelled, when the system (not a person) decided it. */
   statusReason?: string;
   scheduledFor?: string;
+  /** IANA time zone of the schedule and of {{current_date}}/{{current_time}}; UTC when absent. */
+  timezone?: string;
   startedAt?: string;
   completedAt?: string;
   cancelledAt?: string;
@@ -64,6 +67,11 @@ export interface BroadcastChange {
   broadcast: Broadcast;
   /** The status the stored item must still have for the change to apply. */
   expectedStatus: BroadcastStatus;
+  /**
+   * When set, the stored broadcast must also still be scheduled for this time: a scheduled start never
+   * applies to a broadcast that was unscheduled and scheduled again for another time meanwhile.
+   */
+  expectedScheduledFor?: string;
   events: DomainEvent[];
 }
 
@@ -76,6 +84,7 @@ const TRANSITION_EVENTS: Partial<Record<`${BroadcastStatus}>${BroadcastStatus}`,
   'paused>running': 'broadcast.resumed',
   'running>completed': 'broadcast.completed',
   'running>failed': 'broadcast.failed',
+  'scheduled>failed': 'broadcast.failed',
   'scheduled>cancelled': 'broadcast.cancelled',
   'running>cancelled': 'broadcast.cancelled',
   'paused>cancelled': 'broadcast.cancelled',

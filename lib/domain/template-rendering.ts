@@ -168,12 +168,12 @@ export function renderMessage(compiled: CompiledMessageTemplate, context: Render
 }
 
 /**
- * The render context for a contact, with current_date/current_time in the contact's own time zone: UTC
+ * The render context for a contact, with current_date/current_time in the broadcast's time zone: UTC
  * when it has none (or, stored before validation, one this runtime does not know).
  */
 export function renderContextFor(
-  contact: Pick<Contact, 'name' | 'email' | 'phone' | 'customFields' | 'timezone'>,
-  broadcast: { name: string },
+  contact: Pick<Contact, 'name' | 'email' | 'phone' | 'customFields'>,
+  broadcast: { name: string; timezone?: string | undefined },
   now: Date,
   unsubscribeLink?: string,
 ): RenderContext {
@@ -181,7 +181,7 @@ export function renderContextFor(
     contact,
     broadcast: { name: broadcast.name },
     now,
-    timeZone: contact.timezone && isTimeZone(contact.timezone) ? contact.timezone : 'UTC',
+    timeZone: broadcast.timezone && isTimeZone(broadcast.timezone) ? broadcast.timezone : 'UTC',
     ...(unsubscribeLink !== undefined ? { unsubscribeLink } : {}),
   };
 }

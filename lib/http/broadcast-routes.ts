@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Broadcast } from '../domain/broadcast.js';
 import type { MessageTemplate } from '../domain/message-template.js';
 import {
   type BroadcastFields,
@@ -10,6 +11,7 @@ import {
   updateBroadcast,
 } from '../use-cases/broadcast-commands.js';
 import { getBroadcastStats, listBroadcastExecutions, listBroadcasts } from '../use-cases/broadcast-queries.js';
+import type { UseCaseDeps } from '../use-cases/deps.js';
 import { cancelBroadcast, pauseBroadcast, resumeBroadcast, startBroadcast } from '../use-cases/run-lifecycle.js';
 import { pageOf } from './contact-list-routes.js';
 import type { Route } from './http-handler.js';
@@ -25,7 +27,7 @@ import {
   updateBroadcastBody,
 } from './schemas.js';
 
-type StatusCommand = typeof resumeBroadcast;
+type StatusCommand = (deps: UseCaseDeps, tenantId: string, id: string) => Promise<Broadcast>;
 
 const statusRoute =
   (command: StatusCommand): Route =>
@@ -93,6 +95,7 @@ function toFields(input: {
   channel_id?: string | undefined;
   message_template?: z.output<typeof messageTemplate> | undefined;
   rate_limit?: number | undefined;
+  timezone?: string | undefined;
 }): Partial<BroadcastFields> {
   const fields: Partial<BroadcastFields> = {};
   if (input.name !== undefined) fields.name = input.name;
@@ -100,6 +103,7 @@ function toFields(input: {
   if (input.channel_id !== undefined) fields.channelId = input.channel_id;
   if (input.message_template !== undefined) fields.messageTemplate = toTemplate(input.message_template);
   if (input.rate_limit !== undefined) fields.rateLimit = input.rate_limit;
+  if (input.timezone !== undefined) fields.timezone = input.timezone;
   return fields;
 }
 

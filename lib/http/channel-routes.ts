@@ -1,14 +1,12 @@
 import type { z } from 'zod';
 import {
   type ChannelFields,
-  type ChannelUseCaseDeps,
   createChannel,
   deleteChannel,
   getChannel,
   listChannels,
   updateChannel,
 } from '../use-cases/channel-commands.js';
-import type { UseCaseDeps } from '../use-cases/deps.js';
 import { pageOf } from './contact-list-routes.js';
 import type { Route } from './http-handler.js';
 import { presentChannel } from './presenters.js';

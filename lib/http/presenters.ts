@@ -69,6 +69,7 @@ export function presentBroadcast(b: Broadcast) {
     status: b.status,
     status_reason: b.statusReason ?? null,
     scheduled_for: b.scheduledFor ?? null,
+    timezone: b.timezone ?? 'UTC',
     started_at: b.startedAt ?? null,
     completed_at: b.completedAt ?? null,
     cancelled_at: b.cancelledAt ?? null,

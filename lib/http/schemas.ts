@@ -137,6 +137,8 @@ export const createBroadcastBody = z.strictObject({
   message_template: messageTemplate,
   scheduled_for: optional(isoDateTime),
   rate_limit: rateLimit.default(0),
+  /** Of the schedule and of {{current_date}}/{{current_time}}; UTC when absent. */
+  timezone: optional(timezone),
 });
 
 export const updateBroadcastBody = z
@@ -146,6 +148,7 @@ export const updateBroadcastBody = z
     channel_id: optional(id),
     message_template: optional(messageTemplate),
     rate_limit: optional(rateLimit),
+    timezone: optional(timezone),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), 'give at least one field to change');
 

@@ -4,12 +4,16 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { handler as pipelineWorker } from '../../functions/pipeline-worker.js';
 import { handler as sender } from '../../functions/sender.js';
+import { handler as sweeper } from '../../functions/sweeper.js';
 import { createSqsClient } from '../adapters/sqs/sqs-client.js';
-import { getRuntime, resetRuntime } from '../composition-root.js';
+import { getRuntime, resetRuntime, runtimeHooks } from '../composition-root.js';
+import { logger } from '../observability/logger.js';
 import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { startLocalApi } from './http-server.js';
 import { DEFAULT_LOCAL_JWT_SECRET } from './local-jwt.js';
+import { LocalScheduler } from './local-scheduler.js';
 import { type RunningSqsEventSource, type SqsLambdaHandler, startSqsEventSource } from './sqs-event-source.js';
+import { invocationContext, parseQueueArn } from './sqs-lambda-event.js';
 import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from './sqs-local.js';
 
 /** The local runtime's own settings; the service's settings are in lib/config.ts. */
@@ -36,6 +40,8 @@ export interface LocalRuntime {
   dynamoDbEndpoint: string;
   sqs: RunningLocalSqs;
   consumers: { pipeline: RunningSqsEventSource; send: RunningSqsEventSource };
+  /** EventBridge Scheduler's stand-in: one timer per scheduled broadcast, and the periodic sweeper. */
+  scheduler: LocalScheduler;
   stop(): Promise<void>;
 }
 
@@ -49,8 +55,9 @@ export interface LocalRuntimeFaults {
 /**
  * Everything `npm start` runs: DynamoDB Local (unless DYNAMODB_ENDPOINT names another one), the table,
  * the local SQS server with the pipeline and send queues and their DLQs, the event sources that invoke
- * the pipeline worker and the sender as Lambda would, and the HTTP API in front of the same handlers as
- * in AWS. stop() ends all it started.
+ * the pipeline worker and the sender as Lambda would, the local scheduler (timers that put start messages on
+ * the pipeline queue, re-armed from the table, and the sweeper every SCHEDULE_SWEEP_SECONDS) and the HTTP API
+ * in front of the same handlers as in AWS. stop() ends all it started.
  */
 export async function startLocalRuntime(
   settings: LocalSettings,
@@ -95,6 +102,7 @@ export async function startLocalRuntime(
 
     const client: SQSClient = createSqsClient({ region: sqs.region, endpoint: sqs.endpoint, maxAttempts: 8 });
     stack.push(async () => client.destroy());
+    runtimeHooks().onSqsClient?.(client);
     const pipeline = await startSqsEventSource({
       client,
       handler: pipelineWorker as unknown as SqsLambdaHandler,
@@ -115,12 +123,28 @@ export async function startLocalRuntime(
       ...sqs.consumers.send,
     });
     stack.push(() => send.stop());
+
+    // Started last, stopped first: its start messages need the queue, and its sweeps the table.
+    const { config, deps } = getRuntime();
+    const scheduler = deps.scheduler;
+    if (!(scheduler instanceof LocalScheduler)) {
+      throw new Error('the local runtime needs the local scheduler: unset SCHEDULE_GROUP_NAME');
+    }
+    stack.push(() => scheduler.stop());
+    const { region, accountId } = parseQueueArn(sqs.queues.pipeline.arn);
+    const rearmed = await scheduler.start({
+      broadcasts: deps.broadcasts,
+      sweepEveryMs: config.SCHEDULE_SWEEP_SECONDS * 1000,
+      sweep: () => sweeper({}, invocationContext({ functionName: 'sweeper', region, accountId, timeoutMs: 60_000 })),
+    });
+    if (rearmed > 0) logger.info('local scheduler: re-armed the scheduled broadcasts found in the table', { rearmed });
     return {
       url: api.url,
       settings,
       dynamoDbEndpoint: endpoint,
       sqs,
       consumers: { pipeline, send },
+      scheduler,
       stop: stopAll,
     };
   } catch (error) {

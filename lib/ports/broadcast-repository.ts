@@ -2,6 +2,9 @@ import type { Broadcast, BroadcastChange, BroadcastStatus } from '../domain/broa
 import type { BroadcastRun } from '../domain/broadcast-run.js';
 import type { Page, PageRequest } from './pagination.js';
 
+/** Where a broadcast sits in the due order of scheduled broadcasts. */
+export type ScheduledPosition = Pick<Broadcast, 'tenantId' | 'id' | 'scheduledFor'>;
+
 export interface BroadcastRepository {
   create(broadcast: Broadcast): Promise<void>;
   findById(tenantId: string, id: string): Promise<Broadcast | undefined>;
@@ -17,8 +20,12 @@ export interface BroadcastRepository {
   start(change: BroadcastChange, run: BroadcastRun): Promise<void>;
   /** Deletes a draft; ConflictError `broadcast.not_draft` when it is no longer one. */
   delete(broadcast: Broadcast): Promise<void>;
-  /** Scheduled broadcasts whose time has come, oldest first, across tenants (the scheduler's safety net). */
-  findScheduledReady(now: Date, limit: number): Promise<Broadcast[]>;
+  /**
+   * Scheduled broadcasts whose time has come (`scheduledFor` <= `now`), oldest first, across tenants (the
+   * sweeper's safety net), from the sparse index. `after`, the last broadcast of the previous call, pages on
+   * past it (a broadcast that could not be started stays due, and must not hide the ones behind it).
+   */
+  findScheduledReady(now: Date, limit: number, after?: ScheduledPosition): Promise<Broadcast[]>;
   /** Broadcasts of the list that have not finished (draft, scheduled, running, paused). */
   findUnfinishedByList(tenantId: string, listId: string): Promise<Broadcast[]>;
 }

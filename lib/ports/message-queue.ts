@@ -1,5 +1,18 @@
+/**
+ * Start a scheduled broadcast, if it is still scheduled for `scheduledFor` (a schedule's target input: see
+ * lib/ports/broadcast-scheduler.ts).
+ */
+export interface StartMessage {
+  type: 'start';
+  tenantId: string;
+  broadcastId: string;
+  /** ISO 8601 instant, as stored on the broadcast when it was scheduled. */
+  scheduledFor: string;
+}
+
 /** Messages of the delivery pipeline. Small on purpose: ids and positions, never contact data. */
 export type PipelineMessage =
+  | StartMessage
   /** Resolve the next page of the audience into executions. */
   | { type: 'plan'; tenantId: string; broadcastId: string }
   /** Release the next chunks to the send queue; `tick` makes duplicate pace loops die out. */

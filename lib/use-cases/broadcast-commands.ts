@@ -9,6 +9,7 @@ import {
 import { NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { MessageTemplate } from '../domain/message-template.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
+import { armSchedule, disarmSchedule } from './broadcast-schedules.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
 
 export interface BroadcastFields {
@@ -17,9 +18,11 @@ export interface BroadcastFields {
   channelId?: string;
   messageTemplate: MessageTemplate;
   rateLimit: number;
+  /** IANA; UTC when absent. */
+  timezone?: string;
 }
 
-type Deps = Pick<UseCaseDeps, 'broadcasts' | 'contactLists' | 'channels' | 'events' | 'clock'>;
+type Deps = Pick<UseCaseDeps, 'broadcasts' | 'contactLists' | 'channels' | 'events' | 'clock' | 'scheduler'>;
 
 export async function getBroadcast(
   deps: Pick<UseCaseDeps, 'broadcasts'>,
@@ -31,7 +34,10 @@ export async function getBroadcast(
   return broadcast;
 }
 
-/** CreateBroadcastCommand. With `scheduledFor` (seed Example 2) it is created directly as scheduled. */
+/**
+ * CreateBroadcastCommand. With `scheduledFor` (seed Example 2) it is created directly as scheduled, and its
+ * schedule is created once the broadcast is stored.
+ */
 export async function createBroadcast(
   deps: Deps & Pick<UseCaseDeps, 'ids'>,
   tenantId: string,
@@ -64,6 +70,7 @@ export async function createBroadcast(
     events.push(...change.events);
   }
   await deps.broadcasts.create(broadcast);
+  if (broadcast.status === 'scheduled') await armSchedule(deps, broadcast);
   await deps.events.record(events);
   return broadcast;
 }
@@ -96,7 +103,10 @@ export async function deleteBroadcast(deps: Deps, tenantId: string, id: string):
   await deps.events.record([broadcastEvent('broadcast.deleted', broadcast, nowIso(deps))]);
 }
 
-/** ScheduleBroadcastCommand: draft -> scheduled. To move a scheduled broadcast, unschedule it first. */
+/**
+ * ScheduleBroadcastCommand: draft -> scheduled, then the schedule that starts it. To move a scheduled
+ * broadcast, unschedule it first.
+ */
 export async function scheduleBroadcast(
   deps: Deps,
   tenantId: string,
@@ -107,11 +117,16 @@ export async function scheduleBroadcast(
   const at = assertFuture(scheduledFor, deps);
   const change = transition(broadcast, 'scheduled', nowIso(deps), { scheduledFor: at });
   await assertListExists(deps, tenantId, broadcast.listId);
-  return commit(deps, change);
+  const scheduled = await commit(deps, change);
+  await armSchedule(deps, scheduled);
+  return scheduled;
 }
 
+/** UnscheduleBroadcastCommand: scheduled -> draft, then its schedule is deleted. */
 export async function unscheduleBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
-  return changeStatus(deps, tenantId, id, 'draft');
+  const draft = await changeStatus(deps, tenantId, id, 'draft');
+  await disarmSchedule(deps, tenantId, id);
+  return draft;
 }
 
 async function changeStatus(deps: Deps, tenantId: string, id: string, to: BroadcastStatus): Promise<Broadcast> {

@@ -1,6 +1,7 @@
 import type { Channel } from '../domain/channel.js';
 import type { BroadcastRepository } from '../ports/broadcast-repository.js';
 import type { BroadcastRunRepository } from '../ports/broadcast-run-repository.js';
+import type { BroadcastScheduler } from '../ports/broadcast-scheduler.js';
 import type { ChannelRepository, ChannelSenderFactory } from '../ports/channel-repository.js';
 import type { ContactListRepository } from '../ports/contact-list-repository.js';
 import type { ContactRepository } from '../ports/contact-repository.js';
@@ -17,6 +18,8 @@ export interface DeliverySettings {
   autoPause: { window: number; minSends: number; failureRate: number };
   sweepIdleMs: number;
   maxSweeps: number;
+  /** A scheduled broadcast that would start later than this after its time fails as `schedule_expired`. */
+  maxLatenessMs: number;
 }
 
 /** Everything a use case may depend on; each use case picks the few it needs. */
@@ -32,6 +35,8 @@ export interface UseCaseDeps {
   defaultChannel?: Channel;
   unsubscribeLinks: UnsubscribeLinks;
   queue: MessageQueue;
+  /** One-time schedules that start scheduled broadcasts (EventBridge Scheduler; locally, timers). */
+  scheduler: BroadcastScheduler;
   events: EventRecorder;
   clock: Clock;
   ids: IdGenerator;

@@ -30,7 +30,7 @@ export interface BroadcastPreview {
 
 /**
  * POST /broadcasts/:id/preview: the broadcast's message rendered for one of the tenant's contacts, as the
- * sender would render it now (current_date/current_time in the contact's time zone, a real signed
+ * sender would render it now (current_date/current_time in the broadcast's time zone, a real signed
  * unsubscribe link), without sending or recording anything. 404 when either is not the tenant's.
  */
 export async function previewBroadcast(

@@ -3,6 +3,7 @@ import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
 import { InvalidTransitionError } from '../domain/errors.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { getBroadcast } from './broadcast-commands.js';
+import { disarmSchedule } from './broadcast-schedules.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
 import { resolveChannel } from './resolve-channel.js';
 
@@ -10,14 +11,32 @@ type Deps = Pick<
   UseCaseDeps,
   'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'events' | 'clock' | 'contactLists'
 >;
+/** Execute and cancel also keep the broadcast's schedule in step. */
+type SchedulingDeps = Deps & Pick<UseCaseDeps, 'scheduler'>;
 
 /**
  * ExecuteBroadcastCommand: draft|scheduled -> running and the run item, in one transaction, so a second
  * start (a double click, the scheduler racing a person) gets 409 and never a second run. Then the planner
- * and the pacer are set going.
+ * and the pacer are set going, and a scheduled broadcast's schedule is deleted: it must not fire later.
  */
-export async function startBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
+export async function startBroadcast(deps: SchedulingDeps, tenantId: string, id: string): Promise<Broadcast> {
   const broadcast = await getBroadcast(deps, tenantId, id);
+  const started = await startAsRead(deps, broadcast);
+  if (broadcast.status === 'scheduled') await disarmSchedule(deps, tenantId, id);
+  return started;
+}
+
+/**
+ * Starts the broadcast as it was read. The start is conditional on that status (and, with `scheduledFor`, on
+ * still being scheduled for that time): whoever loses a race gets InvalidTransitionError (or ConflictError
+ * `broadcast.concurrent_update` when it was scheduled again for another time) and nothing else happens.
+ */
+export async function startAsRead(
+  deps: Deps,
+  broadcast: Broadcast,
+  options: { scheduledFor?: string } = {},
+): Promise<Broadcast> {
+  const { tenantId, id } = broadcast;
   if (broadcast.status !== 'draft' && broadcast.status !== 'scheduled') {
     throw new InvalidTransitionError(broadcast.status, 'running');
   }
@@ -25,6 +44,7 @@ export async function startBroadcast(deps: Deps, tenantId: string, id: string): 
   validateMessageTemplate(broadcast.messageTemplate);
   const now = deps.clock.now();
   const change = transition(broadcast, 'running', now.toISOString());
+  if (options.scheduledFor !== undefined) change.expectedScheduledFor = options.scheduledFor;
   const run = newRun(tenantId, id, broadcast.rateLimit, now);
   await deps.broadcasts.start(change, run);
   await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId: id });
@@ -46,14 +66,18 @@ export async function resumeBroadcast(deps: Deps, tenantId: string, id: string):
 }
 
 /**
- * scheduled|running|paused -> cancelled. For a started broadcast the pacer then drains: every contact
- * not sent yet ends `skipped` with reason `cancelled`, so the counters still add up.
+ * scheduled|running|paused -> cancelled. A scheduled broadcast's schedule is deleted. For a started broadcast
+ * the pacer then drains: every contact not sent yet ends `skipped` with reason `cancelled`, so the counters
+ * still add up.
  */
-export async function cancelBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
-  const before = await getBroadcast(deps, tenantId, id);
-  const broadcast = await changeRunStatus(deps, tenantId, id, 'cancelled');
-  if (before.status !== 'scheduled') await restartPacer(deps, tenantId, id);
-  return broadcast;
+export async function cancelBroadcast(deps: SchedulingDeps, tenantId: string, id: string): Promise<Broadcast> {
+  const broadcast = await getBroadcast(deps, tenantId, id);
+  const change = transition(broadcast, 'cancelled', nowIso(deps));
+  await deps.broadcasts.applyTransition(change);
+  await deps.events.record(change.events);
+  if (change.expectedStatus === 'scheduled') await disarmSchedule(deps, tenantId, id);
+  else await restartPacer(deps, tenantId, id);
+  return change.broadcast;
 }
 
 /** running -> completed once every execution is terminal; safe to call from anywhere, any number of times. */

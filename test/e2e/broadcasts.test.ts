@@ -111,6 +111,7 @@ describe("the seed's examples", () => {
       status: 'draft',
       status_reason: null,
       scheduled_for: null,
+      timezone: 'UTC',
       started_at: null,
       completed_at: null,
       cancelled_at: null,

@@ -2,7 +2,6 @@ import type { Contact, ContactFields } from '../../lib/domain/contact.js';
 import type { ListFilters } from '../../lib/domain/contact-list.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/domain/errors.js';
 import { createBroadcast, deleteBroadcast } from '../../lib/use-cases/broadcast-commands.js';
-import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import {
   addContactsToList,
   createContactList,
@@ -12,6 +11,7 @@ import {
 } from '../../lib/use-cases/contact-list-commands.js';
 import { resolveListContacts } from '../../lib/use-cases/contact-list-queries.js';
 import { deleteContact } from '../../lib/use-cases/delete-contact.js';
+import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { upsertContact } from '../../lib/use-cases/upsert-contact.js';
 import { allPages, rejectionOf } from '../support/builders.js';
 import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';

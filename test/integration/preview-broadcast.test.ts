@@ -34,11 +34,13 @@ async function seed(tenantId = newTenantId()) {
     name: 'Ana Souza',
     email: 'ana@example.com',
     customFields: { last_purchase_date: '2025-01-10', coupon: null },
-    timezone: 'Asia/Tokyo',
+    timezone: 'America/Sao_Paulo',
   });
   await deps.contacts.create(contact);
   const broadcast = aBroadcast(tenantId, {
     name: 'Black Friday',
+    // current_date/current_time render in the broadcast's zone, not the contact's (issue 4).
+    timezone: 'Asia/Tokyo',
     messageTemplate: {
       type: 'text',
       content:
@@ -51,7 +53,7 @@ async function seed(tenantId = newTenantId()) {
 }
 
 describe('previewBroadcast', () => {
-  it("renders the broadcast's message for the contact, in its time zone, with a working unsubscribe link", async () => {
+  it("renders the broadcast's message for the contact, in the broadcast's time zone, with a working unsubscribe link", async () => {
     // Prepare
     const { tenantId, contact, broadcast } = await seed();
 

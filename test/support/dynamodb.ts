@@ -11,7 +11,9 @@ import { createDocumentClient } from '../../lib/adapters/dynamodb/document-clien
 import { createTableInput } from '../../lib/adapters/dynamodb/table-definition.js';
 import { buildDeps } from '../../lib/composition-root.js';
 import { loadConfig } from '../../lib/config.js';
+import type { Broadcast } from '../../lib/domain/broadcast.js';
 import type { DomainEvent } from '../../lib/domain/events.js';
+import type { BroadcastScheduler } from '../../lib/ports/broadcast-scheduler.js';
 import type { DelayedMessage, MessageQueue, PipelineMessage, SendChunkMessage } from '../../lib/ports/message-queue.js';
 import type { Clock, EventRecorder } from '../../lib/ports/runtime.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
@@ -102,15 +104,45 @@ export class RecordingQueue implements MessageQueue {
   }
 }
 
+export type SchedulerCall =
+  | { op: 'schedule'; tenantId: string; broadcastId: string; scheduledFor: string | undefined; timezone?: string }
+  | { op: 'unschedule'; tenantId: string; broadcastId: string };
+
+/** Keeps what the use cases asked of the scheduler, in order; `failing` makes every call throw (after recording). */
+export class RecordingScheduler implements BroadcastScheduler {
+  readonly calls: SchedulerCall[] = [];
+  failing: Error | undefined;
+  async schedule(broadcast: Broadcast): Promise<void> {
+    this.calls.push({
+      op: 'schedule',
+      tenantId: broadcast.tenantId,
+      broadcastId: broadcast.id,
+      scheduledFor: broadcast.scheduledFor,
+      ...(broadcast.timezone ? { timezone: broadcast.timezone } : {}),
+    });
+    if (this.failing) throw this.failing;
+  }
+  async unschedule(tenantId: string, broadcastId: string): Promise<void> {
+    this.calls.push({ op: 'unschedule', tenantId, broadcastId });
+    if (this.failing) throw this.failing;
+  }
+  /** The calls about one broadcast. */
+  callsFor(broadcastId: string): SchedulerCall[] {
+    return this.calls.filter((call) => call.broadcastId === broadcastId);
+  }
+}
+
 export interface TestDeps extends UseCaseDeps {
   clock: TestClock;
   events: RecordingEventRecorder;
   queue: RecordingQueue;
+  scheduler: RecordingScheduler;
 }
 
 /**
  * The production adapters on the test table, built by the composition root itself, with a test clock,
- * an event recorder and a recording queue in place of SQS.
+ * an event recorder, a recording queue in place of SQS and a recording scheduler in place of EventBridge
+ * Scheduler.
  */
 export function buildTestDeps(
   table: TestTable,
@@ -126,6 +158,7 @@ export function buildTestDeps(
     ...buildDeps(config),
     events: new RecordingEventRecorder(),
     queue: new RecordingQueue(),
+    scheduler: new RecordingScheduler(),
     clock,
     ...overrides,
   } as TestDeps;

@@ -1,7 +1,6 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -9,7 +8,7 @@ import {
 import type { Broadcast, BroadcastChange, BroadcastStatus } from '../../domain/broadcast.js';
 import { type BroadcastRun, runCounters } from '../../domain/broadcast-run.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../domain/errors.js';
-import type { BroadcastRepository } from '../../ports/broadcast-repository.js';
+import type { BroadcastRepository, ScheduledPosition } from '../../ports/broadcast-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
 import { batchGet } from './batch.js';
 import { runItem } from './broadcast-run-repository.js';
@@ -159,11 +158,16 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
     } else {
       remove.push('scheduledDuePk', 'scheduledDueSk');
     }
+    let condition = '#status = :expected';
+    if (change.expectedScheduledFor !== undefined) {
+      condition += ' AND #scheduledFor = :expectedScheduledFor';
+      values[':expectedScheduledFor'] = change.expectedScheduledFor;
+    }
     return {
       TableName: this.tableName,
       Key: broadcastKeys.byId(broadcast.tenantId, broadcast.id),
       UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-      ConditionExpression: '#status = :expected',
+      ConditionExpression: condition,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     };
@@ -172,6 +176,12 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
   private async transitionRefused(change: BroadcastChange): Promise<Error> {
     const current = await this.findById(change.broadcast.tenantId, change.broadcast.id);
     if (!current) return new NotFoundError('broadcast', change.broadcast.id);
+    if (current.status === change.expectedStatus && change.expectedScheduledFor !== undefined) {
+      return new ConflictError(
+        'broadcast.concurrent_update',
+        `broadcast ${current.id} was scheduled again meanwhile, for ${current.scheduledFor}`,
+      );
+    }
     return new InvalidTransitionError(current.status, change.broadcast.status);
   }
 
@@ -192,7 +202,7 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
     }
   }
 
-  async findScheduledReady(now: Date, limit: number): Promise<Broadcast[]> {
+  async findScheduledReady(now: Date, limit: number, after?: ScheduledPosition): Promise<Broadcast[]> {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -203,8 +213,10 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
           ':now': `${now.toISOString()}#\uffff`,
         },
         Limit: limit,
+        ...(after ? { ExclusiveStartKey: scheduledIndexKey(after) } : {}),
       }),
     );
+    // The index is eventually consistent: an item that just left `scheduled` may still be in it.
     return (result.Items ?? []).map(fromItem).filter((b) => b.status === 'scheduled');
   }
 
@@ -242,6 +254,17 @@ function scheduledDueKeys(broadcast: Broadcast) {
   return {
     scheduledDuePk: broadcastKeys.scheduledDuePartition,
     scheduledDueSk: broadcastKeys.scheduledDueSort(broadcast.scheduledFor, broadcast.tenantId, broadcast.id),
+  };
+}
+
+/** A position in the sparse index: its keys and the table's (what DynamoDB wants as ExclusiveStartKey). */
+function scheduledIndexKey(position: ScheduledPosition) {
+  if (position.scheduledFor === undefined)
+    throw new Error(`broadcast ${position.id} has no scheduledFor to page after`);
+  return {
+    ...broadcastKeys.byId(position.tenantId, position.id),
+    scheduledDuePk: broadcastKeys.scheduledDuePartition,
+    scheduledDueSk: broadcastKeys.scheduledDueSort(position.scheduledFor, position.tenantId, position.id),
   };
 }
 

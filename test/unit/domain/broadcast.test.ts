@@ -44,6 +44,8 @@ const ALLOWED = new Set([
   'running>completed',
   'running>failed',
   'scheduled>cancelled',
+  // A scheduled broadcast that could not start in time (schedule_expired) or at all (issue 4).
+  'scheduled>failed',
   'running>cancelled',
   'paused>cancelled',
 ]);
@@ -102,6 +104,33 @@ describe('Broadcast status transitions', () => {
 
     expect(transition(broadcastIn('running'), 'completed', NOW).broadcast.completedAt).toBe(NOW);
     expect(transition(broadcastIn('running'), 'cancelled', NOW).broadcast.cancelledAt).toBe(NOW);
+  });
+
+  it('fails a scheduled broadcast with its reason and broadcast.failed, keeping the time it was scheduled for', () => {
+    // Prepare
+    const broadcast = broadcastIn('scheduled', { scheduledFor: '2026-01-01T09:00:00.000Z' });
+
+    // Act
+    const change = transition(broadcast, 'failed', NOW, { reason: 'schedule_expired' });
+
+    // Assess
+    expect(change.expectedStatus).toBe('scheduled');
+    expect(change.broadcast).toMatchObject({
+      status: 'failed',
+      statusReason: 'schedule_expired',
+      scheduledFor: '2026-01-01T09:00:00.000Z',
+      completedAt: NOW,
+      version: 4,
+    });
+    expect(change.broadcast.startedAt).toBeUndefined();
+    expect(change.events).toEqual([
+      {
+        name: 'broadcast.failed',
+        tenantId: 'acme',
+        occurredAt: NOW,
+        detail: { broadcast_id: 'b-1', list_id: 'l-1', status: 'failed', reason: 'schedule_expired' },
+      },
+    ]);
   });
 
   it('keeps a system reason on the broadcast and in the event', () => {

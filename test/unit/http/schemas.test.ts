@@ -5,6 +5,7 @@ import {
   createContactListBody,
   messageTemplate,
   scheduleBody,
+  updateBroadcastBody,
 } from '../../../lib/http/schemas.js';
 
 const LIST_ID = '6f1c2b8e-4a7d-4c1e-9f3a-2b5d8e7c1a90';
@@ -148,6 +149,18 @@ describe('createBroadcastBody', () => {
     expect(messageTemplate.safeParse({ type: 'template', content: 'x' }).success).toBe(false);
     expect(messageTemplate.safeParse({ type: 'media', media_url: 'ftp://x/y.png' }).success).toBe(false);
     expect(messageTemplate.safeParse({ type: 'media', media_url: 'https://cdn.example.com/a.png' }).success).toBe(true);
+  });
+
+  it('takes an IANA timezone, on create and on update; none means UTC, decided later', () => {
+    const body = { name: 'x', list_id: LIST_ID, message_template: { type: 'text', content: 'x' } };
+    expect(createBroadcastBody.parse({ ...body, timezone: 'America/Sao_Paulo' }).timezone).toBe('America/Sao_Paulo');
+    expect(createBroadcastBody.parse(body).timezone).toBeUndefined();
+    expect(createBroadcastBody.parse({ ...body, timezone: null }).timezone).toBeUndefined();
+    expect(createBroadcastBody.safeParse({ ...body, timezone: 'Mars/Olympus' }).success).toBe(false);
+    expect(createBroadcastBody.safeParse({ ...body, timezone: '+03:00' }).success).toBe(false);
+    expect(createBroadcastBody.safeParse({ ...body, timezone: 3 }).success).toBe(false);
+    expect(updateBroadcastBody.parse({ timezone: 'Asia/Kolkata' })).toEqual({ timezone: 'Asia/Kolkata' });
+    expect(updateBroadcastBody.safeParse({ timezone: 'Nowhere/Land' }).success).toBe(false);
   });
 
   it('takes scheduled_for as ISO 8601 with Z or an offset', () => {

@@ -290,11 +290,12 @@ describe('current_date and current_time', () => {
     expect(contentOf(render(text('{{current_date}} {{current_time}}'), utc))).toBe('2025-01-15 23:30');
   });
 
-  it("renderContextFor uses the contact's own time zone, else UTC", () => {
+  it("renderContextFor uses the broadcast's time zone (issue 4), else UTC, whatever the contact's", () => {
     const compiled = compileMessageTemplate(text('{{current_time}} {{unsubscribe_link}}'));
-    const inTokyo = renderContextFor({ ...ana, timezone: 'Asia/Tokyo' }, { name: 'B' }, NOW, LINK);
-    const nowhere = renderContextFor(ana, { name: 'B' }, NOW, LINK);
-    const unknownZone = renderContextFor({ ...ana, timezone: 'Mars/Olympus' }, { name: 'B' }, NOW, LINK);
+    const contactInSaoPaulo = { ...ana, timezone: 'America/Sao_Paulo' };
+    const inTokyo = renderContextFor(contactInSaoPaulo, { name: 'B', timezone: 'Asia/Tokyo' }, NOW, LINK);
+    const nowhere = renderContextFor(contactInSaoPaulo, { name: 'B' }, NOW, LINK);
+    const unknownZone = renderContextFor(ana, { name: 'B', timezone: 'Mars/Olympus' }, NOW, LINK);
     expect(contentOf(renderMessage(compiled, inTokyo))).toBe(`08:30 ${LINK}`);
     expect(contentOf(renderMessage(compiled, nowhere))).toBe(`23:30 ${LINK}`);
     expect(contentOf(renderMessage(compiled, unknownZone))).toBe(`23:30 ${LINK}`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { HmacUnsubscribeLinks } from '../../../lib/adapters/unsubscribe/hmac-unsubscribe-links.js';
 import { DEFAULT_LOCAL_UNSUBSCRIBE_SECRET, loadConfig } from '../../../lib/config.js';
-import type { UnsubscribeLinks, UnsubscribeTarget } from '../../../lib/ports/unsubscribe-links.js';
+import type { UnsubscribeTarget } from '../../../lib/ports/unsubscribe-links.js';
 
 const SECRET = 'test-secret-0123456789-0123456789-abcdef';
 const links = new HmacUnsubscribeLinks(SECRET, 'https://broadcast.example/');
@@ -128,6 +128,8 @@ describe('unsubscribe settings (lib/config.ts)', () => {
     expect(() => loadConfig({ UNSUBSCRIBE_SECRET: 'too-short' })).toThrow(/UNSUBSCRIBE_SECRET/);
     expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);
     expect(() => loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe' })).toThrow(/UNSUBSCRIBE_SECRET/);
-    expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe', UNSUBSCRIBE_SECRET: SECRET }).UNSUBSCRIBE_SECRET).toBe(SECRET);
+    expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe', UNSUBSCRIBE_SECRET: SECRET }).UNSUBSCRIBE_SECRET).toBe(
+      SECRET,
+    );
   });
 });

@@ -1,0 +1,33 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { getRuntime } from '../lib/composition-root.js';
+import { logger } from '../lib/observability/logger.js';
+import { sweepScheduledBroadcasts } from '../lib/use-cases/sweep-scheduled.js';
+
+export interface SweepSummary {
+  outcomes: Record<string, number>;
+  errors: number;
+  unfinished: boolean;
+}
+
+/**
+ * The periodic sweeper (EventBridge Scheduler `rate(...)` in AWS, a timer locally): starts the scheduled
+ * broadcasts whose schedule was lost, fails the far-too-late ones (see lib/use-cases/sweep-scheduled.ts).
+ * Fails the invocation when some broadcast could not be dealt with, so the error shows in the function's
+ * metrics; the next sweep tries it again.
+ */
+export const handler = middy<unknown, SweepSummary>().handler(async (_event: unknown, context: Context) => {
+  const report = await sweepScheduledBroadcasts(getRuntime().deps, {
+    timeLeftMs: () => context.getRemainingTimeInMillis(),
+  });
+  const summary = { outcomes: report.outcomes, errors: report.errors.length, unfinished: report.unfinished };
+  for (const { tenantId, broadcastId, error } of report.errors) {
+    logger.error('sweeper could not start an overdue scheduled broadcast', { tenantId, broadcastId, error });
+  }
+  const acted = report.outcomes.started + report.outcomes.expired + report.outcomes.failed;
+  if (acted > 0 || report.unfinished) logger.info('sweep', summary);
+  if (report.errors.length > 0) {
+    throw new Error(`the sweep left ${report.errors.length} overdue broadcast(s) for the next one`);
+  }
+  return summary;
+});
