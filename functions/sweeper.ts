@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { getRuntime } from '../lib/composition-root.js';
 import { logger } from '../lib/observability/logger.js';
+import { revivePacers } from '../lib/use-cases/pace-broadcast.js';
 import { sweepScheduledBroadcasts } from '../lib/use-cases/sweep-scheduled.js';
 
 export interface SweepSummary {
@@ -11,13 +12,18 @@ export interface SweepSummary {
 }
 
 /**
- * The periodic sweeper (EventBridge Scheduler `rate(...)` in AWS, a timer locally): starts the scheduled
- * broadcasts whose schedule was lost, fails the far-too-late ones (see lib/use-cases/sweep-scheduled.ts).
+ * The periodic sweeper (EventBridge Scheduler `rate(...)` in AWS, a timer locally): restarts pacer loops
+ * whose tick was lost, starts the scheduled broadcasts whose schedule was lost, fails the far-too-late
+ * ones (see lib/use-cases/sweep-scheduled.ts).
  * Fails the invocation when some broadcast could not be dealt with, so the error shows in the function's
  * metrics; the next sweep tries it again.
  */
 export const handler = middy<unknown, SweepSummary>().handler(async (_event: unknown, context: Context) => {
-  const report = await sweepScheduledBroadcasts(getRuntime().deps, {
+  const { deps } = getRuntime();
+  // The pacer watchdog: loops whose next tick was lost are restarted (see revivePacers).
+  const revived = await revivePacers(deps, deps.clock.now());
+  if (revived > 0) logger.warn('restarted stalled pacer loops', { revived });
+  const report = await sweepScheduledBroadcasts(deps, {
     timeLeftMs: () => context.getRemainingTimeInMillis(),
   });
   const summary = { outcomes: report.outcomes, errors: report.errors.length, unfinished: report.unfinished };

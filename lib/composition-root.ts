@@ -10,6 +10,11 @@ import { DynamoDbContactListRepository } from './adapters/dynamodb/contact-list-
 import { DynamoDbContactRepository } from './adapters/dynamodb/contact-repository.js';
 import { createDocumentClient } from './adapters/dynamodb/document-client.js';
 import { DynamoDbExecutionRepository } from './adapters/dynamodb/execution-repository.js';
+import {
+  createEventBridgeClient,
+  EventBridgeEventPublisher,
+} from './adapters/eventbridge/eventbridge-event-publisher.js';
+import { LocalEventPublisher } from './adapters/events/local-event-publisher.js';
 import { LoggingEventRecorder } from './adapters/logging-event-recorder.js';
 import {
   createSchedulerClient,
@@ -21,6 +26,7 @@ import { HmacUnsubscribeLinks } from './adapters/unsubscribe/hmac-unsubscribe-li
 import { type Config, loadConfig } from './config.js';
 import { LocalScheduler } from './local/local-scheduler.js';
 import type { BroadcastScheduler } from './ports/broadcast-scheduler.js';
+import type { EventPublisher } from './ports/event-publisher.js';
 import type { MessageQueue } from './ports/message-queue.js';
 import type { DeliverySettings, UseCaseDeps } from './use-cases/deps.js';
 
@@ -100,6 +106,30 @@ function buildScheduler(config: Config, queue: MessageQueue): BroadcastScheduler
   return new LocalScheduler(queue);
 }
 
+/** Domain events go to the stage's bus where the CDK named one (EVENT_BUS_NAME); else to events.jsonl and the log. */
+export function buildEventPublisher(config: Config): EventPublisher {
+  if (config.EVENT_BUS_NAME) {
+    return new EventBridgeEventPublisher(createEventBridgeClient({ region: config.AWS_REGION }), {
+      eventBusName: config.EVENT_BUS_NAME,
+      source: config.EVENT_SOURCE,
+    });
+  }
+  return new LocalEventPublisher({ source: config.EVENT_SOURCE, dataDir: config.DATA_DIR });
+}
+
+const publishers = new WeakMap<object, EventPublisher>();
+
+/** The event publisher of the current runtime (rebuilt with it after resetRuntime). */
+export function getEventPublisher(): { config: Config; publisher: EventPublisher } {
+  const current = getRuntime();
+  let publisher = publishers.get(current);
+  if (!publisher) {
+    publisher = buildEventPublisher(current.config);
+    publishers.set(current, publisher);
+  }
+  return { config: current.config, publisher };
+}
+
 /**
  * Test and chaos hooks (never set in Lambda): reach the DynamoDB client to inject throttling, or wrap
  * dependencies (a channel that dies after the provider accepted a message).
@@ -134,6 +164,7 @@ export function deliverySettings(config: Config): DeliverySettings {
       failureRate: config.AUTO_PAUSE_FAILURE_RATE,
     },
     sweepIdleMs: config.SWEEP_IDLE_SECONDS * 1000,
+    pacerWatchGraceMs: config.PACER_WATCH_GRACE_SECONDS * 1000,
     maxSweeps: config.MAX_SWEEPS,
     maxLatenessMs: config.MAX_LATENESS_SECONDS * 1000,
   };

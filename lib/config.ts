@@ -43,6 +43,8 @@ const configSchema = z.object({
   AUTO_PAUSE_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.5),
   /** With no progress for this long, the pacer re-releases chunks that were never counted (lost messages). */
   SWEEP_IDLE_SECONDS: seconds(300, 86_400),
+  /** A pacer tick this late is presumed lost and the sweeper restarts the loop (keep above the pipeline queue's redelivery). */
+  PACER_WATCH_GRACE_SECONDS: seconds(600, 86_400),
   /** After this many sweeps, what is still not terminal is failed with reason `undeliverable`. */
   MAX_SWEEPS: z.coerce.number().int().min(1).max(100).default(5),
 
@@ -66,6 +68,16 @@ const configSchema = z.object({
     .default(86_400),
   /** Locally: how often the local sweeper looks for overdue scheduled broadcasts (in AWS: the stage's sweepEveryMinutes). */
   SCHEDULE_SWEEP_SECONDS: seconds(5, 3600),
+
+  /** The EventBridge `source` of `trigger_broadcast` automation events (the stage's automationSource). */
+  AUTOMATION_SOURCE: z.string().min(1).max(256).default('automation'),
+
+  /** The stage's EventBridge bus for domain events (set by the CDK); unset: `DATA_DIR/events.jsonl` and the log. */
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  /** The `source` of published domain events. */
+  EVENT_SOURCE: z.string().min(1).default('broadcast-service'),
+  /** Also publish broadcast.message_sent / message_failed per message (costly at scale); default: progress events only. */
+  DOMAIN_EVENTS_PER_MESSAGE: z.stringbool().default(false),
 
   /** The base of unsubscribe links (locally: the server's own URL). */
   PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),

@@ -15,6 +15,11 @@ export interface BroadcastRun {
   rateLimit: number;
   /** Contacts per send chunk; every send chunk is full except the very last one. */
   chunkSize: number;
+  /**
+   * An explicit audience (automation `trigger_broadcast` with `contact_ids`, at most 1,000): the planner sends to
+   * exactly these contacts, in one page, instead of resolving the broadcast's list.
+   */
+  audienceContactIds?: string[];
 
   /** Where the next audience page starts; undefined before the first page. */
   planCursor?: string;
@@ -47,6 +52,8 @@ export interface BroadcastRun {
   /** Set by resume and cancel: released chunks that were dropped meanwhile must be released again. */
   rescanRequested: boolean;
   sweeps: number;
+  /** Set when a person resumes the broadcast: auto-pause judged the first sends once, not again. */
+  autoPauseOff?: boolean;
 
   talliedChunks: number;
   talliedContacts: number;
@@ -56,7 +63,13 @@ export interface BroadcastRun {
   lastProgressAt: string;
 }
 
-export function newRun(tenantId: string, broadcastId: string, rateLimit: number, now: Date): BroadcastRun {
+export function newRun(
+  tenantId: string,
+  broadcastId: string,
+  rateLimit: number,
+  now: Date,
+  audienceContactIds?: string[],
+): BroadcastRun {
   const chunkSize = chunkSizeFor(rateLimit);
   const spacing = slotSpacingMs(rateLimit, chunkSize);
   const iso = now.toISOString();
@@ -67,6 +80,7 @@ export function newRun(tenantId: string, broadcastId: string, rateLimit: number,
     audienceAsOf: iso,
     rateLimit,
     chunkSize,
+    ...(audienceContactIds === undefined ? {} : { audienceContactIds }),
     planCarry: [],
     planDone: false,
     plannedChunks: 0,

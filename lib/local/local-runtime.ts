@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { handler as eventPublisher } from '../../functions/event-publisher.js';
 import { handler as pipelineWorker } from '../../functions/pipeline-worker.js';
 import { handler as sender } from '../../functions/sender.js';
 import { handler as sweeper } from '../../functions/sweeper.js';
@@ -9,6 +10,11 @@ import { createSqsClient } from '../adapters/sqs/sqs-client.js';
 import { getRuntime, resetRuntime, runtimeHooks } from '../composition-root.js';
 import { logger } from '../observability/logger.js';
 import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
+import {
+  type DynamoDbStreamHandler,
+  type RunningDynamoDbStreamPoller,
+  startDynamoDbStreamPoller,
+} from './dynamodb-stream-poller.js';
 import { startLocalApi } from './http-server.js';
 import { DEFAULT_LOCAL_JWT_SECRET } from './local-jwt.js';
 import { LocalScheduler } from './local-scheduler.js';
@@ -42,6 +48,8 @@ export interface LocalRuntime {
   consumers: { pipeline: RunningSqsEventSource; send: RunningSqsEventSource };
   /** EventBridge Scheduler's stand-in: one timer per scheduled broadcast, and the periodic sweeper. */
   scheduler: LocalScheduler;
+  /** The table's stream, relayed to the event publisher (domain events). */
+  stream: RunningDynamoDbStreamPoller;
   stop(): Promise<void>;
 }
 
@@ -78,6 +86,13 @@ export async function startLocalRuntime(
       endpoint = dynamoDb.endpoint;
     }
     await ensureTable(endpoint, settings.TABLE_NAME);
+    // The outbox relay (DynamoDB Streams -> event-publisher), started before anything writes: events.jsonl in commit order.
+    const stream = await startDynamoDbStreamPoller({
+      endpoint,
+      tableName: settings.TABLE_NAME,
+      handler: eventPublisher as unknown as DynamoDbStreamHandler,
+    });
+    stack.push(() => stream.stop());
     const sqs = await startLocalSqs(faults.sqs);
     stack.push(() => sqs.stop());
     const api = await startLocalApi({ port: settings.PORT, host: settings.HOST, jwtSecret: settings.LOCAL_JWT_SECRET });
@@ -145,6 +160,7 @@ export async function startLocalRuntime(
       sqs,
       consumers: { pipeline, send },
       scheduler,
+      stream,
       stop: stopAll,
     };
   } catch (error) {

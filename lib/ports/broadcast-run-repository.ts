@@ -19,6 +19,8 @@ export interface PlanPageCommit {
 
 export interface PacerAdvance {
   tick: number;
+  /** By when the next tick must have acted; past it, the sweeper's watchdog restarts the loop. */
+  watchDeadline: Date;
   releasedChunks: number;
   clock?: SlotClock;
   rescanDone: boolean;
@@ -53,5 +55,13 @@ export interface BroadcastRunRepository {
   /** Which of these chunks have been counted. */
   talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>>;
   /** Resume and cancel: a new pacer loop (tick + 1) that first re-releases dropped chunks. Returns the new tick. */
-  restartPacer(tenantId: string, broadcastId: string): Promise<number>;
+  restartPacer(
+    tenantId: string,
+    broadcastId: string,
+    options: { watchDeadline: Date; autoPauseOff?: boolean },
+  ): Promise<number>;
+  /** Pacer loops whose watch deadline has passed (a crashed tick), oldest first, across tenants. */
+  findStalledPacers(now: Date, limit: number): Promise<{ tenantId: string; broadcastId: string }[]>;
+  /** The loop ended for good (finished, or paused until a resume restarts it): stop watching it. */
+  clearPacerWatch(tenantId: string, broadcastId: string): Promise<void>;
 }

@@ -17,6 +17,7 @@ export interface DeliverySettings {
   claimLeaseMs: number;
   autoPause: { window: number; minSends: number; failureRate: number };
   sweepIdleMs: number;
+  pacerWatchGraceMs: number;
   maxSweeps: number;
   /** A scheduled broadcast that would start later than this after its time fails as `schedule_expired`. */
   maxLatenessMs: number;

@@ -32,10 +32,11 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   ]);
   if (!broadcast || !run || run.pacerTick !== tick) return;
   const status = broadcast.status;
-  if (status === 'paused' || status === 'completed') return;
   const draining = status === 'cancelled' || status === 'failed';
-  if (isRunFinished(run)) {
-    await completeIfFinished(deps, tenantId, broadcastId);
+  if (status === 'paused' || status === 'completed' || isRunFinished(run)) {
+    // The loop ends here (resume starts a new one): nothing is left for the watchdog to watch.
+    await deps.runs.clearPacerWatch(tenantId, broadcastId);
+    if (status === 'running') await completeIfFinished(deps, tenantId, broadcastId);
     return;
   }
   const now = deps.clock.now().getTime();
@@ -67,8 +68,10 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
     clock = allocated.clock;
     slots = allocated.slots;
   }
+  const nextDelay = nextTickDelaySeconds(run, clock, fresh, draining, deps);
   const advanced = await deps.runs.advancePacer(tenantId, broadcastId, {
     tick,
+    watchDeadline: new Date(now + nextDelay * 1000 + deps.delivery.pacerWatchGraceMs),
     releasedChunks: run.releasedChunks + fresh,
     ...(clock ? { clock } : {}),
     rescanDone: run.rescanRequested,
@@ -82,10 +85,7 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   if (!run.planDone && now - Date.parse(run.planUpdatedAt) > PLANNER_STALL_MS) {
     await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId });
   }
-  await deps.queue.sendPipeline(
-    { type: 'pace', tenantId, broadcastId, tick: tick + 1 },
-    nextTickDelaySeconds(run, clock, fresh, draining, deps),
-  );
+  await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId, tick: tick + 1 }, nextDelay);
 }
 
 function nextTickDelaySeconds(
@@ -133,4 +133,21 @@ function chunkMessage(
 
 function range(start: number, count: number): number[] {
   return Array.from({ length: Math.max(0, count) }, (_, i) => start + i);
+}
+
+/**
+ * The watchdog, run by the sweeper: a pacer loop whose tick is overdue lost its message (the invocation
+ * died between moving the loop on and queueing the next tick). Start a new loop; it first re-releases
+ * the chunks that were never counted.
+ */
+export async function revivePacers(deps: Deps, now: Date, limit = 100): Promise<number> {
+  let revived = 0;
+  for (const { tenantId, broadcastId } of await deps.runs.findStalledPacers(now, limit)) {
+    const tick = await deps.runs.restartPacer(tenantId, broadcastId, {
+      watchDeadline: new Date(now.getTime() + deps.delivery.pacerWatchGraceMs),
+    });
+    await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId, tick });
+    revived++;
+  }
+  return revived;
 }

@@ -28,6 +28,7 @@ type Deps = Pick<
   | 'events'
   | 'clock'
   | 'ids'
+  | 'delivery'
 >;
 
 /**
@@ -67,7 +68,8 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
   const channel = await resolveChannel(deps, tenantId, broadcast);
   const page = await audiencePage(deps, tenantId, broadcast.listId, run);
   const pending: string[] = [...run.planCarry];
-  const skipped: { contact: Contact; reason: string }[] = [];
+  const skipped: { contact: Pick<Contact, 'id'>; reason: string }[] = [];
+  for (const id of page.missingIds ?? []) skipped.push({ contact: { id }, reason: 'contact_deleted' });
   for (const contact of page.items) {
     if (contact.optedOut) skipped.push({ contact, reason: 'opted_out' });
     else if (!hasRequiredAddress(contact, channel.requiredAddress)) skipped.push({ contact, reason: 'no_address' });
@@ -129,7 +131,13 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
  * The static list's members, or the contacts matching the dynamic list's filters as of the run's start
  * ("today" stays the day the broadcast started, however long planning takes).
  */
-async function audiencePage(deps: Deps, tenantId: string, listId: string, run: BroadcastRun): Promise<Page<Contact>> {
+async function audiencePage(
+  deps: Deps,
+  tenantId: string,
+  listId: string,
+  run: BroadcastRun,
+): Promise<Page<Contact> & { missingIds?: string[] }> {
+  if (run.audienceContactIds !== undefined) return explicitAudience(deps, tenantId, run.audienceContactIds);
   const page = { limit: PLAN_PAGE_SIZE, ...(run.planCursor ? { cursor: run.planCursor } : {}) };
   const list = await deps.contactLists.findById(tenantId, listId);
   if (!list) return { items: [] };
@@ -144,6 +152,24 @@ async function audiencePage(deps: Deps, tenantId: string, listId: string, run: B
 }
 
 /**
+ * An explicit audience (automation `contact_ids`, at most 1,000 ids): one page of exactly those contacts, whatever
+ * the list holds. Ids that match no contact (never existed or deleted since) are skipped as `contact_deleted`, so
+ * every id given gets an execution and the counters add up.
+ */
+async function explicitAudience(
+  deps: Deps,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Page<Contact> & { missingIds: string[] }> {
+  const unique = [...new Set(ids)];
+  const byId = new Map((await deps.contacts.findByIds(tenantId, unique)).map((contact) => [contact.id, contact]));
+  // In the order given, so a re-planned page puts every contact in the same chunk again.
+  const contacts = unique.flatMap((id) => byId.get(id) ?? []);
+  const found = new Set(byId.keys());
+  return { items: contacts, missingIds: unique.filter((id) => !found.has(id)) };
+}
+
+/**
  * An earlier, uncommitted attempt at this page may have planned a different set into these partitions
  * (the list changed meanwhile, or it had more chunks): clear what is not planned now. On fresh partitions
  * this is one small query per chunk.
@@ -152,7 +178,7 @@ async function removeLeftovers(
   deps: Deps,
   run: BroadcastRun,
   chunks: string[][],
-  skipped: { contact: Contact }[],
+  skipped: { contact: Pick<Contact, 'id'> }[],
 ): Promise<void> {
   const { tenantId, broadcastId } = run;
   for (const [offset, contactIds] of chunks.entries()) {

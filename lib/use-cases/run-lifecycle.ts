@@ -9,7 +9,7 @@ import { resolveChannel } from './resolve-channel.js';
 
 type Deps = Pick<
   UseCaseDeps,
-  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'events' | 'clock' | 'contactLists'
+  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'events' | 'clock' | 'contactLists' | 'delivery'
 >;
 /** Execute and cancel also keep the broadcast's schedule in step. */
 type SchedulingDeps = Deps & Pick<UseCaseDeps, 'scheduler'>;
@@ -34,7 +34,7 @@ export async function startBroadcast(deps: SchedulingDeps, tenantId: string, id:
 export async function startAsRead(
   deps: Deps,
   broadcast: Broadcast,
-  options: { scheduledFor?: string } = {},
+  options: { scheduledFor?: string; audienceContactIds?: string[] } = {},
 ): Promise<Broadcast> {
   const { tenantId, id } = broadcast;
   if (broadcast.status !== 'draft' && broadcast.status !== 'scheduled') {
@@ -45,7 +45,7 @@ export async function startAsRead(
   const now = deps.clock.now();
   const change = transition(broadcast, 'running', now.toISOString());
   if (options.scheduledFor !== undefined) change.expectedScheduledFor = options.scheduledFor;
-  const run = newRun(tenantId, id, broadcast.rateLimit, now);
+  const run = newRun(tenantId, id, broadcast.rateLimit, now, options.audienceContactIds);
   await deps.broadcasts.start(change, run);
   await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId: id });
   await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick: run.pacerTick });
@@ -61,7 +61,7 @@ export function pauseBroadcast(deps: Deps, tenantId: string, id: string, reason?
 /** paused -> running: a new pacer loop first re-releases the chunks dropped while paused. */
 export async function resumeBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
   const broadcast = await changeRunStatus(deps, tenantId, id, 'running');
-  await restartPacer(deps, tenantId, id);
+  await restartPacer(deps, tenantId, id, { autoPauseOff: true });
   return broadcast;
 }
 
@@ -110,7 +110,13 @@ async function changeRunStatus(
   return change.broadcast;
 }
 
-async function restartPacer(deps: Deps, tenantId: string, id: string): Promise<void> {
-  const tick = await deps.runs.restartPacer(tenantId, id);
+async function restartPacer(
+  deps: Deps,
+  tenantId: string,
+  id: string,
+  options: { autoPauseOff?: boolean } = {},
+): Promise<void> {
+  const watchDeadline = new Date(deps.clock.now().getTime() + deps.delivery.pacerWatchGraceMs);
+  const tick = await deps.runs.restartPacer(tenantId, id, { ...options, watchDeadline });
   await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick });
 }

@@ -232,7 +232,13 @@ class ChunkWork {
     try {
       outcome = await sender.send(outbound);
     } catch (error) {
-      outcome = { kind: 'transient', reason: `channel error: ${(error as Error).message}`.slice(0, 300) };
+      const reason = `channel error: ${(error as Error).message}`.slice(0, 300);
+      // A throw says nothing about whether the message left: only a channel that de-duplicates may try again.
+      if (!sender.honoursIdempotencyKey) {
+        await this.finish(execution, 'failed', { reason: 'outcome_unknown', error: reason });
+        return;
+      }
+      outcome = { kind: 'transient', reason };
     }
     const nowIso = this.deps.clock.now().toISOString();
     if (outcome.kind === 'accepted') {
@@ -336,7 +342,8 @@ async function autoPauseIfFailing(deps: Deps, broadcast: Broadcast): Promise<voi
   const { window, minSends, failureRate } = deps.delivery.autoPause;
   if (failureRate >= 1) return;
   const run = await deps.runs.get(broadcast.tenantId, broadcast.id);
-  if (!run) return;
+  // Once a person resumed the broadcast, they decided: auto-pause does not second-guess them.
+  if (!run || run.autoPauseOff) return;
   const observed = run.sent + run.failed;
   if (observed < minSends || observed > window + run.chunkSize) return;
   if (run.failed / observed < failureRate) return;

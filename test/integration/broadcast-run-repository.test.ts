@@ -79,6 +79,33 @@ describe('DynamoDbBroadcastRunRepository', () => {
     });
   });
 
+  describe('pacer watchdog', () => {
+    it('finds a loop whose tick is overdue, and forgets it once cleared', async () => {
+      // Prepare
+      const run = await aRun();
+      await repository.advancePacer(run.tenantId, run.broadcastId, {
+        watchDeadline: new Date(NOW_MS + 60_000),
+        tick: 0,
+        releasedChunks: 0,
+        rescanDone: false,
+        sweeps: 0,
+      });
+
+      // Act
+      const before = await repository.findStalledPacers(new Date(NOW_MS + 59_000), 1000);
+      const after = await repository.findStalledPacers(new Date(NOW_MS + 61_000), 1000);
+      await repository.clearPacerWatch(run.tenantId, run.broadcastId);
+      const cleared = await repository.findStalledPacers(new Date(NOW_MS + 61_000), 1000);
+
+      // Assess
+      const mine = (found: { broadcastId: string }[]) => found.filter((f) => f.broadcastId === run.broadcastId);
+      expect(mine(before)).toEqual([]);
+      expect(mine(after)).toEqual([{ tenantId: run.tenantId, broadcastId: run.broadcastId }]);
+      expect(mine(cleared)).toEqual([]);
+      expect(await stored(run)).not.toHaveProperty('scheduledDuePk');
+    });
+  });
+
   describe('leasePlanPage', () => {
     it('gives a page to one planner at a time, and to another once the lease has run out', async () => {
       // Prepare
@@ -192,6 +219,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
 
       // Act
       const first = await repository.advancePacer(run.tenantId, run.broadcastId, {
+        watchDeadline: new Date(NOW_MS + 60_000),
         tick: 0,
         releasedChunks: 29,
         clock,
@@ -199,12 +227,14 @@ describe('DynamoDbBroadcastRunRepository', () => {
         sweeps: 0,
       });
       const duplicate = await repository.advancePacer(run.tenantId, run.broadcastId, {
+        watchDeadline: new Date(NOW_MS + 60_000),
         tick: 0,
         releasedChunks: 58,
         rescanDone: false,
         sweeps: 1,
       });
       const future = await repository.advancePacer(run.tenantId, run.broadcastId, {
+        watchDeadline: new Date(NOW_MS + 60_000),
         tick: 5,
         releasedChunks: 99,
         rescanDone: false,
@@ -229,6 +259,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
 
       // Act
       await repository.advancePacer(run.tenantId, run.broadcastId, {
+        watchDeadline: new Date(NOW_MS + 60_000),
         tick: 0,
         releasedChunks: 1,
         rescanDone: false,
@@ -369,12 +400,13 @@ describe('DynamoDbBroadcastRunRepository', () => {
       const run = await aRun(600, { pacerTick: 7 });
 
       // Act
-      const tick = await repository.restartPacer(run.tenantId, run.broadcastId);
+      const tick = await repository.restartPacer(run.tenantId, run.broadcastId, { watchDeadline: new Date(NOW_MS) });
 
       // Assess
       expect(tick).toBe(8);
       expect(await stored(run)).toMatchObject({ pacerTick: 8, rescanRequested: true });
       const staleLoop = await repository.advancePacer(run.tenantId, run.broadcastId, {
+        watchDeadline: new Date(NOW_MS + 60_000),
         tick: 7,
         releasedChunks: 1,
         rescanDone: false,
@@ -389,7 +421,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
       const broadcastId = randomUUID();
 
       // Act
-      const outcome = await repository.restartPacer(tenantId, broadcastId).then(
+      const outcome = await repository.restartPacer(tenantId, broadcastId, { watchDeadline: new Date(NOW_MS) }).then(
         () => 'restarted',
         () => 'refused',
       );

@@ -177,7 +177,8 @@ export async function anAudience(api: Api, size: number): Promise<Audience> {
       })),
     });
     for (const result of results as { status: string; id?: string }[]) {
-      if (result.status !== 'created' || !result.id) throw new Error(`a contact was not created: ${JSON.stringify(result)}`);
+      if (result.status !== 'created' || !result.id)
+        throw new Error(`a contact was not created: ${JSON.stringify(result)}`);
       contactIds.push(result.id);
     }
   }
@@ -259,7 +260,10 @@ export function waitForSettled(api: Api, broadcastId: string, status: string, ti
     api,
     broadcastId,
     (s) =>
-      s.status === status && s.total_contacts > 0 && s.sent + s.failed + s.skipped === s.total_contacts && s.sending === 0,
+      s.status === status &&
+      s.total_contacts > 0 &&
+      s.sent + s.failed + s.skipped === s.total_contacts &&
+      s.sending === 0,
     `${status} with every contact terminal`,
     timeoutMs,
   );

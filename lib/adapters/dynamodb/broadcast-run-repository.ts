@@ -1,10 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BroadcastRun, ChunkTally } from '../../domain/broadcast-run.js';
 import { allocateSlots as allocate, type SlotClock } from '../../domain/pacing.js';
 import type { BroadcastRunRepository, PacerAdvance, PlanPageCommit } from '../../ports/broadcast-run-repository.js';
 import { batchGet } from './batch.js';
 import { failedConditions, isConditionFailure } from './conditional.js';
 import { executionKeys, runKeys } from './keys.js';
+import { SCHEDULED_DUE_INDEX } from './table-definition.js';
 import { transactWrite } from './transactions.js';
 
 const MAX_SLOT_ATTEMPTS = 10;
@@ -81,12 +82,20 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
   }
 
   async advancePacer(tenantId: string, broadcastId: string, a: PacerAdvance): Promise<boolean> {
-    const set = ['pacerTick = :next', 'releasedChunks = :released', 'sweeps = :sweeps'];
+    const set = [
+      'pacerTick = :next',
+      'releasedChunks = :released',
+      'sweeps = :sweeps',
+      'scheduledDuePk = :watchPk',
+      'scheduledDueSk = :watchSk',
+    ];
     const values: Record<string, unknown> = {
       ':tick': a.tick,
       ':next': a.tick + 1,
       ':released': a.releasedChunks,
       ':sweeps': a.sweeps,
+      ':watchPk': runKeys.pacerWatchPartition,
+      ':watchSk': runKeys.pacerWatchSort(a.watchDeadline.toISOString(), tenantId, broadcastId),
     };
     if (a.clock) {
       set.push('slotAnchorMs = :anchor', 'nextSlot = :nextSlot');
@@ -180,14 +189,55 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     return new Set(items.map((item) => item.chunk as number));
   }
 
-  async restartPacer(tenantId: string, broadcastId: string): Promise<number> {
+  async findStalledPacers(now: Date, limit: number): Promise<{ tenantId: string; broadcastId: string }[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: SCHEDULED_DUE_INDEX.name,
+        KeyConditionExpression: 'scheduledDuePk = :pk AND scheduledDueSk <= :now',
+        ExpressionAttributeValues: { ':pk': runKeys.pacerWatchPartition, ':now': `${now.toISOString()}#\uffff` },
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      tenantId: item.tenantId as string,
+      broadcastId: item.broadcastId as string,
+    }));
+  }
+
+  async clearPacerWatch(tenantId: string, broadcastId: string): Promise<void> {
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKeys.byBroadcast(tenantId, broadcastId),
+          UpdateExpression: 'REMOVE scheduledDuePk, scheduledDueSk',
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
+  async restartPacer(
+    tenantId: string,
+    broadcastId: string,
+    options: { watchDeadline: Date; autoPauseOff?: boolean },
+  ): Promise<number> {
     const result = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: runKeys.byBroadcast(tenantId, broadcastId),
-        UpdateExpression: 'SET pacerTick = pacerTick + :one, rescanRequested = :true',
+        UpdateExpression: `SET pacerTick = pacerTick + :one, rescanRequested = :true, scheduledDuePk = :watchPk, scheduledDueSk = :watchSk${options.autoPauseOff ? ', autoPauseOff = :true' : ''}`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':one': 1, ':true': true },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':true': true,
+          ':watchPk': runKeys.pacerWatchPartition,
+          // The new loop's first tick must act by then, or the watchdog restarts it again.
+          ':watchSk': runKeys.pacerWatchSort(options.watchDeadline.toISOString(), tenantId, broadcastId),
+        },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
@@ -224,6 +274,6 @@ export function runItem(run: BroadcastRun) {
 }
 
 function fromItem(raw: Record<string, unknown>): BroadcastRun {
-  const { pk: _pk, sk: _sk, entity: _entity, ...run } = raw;
+  const { pk: _pk, sk: _sk, entity: _entity, scheduledDuePk: _w, scheduledDueSk: _d, ...run } = raw;
   return run as unknown as BroadcastRun;
 }

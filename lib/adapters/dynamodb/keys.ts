@@ -19,6 +19,7 @@
  * | contacts skipped at planning, by page | Query     | T#{t}#BROADCAST#{b}#SKIP#{page}      | CONTACT#{cid}      |
  * | executions of a broadcast             | Query     | the chunk partitions, then the skip partitions  |       |
  * | delivery state of a started broadcast | GetItem   | T#{t}#BROADCAST#{b}#RUN              | RUN                |
+ * | pacer loops past their deadline (GSI) | Query     | scheduledDuePk=PACER                 | scheduledDueSk<=now|
  * | channels of a tenant                  | Query     | T#{t}#CHANNELS                       | begins CHANNEL#    |
  * | channel by id                         | GetItem   | T#{t}#CHANNELS                       | CHANNEL#{id}       |
  * | the tenant's default channel (pointer)| GetItem   | T#{t}#CHANNELS                       | DEFAULT            |
@@ -88,6 +89,9 @@ export const runKeys = {
     pk: `T#${tenantId}#BROADCAST#${broadcastId}#RUN`,
     sk: 'RUN',
   }),
+  /** Sparse index entry of a pacer loop: by when its next tick must have acted (see the sweeper's watchdog). */
+  pacerWatchPartition: 'PACER',
+  pacerWatchSort: (deadline: string, tenantId: string, broadcastId: string) => `${deadline}#${tenantId}#${broadcastId}`,
 };
 
 /** FNV-1a: a stable, well-spread shard for an id. */
