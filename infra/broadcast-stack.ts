@@ -75,6 +75,7 @@ export class BroadcastStack extends Stack {
       Send: pipeline.deadLetterQueues.send,
       Schedule: scheduling.deadLetterQueue,
       Automation: events.deadLetterQueue,
+      ...this.functions.deadLetterQueues,
     };
     const alarms = new Alarms(this, 'Alarms', {
       naming,

@@ -15,7 +15,17 @@ export type FunctionTrigger =
   /** The periodic sweeper (EventBridge Scheduler `rate(...)`, every `sweepEveryMinutes`). */
   | { readonly kind: 'sweep' }
   /** The target of the automation rule (`trigger_broadcast` events on the stage's bus). */
-  | { readonly kind: 'automation' };
+  | { readonly kind: 'automation' }
+  /**
+   * The table's DynamoDB stream (the outbox of domain events): in order per item, retried on failure (partial batch
+   * failures, bisecting), and after `retryAttempts` the batch's description goes to a DLQ instead of blocking the shard.
+   */
+  | {
+      readonly kind: 'table-stream';
+      readonly batchSize: number;
+      readonly maxBatchingWindowSeconds: number;
+      readonly retryAttempts: number;
+    };
 
 /** Least privilege, declared: a function gets exactly these grants (and the environment that goes with each). */
 export interface FunctionAccess {
@@ -69,6 +79,12 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
     access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['pipeline'], manageSchedules: true },
   },
   'channels-api': { description: '/api/v1/channels', trigger: { kind: 'http' }, access: { table: 'read-write' } },
+  // trigger_broadcast over HTTP: starts broadcasts (pipeline steps) and unschedules the scheduled ones it starts.
+  'automation-api': {
+    description: '/api/v1/automation/events',
+    trigger: { kind: 'http' },
+    access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true },
+  },
 };
 
 /**
@@ -96,11 +112,19 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
     access: { table: 'read-write', sendTo: ['pipeline'] },
     timeoutSeconds: 60,
   },
+  'event-publisher': {
+    description: 'Publishes the domain events derived from the table stream to the stage bus',
+    // Up to 100 records or 1 s per batch: a run's counters change once per chunk, so batches stay small and fresh.
+    trigger: { kind: 'table-stream', batchSize: 100, maxBatchingWindowSeconds: 1, retryAttempts: 10 },
+    // Reads only the stream (granted with the event source), never the table.
+    access: { publishEvents: true },
+    timeoutSeconds: 60,
+  },
   'automation-trigger': {
     description: 'Applies trigger_broadcast automation events',
     trigger: { kind: 'automation' },
-    access: { table: 'read-write', sendTo: ['pipeline'] },
-    planned: true,
+    // Starting a scheduled broadcast (override_schedule) deletes its one-time schedule.
+    access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true },
   },
 };
 

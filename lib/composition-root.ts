@@ -10,6 +10,7 @@ import { DynamoDbContactListRepository } from './adapters/dynamodb/contact-list-
 import { DynamoDbContactRepository } from './adapters/dynamodb/contact-repository.js';
 import { createDocumentClient } from './adapters/dynamodb/document-client.js';
 import { DynamoDbExecutionRepository } from './adapters/dynamodb/execution-repository.js';
+import { DynamoDbProcessedEventStore } from './adapters/dynamodb/processed-event-store.js';
 import {
   createEventBridgeClient,
   EventBridgeEventPublisher,
@@ -28,6 +29,7 @@ import { LocalScheduler } from './local/local-scheduler.js';
 import type { BroadcastScheduler } from './ports/broadcast-scheduler.js';
 import type { EventPublisher } from './ports/event-publisher.js';
 import type { MessageQueue } from './ports/message-queue.js';
+import type { UnsubscribeLinks } from './ports/unsubscribe-links.js';
 import type { DeliverySettings, UseCaseDeps } from './use-cases/deps.js';
 
 /**
@@ -60,12 +62,15 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     runs: new DynamoDbBroadcastRunRepository(client, table),
     executions: new DynamoDbExecutionRepository(client, table),
     channels: new DynamoDbChannelRepository(client, table),
+    processedEvents: new DynamoDbProcessedEventStore(client, table),
     senders: new DefaultChannelSenderFactory({
       log: { dataDir: config.DATA_DIR },
       webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS },
     }),
     ...(config.DEFAULT_CHANNEL === 'log' ? { defaultChannel: stageLogChannel() } : {}),
-    unsubscribeLinks: new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET, config.PUBLIC_BASE_URL),
+    unsubscribeLinks: config.UNSUBSCRIBE_SECRET
+      ? new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET, config.PUBLIC_BASE_URL)
+      : unavailableUnsubscribeLinks(),
     queue,
     scheduler: buildScheduler(config, queue),
     events: new LoggingEventRecorder(),
@@ -184,4 +189,12 @@ export function getRuntime(): { config: Config; deps: UseCaseDeps } {
 /** For tests and the local runtime: forget the cached runtime so the next call reads the environment again. */
 export function resetRuntime(): void {
   runtime = undefined;
+}
+
+/** In a Lambda deployed without the signing key: any use is a deployment bug, said loudly. */
+function unavailableUnsubscribeLinks(): UnsubscribeLinks {
+  const fail = (): never => {
+    throw new Error('UNSUBSCRIBE_SECRET is not set for this function: grant it unsubscribeLinks in infra');
+  };
+  return { linkFor: fail, verify: fail };
 }

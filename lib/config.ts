@@ -87,7 +87,7 @@ const configSchema = z.object({
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
 });
 
-export type Config = z.infer<typeof configSchema> & { UNSUBSCRIBE_SECRET: string };
+export type Config = z.infer<typeof configSchema>;
 
 export const DEFAULT_LOCAL_UNSUBSCRIBE_SECRET = 'local-unsubscribe-secret-do-not-use-in-aws-0123456789';
 
@@ -105,8 +105,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'invalid configuration: SCHEDULE_GROUP_NAME needs SCHEDULE_ROLE_ARN and SCHEDULE_TARGET_QUEUE_ARN as well',
     );
   }
-  if (!config.UNSUBSCRIBE_SECRET && config.AWS_LAMBDA_FUNCTION_NAME) {
-    throw new ConfigError('invalid configuration: UNSUBSCRIBE_SECRET must be set in AWS (the local default is public)');
-  }
-  return { ...config, UNSUBSCRIBE_SECRET: config.UNSUBSCRIBE_SECRET ?? DEFAULT_LOCAL_UNSUBSCRIBE_SECRET };
+  // The public default never signs anything in AWS: there, a function without the secret cannot make or
+  // check links at all (see the composition root), and only the functions that do are given it.
+  if (config.UNSUBSCRIBE_SECRET || config.AWS_LAMBDA_FUNCTION_NAME) return config;
+  return { ...config, UNSUBSCRIBE_SECRET: DEFAULT_LOCAL_UNSUBSCRIBE_SECRET };
 }

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Naming } from '../naming.js';
@@ -39,8 +40,17 @@ export class AutomationEvents extends Construct {
     });
   }
 
-  /** Sends matching events to the automation function; undeliverable ones land in the DLQ, never retried forever. */
+  /**
+   * Sends matching events to the automation function; undeliverable ones land in the DLQ, never retried forever.
+   * EventBridge invokes it asynchronously: an event the function fails on (a transient error, or content it rejects
+   * as invalid) is retried twice by Lambda, then lands in the same DLQ with the error.
+   */
   routeTo(fn: LambdaFn): void {
+    fn.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.deadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(2),
+    });
     this.triggerRule.addTarget(
       new LambdaFunction(fn, {
         deadLetterQueue: this.deadLetterQueue,

@@ -1,13 +1,18 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, Duration } from 'aws-cdk-lib';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeploymentTarget } from '../deployment-target.js';
 import type { FunctionCatalog, FunctionSpec } from '../function-catalog.js';
+import { Naming } from '../naming.js';
 import type { AutomationEvents } from './automation-events.js';
 import type { Data } from './data.js';
 import type { DeliveryPipeline } from './delivery-pipeline.js';
+import { createDeadLetterQueue } from './queues.js';
 import type { Scheduling } from './scheduling.js';
 import { ServiceFunction } from './service-function.js';
 
@@ -30,6 +35,8 @@ export class ServiceFunctions extends Construct {
   /** Planned functions whose entry file does not exist yet: not deployed, and neither are their routes. */
   readonly pending = new Set<string>();
   private readonly functions = new Map<string, ServiceFunction>();
+  /** DLQs of the functions' own event sources (the table stream's), labelled for the alarms and the dashboard. */
+  readonly deadLetterQueues: Record<string, Queue> = {};
   private readonly catalog: FunctionCatalog;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionsProps) {
@@ -106,6 +113,28 @@ export class ServiceFunctions extends Construct {
       props.scheduling.scheduleSweeper(fn.function, Duration.minutes(config.sweepEveryMinutes));
     } else if (trigger.kind === 'automation') {
       props.events.routeTo(fn.function);
+    } else if (trigger.kind === 'table-stream') {
+      const dlq = createDeadLetterQueue(
+        this,
+        `${pascalCase(name)}DeadLetterQueue`,
+        new Naming(props.target).physicalName(`${name}-dlq`),
+      );
+      this.deadLetterQueues[pascalCase(name)] = dlq;
+      fn.function.addEventSource(
+        new DynamoEventSource(props.data.table, {
+          // TRIM_HORIZON: the mapping starts from the oldest record the stream keeps (24 h), so changes committed
+          // before it existed (first deploy, a replaced mapping) are still published; LATEST would drop them.
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: trigger.batchSize,
+          maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+          // One batch per shard at a time (parallelizationFactor 1): events keep the commit order of each item.
+          parallelizationFactor: 1,
+          reportBatchItemFailures: true,
+          bisectBatchOnError: true,
+          retryAttempts: trigger.retryAttempts,
+          onFailure: new SqsDlq(dlq),
+        }),
+      );
     }
     return fn;
   }
@@ -133,6 +162,7 @@ function stageEnvironment(target: DeploymentTarget): Record<string, string> {
     TENANT_CLAIM: config.tenantClaim,
     MAX_RATE_PER_MINUTE: String(config.maxRatePerMinute),
     DEFAULT_CHANNEL: config.defaultChannel,
+    AUTOMATION_SOURCE: config.automationSource,
   };
 }
 

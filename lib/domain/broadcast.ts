@@ -57,6 +57,13 @@ export interface Broadcast extends BroadcastCounters {
   completedAt?: string;
   cancelledAt?: string;
   rateLimit: number;
+  /**
+   * Set on a broadcast an automation event created to send a template broadcast's message to given contacts
+   * (`trigger_broadcast` with `contact_ids`): the template it copies.
+   */
+  parentBroadcastId?: string;
+  /** What created the broadcast when it was not a person: `automation` (see parentBroadcastId). */
+  trigger?: 'automation';
   /** Bumped by every change a person makes; guards edits against lost updates. */
   version: number;
   createdAt: string;
@@ -75,7 +82,7 @@ export interface BroadcastChange {
   events: DomainEvent[];
 }
 
-const TRANSITION_EVENTS: Partial<Record<`${BroadcastStatus}>${BroadcastStatus}`, BroadcastEventName>> = {
+export const TRANSITION_EVENTS: Partial<Record<`${BroadcastStatus}>${BroadcastStatus}`, BroadcastEventName>> = {
   'draft>scheduled': 'broadcast.scheduled',
   'scheduled>draft': 'broadcast.unscheduled',
   'draft>running': 'broadcast.started',

@@ -20,6 +20,8 @@ export type BroadcastEventName =
   | 'broadcast.resumed'
   | 'broadcast.message_sent'
   | 'broadcast.message_failed'
+  /** Counters of a running broadcast, once per counted chunk: the default stand-in for the per-message events. */
+  | 'broadcast.progress'
   | 'broadcast.completed'
   | 'broadcast.failed'
   | 'broadcast.cancelled';

@@ -9,6 +9,7 @@ export const HTTP_FUNCTIONS = [
   'contact-lists-api',
   'broadcasts-api',
   'channels-api',
+  'automation-api',
 ] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
@@ -67,6 +68,9 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('GET', '/api/v1/channels/{id}', 'channels-api'),
   route('PUT', '/api/v1/channels/{id}', 'channels-api'),
   route('DELETE', '/api/v1/channels/{id}', 'channels-api'),
+
+  // Issue 4: a trigger_broadcast automation event over HTTP (the same event the EventBridge rule routes).
+  route('POST', '/api/v1/automation/events', 'automation-api'),
 ];
 
 export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): string {

@@ -4,6 +4,7 @@ import { EXECUTION_STATUSES } from '../domain/broadcast-execution.js';
 import type { RequiredAddress } from '../domain/channel.js';
 import { MAX_BATCH_CONTACTS } from '../use-cases/batch-upsert-contacts.js';
 import { MAX_CONTACT_IDS_PER_REQUEST } from '../use-cases/contact-list-commands.js';
+import { MAX_TRIGGER_CONTACTS } from '../use-cases/trigger-broadcast.js';
 
 /**
  * Request schemas, snake_case as on the wire. Objects are strict: an unknown field is a 400, so a
@@ -181,3 +182,36 @@ function channelBody(secret: z.ZodType<string | undefined>) {
 
 export const createChannelBody = channelBody(webhookSecret);
 export const updateChannelBody = channelBody(webhookSecret.optional());
+
+/**
+ * Issue 4: the `detail` of a `trigger_broadcast` automation event (the seed's action params plus the tenant and,
+ * for a per-contact send, the contacts; duplicates removed).
+ */
+export const triggerBroadcastDetail = z.strictObject({
+  tenant_id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a tenant id'),
+  broadcast_id: id,
+  override_schedule: optional(z.boolean()).transform((v) => v ?? false),
+  contact_ids: optional(
+    z
+      .array(id)
+      .min(1)
+      .max(MAX_TRIGGER_CONTACTS)
+      .transform((ids) => [...new Set(ids)]),
+  ),
+});
+
+/** What EventBridge delivers to the automation function: its envelope is loose (account, time, region, ...). */
+export const automationEventEnvelope = z.object({
+  id: z.string().min(1).max(200),
+  source: z.string().min(1).max(256),
+  'detail-type': z.string().min(1).max(128),
+  detail: triggerBroadcastDetail,
+});
+
+/** POST /api/v1/automation/events: the same event as a JSON body; `id`, optional, makes it idempotent. */
+export const automationEventBody = z.strictObject({
+  id: optional(z.string().min(1).max(200)),
+  source: z.string().min(1).max(256),
+  'detail-type': z.string().min(1).max(128),
+  detail: triggerBroadcastDetail,
+});

@@ -7,6 +7,7 @@ import type { ContactListRepository } from '../ports/contact-list-repository.js'
 import type { ContactRepository } from '../ports/contact-repository.js';
 import type { ExecutionRepository } from '../ports/execution-repository.js';
 import type { MessageQueue } from '../ports/message-queue.js';
+import type { ProcessedEventStore } from '../ports/processed-event-store.js';
 import type { Clock, EventRecorder, IdGenerator } from '../ports/runtime.js';
 import type { UnsubscribeLinks } from '../ports/unsubscribe-links.js';
 
@@ -36,6 +37,8 @@ export interface UseCaseDeps {
   defaultChannel?: Channel;
   unsubscribeLinks: UnsubscribeLinks;
   queue: MessageQueue;
+  /** Automation events already applied (a redelivered event is a no-op). */
+  processedEvents: ProcessedEventStore;
   /** One-time schedules that start scheduled broadcasts (EventBridge Scheduler; locally, timers). */
   scheduler: BroadcastScheduler;
   events: EventRecorder;

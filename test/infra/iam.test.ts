@@ -55,11 +55,13 @@ describe('IAM', () => {
     }
   });
 
-  it('allows Resource "*" only for X-Ray, which has no resource-level permissions', () => {
+  it('allows Resource "*" only for X-Ray and dynamodb:ListStreams, which have no resource-level permissions', () => {
     for (const { template } of all()) {
       for (const statement of allStatements(template)) {
         if (statement.Effect !== 'Allow' || !asArray(statement.Resource).includes('*')) continue;
-        expect(asArray(statement.Action).every((action: string) => X_RAY_ACTIONS.includes(action))).toBe(true);
+        // ListStreams: granted with the table stream's event source (event-publisher).
+        const allowed = [...X_RAY_ACTIONS, 'dynamodb:ListStreams'];
+        expect(asArray(statement.Action).every((action: string) => allowed.includes(action))).toBe(true);
       }
     }
   });
@@ -86,7 +88,7 @@ describe('IAM', () => {
     }
   });
 
-  it('lets the HTTP functions read and write the table (never Scan), and only broadcasts-api start pipeline steps and manage schedules', () => {
+  it('lets the HTTP functions read and write the table (never Scan), and only broadcasts-api and automation-api start pipeline steps and manage schedules', () => {
     const table = resources(prod.template, 'AWS::DynamoDB::Table')[0];
     for (const name of HTTP_FUNCTIONS) {
       const fn = functionFor(prod.template, name);
@@ -95,7 +97,7 @@ describe('IAM', () => {
       const actions = actionsOf(statements);
       const scheduleActions = actions.filter((action) => action.startsWith('scheduler:') || action === 'iam:PassRole');
       // Which schedule actions, on what, is pinned by the schedule-manager test below.
-      expect(scheduleActions.length > 0).toBe(name === 'broadcasts-api');
+      expect(scheduleActions.length > 0).toBe(name === 'broadcasts-api' || name === 'automation-api');
       const nonTracing = actions.filter(
         (action) => !RUNTIME_ACTIONS.includes(action) && !scheduleActions.includes(action),
       );
@@ -104,7 +106,7 @@ describe('IAM', () => {
         continue;
       }
       const queueActions = nonTracing.filter((action) => action.startsWith('sqs:'));
-      expect(queueActions.length > 0).toBe(name === 'broadcasts-api');
+      expect(queueActions.length > 0).toBe(name === 'broadcasts-api' || name === 'automation-api');
       // grantSendMessages: send, plus the two reads the SDK may make to find the queue.
       expect(
         queueActions.every((action) =>
@@ -128,8 +130,19 @@ describe('IAM', () => {
       const actions = actionsOf(
         roleStatements(everyGrant.template, roleOf(requiredFunction(everyGrant.template, name))),
       );
-      expect(actions.some((action) => action.startsWith('dynamodb:'))).toBe(spec.access.table !== undefined);
-      expect(actions.includes('sqs:SendMessage')).toBe((spec.access.sendTo ?? []).length > 0);
+      const streamRead = [
+        'dynamodb:ListStreams',
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+      ];
+      const tableActions = actions.filter((action) => action.startsWith('dynamodb:') && !streamRead.includes(action));
+      expect(tableActions.length > 0).toBe(spec.access.table !== undefined);
+      expect(actions.includes('dynamodb:GetRecords')).toBe(spec.trigger.kind === 'table-stream');
+      // A stream event source's on-failure DLQ is written with the function's role.
+      expect(actions.includes('sqs:SendMessage')).toBe(
+        (spec.access.sendTo ?? []).length > 0 || spec.trigger.kind === 'table-stream',
+      );
       expect(actions.some((action) => action.startsWith('scheduler:'))).toBe(spec.access.manageSchedules === true);
       expect(actions.includes('iam:PassRole')).toBe(spec.access.manageSchedules === true);
       expect(actions.includes('events:PutEvents')).toBe(spec.access.publishEvents === true);

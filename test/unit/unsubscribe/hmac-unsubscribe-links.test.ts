@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { HmacUnsubscribeLinks } from '../../../lib/adapters/unsubscribe/hmac-unsubscribe-links.js';
+import { buildDeps } from '../../../lib/composition-root.js';
 import { DEFAULT_LOCAL_UNSUBSCRIBE_SECRET, loadConfig } from '../../../lib/config.js';
 import type { UnsubscribeTarget } from '../../../lib/ports/unsubscribe-links.js';
 
@@ -111,6 +112,12 @@ describe('HmacUnsubscribeLinks', () => {
 });
 
 describe('unsubscribe settings (lib/config.ts)', () => {
+  it('gives a Lambda deployed without the key links that refuse to work, loudly', () => {
+    const { unsubscribeLinks } = buildDeps(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'pipeline-worker' }));
+    expect(() => unsubscribeLinks.linkFor(target)).toThrow(/UNSUBSCRIBE_SECRET/);
+    expect(() => unsubscribeLinks.verify('x.y')).toThrow(/UNSUBSCRIBE_SECRET/);
+  });
+
   it('defaults to the documented local secret and base URL', () => {
     const config = loadConfig({});
     expect(config.UNSUBSCRIBE_SECRET).toBe(DEFAULT_LOCAL_UNSUBSCRIBE_SECRET);
@@ -119,15 +126,15 @@ describe('unsubscribe settings (lib/config.ts)', () => {
 
   it('reads UNSUBSCRIBE_SECRET and PUBLIC_BASE_URL', () => {
     const config = loadConfig({ UNSUBSCRIBE_SECRET: SECRET, PUBLIC_BASE_URL: 'https://api.example/prod' });
-    const link = new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET, config.PUBLIC_BASE_URL).linkFor(target);
+    const link = new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET ?? '', config.PUBLIC_BASE_URL).linkFor(target);
     expect(link.startsWith('https://api.example/prod/unsubscribe/')).toBe(true);
     expect(links.verify(tokenOf(link))).toEqual(target);
   });
 
-  it('refuses a short secret, a malformed base URL, and the public default in Lambda', () => {
+  it('refuses a short secret and a malformed base URL, and never uses the public default in Lambda', () => {
     expect(() => loadConfig({ UNSUBSCRIBE_SECRET: 'too-short' })).toThrow(/UNSUBSCRIBE_SECRET/);
     expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);
-    expect(() => loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe' })).toThrow(/UNSUBSCRIBE_SECRET/);
+    expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'pipeline-worker' }).UNSUBSCRIBE_SECRET).toBeUndefined();
     expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe', UNSUBSCRIBE_SECRET: SECRET }).UNSUBSCRIBE_SECRET).toBe(
       SECRET,
     );

@@ -1,0 +1,286 @@
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import { deriveDomainEvents } from '../../../lib/use-cases/derive-domain-events.js';
+
+type Plain = Record<string, unknown>;
+
+function marshall(value: unknown): AttributeValue {
+  if (value === null) return { NULL: true };
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  if (typeof value === 'boolean') return { BOOL: value };
+  if (Array.isArray(value)) return { L: value.map(marshall) };
+  return { M: image(value as Plain) };
+}
+
+function image(item: Plain): Record<string, AttributeValue> {
+  return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, marshall(v)]));
+}
+
+let sequence = 100;
+function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', oldItem?: Plain, newItem?: Plain): DynamoDBRecord {
+  sequence++;
+  return {
+    eventID: `ev-${sequence}`,
+    eventName,
+    dynamodb: {
+      ApproximateCreationDateTime: 1_767_225_600,
+      SequenceNumber: String(sequence),
+      ...(oldItem ? { OldImage: image(oldItem) } : {}),
+      ...(newItem ? { NewImage: image(newItem) } : {}),
+    },
+  };
+}
+
+const T = 'acme';
+const broadcast = (fields: Plain = {}): Plain => ({
+  pk: `T#${T}#BROADCASTS`,
+  sk: 'BROADCAST#b1',
+  entity: 'broadcast',
+  id: 'b1',
+  tenantId: T,
+  listId: 'l1',
+  status: 'draft',
+  version: 1,
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...fields,
+});
+const list = (fields: Plain = {}): Plain => ({
+  pk: `T#${T}#LISTS`,
+  sk: 'LIST#l1',
+  entity: 'contact_list',
+  id: 'l1',
+  tenantId: T,
+  name: 'VIP',
+  tags: ['a'],
+  isDynamic: false,
+  contactCount: 0,
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...fields,
+});
+const member = (listId: string, contactId: string): Plain => ({
+  pk: `T#${T}#LIST#${listId}#MEMBERS`,
+  sk: `CONTACT#${contactId}`,
+  entity: 'list_member',
+});
+const run = (fields: Plain = {}): Plain => ({
+  pk: `T#${T}#BROADCAST#b1#RUN`,
+  sk: 'RUN',
+  entity: 'broadcast_run',
+  tenantId: T,
+  broadcastId: 'b1',
+  totalContacts: 10,
+  skippedAtPlan: 1,
+  skippedAtSend: 0,
+  sent: 0,
+  failed: 0,
+  talliedChunks: 0,
+  lastProgressAt: '2026-01-01T00:01:00.000Z',
+  ...fields,
+});
+const execution = (fields: Plain = {}): Plain => ({
+  pk: `T#${T}#BROADCAST#b1#CHUNK#0`,
+  sk: 'CONTACT#c1',
+  entity: 'execution',
+  id: 'x1',
+  tenantId: T,
+  broadcastId: 'b1',
+  contactId: 'c1',
+  status: 'sending',
+  updatedAt: '2026-01-01T00:02:00.000Z',
+  ...fields,
+});
+
+const DEFAULT = { perMessageEvents: false };
+const names = (records: DynamoDBRecord[], options = DEFAULT) =>
+  deriveDomainEvents(records, options).map((event) => event.name);
+
+describe('deriveDomainEvents: broadcasts', () => {
+  it('INSERT is created; inserted scheduled it is created then scheduled', () => {
+    expect(names([record('INSERT', undefined, broadcast())])).toEqual(['broadcast.created']);
+    const scheduled = broadcast({ status: 'scheduled', scheduledFor: '2026-02-01T10:00:00.000Z' });
+    const events = deriveDomainEvents([record('INSERT', undefined, scheduled)], DEFAULT);
+    expect(events.map((e) => e.name)).toEqual(['broadcast.created', 'broadcast.scheduled']);
+    expect(events[1]).toEqual({
+      name: 'broadcast.scheduled',
+      tenantId: T,
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      detail: {
+        broadcast_id: 'b1',
+        list_id: 'l1',
+        status: 'scheduled',
+        scheduled_for: '2026-02-01T10:00:00.000Z',
+        event_id: expect.any(String),
+      },
+    });
+    expect(events[0]?.detail.event_id).not.toBe(events[1]?.detail.event_id);
+  });
+
+  it.each([
+    ['draft', 'scheduled', 'broadcast.scheduled'],
+    ['scheduled', 'draft', 'broadcast.unscheduled'],
+    ['draft', 'running', 'broadcast.started'],
+    ['scheduled', 'running', 'broadcast.started'],
+    ['running', 'paused', 'broadcast.paused'],
+    ['paused', 'running', 'broadcast.resumed'],
+    ['running', 'completed', 'broadcast.completed'],
+    ['running', 'failed', 'broadcast.failed'],
+    ['scheduled', 'failed', 'broadcast.failed'],
+    ['scheduled', 'cancelled', 'broadcast.cancelled'],
+    ['running', 'cancelled', 'broadcast.cancelled'],
+    ['paused', 'cancelled', 'broadcast.cancelled'],
+  ])('MODIFY %s -> %s is %s', (from, to, name) => {
+    const events = deriveDomainEvents(
+      [record('MODIFY', broadcast({ status: from }), broadcast({ status: to, updatedAt: '2026-01-01T00:05:00.000Z' }))],
+      DEFAULT,
+    );
+    expect(events).toEqual([
+      {
+        name,
+        tenantId: T,
+        occurredAt: '2026-01-01T00:05:00.000Z',
+        detail: expect.objectContaining({ broadcast_id: 'b1', list_id: 'l1', status: to }),
+      },
+    ]);
+  });
+
+  it('carries status_reason as reason', () => {
+    const [event] = deriveDomainEvents(
+      [record('MODIFY', broadcast({ status: 'running' }), broadcast({ status: 'paused', statusReason: 'auto_pause' }))],
+      DEFAULT,
+    );
+    expect(event?.detail).toMatchObject({ status: 'paused', reason: 'auto_pause' });
+  });
+
+  it('an edit of a draft is updated; a reschedule is scheduled; a write that changes nothing is nothing', () => {
+    expect(names([record('MODIFY', broadcast(), broadcast({ version: 2, name: 'new' }))])).toEqual([
+      'broadcast.updated',
+    ]);
+    const at = (scheduledFor: string) => broadcast({ status: 'scheduled', scheduledFor });
+    expect(names([record('MODIFY', at('2026-02-01T00:00:00Z'), at('2026-03-01T00:00:00Z'))])).toEqual([
+      'broadcast.scheduled',
+    ]);
+    expect(names([record('MODIFY', broadcast({ status: 'running' }), broadcast({ status: 'running' }))])).toEqual([]);
+    expect(names([record('MODIFY', broadcast(), broadcast())])).toEqual([]);
+  });
+
+  it('REMOVE is deleted', () => {
+    const [event] = deriveDomainEvents([record('REMOVE', broadcast(), undefined)], DEFAULT);
+    expect(event).toMatchObject({
+      name: 'broadcast.deleted',
+      tenantId: T,
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      detail: { broadcast_id: 'b1' },
+    });
+  });
+});
+
+describe('deriveDomainEvents: contact lists', () => {
+  it('INSERT, MODIFY of name/description/tags/filters and REMOVE are created, updated and deleted', () => {
+    expect(
+      names([
+        record('INSERT', undefined, list()),
+        record('MODIFY', list(), list({ name: 'VVIP' })),
+        record('MODIFY', list(), list({ tags: ['a', 'b'] })),
+        record('MODIFY', list(), list({ description: 'd' })),
+        record('MODIFY', list({ isDynamic: true }), list({ isDynamic: true, filters: { tags: ['x'] } })),
+        record('REMOVE', list(), undefined),
+      ]),
+    ).toEqual([
+      'contact_list.created',
+      'contact_list.updated',
+      'contact_list.updated',
+      'contact_list.updated',
+      'contact_list.updated',
+      'contact_list.deleted',
+    ]);
+  });
+
+  it('a change of the member count alone is no update', () => {
+    expect(names([record('MODIFY', list(), list({ contactCount: 5, updatedAt: '2026-01-02T00:00:00Z' }))])).toEqual([]);
+  });
+
+  it('aggregates member INSERTs and REMOVEs per list per batch, with the count and the contact ids', () => {
+    const events = deriveDomainEvents(
+      [
+        record('INSERT', undefined, list()),
+        record('INSERT', undefined, member('l1', 'c1')),
+        record('INSERT', undefined, member('l2', 'c9')),
+        record('INSERT', undefined, member('l1', 'c2')),
+        record('REMOVE', member('l1', 'c3'), undefined),
+        record('MODIFY', list(), list({ name: 'later' })),
+      ],
+      DEFAULT,
+    );
+    expect(events.map((e) => [e.name, e.detail.contact_list_id, e.detail.count, e.detail.contact_ids])).toEqual([
+      ['contact_list.created', 'l1', undefined, undefined],
+      ['contact_list.contacts_added', 'l2', 1, ['c9']],
+      ['contact_list.contacts_added', 'l1', 2, ['c1', 'c2']],
+      ['contact_list.contacts_removed', 'l1', 1, ['c3']],
+      ['contact_list.updated', 'l1', undefined, undefined],
+    ]);
+    expect(events.every((e) => e.tenantId === T)).toBe(true);
+  });
+});
+
+describe('deriveDomainEvents: progress and per-message events', () => {
+  it('a run change of sent/failed is one progress event with the counters (the default)', () => {
+    const records = [
+      record('MODIFY', run(), run({ sent: 4, failed: 1, skippedAtSend: 1, talliedChunks: 1 })),
+      record('MODIFY', run(), run({ releasedChunks: 3 })),
+      record('MODIFY', execution(), execution({ status: 'sent', messageId: 'm1' })),
+    ];
+    expect(deriveDomainEvents(records, DEFAULT)).toEqual([
+      {
+        name: 'broadcast.progress',
+        tenantId: T,
+        occurredAt: '2026-01-01T00:01:00.000Z',
+        detail: {
+          broadcast_id: 'b1',
+          total: 10,
+          sent: 4,
+          failed: 1,
+          skipped: 2,
+          progress: 70,
+          event_id: records[0]?.eventID,
+        },
+      },
+    ]);
+  });
+
+  it('with perMessageEvents, executions turning sent or failed are message_sent / message_failed too', () => {
+    const events = deriveDomainEvents(
+      [
+        record('MODIFY', execution(), execution({ status: 'sent', messageId: 'm1' })),
+        record(
+          'MODIFY',
+          execution({ id: 'x2', contactId: 'c2' }),
+          execution({ id: 'x2', contactId: 'c2', status: 'failed', reason: 'bad_number' }),
+        ),
+        record('MODIFY', execution({ status: 'pending' }), execution({ status: 'sending' })),
+        record('MODIFY', run(), run({ sent: 1, failed: 1 })),
+      ],
+      { perMessageEvents: true },
+    );
+    expect(events.map((e) => [e.name, e.detail])).toEqual([
+      [
+        'broadcast.message_sent',
+        expect.objectContaining({ broadcast_id: 'b1', execution_id: 'x1', contact_id: 'c1', message_id: 'm1' }),
+      ],
+      [
+        'broadcast.message_failed',
+        expect.objectContaining({ broadcast_id: 'b1', execution_id: 'x2', contact_id: 'c2', reason: 'bad_number' }),
+      ],
+      ['broadcast.progress', expect.objectContaining({ sent: 1, failed: 1 })],
+    ]);
+  });
+
+  it('ignores other entities and records without images', () => {
+    expect(
+      names([
+        record('INSERT', undefined, { pk: 'x', sk: 'y', entity: 'contact', tenantId: T }),
+        record('INSERT', undefined, { pk: 'x', sk: '#TALLY', entity: 'chunk_tally' }),
+        { eventName: 'INSERT' },
+      ]),
+    ).toEqual([]);
+  });
+});
