@@ -97,6 +97,35 @@ export const TRANSITION_EVENTS: Partial<Record<`${BroadcastStatus}>${BroadcastSt
   'paused>cancelled': 'broadcast.cancelled',
 };
 
+/** The fields a person chooses when creating (or an automation copies when cloning) a broadcast. */
+export type DraftFields = Pick<Broadcast, 'name' | 'listId' | 'messageTemplate' | 'rateLimit'> &
+  Partial<Pick<Broadcast, 'channelId' | 'timezone' | 'parentBroadcastId' | 'trigger'>>;
+
+/** A new draft with zeroed counters; absent optional fields stay absent. */
+export function newDraftBroadcast(id: string, tenantId: string, fields: DraftFields, now: string): Broadcast {
+  const draft: Broadcast = {
+    id,
+    tenantId,
+    name: fields.name,
+    listId: fields.listId,
+    messageTemplate: fields.messageTemplate,
+    rateLimit: fields.rateLimit,
+    status: 'draft',
+    totalContacts: 0,
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+    sending: 0,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  for (const key of ['channelId', 'timezone', 'parentBroadcastId', 'trigger'] as const) {
+    if (fields[key] !== undefined) Object.assign(draft, { [key]: fields[key] });
+  }
+  return draft;
+}
+
 export function canTransition(from: BroadcastStatus, to: BroadcastStatus): boolean {
   return BROADCAST_TRANSITIONS[from].includes(to);
 }

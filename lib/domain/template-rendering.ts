@@ -38,6 +38,7 @@ import {
 import type { Contact, CustomFieldValue } from './contact.js';
 import { type FieldError, UnprocessableError } from './errors.js';
 import type { MessageTemplate } from './message-template.js';
+import { isTimeZone, wallClockIn } from './wall-clock.js';
 
 /** One engine per process: its options are the whole policy, and parsing with it is stateless. */
 const liquid = new Liquid({
@@ -341,35 +342,8 @@ function dataContains(context: RenderContext, word: string): boolean {
   return values.some((value) => typeof value === 'string' && value.includes(word));
 }
 
-const clockFormats = new Map<string, Intl.DateTimeFormat>();
-
-function isTimeZone(timeZone: string): boolean {
-  try {
-    clockIn(new Date(0), timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The wall-clock date (YYYY-MM-DD) and time (HH:mm) of `now` in an IANA time zone. Throws RangeError for an unknown zone. */
 export function clockIn(now: Date, timeZone: string): { date: string; time: string } {
-  let format = clockFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    clockFormats.set(timeZone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(now).map((part) => [part.type, part.value]));
-  return {
-    date: `${parts.year?.padStart(4, '0')}-${parts.month}-${parts.day}`,
-    time: `${parts.hour}:${parts.minute}`,
-  };
+  const c = wallClockIn(now, timeZone);
+  return { date: `${c.year}-${c.month}-${c.day}`, time: `${c.hour}:${c.minute}` };
 }

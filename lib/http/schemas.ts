@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BROADCAST_STATUSES, MAX_RATE_LIMIT } from '../domain/broadcast.js';
 import { EXECUTION_STATUSES } from '../domain/broadcast-execution.js';
 import type { RequiredAddress } from '../domain/channel.js';
+import { isTimeZone } from '../domain/wall-clock.js';
 import { MAX_BATCH_CONTACTS } from '../use-cases/batch-upsert-contacts.js';
 import { MAX_CONTACT_IDS_PER_REQUEST } from '../use-cases/contact-list-commands.js';
 import { MAX_TRIGGER_CONTACTS } from '../use-cases/trigger-broadcast.js';
@@ -157,15 +158,6 @@ export const scheduleBody = z.strictObject({ scheduled_for: isoDateTime });
 
 export const broadcastListQuery = pageQuery.extend({ status: z.enum(BROADCAST_STATUSES).optional() });
 export const executionListQuery = pageQuery.extend({ status: z.enum(EXECUTION_STATUSES).optional() });
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const requiredAddress = z.enum(['email', 'phone', 'any', 'none'] as const satisfies readonly RequiredAddress[]);
 const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);

@@ -4,6 +4,7 @@ import {
   type BroadcastChange,
   type BroadcastStatus,
   broadcastEvent,
+  newDraftBroadcast,
   transition,
 } from '../domain/broadcast.js';
 import { NotFoundError, UnprocessableError } from '../domain/errors.js';
@@ -48,20 +49,7 @@ export async function createBroadcast(
   await assertListExists(deps, tenantId, fields.listId);
   if (fields.channelId !== undefined) await assertChannelExists(deps, tenantId, fields.channelId);
   const { scheduledFor, ...rest } = fields;
-  const draft: Broadcast = {
-    ...rest,
-    id: deps.ids.newId(),
-    tenantId,
-    status: 'draft',
-    totalContacts: 0,
-    sent: 0,
-    failed: 0,
-    skipped: 0,
-    sending: 0,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const draft = newDraftBroadcast(deps.ids.newId(), tenantId, rest, now);
   const events = [broadcastEvent('broadcast.created', draft, now)];
   let broadcast = draft;
   if (scheduledFor !== undefined) {

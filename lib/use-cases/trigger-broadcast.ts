@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Broadcast, broadcastEvent } from '../domain/broadcast.js';
+import { type Broadcast, broadcastEvent, newDraftBroadcast } from '../domain/broadcast.js';
 import { ConflictError, InvalidTransitionError, UnprocessableError } from '../domain/errors.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { logger } from '../observability/logger.js';
@@ -165,28 +165,21 @@ async function sendToContacts(
 }
 
 function childOf(template: Broadcast, id: string, now: string): Broadcast {
-  const child: Broadcast = {
+  return newDraftBroadcast(
     id,
-    tenantId: template.tenantId,
-    name: `${template.name.slice(0, 200 - CHILD_NAME_SUFFIX.length)}${CHILD_NAME_SUFFIX}`,
-    listId: template.listId,
-    messageTemplate: template.messageTemplate,
-    rateLimit: template.rateLimit,
-    status: 'draft',
-    parentBroadcastId: template.id,
-    trigger: 'automation',
-    totalContacts: 0,
-    sent: 0,
-    failed: 0,
-    skipped: 0,
-    sending: 0,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
-  if (template.channelId !== undefined) child.channelId = template.channelId;
-  if (template.timezone !== undefined) child.timezone = template.timezone;
-  return child;
+    template.tenantId,
+    {
+      name: `${template.name.slice(0, 200 - CHILD_NAME_SUFFIX.length)}${CHILD_NAME_SUFFIX}`,
+      listId: template.listId,
+      messageTemplate: template.messageTemplate,
+      rateLimit: template.rateLimit,
+      parentBroadcastId: template.id,
+      trigger: 'automation',
+      ...(template.channelId !== undefined ? { channelId: template.channelId } : {}),
+      ...(template.timezone !== undefined ? { timezone: template.timezone } : {}),
+    },
+    now,
+  );
 }
 
 /** A UUID (version 8, name-based) derived from the event: every retry of one event names the same child. */

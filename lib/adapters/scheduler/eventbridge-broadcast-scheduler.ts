@@ -7,6 +7,7 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import type { Broadcast } from '../../domain/broadcast.js';
+import { wallClockIn } from '../../domain/wall-clock.js';
 import { type BroadcastScheduler, startMessageFor } from '../../ports/broadcast-scheduler.js';
 
 export interface EventBridgeSchedulerSettings {
@@ -150,26 +151,10 @@ function offsetAt(at: number, timeZone: string): number {
   return Date.UTC(year, month - 1, day, hour, minute, second) - at;
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
 /** yyyy-mm-ddThh:mm:ss in the zone (RangeError for a zone this runtime does not know). */
 function wallClock(at: number, timeZone: string): string {
-  let format = formats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    formats.set(timeZone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(at).map((part) => [part.type, part.value]));
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  const c = wallClockIn(at, timeZone);
+  return `${c.year}-${c.month}-${c.day}T${c.hour}:${c.minute}:${c.second}`;
 }
 
 function isAwsError(error: unknown, name: string): boolean {
