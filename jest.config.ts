@@ -21,6 +21,8 @@ const config: Config = {
     {
       ...shared,
       displayName: 'integration',
+      // A cap, not a timing assertion: DynamoDB Local on a busy 2-core machine can be slow.
+      testTimeout: 60_000,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
