@@ -140,6 +140,14 @@ describe('a channel that rejects every message', () => {
     async () => {
       // Prepare, Act
       const { api, sink, audience, broadcast, paused } = await aRejectedBroadcast();
+      // Chunks already at the channel when it paused are recorded and counted: wait until they all are.
+      await waitForStats(
+        api,
+        broadcast.id,
+        (s) => s.failed === sink.requests.length,
+        'in-flight chunks counted',
+        30_000,
+      );
       await sleep(2000);
 
       // Assess: paused with a reason, after at most the first ~100 sends, and nothing more sent since.
