@@ -29,7 +29,7 @@ beforeAll(async () => {
   const list = await api.post('/api/v1/contact-lists', { name: 'Audience', contact_ids: contactIds });
   expect(list.status).toBe(201);
   listId = list.body.id;
-}, 30_000);
+}, 120_000);
 
 afterAll(async () => {
   await e2e?.runtime.stop();

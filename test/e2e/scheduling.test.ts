@@ -95,7 +95,7 @@ describe('scheduled broadcasts on the local runtime', () => {
       scheduled_for: at.toISOString(),
     });
     expect((await executionsOf(created.id)).map((e) => e.status)).toEqual(['sent']);
-  }, 40_000);
+  }, 120_000);
 
   it('takes the time zone on create and on PUT of a draft (IANA; UTC by default), and refuses an unknown one', async () => {
     // Prepare
@@ -136,7 +136,7 @@ describe('scheduled broadcasts on the local runtime', () => {
     });
     expect(await executionsOf(unscheduled.id)).toEqual([]);
     expect(await executionsOf(cancelled.id)).toEqual([]);
-  }, 40_000);
+  }, 120_000);
 
   it('starts, through the sweeper, a broadcast whose schedule was lost', async () => {
     // Prepare: the timer is dropped behind the service's back, as a lost EventBridge schedule would be.
@@ -152,7 +152,7 @@ describe('scheduled broadcasts on the local runtime', () => {
     expect(lateness).toBeGreaterThanOrEqual(0);
     expect(lateness).toBeLessThan(3000); // a sweep a second, plus the sweep itself
     expect((await executionsOf(created.id)).map((e) => e.status)).toEqual(['sent']);
-  }, 40_000);
+  }, 120_000);
 
   it('fires, once, a broadcast scheduled across a restart (same table, as with DATA_DIR)', async () => {
     // Prepare
@@ -173,5 +173,5 @@ describe('scheduled broadcasts on the local runtime', () => {
     expect(lateness).toBeGreaterThanOrEqual(0);
     expect(lateness).toBeLessThan(2000);
     expect((await executionsOf(created.id, restarted)).map((e) => e.status)).toEqual(['sent']);
-  }, 40_000);
+  }, 120_000);
 });

@@ -19,18 +19,18 @@ import { type SinkPolicy, WebhookSink } from '../support/webhook-sink.js';
  * times out on first attempts, one that rejects one recipient, one that rejects everything.
  */
 
-const SCENARIO_MS = 90_000;
+const SCENARIO_MS = 180_000;
 let pipeline: PipelineRuntime;
 const sinks: WebhookSink[] = [];
 
 beforeAll(async () => {
   pipeline = await startPipelineRuntime();
-}, 30_000);
+}, 120_000);
 
 afterAll(async () => {
   await pipeline?.stop();
   await Promise.all(sinks.map((sink) => sink.stop()));
-}, 30_000);
+}, 120_000);
 
 async function aSink(policy: SinkPolicy = {}): Promise<WebhookSink> {
   const sink = await WebhookSink.start({ secret: SINK_SECRET, policy });

@@ -20,7 +20,7 @@ import { WebhookSink } from '../support/webhook-sink.js';
  * long enough to act on.
  */
 
-const SCENARIO_MS = 90_000;
+const SCENARIO_MS = 180_000;
 const SEND_CONCURRENCY = 10;
 /** Chunk size at 600/min and 1200/min (lib/domain/pacing.ts: about one chunk a second). */
 const CHUNK_AT_600 = 10;
@@ -32,12 +32,12 @@ const sinks: WebhookSink[] = [];
 beforeAll(async () => {
   // No webhook timeouts under load: every request the sink sees is then one decision of the pipeline.
   pipeline = await startPipelineRuntime({ env: { WEBHOOK_TIMEOUT_MS: '5000' }, sendConcurrency: SEND_CONCURRENCY });
-}, 30_000);
+}, 120_000);
 
 afterAll(async () => {
   await pipeline?.stop();
   await Promise.all(sinks.map((sink) => sink.stop()));
-}, 30_000);
+}, 120_000);
 
 async function aRunningSetup(size: number, rateLimit: number) {
   const sink = await WebhookSink.start({ secret: SINK_SECRET });

@@ -34,7 +34,7 @@ import { WebhookSink } from '../support/webhook-sink.js';
  * (issue 3: "its cursor survives pause/resume and crashes").
  */
 
-const SCENARIO_MS = 90_000;
+const SCENARIO_MS = 180_000;
 const AUDIENCE = 100;
 /** Of the first sends, this share crashes (picked by a hash of the contact id). */
 const CRASH_SHARE = 0.2;
@@ -150,13 +150,13 @@ beforeAll(async () => {
       sqs: { queues: { pipeline: { visibilityTimeoutSeconds: 6 }, send: { visibilityTimeoutSeconds: 6 } } },
     },
   });
-}, 30_000);
+}, 120_000);
 
 afterAll(async () => {
   await pipeline?.stop();
   await Promise.all(sinks.map((sink) => sink.stop()));
   rmSync(outboxDir, { recursive: true, force: true });
-}, 30_000);
+}, 120_000);
 
 afterEach(() => {
   plan = noCrashes;

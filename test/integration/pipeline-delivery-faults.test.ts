@@ -16,7 +16,7 @@ import { WebhookSink } from '../support/webhook-sink.js';
  * twice, DynamoDB throttles some calls (most retried by the SDK, some escaping its retries).
  */
 
-const SCENARIO_MS = 90_000;
+const SCENARIO_MS = 180_000;
 /**
  * Failed messages come back after 10 s instead of 30-60 s. The visibility timeout is also the handlers'
  * timeout, so not shorter: a chunk slowed down by throttling retries must still finish in time.
@@ -35,12 +35,12 @@ describe('every SQS message delivered twice', () => {
       env: { WEBHOOK_TIMEOUT_MS: '2000' },
       faults: { duplicateDeliveryRate: 1, sqs: FAST_QUEUES },
     });
-  }, 30_000);
+  }, 120_000);
 
   afterAll(async () => {
     await pipeline?.stop();
     await sink?.stop();
-  }, 30_000);
+  }, 120_000);
 
   it(
     'sends nobody twice and keeps the counters exact',
@@ -130,13 +130,13 @@ describe('DynamoDB throttling some calls', () => {
       hooks: { onDynamoDbClient: throttle(control) },
       faults: { sqs: FAST_QUEUES },
     });
-  }, 30_000);
+  }, 120_000);
 
   afterAll(async () => {
     control.on = false;
     await pipeline?.stop();
     await sink?.stop();
-  }, 30_000);
+  }, 120_000);
 
   it(
     'still completes, everyone sent once, with exact counters',

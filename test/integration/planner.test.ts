@@ -35,7 +35,7 @@ beforeAll(async () => {
     tags: i % 22 === 0 ? ['regular'] : ['vip'],
   }));
   BIG.contacts = await createContacts(deps, BIG.tenantId, fields);
-}, 30_000);
+}, 120_000);
 
 beforeEach(() => {
   clock.set('2025-01-15T12:00:00.000Z');
@@ -131,7 +131,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       );
       const stored = await deps.broadcasts.findById(tenantId, broadcast.id);
       expect(stored).toMatchObject({ totalContacts: BIG_SIZE, sent: 0, skipped: 0, status: 'running' });
-    }, 30_000);
+    }, 120_000);
 
     it('plans a dynamic list across pages with its filters, to the exact total', async () => {
       // Prepare
@@ -154,7 +154,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       const chunks = await chunksOf(deps, run);
       expectWellFormedChunks(chunks, 22, vips);
       expect(chunks.at(-1)).toHaveLength(16);
-    }, 30_000);
+    }, 120_000);
   });
 
   describe('skips', () => {
