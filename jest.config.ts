@@ -16,6 +16,9 @@ const shared = {
 } satisfies Config;
 
 const config: Config = {
+  // The integration and e2e files mostly wait on DynamoDB Local, SQS and timers, not on the CPU: more
+  // workers than the 2 cores finish sooner.
+  maxWorkers: 4,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
