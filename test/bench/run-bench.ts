@@ -1,0 +1,637 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
+import type { LocalRuntime } from '../../lib/local/local-runtime.js';
+import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
+import { type ChildReport, startChild } from './support/child.js';
+import {
+  type Api,
+  createBroadcast,
+  observerDeps,
+  SINK_SECRET,
+  seconds,
+  sleep,
+  startDynamoDb,
+  startRuntime,
+  tenantApi,
+  waitForStatus,
+  webhookChannel,
+} from './support/environment.js';
+import { type CostFigures, costFigures, PRICES, round } from './support/prices.js';
+import { compare, machine, type Row, table } from './support/report.js';
+import { checkAudience, seedContacts, seedList } from './support/seed-data.js';
+import { BenchSink } from './support/sink.js';
+
+/**
+ * `npm run bench`: the figures of issue 6 section 1, ours beside the seed's reference algorithm (baseline/),
+ * measured in one run on the local runtime. See README "Performance and reliability".
+ */
+
+const int = (name: string, fallback: number) => {
+  const value = process.env[name];
+  return value === undefined || value === '' ? fallback : Number.parseInt(value, 10);
+};
+
+const SIZES = {
+  recipients: int('BENCH_RECIPIENTS', 10_000),
+  largeRecipients: int('BENCH_LARGE_RECIPIENTS', 50_000),
+  rateLimit: int('BENCH_RATE_LIMIT', 1200),
+  rateSeconds: int('BENCH_RATE_SECONDS', 180),
+  latencySamples: int('BENCH_LATENCY_SAMPLES', 5),
+  /** Extra figure: ours and the baseline when the provider takes PROVIDER_ANSWER_MS to answer. */
+  providerLatencyRecipients: int('BENCH_PROVIDER_LATENCY_RECIPIENTS', 600),
+  providerAnswerMs: int('BENCH_PROVIDER_ANSWER_MS', 50),
+};
+
+/** Service settings for this run (lib/config.ts); none of them changes the work done per message. */
+const SERVICE_ENV: Record<string, string> = {
+  SEND_CONCURRENCY: process.env.SEND_CONCURRENCY ?? '4',
+  WEBHOOK_TIMEOUT_MS: process.env.WEBHOOK_TIMEOUT_MS ?? '2000',
+  RETRY_BASE_SECONDS: '1',
+  CLAIM_LEASE_SECONDS: '10',
+  SWEEP_IDLE_SECONDS: '30',
+  POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+};
+
+/** For iterating on one part: e.g. BENCH_PHASES=ours,baseline. Default: all. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'ours,baseline,provider,rate,large').split(','));
+
+const FUNCTION_OF_QUEUE: Record<string, string> = {
+  'broadcast-pipeline': 'pipeline-worker',
+  'broadcast-send': 'sender',
+};
+
+interface Context {
+  endpoint: string;
+  tableName: string;
+  sink: BenchSink;
+  api: Api;
+  observer: UseCaseDeps;
+  runtime: LocalRuntime;
+}
+
+interface PipelineRun {
+  recipients: number;
+  elapsedMs: number;
+  /** From execute until the planner had written every execution (ours only). */
+  planningMs?: number;
+  executeMs: number;
+  report: ChildReport;
+  cost: CostFigures;
+  duplicates: number;
+  delivered: number;
+}
+
+const log = (line: string) => console.log(`[bench ${seconds(performance.now())}s] ${line}`);
+
+export async function runBench(): Promise<void> {
+  const began = performance.now();
+  const out = resolve(process.env.BENCH_OUT ?? 'bench-results.json');
+  const errors: string[] = [];
+  const results: Record<string, unknown> = {
+    generated_at: new Date().toISOString(),
+    machine: machine(),
+    settings: { sizes: SIZES, service_env: SERVICE_ENV },
+    prices: PRICES,
+  };
+  log(`settings for speed (no faults are injected here): ${JSON.stringify(SERVICE_ENV)}`);
+
+  const db = await startDynamoDb();
+  const sink = await BenchSink.start(SINK_SECRET);
+  const tableName = `bench-${randomUUID()}`;
+  Object.assign(process.env, SERVICE_ENV);
+  const runtime = await startRuntime({
+    endpoint: db.endpoint,
+    tableName,
+    env: SERVICE_ENV,
+    sendConcurrency: Number(SERVICE_ENV.SEND_CONCURRENCY),
+  });
+  const seedClient = createDocumentClient({ tableName, endpoint: db.endpoint, region: 'us-east-1', maxAttempts: 8 });
+  try {
+    const api = await tenantApi(runtime.url);
+    await webhookChannel(api, sink.url);
+    const ctx: Context = {
+      endpoint: db.endpoint,
+      tableName,
+      sink,
+      api,
+      observer: observerDeps(db.endpoint, tableName),
+      runtime,
+    };
+
+    // Audiences: one pool of contacts; the lists are prefixes of it.
+    const poolSize = Math.max(SIZES.largeRecipients, SIZES.recipients, rateAudience());
+    let t = performance.now();
+    const contacts = await seedContacts(seedClient, tableName, api.tenantId, poolSize);
+    const list = async (size: number, name: string) => {
+      const ids = contacts.slice(0, size);
+      const id = await seedList(seedClient, tableName, api, ids, name);
+      await checkAudience(api, id, ids);
+      return id;
+    };
+    const lists = {
+      cost: await list(SIZES.recipients, `bench ${SIZES.recipients}`),
+      large: await list(SIZES.largeRecipients, `bench ${SIZES.largeRecipients}`),
+      rate: await list(rateAudience(), 'bench rate'),
+      latency: await list(10, 'bench latency'),
+      provider: await list(SIZES.providerLatencyRecipients, `bench ${SIZES.providerLatencyRecipients}`),
+    };
+    log(`seeded ${poolSize} contacts and 5 lists in ${seconds(performance.now() - t)} s`);
+
+    // cost + throughput + memory at 10k: one run of the pipeline in a child process of its own.
+    t = performance.now();
+    const ours = await phase(errors, 'ours', () => pipelineRun(ctx, lists.cost, SIZES.recipients));
+    log(
+      `ours ${SIZES.recipients}: ${ours ? `${seconds(ours.elapsedMs)} s` : 'failed'} (${seconds(performance.now() - t)} s)`,
+    );
+
+    t = performance.now();
+    const baseline = await phase(errors, 'baseline', () => baselineRun(ctx, lists.cost, SIZES.recipients));
+    log(
+      `seed baseline ${SIZES.recipients}: ${baseline ? `${seconds(baseline.elapsedMs)} s` : 'failed'} (${seconds(performance.now() - t)} s)`,
+    );
+
+    t = performance.now();
+    const provider = await phase(errors, 'provider', () => providerLatencyRun(ctx, lists.provider));
+    log(`with a provider answering in ${SIZES.providerAnswerMs} ms (${seconds(performance.now() - t)} s)`);
+
+    t = performance.now();
+    const rateAndLatency = await phase(errors, 'rate', () => rateRun(ctx, lists.rate, lists.latency));
+    log(`rate + latency (${seconds(performance.now() - t)} s)`);
+
+    t = performance.now();
+    const large = await phase(errors, 'large', () => pipelineRun(ctx, lists.large, SIZES.largeRecipients));
+    log(
+      `ours ${SIZES.largeRecipients}: ${large ? `${seconds(large.elapsedMs)} s` : 'failed'} (${seconds(performance.now() - t)} s)`,
+    );
+
+    const throughput = (run: { recipients: number; elapsedMs: number } | undefined) =>
+      run ? round(run.recipients / (run.elapsedMs / 1000), 1) : null;
+    Object.assign(results, {
+      cost: ours ? { recipients: ours.recipients, ...ours.cost, detail: costDetail(ours) } : null,
+      hottest_partition_write_share: ours ? hottestShare(ours.report) : null,
+      throughput: {
+        messages_per_second: throughput(ours),
+        recipients: SIZES.recipients,
+        planning_s: ours?.planningMs === undefined ? null : seconds(ours.planningMs),
+      },
+      throughput_with_provider_latency: provider
+        ? {
+            provider_answer_ms: SIZES.providerAnswerMs,
+            recipients: SIZES.providerLatencyRecipients,
+            messages_per_second: throughput(provider.ours),
+            baseline_messages_per_second: throughput(provider.baseline),
+          }
+        : null,
+      rate: rateAndLatency?.rate ?? null,
+      latency_ms: rateAndLatency?.latency ?? null,
+      memory_mb: {
+        peak_rss_10k: ours?.report.peakRssMb ?? null,
+        peak_rss_50k: large?.report.peakRssMb ?? null,
+        rss_when_the_broadcast_started_10k: ours?.report.rssAtStartMb ?? null,
+        rss_when_the_broadcast_started_50k: large?.report.rssAtStartMb ?? null,
+      },
+      baseline: baseline
+        ? {
+            what: 'the seed BroadcastExecutionWorker + RateLimiter (test/bench/baseline/), same DynamoDB Local and sink',
+            cost: { recipients: baseline.recipients, ...baseline.cost, detail: costDetail(baseline) },
+            hottest_partition_write_share: hottestShare(baseline.report),
+            throughput: { messages_per_second: throughput(baseline), recipients: SIZES.recipients },
+            memory_mb: {
+              peak_rss_10k: baseline.report.peakRssMb,
+              rss_when_the_broadcast_started_10k: baseline.report.rssAtStartMb,
+            },
+          }
+        : null,
+      large_run: large
+        ? {
+            recipients: large.recipients,
+            messages_per_second: throughput(large),
+            planning_s: large.planningMs === undefined ? null : seconds(large.planningMs),
+            cost: large.cost,
+            hottest_partition_write_share: hottestShare(large.report),
+          }
+        : null,
+      sanity: {
+        ours: ours && { delivered: ours.delivered, duplicates: ours.duplicates },
+        baseline: baseline && { delivered: baseline.delivered, duplicates: baseline.duplicates },
+        large: large && { delivered: large.delivered, duplicates: large.duplicates },
+      },
+    });
+    const rows = comparisonRows(results, ours, baseline, large, provider);
+    results.comparison = compare(rows);
+    results.duration_s = seconds(performance.now() - began);
+    results.load_average_at_end = loadavg().map((n) => round(n, 2));
+    results.errors = errors;
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    console.log('');
+    console.log(table(rows));
+    console.log('');
+    console.log(`prices as of ${PRICES.as_of} (${PRICES.region}, on-demand, arm64); wrote ${out}`);
+    console.log(
+      `took ${results.duration_s} s; load average at start ${JSON.stringify((results.machine as { load_average_at_start: number[] }).load_average_at_start)}, at end ${JSON.stringify(results.load_average_at_end)}`,
+    );
+    if (errors.length > 0) {
+      console.log(`ERRORS:\n${errors.join('\n')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    seedClient.destroy();
+    await runtime.stop();
+    await sink.stop();
+    await db.stop();
+  }
+}
+
+function rateAudience(): number {
+  // Enough to send for the whole measured period and a little beyond.
+  return Math.ceil((SIZES.rateLimit * SIZES.rateSeconds * 1.15) / 60);
+}
+
+async function phase<T>(errors: string[], name: string, run: () => Promise<T>): Promise<T | undefined> {
+  if (!PHASES.has(name)) {
+    log(`${name}: skipped (BENCH_PHASES)`);
+    return undefined;
+  }
+  try {
+    return await run();
+  } catch (error) {
+    errors.push(`${name}: ${String((error as Error)?.stack ?? error)}`);
+    log(`${name} FAILED: ${String((error as Error)?.message ?? error)}`);
+    return undefined;
+  }
+}
+
+function childEnv(ctx: Context): Record<string, string> {
+  return {
+    ...SERVICE_ENV,
+    BENCH_DYNAMODB_ENDPOINT: ctx.endpoint,
+    BENCH_TABLE: ctx.tableName,
+    BENCH_SINK_URL: ctx.sink.url,
+  };
+}
+
+/** One broadcast through the real pipeline, run by a child process of its own; the parent only watches. */
+async function pipelineRun(ctx: Context, listId: string, recipients: number): Promise<PipelineRun> {
+  const broadcast = await createBroadcast(ctx.api, listId);
+  const child = await startChild('pipeline', childEnv(ctx));
+  try {
+    const api = await tenantApi(child.url as string, ctx.api.tenantId);
+    child.send({ type: 'start' });
+    await child.next('started');
+    const started = performance.now();
+    await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
+    const executeMs = performance.now() - started;
+    const deadline = started + Math.max(120_000, recipients * 20);
+    let planningMs: number | undefined;
+    for (;;) {
+      const [state, run] = await Promise.all([
+        ctx.observer.broadcasts.findById(ctx.api.tenantId, broadcast.id),
+        planningMs === undefined ? ctx.observer.runs.get(ctx.api.tenantId, broadcast.id) : undefined,
+      ]);
+      if (planningMs === undefined && run?.planDone) planningMs = performance.now() - started;
+      if (state?.status === 'completed') break;
+      if (performance.now() > deadline) throw new Error(`broadcast ${broadcast.id} still ${state?.status}`);
+      await sleep(50);
+    }
+    const elapsedMs = performance.now() - started;
+    child.send({ type: 'finish' });
+    const { report } = await child.next('report');
+    const run = await ctx.observer.runs.get(ctx.api.tenantId, broadcast.id);
+    if (run?.sent !== recipients) throw new Error(`counted ${run?.sent} sent of ${recipients}`);
+    const consumers = report.consumers;
+    if (!consumers) throw new Error('no event-source stats');
+    const lambda = [
+      lambdaUsage(report, 'broadcast-pipeline', consumers.pipeline.invocations),
+      lambdaUsage(report, 'broadcast-send', consumers.send.invocations),
+      { functionName: 'broadcasts-api', invocations: 1, billedMs: Math.ceil(executeMs) },
+    ];
+    const cost = costFigures({
+      recipients,
+      dynamodbWriteUnits: report.meter.dynamodb.writeUnits,
+      dynamodbReadUnits: report.meter.dynamodb.readUnits,
+      sqsBilledRequests: report.meter.sqs.billedRequestsExcludingEmptyReceives,
+      lambda,
+      eventbridgeEvents: report.domainEvents,
+      schedulerInvocations: 0,
+    });
+    const traffic = ctx.sink.of(broadcast.id);
+    const result = {
+      recipients,
+      elapsedMs,
+      ...(planningMs === undefined ? {} : { planningMs }),
+      executeMs,
+      report,
+      cost,
+      delivered: traffic.accepted,
+      duplicates: ctx.sink.duplicateContacts(broadcast.id).length,
+    };
+    ctx.sink.forget(broadcast.id);
+    return result;
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Invocations as the event source counted them; billed time from the measured ones, scaled to all. */
+function lambdaUsage(report: ChildReport, queue: string, invocations: number) {
+  const measured = report.meter.invocations[queue];
+  const functionName = FUNCTION_OF_QUEUE[queue] ?? queue;
+  if (!measured || measured.count === 0) return { functionName, invocations, billedMs: 0 };
+  return { functionName, invocations, billedMs: (measured.billedMs * invocations) / measured.count };
+}
+
+/** The seed's worker in a child process of its own, on the same list, table and sink. */
+async function baselineRun(ctx: Context, listId: string, recipients: number): Promise<PipelineRun> {
+  const broadcast = await createBroadcast(ctx.api, listId);
+  const child = await startChild('baseline', childEnv(ctx));
+  try {
+    child.send({ type: 'run-baseline', tenantId: ctx.api.tenantId, broadcastId: broadcast.id });
+    const { report } = await child.next('report');
+    const run = report.baseline;
+    if (run?.sent !== recipients) throw new Error(`baseline sent ${run?.sent} of ${recipients}`);
+    const cost = costFigures({
+      recipients,
+      dynamodbWriteUnits: report.meter.dynamodb.writeUnits,
+      dynamodbReadUnits: report.meter.dynamodb.readUnits,
+      sqsBilledRequests: 0,
+      // One long invocation doing the whole loop, with the pipeline worker's memory, plus the execute call.
+      lambda: [
+        { functionName: 'pipeline-worker', invocations: 1, billedMs: Math.ceil(run.durationMs) },
+        { functionName: 'broadcasts-api', invocations: 1, billedMs: 50 },
+      ],
+      // The seed's aggregate records broadcast.started and broadcast.completed; its worker publishes nothing per message.
+      eventbridgeEvents: 2,
+      schedulerInvocations: 0,
+    });
+    const traffic = ctx.sink.of(broadcast.id);
+    const result = {
+      recipients,
+      elapsedMs: run.durationMs,
+      executeMs: 0,
+      report,
+      cost,
+      delivered: traffic.accepted,
+      duplicates: ctx.sink.duplicateContacts(broadcast.id).length,
+    };
+    ctx.sink.forget(broadcast.id);
+    return result;
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Ours and the baseline on the same list while every webhook answer takes SIZES.providerAnswerMs. */
+async function providerLatencyRun(ctx: Context, listId: string) {
+  ctx.sink.faults = { answerDelayMs: SIZES.providerAnswerMs };
+  try {
+    const ours = await pipelineRun(ctx, listId, SIZES.providerLatencyRecipients);
+    const baseline = await baselineRun(ctx, listId, SIZES.providerLatencyRecipients);
+    return { ours, baseline };
+  } finally {
+    ctx.sink.faults = {};
+  }
+}
+
+/** A rated broadcast for SIZES.rateSeconds; meanwhile, the latency samples on small broadcasts. */
+async function rateRun(ctx: Context, rateListId: string, latencyListId: string) {
+  const rated = await createBroadcast(ctx.api, rateListId, { rateLimit: SIZES.rateLimit });
+  const t0 = Date.now();
+  await ctx.api.ok('POST', `/api/v1/broadcasts/${rated.id}/execute`);
+  const latency = await latencyRun(ctx, latencyListId);
+  const end = t0 + SIZES.rateSeconds * 1000;
+  await sleep(Math.max(0, end - Date.now()));
+  // Stop it (a short test run may have completed already).
+  await ctx.api.request('POST', `/api/v1/broadcasts/${rated.id}/cancel`);
+  const times = ctx.sink.of(rated.id).requestTimes.filter((at) => at < end);
+  ctx.sink.forget(rated.id);
+  return {
+    rate: {
+      rate_limit_per_minute: SIZES.rateLimit,
+      duration_s: SIZES.rateSeconds,
+      sends: times.length,
+      max_in_any_60s_window: maxInWindow(times, 60_000),
+      min_in_steady_60s_window: minSteadyWindow(times, t0 + 60_000, end),
+    },
+    latency,
+  };
+}
+
+async function latencyRun(ctx: Context, listId: string) {
+  const executeSamples: number[] = [];
+  for (let i = 0; i < SIZES.latencySamples; i++) {
+    const broadcast = await createBroadcast(ctx.api, listId);
+    const started = Date.now();
+    await ctx.api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
+    await ctx.sink.waitForAccepted(broadcast.id, 1, 60_000);
+    executeSamples.push((ctx.sink.of(broadcast.id).firstRequestAt as number) - started);
+    await waitForStatus(ctx.observer, ctx.api.tenantId, broadcast.id, (s) => s === 'completed', 60_000);
+  }
+  // Scheduled: each a few seconds ahead; given up on when nothing starts it (no local scheduler yet).
+  const scheduled: { id: string; at: number }[] = [];
+  const first = Date.now() + 8000;
+  for (let i = 0; i < SIZES.latencySamples; i++) {
+    const at = first + i * 2000;
+    const broadcast = await createBroadcast(ctx.api, listId, { scheduledFor: new Date(at).toISOString() });
+    scheduled.push({ id: broadcast.id, at });
+  }
+  const scheduledSamples: number[] = [];
+  let scheduledNote: string | undefined;
+  for (const { id, at } of scheduled) {
+    try {
+      await ctx.sink.waitForAccepted(id, 1, Math.max(1000, at + 25_000 - Date.now()));
+      scheduledSamples.push((ctx.sink.of(id).firstRequestAt as number) - at);
+    } catch {
+      const broadcast = await ctx.observer.broadcasts.findById(ctx.api.tenantId, id);
+      scheduledNote = `a broadcast scheduled for ${new Date(at).toISOString()} was still '${broadcast?.status}' 25 s later: nothing starts scheduled broadcasts in the local runtime (issue 4's scheduler is not built yet)`;
+      break;
+    }
+  }
+  for (const { id } of scheduled) {
+    await ctx.api.request('POST', `/api/v1/broadcasts/${id}/unschedule`);
+  }
+  return {
+    execute_to_first_send: median(executeSamples),
+    execute_to_first_send_samples: executeSamples,
+    scheduled_time_to_first_send: scheduledNote ? null : median(scheduledSamples),
+    scheduled_time_to_first_send_samples: scheduledSamples,
+    ...(scheduledNote ? { scheduled_time_to_first_send_note: scheduledNote } : {}),
+    note: `median of ${SIZES.latencySamples}, on 10-contact broadcasts, measured while the rated broadcast of \`rate\` was running`,
+  };
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The most sends any window [a, a + width) holds. */
+function maxInWindow(times: readonly number[], width: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= width) start++;
+    max = Math.max(max, end - start + 1);
+  }
+  return max;
+}
+
+/** The fewest sends in a 60 s window wholly inside [from, to), windows 100 ms apart. */
+function minSteadyWindow(times: readonly number[], from: number, to: number): number | null {
+  if (to - from < 60_000) return null;
+  const sorted = [...times].sort((a, b) => a - b);
+  let min = Number.POSITIVE_INFINITY;
+  for (let a = from; a + 60_000 <= to; a += 100) {
+    min = Math.min(min, countIn(sorted, a, a + 60_000));
+  }
+  return min;
+}
+
+function countIn(sorted: readonly number[], from: number, to: number): number {
+  return lowerBound(sorted, to) - lowerBound(sorted, from);
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function hottestShare(report: ChildReport): number | null {
+  const share = report.meter.dynamodb.hottestPartition?.share;
+  return share === undefined ? null : round(share, 4);
+}
+
+function costDetail(run: PipelineRun) {
+  const m = run.report.meter;
+  return {
+    requests_by_operation: m.requests,
+    dynamodb_write_units: m.dynamodb.writeUnits,
+    dynamodb_read_units: m.dynamodb.readUnits,
+    dynamodb_refused_conditional_writes: m.dynamodb.refusedConditionalWrites,
+    dynamodb_units_by_operation: m.dynamodb.unitsByOperation,
+    dynamodb_item_writes: m.dynamodb.totalItemWrites,
+    dynamodb_partitions_written: m.dynamodb.distinctPartitionsWritten,
+    hottest_partition: m.dynamodb.hottestPartition
+      ? {
+          key: m.dynamodb.hottestPartition.pk.replace(/^T#[^#]+#/, 'T#{tenant}#').replace(/[0-9a-f-]{36}/g, '{id}'),
+          writes: m.dynamodb.hottestPartition.writes,
+        }
+      : null,
+    sqs_billed_requests: m.sqs.billedRequestsExcludingEmptyReceives,
+    sqs_empty_receives_not_billed_here: m.sqs.emptyReceives,
+    lambda_invocations: run.report.consumers
+      ? {
+          'pipeline-worker': run.report.consumers.pipeline.invocations,
+          sender: run.report.consumers.send.invocations,
+          'broadcasts-api': 1,
+        }
+      : { 'baseline-worker (one long invocation)': 1, 'broadcasts-api': 1 },
+    measured_invocation_ms: Object.fromEntries(
+      Object.entries(m.invocations).map(([queue, d]) => [
+        FUNCTION_OF_QUEUE[queue] ?? queue,
+        { measured: d.count, mean_ms: round(d.totalMs / Math.max(1, d.count), 1), max_ms: round(d.maxMs, 1) },
+      ]),
+    ),
+    ...(run.report.baseline ? { baseline_worker_ms: round(run.report.baseline.durationMs, 0) } : {}),
+    domain_events: run.report.domainEvents,
+    lambda_gb_seconds: round(run.cost.lambda_gb_seconds_per_recipient * run.recipients, 3),
+    usd_per_million_recipients_by_service: run.cost.usd_per_million_recipients_by_service,
+  };
+}
+
+function comparisonRows(
+  results: Record<string, unknown>,
+  ours: PipelineRun | undefined,
+  baseline: PipelineRun | undefined,
+  large: PipelineRun | undefined,
+  provider: { ours: PipelineRun; baseline: PipelineRun } | undefined,
+): Row[] {
+  const c = ours?.cost;
+  const b = baseline?.cost;
+  const v = (n: number | undefined) => (n === undefined ? null : n);
+  const rate = results.rate as { max_in_any_60s_window: number; min_in_steady_60s_window: number | null } | null;
+  const latency = results.latency_ms as {
+    execute_to_first_send: number | null;
+    scheduled_time_to_first_send: number | null;
+  } | null;
+  const throughputOf = (r: PipelineRun | undefined) => (r ? round(r.recipients / (r.elapsedMs / 1000), 1) : null);
+  return [
+    {
+      figure: 'cost.dynamodb_write_units_per_recipient',
+      ours: v(c?.dynamodb_write_units_per_recipient),
+      baseline: v(b?.dynamodb_write_units_per_recipient),
+      lowerIsBetter: true,
+    },
+    {
+      figure: 'cost.dynamodb_read_units_per_recipient',
+      ours: v(c?.dynamodb_read_units_per_recipient),
+      baseline: v(b?.dynamodb_read_units_per_recipient),
+      lowerIsBetter: true,
+    },
+    {
+      figure: 'cost.sqs_requests_per_recipient',
+      ours: v(c?.sqs_requests_per_recipient),
+      baseline: v(b?.sqs_requests_per_recipient),
+      lowerIsBetter: true,
+    },
+    {
+      figure: 'cost.lambda_invocations_per_recipient',
+      ours: v(c?.lambda_invocations_per_recipient),
+      baseline: v(b?.lambda_invocations_per_recipient),
+      lowerIsBetter: true,
+    },
+    {
+      figure: 'cost.lambda_gb_seconds_per_recipient',
+      ours: v(c?.lambda_gb_seconds_per_recipient),
+      baseline: v(b?.lambda_gb_seconds_per_recipient),
+      lowerIsBetter: true,
+    },
+    {
+      figure: 'cost.eventbridge_events_per_recipient',
+      ours: v(c?.eventbridge_events_per_recipient),
+      baseline: v(b?.eventbridge_events_per_recipient),
+      lowerIsBetter: true,
+    },
+    {
+      figure: 'cost.usd_per_million_recipients',
+      ours: v(c?.usd_per_million_recipients),
+      baseline: v(b?.usd_per_million_recipients),
+      lowerIsBetter: true,
+      unit: ' $',
+    },
+    {
+      figure: 'hottest_partition_write_share',
+      ours: ours ? hottestShare(ours.report) : null,
+      baseline: baseline ? hottestShare(baseline.report) : null,
+      lowerIsBetter: true,
+    },
+    { figure: 'throughput.messages_per_second', ours: throughputOf(ours), baseline: throughputOf(baseline) },
+    {
+      figure: `throughput_with_provider_latency (${SIZES.providerAnswerMs} ms answers)`,
+      ours: throughputOf(provider?.ours),
+      baseline: throughputOf(provider?.baseline),
+    },
+    {
+      figure: 'memory_mb.peak_rss_10k',
+      ours: ours?.report.peakRssMb ?? null,
+      baseline: baseline?.report.peakRssMb ?? null,
+      lowerIsBetter: true,
+    },
+    { figure: 'memory_mb.peak_rss_50k', ours: large?.report.peakRssMb ?? null },
+    { figure: `rate.max_in_any_60s_window (limit ${SIZES.rateLimit})`, ours: rate?.max_in_any_60s_window ?? null },
+    { figure: 'rate.min_in_steady_60s_window', ours: rate?.min_in_steady_60s_window ?? null },
+    { figure: 'latency_ms.execute_to_first_send', ours: latency?.execute_to_first_send ?? null },
+    { figure: 'latency_ms.scheduled_time_to_first_send', ours: latency?.scheduled_time_to_first_send ?? null },
+  ];
+}

@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { buildDeps, type RuntimeHooks, setRuntimeHooks } from '../../../lib/composition-root.js';
+import { loadConfig } from '../../../lib/config.js';
+import { type RunningDynamoDb, startDynamoDbLocal } from '../../../lib/local/dynamodb-local.js';
+import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../../lib/local/local-jwt.js';
+import {
+  type LocalRuntime,
+  type LocalRuntimeFaults,
+  loadLocalSettings,
+  startLocalRuntime,
+} from '../../../lib/local/local-runtime.js';
+import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
+
+/** The webhook channel's signing secret in every benchmark. */
+export const SINK_SECRET = 'whsec-bench-0123456789abcdef';
+export const TEMPLATE = 'Hi {{contact.name}}! Stop: {{unsubscribe_link}}';
+
+/** DynamoDB Local (started here unless DYNAMODB_ENDPOINT names one). */
+export async function startDynamoDb(): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const given = process.env.DYNAMODB_ENDPOINT;
+  if (given) return { endpoint: given, stop: async () => undefined };
+  const db: RunningDynamoDb = await startDynamoDbLocal();
+  return db;
+}
+
+export interface RuntimeOptions {
+  endpoint: string;
+  tableName: string;
+  env: Record<string, string>;
+  hooks?: RuntimeHooks;
+  faults?: LocalRuntimeFaults;
+  sendConcurrency: number;
+}
+
+/** The local runtime (local SQS, event sources running the real handlers, HTTP API) with `env` and `hooks` applied. */
+export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
+  Object.assign(process.env, options.env);
+  setRuntimeHooks(options.hooks ?? {});
+  return startLocalRuntime(
+    {
+      ...loadLocalSettings({}),
+      PORT: 0,
+      DYNAMODB_ENDPOINT: options.endpoint,
+      TABLE_NAME: options.tableName,
+      SEND_CONCURRENCY: options.sendConcurrency,
+    },
+    options.faults ?? {},
+  );
+}
+
+/** Repositories on the same table through a client of their own: watching a run costs it nothing it counts. */
+export function observerDeps(endpoint: string, tableName: string): UseCaseDeps {
+  return buildDeps(loadConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, DEFAULT_CHANNEL: 'none' }));
+}
+
+export interface Reply {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: bodies are read field by field
+  body: any;
+}
+
+export interface Api {
+  readonly tenantId: string;
+  readonly baseUrl: string;
+  /** Any answer. */
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  /** A 2xx or an error; a 5xx or a dropped connection is retried (`retries` times) first. */
+  // biome-ignore lint/suspicious/noExplicitAny: bodies are read field by field
+  ok(method: string, path: string, body?: unknown): Promise<any>;
+}
+
+export async function tenantApi(baseUrl: string, tenantId = `bench-${randomUUID()}`, retries = 0): Promise<Api> {
+  const token = await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId });
+  return apiFor(baseUrl, tenantId, token, retries);
+}
+
+export function apiFor(baseUrl: string, tenantId: string, token: string | undefined, retries: number): Api {
+  const request = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
+    const headers: Record<string, string> = { ...extra };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    const json = (response.headers.get('content-type') ?? '').includes('json') && text !== '';
+    return { status: response.status, body: json ? JSON.parse(text) : text };
+  };
+  return {
+    tenantId,
+    baseUrl,
+    request,
+    ok: async (method, path, body) => {
+      for (let attempt = 0; ; attempt++) {
+        let reply: Reply | undefined;
+        let failure: unknown;
+        try {
+          reply = await request(method, path, body);
+        } catch (error) {
+          failure = error;
+        }
+        if (reply && reply.status >= 200 && reply.status < 300) return reply.body;
+        const retryable = !reply || reply.status >= 500;
+        if (!retryable || attempt >= retries) {
+          throw new Error(
+            `${method} ${path} answered ${reply ? `${reply.status}: ${JSON.stringify(reply.body)}` : String(failure)}`,
+          );
+        }
+        await sleep(200 * (attempt + 1));
+      }
+    },
+  };
+}
+
+/** The tenant's default channel: a webhook to the sink. */
+export function webhookChannel(api: Api, url: string): Promise<{ id: string }> {
+  return api.ok('POST', '/api/v1/channels', {
+    name: 'Bench sink',
+    type: 'webhook',
+    config: { url, secret: SINK_SECRET },
+    is_default: true,
+  });
+}
+
+/** `count` contacts (name and phone), created over the API in batches of 1000, a few batches at a time. */
+export async function createContacts(api: Api, count: number, parallel = 3): Promise<string[]> {
+  const ids: string[] = new Array(count);
+  const batches: number[] = [];
+  for (let start = 0; start < count; start += 1000) batches.push(start);
+  const worker = async () => {
+    for (let start = batches.shift(); start !== undefined; start = batches.shift()) {
+      const size = Math.min(1000, count - start);
+      const { results } = await api.ok('POST', '/api/v1/contacts/batch', {
+        contacts: Array.from({ length: size }, (_, i) => ({
+          name: `Contact ${start + i}`,
+          phone: `+55119${String(start + i).padStart(8, '0')}`,
+        })),
+      });
+      for (const [i, result] of (results as { status: string; id?: string }[]).entries()) {
+        if (result.status !== 'created' || !result.id)
+          throw new Error(`contact not created: ${JSON.stringify(result)}`);
+        ids[start + i] = result.id;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return ids;
+}
+
+/** A static list of the contacts, added 1000 at a time. */
+export async function createList(api: Api, contactIds: readonly string[], name: string, parallel = 3): Promise<string> {
+  const list = await api.ok('POST', '/api/v1/contact-lists', { name });
+  const starts: number[] = [];
+  for (let start = 0; start < contactIds.length; start += 1000) starts.push(start);
+  const worker = async () => {
+    for (let start = starts.shift(); start !== undefined; start = starts.shift()) {
+      await api.ok('POST', `/api/v1/contact-lists/${list.id}/contacts`, {
+        contact_ids: contactIds.slice(start, start + 1000),
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return list.id;
+}
+
+export function createBroadcast(
+  api: Api,
+  listId: string,
+  fields: { rateLimit?: number; scheduledFor?: string; name?: string } = {},
+): Promise<{ id: string }> {
+  return api.ok('POST', '/api/v1/broadcasts', {
+    name: fields.name ?? `Bench ${randomUUID().slice(0, 8)}`,
+    list_id: listId,
+    message_template: { type: 'text', content: TEMPLATE },
+    rate_limit: fields.rateLimit ?? 0,
+    ...(fields.scheduledFor ? { scheduled_for: fields.scheduledFor } : {}),
+  });
+}
+
+/** Polls the broadcast's status through `deps` (not the API) until `done` holds. */
+export async function waitForStatus(
+  deps: UseCaseDeps,
+  tenantId: string,
+  broadcastId: string,
+  done: (status: string) => boolean,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const broadcast = await deps.broadcasts.findById(tenantId, broadcastId);
+    if (broadcast && done(broadcast.status)) return broadcast.status;
+    if (Date.now() > deadline)
+      throw new Error(`broadcast ${broadcastId}: still ${broadcast?.status} after ${timeoutMs} ms`);
+    await sleep(intervalMs);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+/** Seconds, 1 decimal. */
+export function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}

@@ -1,0 +1,83 @@
+import { FUNCTION_CATALOG } from '../../../infra/function-catalog.js';
+
+/**
+ * AWS list prices the cost figures use: us-east-1, on-demand, as of the date below (taken from
+ * shared/reference/aws-limits-and-pitfalls.md section 5, compiled late 2026; not re-checked against the
+ * AWS pricing pages on the day of a run). Free tiers are ignored: they would flatter small runs.
+ */
+export const PRICES = {
+  as_of: '2026-11-28',
+  region: 'us-east-1',
+  dynamodb_usd_per_million_write_units: 0.625,
+  dynamodb_usd_per_million_read_units: 0.125,
+  /** Standard queue; every 64 KB of payload is one request. */
+  sqs_usd_per_million_requests: 0.4,
+  lambda_usd_per_million_requests: 0.2,
+  lambda_arm64_usd_per_gb_second: 0.0000133334,
+  eventbridge_usd_per_million_events: 1.0,
+  scheduler_usd_per_million_invocations: 1.0,
+} as const;
+
+/** The deployed memory of a function (infra/function-catalog.ts; ServiceFunction's default is 512 MB). */
+export function configuredMemoryMb(functionName: string): number {
+  return FUNCTION_CATALOG[functionName]?.memorySize ?? 512;
+}
+
+export interface UsageForCost {
+  recipients: number;
+  dynamodbWriteUnits: number;
+  dynamodbReadUnits: number;
+  sqsBilledRequests: number;
+  lambda: { functionName: string; invocations: number; billedMs: number }[];
+  eventbridgeEvents: number;
+  schedulerInvocations: number;
+}
+
+export interface CostFigures {
+  dynamodb_write_units_per_recipient: number;
+  dynamodb_read_units_per_recipient: number;
+  sqs_requests_per_recipient: number;
+  lambda_invocations_per_recipient: number;
+  eventbridge_events_per_recipient: number;
+  scheduler_invocations_per_recipient: number;
+  lambda_gb_seconds_per_recipient: number;
+  usd_per_million_recipients: number;
+  usd_per_million_recipients_by_service: Record<string, number>;
+}
+
+export function costFigures(u: UsageForCost): CostFigures {
+  const per = (n: number) => n / u.recipients;
+  const invocations = u.lambda.reduce((sum, f) => sum + f.invocations, 0);
+  const gbSeconds = u.lambda.reduce(
+    (sum, f) => sum + (f.billedMs / 1000) * (configuredMemoryMb(f.functionName) / 1024),
+    0,
+  );
+  const usd = {
+    dynamodb:
+      (u.dynamodbWriteUnits * PRICES.dynamodb_usd_per_million_write_units +
+        u.dynamodbReadUnits * PRICES.dynamodb_usd_per_million_read_units) /
+      1e6,
+    sqs: (u.sqsBilledRequests * PRICES.sqs_usd_per_million_requests) / 1e6,
+    lambda:
+      (invocations * PRICES.lambda_usd_per_million_requests) / 1e6 + gbSeconds * PRICES.lambda_arm64_usd_per_gb_second,
+    eventbridge: (u.eventbridgeEvents * PRICES.eventbridge_usd_per_million_events) / 1e6,
+    scheduler: (u.schedulerInvocations * PRICES.scheduler_usd_per_million_invocations) / 1e6,
+  };
+  const perMillion = (usdTotal: number) => round((usdTotal / u.recipients) * 1e6, 4);
+  return {
+    dynamodb_write_units_per_recipient: round(per(u.dynamodbWriteUnits), 4),
+    dynamodb_read_units_per_recipient: round(per(u.dynamodbReadUnits), 4),
+    sqs_requests_per_recipient: round(per(u.sqsBilledRequests), 5),
+    lambda_invocations_per_recipient: round(per(invocations), 5),
+    eventbridge_events_per_recipient: round(per(u.eventbridgeEvents), 6),
+    scheduler_invocations_per_recipient: round(per(u.schedulerInvocations), 6),
+    lambda_gb_seconds_per_recipient: round(per(gbSeconds), 6),
+    usd_per_million_recipients: perMillion(Object.values(usd).reduce((a, b) => a + b, 0)),
+    usd_per_million_recipients_by_service: Object.fromEntries(Object.entries(usd).map(([k, v]) => [k, perMillion(v)])),
+  };
+}
+
+export function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

@@ -1,0 +1,153 @@
+/**
+ * Child process of `npm run bench` (see support/child.ts), never run by hand. BENCH_ROLE:
+ * - `pipeline`: the local runtime (local SQS, the event sources running the real handlers, the HTTP API) on
+ *   the parent's DynamoDB Local, with the AWS meter on its clients;
+ * - `baseline`: the seed's BroadcastExecutionWorker (baseline/, a comparison baseline only) on the same table.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { WebhookChannel } from '../../lib/adapters/channels/webhook-channel.js';
+import { buildDeps } from '../../lib/composition-root.js';
+import { loadConfig } from '../../lib/config.js';
+import type { LocalRuntime } from '../../lib/local/local-runtime.js';
+import type { SqsEventSourceStats } from '../../lib/local/sqs-event-source.js';
+import { SeedBroadcastExecutionWorker } from './baseline/seed-broadcast-worker.js';
+import { AwsMeter } from './support/aws-meter.js';
+import type { ChildMessage, ChildReport, ParentMessage } from './support/child.js';
+import { SINK_SECRET, startRuntime } from './support/environment.js';
+
+const role = process.env.BENCH_ROLE;
+const endpoint = required('BENCH_DYNAMODB_ENDPOINT');
+const tableName = required('BENCH_TABLE');
+const meter = new AwsMeter();
+let domainEvents = 0;
+let rssAtStartMb = 0;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+function mb(bytes: number): number {
+  return Math.round((bytes / 1024 / 1024) * 10) / 10;
+}
+
+function report(extra: Partial<ChildReport> = {}): ChildReport {
+  return {
+    meter: meter.snapshot(),
+    domainEvents,
+    peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
+    rssAtStartMb,
+    ...extra,
+  };
+}
+
+function delta(after: SqsEventSourceStats, before: SqsEventSourceStats): SqsEventSourceStats {
+  const out = { ...after };
+  for (const key of Object.keys(after) as (keyof SqsEventSourceStats)[]) {
+    if (key !== 'inFlight' && key !== 'peakConcurrency') out[key] = after[key] - before[key];
+  }
+  return out;
+}
+
+async function runPipeline(): Promise<void> {
+  const runtime: LocalRuntime = await startRuntime({
+    endpoint,
+    tableName,
+    env: {},
+    sendConcurrency: Number(process.env.SEND_CONCURRENCY ?? 4),
+    hooks: {
+      onDynamoDbClient: (client) => meter.instrumentDynamoDb(client),
+      onSqsClient: (client) => meter.instrumentSqs(client),
+      decorate: (deps) => ({
+        ...deps,
+        events: {
+          record: async (events) => {
+            if (meter.enabled) domainEvents += events.length;
+            await deps.events.record(events);
+          },
+        },
+      }),
+    },
+  });
+  let before = { pipeline: runtime.consumers.pipeline.stats(), send: runtime.consumers.send.stats() };
+  process.on('message', (message: ParentMessage) => {
+    void (async () => {
+      switch (message.type) {
+        case 'start':
+          meter.reset();
+          domainEvents = 0;
+          before = { pipeline: runtime.consumers.pipeline.stats(), send: runtime.consumers.send.stats() };
+          rssAtStartMb = mb(process.memoryUsage().rss);
+          meter.enabled = true;
+          send({ type: 'started' });
+          return;
+        case 'finish':
+          meter.enabled = false;
+          send({
+            type: 'report',
+            report: report({
+              consumers: {
+                pipeline: delta(runtime.consumers.pipeline.stats(), before.pipeline),
+                send: delta(runtime.consumers.send.stats(), before.send),
+              },
+            }),
+          });
+          return;
+        case 'stop':
+          await runtime.stop();
+          process.exit(0);
+      }
+    })().catch((error: unknown) => send({ type: 'error', message: String((error as Error)?.stack ?? error) }));
+  });
+  send({ type: 'ready', url: runtime.url });
+}
+
+async function runBaseline(): Promise<void> {
+  let client: DynamoDBDocumentClient | undefined;
+  const config = loadConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, DEFAULT_CHANNEL: 'none' });
+  const deps = buildDeps(config, {
+    onDynamoDbClient: (c) => {
+      client = c;
+      meter.instrumentDynamoDb(c);
+    },
+  });
+  const sender = new WebhookChannel(
+    { url: required('BENCH_SINK_URL'), secret: SINK_SECRET },
+    { timeoutMs: Number(process.env.WEBHOOK_TIMEOUT_MS ?? 10_000) },
+  );
+  const worker = new SeedBroadcastExecutionWorker({
+    repositories: deps,
+    client: client as DynamoDBDocumentClient,
+    tableName,
+    sender,
+  });
+  process.on('message', (message: ParentMessage) => {
+    void (async () => {
+      if (message.type === 'run-baseline') {
+        meter.reset();
+        rssAtStartMb = mb(process.memoryUsage().rss);
+        meter.enabled = true;
+        const started = performance.now();
+        const result = await worker.executeBroadcast(message.tenantId, message.broadcastId);
+        const durationMs = performance.now() - started;
+        meter.enabled = false;
+        send({ type: 'report', report: report({ baseline: { durationMs, ...result } }) });
+      } else if (message.type === 'stop') process.exit(0);
+    })().catch((error: unknown) => send({ type: 'error', message: String((error as Error)?.stack ?? error) }));
+  });
+  send({ type: 'ready' });
+}
+
+try {
+  if (role === 'pipeline') await runPipeline();
+  else if (role === 'baseline') await runBaseline();
+  else throw new Error(`BENCH_ROLE must be pipeline or baseline, not ${role}`);
+} catch (error) {
+  send({ type: 'error', message: String((error as Error)?.stack ?? error) });
+  process.exit(1);
+}
