@@ -19,13 +19,13 @@ const config: Config = {
   // The integration and e2e files mostly wait on DynamoDB Local, SQS and timers, not on the CPU: more
   // workers than the 2 cores finish sooner.
   maxWorkers: 4,
+  // A cap, not a timing assertion: DynamoDB Local on a busy 2-core machine can be slow.
+  testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...shared,
       displayName: 'integration',
-      // A cap, not a timing assertion: DynamoDB Local on a busy 2-core machine can be slow.
-      testTimeout: 60_000,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
