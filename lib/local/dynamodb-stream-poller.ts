@@ -96,7 +96,22 @@ export async function startDynamoDbStreamPoller(
     }
     for (const [shardId, iterator] of [...iterators]) {
       if (stopped) return sawRecords;
-      const page = await api.records(iterator, batchSize);
+      let page: Awaited<ReturnType<StreamsApi['records']>>;
+      try {
+        page = await api.records(iterator, batchSize);
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name === 'ResourceNotFoundException') {
+          // The table (and its stream) is gone: nothing more will ever come.
+          stopped = true;
+          return sawRecords;
+        }
+        if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw error;
+        // The iterator fell behind what the stream still holds, or expired: go on from the oldest record
+        // still there (consumers drop repeats by event_id).
+        iterators.set(shardId, await api.shardIterator(streamArn, shardId, 'TRIM_HORIZON'));
+        continue;
+      }
       const records = page.Records ?? [];
       if (records.length > 0) {
         sawRecords = true;

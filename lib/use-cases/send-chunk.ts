@@ -80,6 +80,8 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   const executions = await deps.executions.listChunk(tenantId, broadcastId, chunk);
   const work = new ChunkWork(deps, broadcast, run, message, executions);
   await work.process(stopped);
+  // Paused meanwhile: nothing was sent, resume releases the chunk again. Cancelled: the drain does.
+  if (work.stoppedMeanwhile) return 'dropped';
   let retryAfterMs = work.retryAfterMs;
   let tally = work.tally();
   if (retryAfterMs === undefined && (work.busyElsewhere || !isFinal(tally))) {
@@ -111,6 +113,8 @@ export function idempotencyKeyFor(tenantId: string, broadcastId: string, contact
 class ChunkWork {
   readonly final = new Map<string, BroadcastExecution>();
   busyElsewhere = false;
+  /** The broadcast was paused or cancelled between the first status check and the sends. */
+  stoppedMeanwhile = false;
   retryAfterMs: number | undefined;
   private readonly now: Date;
 
@@ -147,12 +151,33 @@ class ChunkWork {
         )
       ).map((c) => [c.id, c]),
     );
-    const toSend: { execution: BroadcastExecution; outbound: OutboundMessage }[] = [];
-    for (const execution of open) {
-      const prepared = await this.prepare(execution, contacts.get(execution.contactId), channel, sender, compiled);
-      if (prepared) toSend.push(prepared);
+    const prepared = await Promise.all(
+      open.map((execution) => this.prepare(execution, contacts.get(execution.contactId), channel, sender, compiled)),
+    );
+    const toSend = prepared.filter((p) => p !== undefined);
+    if (toSend.length === 0) return;
+    // A pause or cancel may have landed while the claims were written: look once more, right before sending.
+    const now = await this.deps.broadcasts.findById(this.run.tenantId, this.run.broadcastId);
+    if (now?.status !== 'running') {
+      await Promise.all(toSend.map(({ execution }) => this.releaseClaim(execution)));
+      this.stoppedMeanwhile = true;
+      return;
     }
     await Promise.all(toSend.map(({ execution, outbound }) => this.deliver(execution, outbound, sender)));
+  }
+
+  /** Hands a claimed execution back untouched (nothing was sent), for the resume or the cancel drain. */
+  private async releaseClaim(execution: BroadcastExecution): Promise<void> {
+    const back: BroadcastExecution = {
+      ...execution,
+      status: 'pending',
+      attempts: execution.attempts - 1,
+      updatedAt: this.deps.clock.now().toISOString(),
+    };
+    delete back.claimedAt;
+    if (await this.deps.executions.transition(back, 'sending', execution.claimedAt)) {
+      this.final.set(execution.contactId, back);
+    }
   }
 
   tally(): ChunkTally {
