@@ -16,9 +16,8 @@ const shared = {
 } satisfies Config;
 
 const config: Config = {
-  // The integration and e2e files mostly wait on DynamoDB Local, SQS and timers, not on the CPU: more
-  // workers than the 2 cores finish sooner.
-  maxWorkers: 4,
+  // Two workers: more make the one DynamoDB Local the bottleneck on this 2-core machine.
+  maxWorkers: 2,
   // A cap, not a timing assertion: DynamoDB Local on a busy 2-core machine can be slow.
   testTimeout: 60_000,
   projects: [

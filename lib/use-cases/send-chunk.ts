@@ -97,10 +97,9 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
     return 'retry_later';
   }
   const counted = await deps.runs.commitTally(tenantId, broadcastId, tally, deps.clock.now().toISOString());
-  if (counted) {
-    await autoPauseIfFailing(deps, broadcast);
-    await completeIfFinished(deps, tenantId, broadcastId);
-  }
+  if (counted) await autoPauseIfFailing(deps, broadcast);
+  // Also when an earlier delivery counted the chunk and died before this step.
+  await completeIfFinished(deps, tenantId, broadcastId);
   return 'counted';
 }
 

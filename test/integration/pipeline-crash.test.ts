@@ -303,7 +303,7 @@ describe('the pacer dies after moving its cursor, before its chunks reach the se
 
       // Act
       await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-      await waitForCompletion(api, broadcast.id, 25_000);
+      await waitForCompletion(api, broadcast.id, 90_000);
 
       // Assess
       expect(crashedReleases.has(broadcast.id)).toBe(true);

@@ -250,7 +250,7 @@ export async function waitForStats(
 }
 
 /** Waits for the broadcast to complete. */
-export function waitForCompletion(api: Api, broadcastId: string, timeoutMs = 60_000): Promise<Stats> {
+export function waitForCompletion(api: Api, broadcastId: string, timeoutMs = 120_000): Promise<Stats> {
   return waitForStats(api, broadcastId, (stats) => stats.status === 'completed', 'completed', timeoutMs);
 }
 
