@@ -3,7 +3,7 @@ import { type Broadcast, broadcastEvent, newDraftBroadcast } from '../domain/bro
 import { ConflictError, InvalidTransitionError, UnprocessableError } from '../domain/errors.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { logger } from '../observability/logger.js';
-import type { ProcessedEventStore, TriggerOutcome } from '../ports/processed-event-store.js';
+import type { TriggerOutcome } from '../ports/processed-event-store.js';
 import { getBroadcast } from './broadcast-commands.js';
 import { disarmSchedule } from './broadcast-schedules.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
