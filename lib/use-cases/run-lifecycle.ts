@@ -60,8 +60,12 @@ export function pauseBroadcast(deps: Deps, tenantId: string, id: string, reason?
 
 /** paused -> running: a new pacer loop first re-releases the chunks dropped while paused. */
 export async function resumeBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
+  // The new loop's tick and "auto-pause off" are set before the status flips, so a chunk counted in
+  // between can neither re-pause the broadcast nor meet the old loop; the loop starts once it runs.
+  const watchDeadline = new Date(deps.clock.now().getTime() + deps.delivery.pacerWatchGraceMs);
+  const tick = await deps.runs.restartPacer(tenantId, id, { autoPauseOff: true, watchDeadline });
   const broadcast = await changeRunStatus(deps, tenantId, id, 'running');
-  await restartPacer(deps, tenantId, id, { autoPauseOff: true });
+  await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick });
   return broadcast;
 }
 
