@@ -119,7 +119,10 @@ describe('one bad recipient', () => {
 });
 
 describe('a channel that rejects every message', () => {
-  /** A broadcast at 1500/min (one chunk of 25 about every second) to a sink answering 401 while `rejecting`. */
+  /**
+   * A broadcast at 600/min (one chunk of 25 every 2.5 s, so even a slow, shared machine pauses it within a few
+   * chunks) to a sink answering 401 while `rejecting`.
+   */
   async function aRejectedBroadcast() {
     const api = await pipeline.newTenant();
     const control = { rejecting: true };
@@ -129,7 +132,7 @@ describe('a channel that rejects every message', () => {
     });
     await webhookChannel(api, sink);
     const audience = await anAudience(api, 200);
-    const broadcast = await aBroadcast(api, audience.listId, { rate_limit: 1500 });
+    const broadcast = await aBroadcast(api, audience.listId, { rate_limit: 600 });
     await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
     const paused = await waitForStats(api, broadcast.id, (s) => s.status === 'paused', 'auto-paused', 30_000);
     return { api, control, sink, audience, broadcast, paused };
@@ -182,7 +185,7 @@ describe('a channel that rejects every message', () => {
         broadcast.id,
         (s) => s.status === 'completed' || (s.status === 'paused' && s.sent > 0),
         'completed (or paused again)',
-        60_000,
+        90_000,
       );
 
       // Assess: the rejected ones failed once each, everyone else got exactly one message.
