@@ -4,8 +4,11 @@
  *   the parent's DynamoDB Local, with the AWS meter on its clients;
  * - `baseline`: the seed's BroadcastExecutionWorker (baseline/, a comparison baseline only) on the same table.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { WebhookChannel } from '../../lib/adapters/channels/webhook-channel.js';
+import { EVENTS_FILE } from '../../lib/adapters/events/local-event-publisher.js';
 import { buildDeps } from '../../lib/composition-root.js';
 import { loadConfig } from '../../lib/config.js';
 import type { LocalRuntime } from '../../lib/local/local-runtime.js';
@@ -16,6 +19,8 @@ import type { ChildMessage, ChildReport, ParentMessage } from './support/child.j
 import { SINK_SECRET, startRuntime } from './support/environment.js';
 
 const role = process.env.BENCH_ROLE;
+// The parent gone (interrupted, killed): nothing is left to report to.
+process.on('disconnect', () => process.exit(0));
 const endpoint = required('BENCH_DYNAMODB_ENDPOINT');
 const tableName = required('BENCH_TABLE');
 const meter = new AwsMeter();
@@ -63,24 +68,20 @@ async function runPipeline(): Promise<void> {
     hooks: {
       onDynamoDbClient: (client) => meter.instrumentDynamoDb(client),
       onSqsClient: (client) => meter.instrumentSqs(client),
-      decorate: (deps) => ({
-        ...deps,
-        events: {
-          record: async (events) => {
-            if (meter.enabled) domainEvents += events.length;
-            await deps.events.record(events);
-          },
-        },
-      }),
     },
   });
+  // The domain events the event publisher (functions/event-publisher.ts, fed by the table's stream) puts on
+  // EventBridge in AWS: locally, one line each in DATA_DIR/events.jsonl.
+  const eventsFile = join(required('DATA_DIR'), EVENTS_FILE);
+  const eventLines = () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').length - 1 : 0);
+  let eventLinesAtStart = 0;
   let before = { pipeline: runtime.consumers.pipeline.stats(), send: runtime.consumers.send.stats() };
   process.on('message', (message: ParentMessage) => {
     void (async () => {
       switch (message.type) {
         case 'start':
           meter.reset();
-          domainEvents = 0;
+          eventLinesAtStart = eventLines();
           before = { pipeline: runtime.consumers.pipeline.stats(), send: runtime.consumers.send.stats() };
           rssAtStartMb = mb(process.memoryUsage().rss);
           meter.enabled = true;
@@ -88,6 +89,9 @@ async function runPipeline(): Promise<void> {
           return;
         case 'finish':
           meter.enabled = false;
+          // Every change committed so far has reached the event publisher.
+          await runtime.stream.drain(60_000);
+          domainEvents = eventLines() - eventLinesAtStart;
           send({
             type: 'report',
             report: report({

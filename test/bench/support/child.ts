@@ -1,7 +1,11 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqsEventSourceStats } from '../../../lib/local/sqs-event-source.js';
 import type { MeterSnapshot } from './aws-meter.js';
+import { onInterrupt } from './environment.js';
 
 /**
  * The benchmarks run what they measure in a child process of its own (test/bench/worker.ts), so its peak
@@ -21,6 +25,7 @@ export interface ChildReport {
   meter: MeterSnapshot;
   /** Event-source stats over the measured window (pipeline role). */
   consumers?: { pipeline: SqsEventSourceStats; send: SqsEventSourceStats };
+  /** Domain events published (events.jsonl lines) over the measured window: EventBridge events in AWS. */
   domainEvents: number;
   /** process.resourceUsage().maxRSS: the highest RSS the process ever had. */
   peakRssMb: number;
@@ -46,10 +51,19 @@ export interface Child {
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
 
 export async function startChild(role: ChildRole, env: Record<string, string>): Promise<Child> {
+  // Its own data directory: the log channel's outbox and the published domain events (events.jsonl).
+  const dataDir = mkdtempSync(join(tmpdir(), `bench-${role}-`));
   const child: ChildProcess = fork(WORKER, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env, BENCH_ROLE: role },
+    env: { ...process.env, ...env, BENCH_ROLE: role, DATA_DIR: dataDir },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const forget = onInterrupt(async () => {
+    child.kill('SIGKILL');
+  });
+  child.once('exit', () => {
+    forget();
+    rmSync(dataDir, { recursive: true, force: true });
   });
   const inbox: ChildMessage[] = [];
   let waiting: (() => void) | undefined;

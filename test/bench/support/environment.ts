@@ -15,11 +15,38 @@ import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
 export const SINK_SECRET = 'whsec-bench-0123456789abcdef';
 export const TEMPLATE = 'Hi {{contact.name}}! Stop: {{unsubscribe_link}}';
 
+const cleanups = new Set<() => Promise<void>>();
+let handlersInstalled = false;
+
+/**
+ * Runs `cleanup` if the process is interrupted (Ctrl-C, SIGTERM), so an interrupted run leaves no DynamoDB
+ * Local or child process behind. Returns a function that unregisters it (for the normal path).
+ */
+export function onInterrupt(cleanup: () => Promise<void>): () => void {
+  cleanups.add(cleanup);
+  if (!handlersInstalled) {
+    handlersInstalled = true;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        console.error(`\n${signal}: stopping what this run started`);
+        const code = signal === 'SIGINT' ? 130 : 143;
+        const timer = setTimeout(() => process.exit(code), 10_000);
+        void Promise.allSettled([...cleanups].map((fn) => fn())).then(() => {
+          clearTimeout(timer);
+          process.exit(code);
+        });
+      });
+    }
+  }
+  return () => cleanups.delete(cleanup);
+}
+
 /** DynamoDB Local (started here unless DYNAMODB_ENDPOINT names one). */
 export async function startDynamoDb(): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const given = process.env.DYNAMODB_ENDPOINT;
   if (given) return { endpoint: given, stop: async () => undefined };
   const db: RunningDynamoDb = await startDynamoDbLocal();
+  onInterrupt(() => db.stop());
   return db;
 }
 

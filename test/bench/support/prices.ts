@@ -23,6 +23,25 @@ export function configuredMemoryMb(functionName: string): number {
   return FUNCTION_CATALOG[functionName]?.memorySize ?? 512;
 }
 
+/**
+ * The event publisher (functions/event-publisher.ts) runs on the table's stream: one stream record per item
+ * written, in batches of its trigger's batchSize. Locally its invocations cannot be observed from outside the
+ * runtime, so they are ESTIMATED from the measured item writes, each billed EVENT_PUBLISHER_ASSUMED_MS (an
+ * assumption, said so in the output). Lambda's reads of a DynamoDB stream are free.
+ */
+export const EVENT_PUBLISHER_ASSUMED_MS = 100;
+const publisherTrigger = FUNCTION_CATALOG['event-publisher']?.trigger;
+export const EVENT_PUBLISHER_BATCH_SIZE = publisherTrigger?.kind === 'table-stream' ? publisherTrigger.batchSize : 100;
+
+export function eventPublisherUsage(itemWrites: number): {
+  functionName: string;
+  invocations: number;
+  billedMs: number;
+} {
+  const invocations = Math.ceil(itemWrites / EVENT_PUBLISHER_BATCH_SIZE);
+  return { functionName: 'event-publisher', invocations, billedMs: invocations * EVENT_PUBLISHER_ASSUMED_MS };
+}
+
 export interface UsageForCost {
   recipients: number;
   dynamodbWriteUnits: number;
