@@ -90,7 +90,8 @@ export class LocalScheduler implements BroadcastScheduler {
     const timer = setTimeout(
       () => {
         this.timers.delete(key);
-        if (wait > MAX_TIMER_MS) this.arm(message);
+        // Node may run a timer a millisecond early, and a long wait goes in hops: never fire before the time.
+        if (Date.parse(message.scheduledFor) > this.now()) this.arm(message);
         else this.fire(message);
       },
       Math.max(0, Math.min(wait, MAX_TIMER_MS)),
