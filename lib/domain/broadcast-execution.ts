@@ -22,6 +22,11 @@ export interface BroadcastExecution {
   reason?: string;
   error?: string;
   attempts: number;
+  /**
+   * The version of the chunk lease under which a failed attempt was recorded (the contact stays pending for a
+   * retry): that attempt's outcome is known, even if its holder died later with the contact still in flight.
+   */
+  attemptLease?: number;
   sentAt?: string;
   createdAt: string;
   updatedAt: string;

@@ -20,7 +20,7 @@ export type BroadcastEventName =
   | 'broadcast.resumed'
   | 'broadcast.message_sent'
   | 'broadcast.message_failed'
-  /** Counters of a running broadcast, once per counted chunk: the default stand-in for the per-message events. */
+  /** Counters of a running broadcast, at every 10 % step of progress: the default stand-in for the per-message events. */
   | 'broadcast.progress'
   | 'broadcast.completed'
   | 'broadcast.failed'

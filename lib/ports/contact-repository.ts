@@ -14,8 +14,11 @@ export interface ContactRepository {
   replace(contact: Contact, previous: Contact): Promise<void>;
   findById(tenantId: string, id: string): Promise<Contact | undefined>;
   findByExternalId(tenantId: string, externalId: string): Promise<Contact | undefined>;
-  /** The contacts among `ids` that exist, in no particular order. */
-  findByIds(tenantId: string, ids: readonly string[]): Promise<Contact[]>;
+  /**
+   * The contacts among `ids` that exist, in no particular order. Strongly consistent unless
+   * `consistent: false` (half the read units; a change of the last second or so may not show yet).
+   */
+  findByIds(tenantId: string, ids: readonly string[], options?: { consistent?: boolean }): Promise<Contact[]>;
   list(tenantId: string, page: PageRequest, query?: ContactQuery): Promise<Page<Contact>>;
   /** Walks every contact of the tenant page by page, keeping those `accept` returns true for. */
   listMatching(tenantId: string, page: PageRequest, accept: (contact: Contact) => boolean): Promise<Page<Contact>>;

@@ -9,6 +9,25 @@ export interface ExecutionLayout {
 
 export type ExecutionPartition = { chunk: number } | { skipPage: number };
 
+/**
+ * Who works on a send chunk. One delivery at a time holds it, until `until` (epoch ms); `inFlight` names the
+ * contacts it is about to send to, so that if it dies, the next holder knows which of them the channel may
+ * already have. One write per chunk instead of one claim per contact.
+ */
+export interface ChunkLease {
+  /** Bumped by every take: a take succeeds only against the version its taker read. */
+  version: number;
+  holder?: string;
+  until?: number;
+  inFlight: string[];
+}
+
+/** A send chunk as one strongly consistent read: its executions and its lease, if it ever had one. */
+export interface ChunkState {
+  executions: BroadcastExecution[];
+  lease?: ChunkLease;
+}
+
 export interface ExecutionRepository {
   /** Writes planned executions; idempotent, since a page planned twice writes the same items again. */
   writePlanned(executions: readonly BroadcastExecution[]): Promise<void>;
@@ -21,6 +40,21 @@ export interface ExecutionRepository {
   ): Promise<void>;
   /** The executions of one send chunk, strongly consistent. */
   listChunk(tenantId: string, broadcastId: string, chunk: number): Promise<BroadcastExecution[]>;
+  /** The executions of one send chunk and its lease, in one strongly consistent query. */
+  readChunk(tenantId: string, broadcastId: string, chunk: number): Promise<ChunkState>;
+  /**
+   * Takes the chunk's lease for `holder` until `until`, naming the contacts about to be sent, but only if the
+   * lease is still the version read with the chunk (`seenVersion`; undefined: it never had one). False when
+   * another delivery changed it since: what was read may be stale.
+   */
+  takeChunkLease(
+    tenantId: string,
+    broadcastId: string,
+    chunk: number,
+    take: { seenVersion: number | undefined; holder: string; until: number; inFlight: readonly string[] },
+  ): Promise<boolean>;
+  /** Gives the lease back with nothing in flight, if `holder` still has it. */
+  releaseChunkLease(tenantId: string, broadcastId: string, chunk: number, holder: string): Promise<void>;
   /**
    * Writes the execution only if the stored one is still in status `from` (and, when given, still holds
    * the claim `claimedAt`): the guard that makes every claim and every outcome happen once.

@@ -16,7 +16,8 @@ import type { DomainEvent } from '../domain/events.js';
  * | broadcast        | REMOVE                                         | deleted                                       |
  * | contact_list     | INSERT / MODIFY of name, description, tags, filters / REMOVE | created / updated / deleted     |
  * | list_member      | INSERT / REMOVE                                | contacts_added / contacts_removed, one per list per batch |
- * | broadcast_run    | MODIFY of sent, failed or skippedAtSend        | progress (one per counted chunk)              |
+ * | broadcast_run    | MODIFY of sent, failed or skippedAtSend that   | progress, about ten per run (not one per      |
+ * |                  | crosses a 10 % step of progress or reaches 100 % | counted chunk): PROGRESS_EVENT_STEP_PERCENT |
  * | execution        | MODIFY to sent / failed (only with perMessageEvents) | message_sent / message_failed           |
  *
  * Events keep the order of the records; an aggregated member event takes the place of its last record. Every
@@ -34,6 +35,14 @@ interface Positioned {
   position: number;
   event: DomainEvent;
 }
+
+/**
+ * A run's progress event is emitted only when a counted chunk moves its progress across a step of this many percent
+ * (or to 100 %), not for every counted chunk: each event is an EventBridge event ($1 per million), and a large
+ * broadcast counts hundreds of chunks, so this is about ten events per broadcast instead of one per chunk.
+ */
+export const PROGRESS_EVENT_STEP_PERCENT = 10;
+const PROGRESS_STEPS = 100 / PROGRESS_EVENT_STEP_PERCENT;
 
 const LIST_MEMBERS_PARTITION = /^T#(.+)#LIST#([^#]+)#MEMBERS$/;
 const LIST_FIELDS = ['name', 'description', 'tags', 'filters'] as const;
@@ -207,6 +216,7 @@ function progressEvent(change: Change): DomainEvent | undefined {
   const sent = numberOf(newItem.sent);
   const failed = numberOf(newItem.failed);
   const skipped = numberOf(newItem.skippedAtPlan) + numberOf(newItem.skippedAtSend);
+  if (!crossesProgressStep(doneOf(oldItem), sent + failed + skipped, total)) return undefined;
   const progress = total === 0 ? 0 : Math.floor(((sent + failed + skipped) / total) * 1000) / 10;
   const occurredAt = typeof newItem.lastProgressAt === 'string' ? newItem.lastProgressAt : change.occurredAt;
   return {
@@ -223,6 +233,22 @@ function progressEvent(change: Change): DomainEvent | undefined {
       event_id: change.eventId,
     },
   };
+}
+
+/** Contacts a run has settled (sent, failed or skipped); a counter missing from the image counts as zero. */
+function doneOf(item: Item): number {
+  return numberOf(item.sent) + numberOf(item.failed) + numberOf(item.skippedAtPlan) + numberOf(item.skippedAtSend);
+}
+
+/**
+ * Whether going from `before` to `after` settled contacts (both out of the new image's `total`) moves the progress
+ * into a higher PROGRESS_EVENT_STEP_PERCENT step, however many steps at once, or reaches 100 %. In integers
+ * (floor(done * steps / total)), so no rounding puts an exact step boundary just below itself.
+ */
+function crossesProgressStep(before: number, after: number, total: number): boolean {
+  if (total <= 0) return false;
+  if (before < total && after >= total) return true;
+  return Math.floor((after * PROGRESS_STEPS) / total) > Math.floor((before * PROGRESS_STEPS) / total);
 }
 
 function messageEvent(change: Change): DomainEvent | undefined {

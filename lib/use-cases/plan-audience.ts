@@ -35,7 +35,10 @@ type Deps = Pick<
  * The planner: resolves one page of the audience into executions and commits the page with its cursor.
  * Executions are written first and the page committed second (conditionally), so a crash in between
  * re-plans the same page into the same partitions, and nothing is released before its page committed.
- * Contacts opted out or without the address the channel needs are skipped right away, with a reason.
+ * Where the planner reads the contacts anyway (dynamic lists, explicit audiences), those opted out or without
+ * the address the channel needs are skipped right away, with a reason. A static list's members are planned
+ * from the membership items alone: the sender reads every contact it sends to in any case (and decides the
+ * same skips there), so reading them here too would double the read cost of a broadcast.
  */
 export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId: string): Promise<PlanStep> {
   const [broadcast, run] = await Promise.all([
@@ -67,10 +70,10 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
   }
   const channel = await resolveChannel(deps, tenantId, broadcast);
   const page = await audiencePage(deps, tenantId, broadcast.listId, run);
-  const pending: string[] = [...run.planCarry];
+  const pending: string[] = [...run.planCarry, ...page.uncheckedIds];
   const skipped: { contact: Pick<Contact, 'id'>; reason: string }[] = [];
   for (const id of page.missingIds ?? []) skipped.push({ contact: { id }, reason: 'contact_deleted' });
-  for (const contact of page.items) {
+  for (const contact of page.contacts) {
     if (contact.optedOut) skipped.push({ contact, reason: 'opted_out' });
     else if (!hasRequiredAddress(contact, channel.requiredAddress)) skipped.push({ contact, reason: 'no_address' });
     else pending.push(contact.id);
@@ -127,28 +130,32 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
   return done ? 'done' : 'more';
 }
 
+/** One page of the audience: contacts read (and checked here), ids planned unread, ids that match no contact. */
+interface AudiencePage {
+  contacts: Contact[];
+  uncheckedIds: string[];
+  missingIds?: string[];
+  nextCursor?: string;
+}
+
 /**
- * The static list's members, or the contacts matching the dynamic list's filters as of the run's start
+ * The static list's member ids, or the contacts matching the dynamic list's filters as of the run's start
  * ("today" stays the day the broadcast started, however long planning takes).
  */
-async function audiencePage(
-  deps: Deps,
-  tenantId: string,
-  listId: string,
-  run: BroadcastRun,
-): Promise<Page<Contact> & { missingIds?: string[] }> {
+async function audiencePage(deps: Deps, tenantId: string, listId: string, run: BroadcastRun): Promise<AudiencePage> {
   if (run.audienceContactIds !== undefined) return explicitAudience(deps, tenantId, run.audienceContactIds);
   const page = { limit: PLAN_PAGE_SIZE, ...(run.planCursor ? { cursor: run.planCursor } : {}) };
   const list = await deps.contactLists.findById(tenantId, listId);
-  if (!list) return { items: [] };
+  if (!list) return { contacts: [], uncheckedIds: [] };
+  const next = (read: Page<unknown>) => (read.nextCursor ? { nextCursor: read.nextCursor } : {});
   if (list.isDynamic) {
     const clock = filterClockAt(new Date(run.audienceAsOf));
     const filters = list.filters ?? {};
-    return deps.contacts.listMatching(tenantId, page, (contact) => matchesFilters(contact, filters, clock));
+    const read = await deps.contacts.listMatching(tenantId, page, (contact) => matchesFilters(contact, filters, clock));
+    return { contacts: read.items, uncheckedIds: [], ...next(read) };
   }
-  const ids = await deps.contactLists.listMemberIds(list, page);
-  const contacts = await deps.contacts.findByIds(tenantId, ids.items);
-  return ids.nextCursor ? { items: contacts, nextCursor: ids.nextCursor } : { items: contacts };
+  const read = await deps.contactLists.listMemberIds(list, page);
+  return { contacts: [], uncheckedIds: read.items, ...next(read) };
 }
 
 /**
@@ -156,17 +163,13 @@ async function audiencePage(
  * the list holds. Ids that match no contact (never existed or deleted since) are skipped as `contact_deleted`, so
  * every id given gets an execution and the counters add up.
  */
-async function explicitAudience(
-  deps: Deps,
-  tenantId: string,
-  ids: readonly string[],
-): Promise<Page<Contact> & { missingIds: string[] }> {
+async function explicitAudience(deps: Deps, tenantId: string, ids: readonly string[]): Promise<AudiencePage> {
   const unique = [...new Set(ids)];
   const byId = new Map((await deps.contacts.findByIds(tenantId, unique)).map((contact) => [contact.id, contact]));
   // In the order given, so a re-planned page puts every contact in the same chunk again.
   const contacts = unique.flatMap((id) => byId.get(id) ?? []);
   const found = new Set(byId.keys());
-  return { items: contacts, missingIds: unique.filter((id) => !found.has(id)) };
+  return { contacts, uncheckedIds: [], missingIds: unique.filter((id) => !found.has(id)) };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   renderMessage,
 } from '../domain/template-rendering.js';
 import type { ChannelSender, OutboundMessage, SendOutcome } from '../ports/channel-sender.js';
+import type { ChunkState } from '../ports/execution-repository.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
 import type { UseCaseDeps } from './deps.js';
 import { resolveChannel } from './resolve-channel.js';
@@ -42,14 +43,17 @@ type Deps = Pick<
   | 'clock'
   | 'delivery'
   | 'contactLists'
+  | 'ids'
 >;
 
 /**
  * The sender, for one chunk. Per execution: skip it if the broadcast was cancelled or the contact opted
- * out meanwhile; claim it (pending -> sending, conditionally); render; send with an idempotency key;
- * record the outcome. A claim left behind by a sender that died mid-send means the outcome is unknown:
- * re-sent with the same key where the channel de-duplicates, failed as `outcome_unknown` where it cannot.
- * When every execution of the chunk is terminal, the chunk is counted, exactly once.
+ * out meanwhile; render; then take the chunk's lease naming the contacts about to be sent (one conditional
+ * write for the chunk, so two deliveries never send it at once); send with an idempotency key; record the
+ * outcome, conditionally on the status read. A lease left behind by a sender that died mid-send means the
+ * outcome of its in-flight contacts is unknown: re-sent with the same key where the channel de-duplicates,
+ * failed as `outcome_unknown` where it cannot. When every execution of the chunk is terminal, the chunk is
+ * counted, exactly once.
  */
 export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<ChunkResult> {
   const { tenantId, broadcastId, chunk } = message;
@@ -77,8 +81,8 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
     return 'retry_later';
   }
 
-  const executions = await deps.executions.listChunk(tenantId, broadcastId, chunk);
-  const work = new ChunkWork(deps, broadcast, run, message, executions);
+  const state = await deps.executions.readChunk(tenantId, broadcastId, chunk);
+  const work = new ChunkWork(deps, broadcast, run, message, state);
   await work.process(stopped);
   // Paused meanwhile: nothing was sent, resume releases the chunk again. Cancelled: the drain does.
   if (work.stoppedMeanwhile) return 'dropped';
@@ -108,7 +112,18 @@ export function idempotencyKeyFor(tenantId: string, broadcastId: string, contact
   return `bc_${createHash('sha256').update(`${tenantId}|${broadcastId}|${contactId}`).digest('hex').slice(0, 40)}`;
 }
 
-/** The work on one chunk's executions; keeps the final state of each for the tally. */
+type CloseFields = Partial<Pick<BroadcastExecution, 'reason' | 'error'>>;
+
+/** What the sender decided for one open execution before taking the lease: send it, or close it with a status. */
+type Decision =
+  | { execution: BroadcastExecution; outbound: OutboundMessage }
+  | { execution: BroadcastExecution; close: 'failed' | 'skipped'; fields: CloseFields };
+
+/**
+ * The work on one chunk: decide each open execution's fate (reads only), take the chunk's lease naming the
+ * contacts about to be sent (one conditional write), record the closures, send, record the outcomes. Keeps
+ * the final state of each execution for the tally.
+ */
 class ChunkWork {
   readonly final = new Map<string, BroadcastExecution>();
   busyElsewhere = false;
@@ -116,66 +131,68 @@ class ChunkWork {
   stoppedMeanwhile = false;
   retryAfterMs: number | undefined;
   private readonly now: Date;
+  private readonly holder: string;
+  private holding = false;
+  private leaseVersion = 0;
+  private sender: ChannelSender | undefined;
 
   constructor(
     private readonly deps: Deps,
     private readonly broadcast: Broadcast,
     private readonly run: BroadcastRun,
     private readonly message: SendChunkMessage,
-    private readonly executions: BroadcastExecution[],
+    private readonly chunk: ChunkState,
   ) {
     this.now = deps.clock.now();
-    for (const execution of executions) this.final.set(execution.contactId, execution);
+    this.holder = deps.ids.newId();
+    for (const execution of chunk.executions) this.final.set(execution.contactId, execution);
   }
 
   async process(stopped: boolean): Promise<void> {
-    const open = this.executions.filter((e) => !isTerminal(e.status));
+    const open = this.chunk.executions.filter((e) => !isTerminal(e.status));
     if (open.length === 0) return;
-    if (stopped || this.message.finalize) {
-      for (const execution of open) await this.closeWithoutSending(execution, stopped);
+    const lease = this.chunk.lease;
+    if (lease?.holder !== undefined && (lease.until ?? 0) > this.now.getTime()) {
+      // Another delivery of this chunk is at work: it records what happens.
+      this.busyElsewhere = true;
       return;
     }
-    const channel = await this.channel();
-    if (!channel) {
-      for (const execution of open) await this.finish(execution, 'failed', { reason: 'no_channel' });
-      return;
-    }
-    const sender = this.deps.senders.senderFor(channel);
-    const compiled = compiledTemplate(this.broadcast);
-    const contacts = new Map(
-      (
-        await this.deps.contacts.findByIds(
+    // A holder that died mid-send: the channel may or may not have what it did not record.
+    const suspect = new Set(
+      lease?.holder === undefined
+        ? []
+        : lease.inFlight.filter((id) => this.final.get(id)?.attemptLease !== lease.version),
+    );
+    const decisions = await this.decide(open, suspect, stopped);
+    const toSend = decisions.filter((d) => 'outbound' in d);
+    if (!(await this.take(toSend.map((d) => d.execution.contactId)))) return;
+    let midSend = false;
+    try {
+      await Promise.all(decisions.map((d) => ('close' in d ? this.finish(d.execution, d.close, d.fields) : undefined)));
+      if (toSend.length > 0 && this.sender) {
+        // A pause or cancel may have landed since the status was read: look once more, right before sending.
+        const now = await this.deps.broadcasts.findById(this.run.tenantId, this.run.broadcastId);
+        if (now?.status !== 'running') {
+          this.stoppedMeanwhile = true;
+        } else {
+          const sender = this.sender;
+          midSend = true;
+          await Promise.all(toSend.map(({ execution, outbound }) => this.deliver(execution, outbound, sender)));
+          midSend = false;
+        }
+      }
+    } finally {
+      // Hand the lease back unless every execution is closed (nobody needs it then). Not after a failure
+      // mid-send: what was in flight stays suspect for the next holder.
+      const unfinished = [...this.final.values()].some((e) => !isTerminal(e.status));
+      if (this.holding && unfinished && !midSend) {
+        await this.deps.executions.releaseChunkLease(
           this.run.tenantId,
-          open.map((e) => e.contactId),
-        )
-      ).map((c) => [c.id, c]),
-    );
-    const prepared = await Promise.all(
-      open.map((execution) => this.prepare(execution, contacts.get(execution.contactId), channel, sender, compiled)),
-    );
-    const toSend = prepared.filter((p) => p !== undefined);
-    if (toSend.length === 0) return;
-    // A pause or cancel may have landed while the claims were written: look once more, right before sending.
-    const now = await this.deps.broadcasts.findById(this.run.tenantId, this.run.broadcastId);
-    if (now?.status !== 'running') {
-      await Promise.all(toSend.map(({ execution }) => this.releaseClaim(execution)));
-      this.stoppedMeanwhile = true;
-      return;
-    }
-    await Promise.all(toSend.map(({ execution, outbound }) => this.deliver(execution, outbound, sender)));
-  }
-
-  /** Hands a claimed execution back untouched (nothing was sent), for the resume or the cancel drain. */
-  private async releaseClaim(execution: BroadcastExecution): Promise<void> {
-    const back: BroadcastExecution = {
-      ...execution,
-      status: 'pending',
-      attempts: execution.attempts - 1,
-      updatedAt: this.deps.clock.now().toISOString(),
-    };
-    delete back.claimedAt;
-    if (await this.deps.executions.transition(back, 'sending', execution.claimedAt)) {
-      this.final.set(execution.contactId, back);
+          this.run.broadcastId,
+          this.message.chunk,
+          this.holder,
+        );
+      }
     }
   }
 
@@ -183,51 +200,71 @@ class ChunkWork {
     return tallyOf(this.message.chunk, [...this.final.values()]);
   }
 
-  /** Decides an open execution's fate before any send; returns the message to send, if one is due. */
-  private async prepare(
+  private async take(inFlight: string[]): Promise<boolean> {
+    const taken = await this.deps.executions.takeChunkLease(
+      this.run.tenantId,
+      this.run.broadcastId,
+      this.message.chunk,
+      {
+        seenVersion: this.chunk.lease?.version,
+        holder: this.holder,
+        until: this.now.getTime() + this.deps.delivery.claimLeaseMs,
+        inFlight,
+      },
+    );
+    // Another delivery took it since the chunk was read: what was read may be stale.
+    if (!taken) this.busyElsewhere = true;
+    this.leaseVersion = (this.chunk.lease?.version ?? 0) + 1;
+    this.holding = taken;
+    return taken;
+  }
+
+  /** Decides every open execution's fate from what was read; writes nothing. */
+  private async decide(open: BroadcastExecution[], suspect: Set<string>, stopped: boolean): Promise<Decision[]> {
+    if (stopped || this.message.finalize) return open.map((e) => this.closeWithoutSending(e, stopped, suspect));
+    const channel = await this.channel();
+    if (!channel) return open.map((execution) => ({ execution, close: 'failed', fields: { reason: 'no_channel' } }));
+    const sender = this.deps.senders.senderFor(channel);
+    this.sender = sender;
+    const compiled = compiledTemplate(this.broadcast);
+    // Eventually consistent: half the read units; a change of the last second may not show yet.
+    const contacts = new Map(
+      (
+        await this.deps.contacts.findByIds(
+          this.run.tenantId,
+          open.map((e) => e.contactId),
+          { consistent: false },
+        )
+      ).map((c) => [c.id, c]),
+    );
+    return open.map((execution) =>
+      this.decideOne(execution, contacts.get(execution.contactId), channel, sender, compiled, suspect),
+    );
+  }
+
+  private decideOne(
     execution: BroadcastExecution,
     contact: Contact | undefined,
     channel: Channel,
     sender: ChannelSender,
     compiled: CompiledMessageTemplate,
-  ): Promise<{ execution: BroadcastExecution; outbound: OutboundMessage } | undefined> {
-    if (execution.status === 'sending') {
-      if (!this.claimExpired(execution)) {
-        this.busyElsewhere = true;
-        return undefined;
-      }
-      // Its sender died between claiming and recording: the channel may or may not have it.
-      if (!sender.honoursIdempotencyKey) {
-        await this.finish(execution, 'failed', { reason: 'outcome_unknown' });
-        return undefined;
-      }
-    }
-    if (!contact) return this.skip(execution, 'contact_deleted');
-    if (contact.optedOut) return this.skip(execution, 'opted_out');
-    if (!hasRequiredAddress(contact, channel.requiredAddress)) return this.skip(execution, 'no_address');
+    suspect: Set<string>,
+  ): Decision {
+    const maybeSent = suspect.has(execution.contactId);
+    const closeAs = (close: 'failed' | 'skipped', fields: CloseFields): Decision =>
+      // Whatever the reason now, a contact the channel may already have is not "skipped".
+      maybeSent ? { execution, close: 'failed', fields: { reason: 'outcome_unknown' } } : { execution, close, fields };
+    if (maybeSent && !sender.honoursIdempotencyKey) return closeAs('failed', { reason: 'outcome_unknown' });
+    if (!contact) return closeAs('skipped', { reason: 'contact_deleted' });
+    if (contact.optedOut) return closeAs('skipped', { reason: 'opted_out' });
+    if (!hasRequiredAddress(contact, channel.requiredAddress)) return closeAs('skipped', { reason: 'no_address' });
     const link = this.deps.unsubscribeLinks.linkFor({
       tenantId: this.run.tenantId,
       contactId: contact.id,
       broadcastId: this.run.broadcastId,
     });
     const rendered = renderMessage(compiled, renderContextFor(contact, this.broadcast, this.now, link));
-    if (isMissing(rendered)) {
-      await this.finish(execution, 'skipped', { reason: 'missing_variable', error: rendered.reason });
-      return undefined;
-    }
-    const claimed: BroadcastExecution = {
-      ...execution,
-      status: 'sending',
-      attempts: execution.attempts + 1,
-      claimedAt: this.now.toISOString(),
-      updatedAt: this.now.toISOString(),
-    };
-    const won = await this.deps.executions.transition(claimed, execution.status, execution.claimedAt);
-    if (!won) {
-      this.busyElsewhere = true;
-      return undefined;
-    }
-    this.final.set(execution.contactId, claimed);
+    if (isMissing(rendered)) return closeAs('skipped', { reason: 'missing_variable', error: rendered.reason });
     const template = this.broadcast.messageTemplate;
     const outbound: OutboundMessage = {
       idempotencyKey: idempotencyKeyFor(this.run.tenantId, this.run.broadcastId, contact.id),
@@ -248,10 +285,11 @@ class ChunkWork {
         ...(template.mediaUrl ? { mediaUrl: template.mediaUrl } : {}),
       },
     };
-    return { execution: claimed, outbound };
+    return { execution, outbound };
   }
 
   private async deliver(execution: BroadcastExecution, outbound: OutboundMessage, sender: ChannelSender) {
+    const attempts = execution.attempts + 1;
     let outcome: SendOutcome;
     try {
       outcome = await sender.send(outbound);
@@ -259,27 +297,34 @@ class ChunkWork {
       const reason = `channel error: ${(error as Error).message}`.slice(0, 300);
       // A throw says nothing about whether the message left: only a channel that de-duplicates may try again.
       if (!sender.honoursIdempotencyKey) {
-        await this.finish(execution, 'failed', { reason: 'outcome_unknown', error: reason });
+        await this.finish(execution, 'failed', { reason: 'outcome_unknown', error: reason }, attempts);
         return;
       }
       outcome = { kind: 'transient', reason };
     }
     const nowIso = this.deps.clock.now().toISOString();
     if (outcome.kind === 'accepted') {
-      await this.finish(execution, 'sent', {
-        sentAt: nowIso,
-        ...(outcome.providerMessageId ? { messageId: outcome.providerMessageId } : {}),
-      });
+      await this.finish(
+        execution,
+        'sent',
+        { sentAt: nowIso, ...(outcome.providerMessageId ? { messageId: outcome.providerMessageId } : {}) },
+        attempts,
+      );
     } else if (outcome.kind === 'permanent') {
-      await this.finish(execution, 'failed', { reason: 'rejected', error: outcome.reason });
-    } else if (execution.attempts >= this.deps.delivery.maxSendAttempts) {
-      await this.finish(execution, 'failed', { reason: 'retries_exhausted', error: outcome.reason });
+      await this.finish(execution, 'failed', { reason: 'rejected', error: outcome.reason }, attempts);
+    } else if (attempts >= this.deps.delivery.maxSendAttempts) {
+      await this.finish(execution, 'failed', { reason: 'retries_exhausted', error: outcome.reason }, attempts);
     } else {
-      const back: BroadcastExecution = { ...execution, status: 'pending', error: outcome.reason, updatedAt: nowIso };
-      delete back.claimedAt;
-      if (await this.deps.executions.transition(back, 'sending', execution.claimedAt)) {
+      const back: BroadcastExecution = {
+        ...execution,
+        attempts,
+        error: outcome.reason,
+        attemptLease: this.leaseVersion,
+        updatedAt: nowIso,
+      };
+      if (await this.deps.executions.transition(back, execution.status)) {
         this.final.set(execution.contactId, back);
-        const backoff = Math.min(900_000, this.deps.delivery.retryBaseMs * 2 ** (execution.attempts - 1));
+        const backoff = Math.min(900_000, this.deps.delivery.retryBaseMs * 2 ** (attempts - 1));
         const wait = Math.max(backoff, Math.min(outcome.retryAfterMs ?? 0, 900_000));
         this.retryAfterMs = Math.max(this.retryAfterMs ?? 0, wait);
       } else {
@@ -288,49 +333,35 @@ class ChunkWork {
     }
   }
 
-  private async closeWithoutSending(execution: BroadcastExecution, stopped: boolean): Promise<void> {
-    if (execution.status === 'sending' && !this.claimExpired(execution)) {
-      // Its sender is still at work: let it record what happened.
-      this.busyElsewhere = true;
-    } else if (execution.status === 'sending') {
-      await this.finish(execution, 'failed', { reason: 'outcome_unknown' });
-    } else if (stopped) {
-      await this.finish(execution, 'skipped', { reason: 'cancelled' });
-    } else {
-      await this.finish(execution, 'failed', {
-        reason: 'undeliverable',
-        ...(execution.error ? { error: execution.error } : {}),
-      });
-    }
+  private closeWithoutSending(execution: BroadcastExecution, stopped: boolean, suspect: Set<string>): Decision {
+    if (suspect.has(execution.contactId)) return { execution, close: 'failed', fields: { reason: 'outcome_unknown' } };
+    if (stopped) return { execution, close: 'skipped', fields: { reason: 'cancelled' } };
+    return {
+      execution,
+      close: 'failed',
+      fields: { reason: 'undeliverable', ...(execution.error ? { error: execution.error } : {}) },
+    };
   }
 
-  private async skip(execution: BroadcastExecution, reason: string): Promise<undefined> {
-    if (execution.status === 'sending') await this.finish(execution, 'failed', { reason: 'outcome_unknown' });
-    else await this.finish(execution, 'skipped', { reason });
-    return undefined;
-  }
-
-  /** Records a terminal status, conditionally on the status (and claim) it was read with. */
+  /** Records a terminal status, conditionally on the status it was read with. */
   private async finish(
     execution: BroadcastExecution,
     status: 'sent' | 'failed' | 'skipped',
     fields: Partial<Pick<BroadcastExecution, 'reason' | 'error' | 'messageId' | 'sentAt'>>,
+    attempts = execution.attempts,
   ): Promise<void> {
     const done: BroadcastExecution = {
       ...execution,
       ...fields,
       status,
+      attempts,
       updatedAt: this.deps.clock.now().toISOString(),
     };
     delete done.claimedAt;
+    delete done.attemptLease;
     const applied = await this.deps.executions.transition(done, execution.status, execution.claimedAt);
     if (applied) this.final.set(execution.contactId, done);
     else this.busyElsewhere = true;
-  }
-
-  private claimExpired(execution: BroadcastExecution): boolean {
-    const claimedAt = Date.parse(execution.claimedAt ?? '1970-01-01T00:00:00Z');
-    return this.now.getTime() - claimedAt >= this.deps.delivery.claimLeaseMs;
   }
 
   private async channel(): Promise<Channel | undefined> {

@@ -166,6 +166,92 @@ describe('DynamoDbExecutionRepository', () => {
     });
   });
 
+  describe('chunk lease', () => {
+    async function aChunk() {
+      const tenantId = newTenantId();
+      const broadcastId = randomUUID();
+      const executions = chunkOf(tenantId, broadcastId, 0, 3);
+      await repository.writePlanned(executions);
+      await putTallyMarker(tenantId, broadcastId, 0);
+      return { tenantId, broadcastId, executions };
+    }
+    const take = (seenVersion: number | undefined, holder: string, inFlight: string[] = []) => ({
+      seenVersion,
+      holder,
+      until: 1_000,
+      inFlight,
+    });
+
+    it('reads a chunk that never had a lease as its executions alone, and lets the first taker have it', async () => {
+      // Prepare
+      const { tenantId, broadcastId, executions } = await aChunk();
+      const before = await repository.readChunk(tenantId, broadcastId, 0);
+      const ids = executions.map((e) => e.contactId);
+
+      // Act
+      const taken = await repository.takeChunkLease(tenantId, broadcastId, 0, take(undefined, 'h1', ids));
+
+      // Assess
+      expect(before.lease).toBeUndefined();
+      expect(contactIds(before.executions)).toEqual(contactIds(executions));
+      expect(taken).toBe(true);
+      const after = await repository.readChunk(tenantId, broadcastId, 0);
+      expect(after.lease).toEqual({ version: 1, holder: 'h1', until: 1_000, inFlight: ids });
+      expect(after.executions).toHaveLength(3);
+      expect(await repository.listChunk(tenantId, broadcastId, 0)).toHaveLength(3);
+    });
+
+    it('lets exactly one of two takers that read the same version have it', async () => {
+      // Prepare
+      const { tenantId, broadcastId } = await aChunk();
+      await repository.takeChunkLease(tenantId, broadcastId, 0, take(undefined, 'h1'));
+      const seen = (await repository.readChunk(tenantId, broadcastId, 0)).lease?.version;
+
+      // Act
+      const results = await Promise.all(
+        ['h2', 'h3'].map((holder) => repository.takeChunkLease(tenantId, broadcastId, 0, take(seen, holder))),
+      );
+
+      // Assess
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const lease = (await repository.readChunk(tenantId, broadcastId, 0)).lease;
+      expect(lease).toMatchObject({ version: 2, holder: results[0] ? 'h2' : 'h3' });
+    });
+
+    it('refuses a taker whose read is older than the last take, even after a release', async () => {
+      // Prepare: h1 takes and gives it back; h2 read before all that.
+      const { tenantId, broadcastId } = await aChunk();
+      const staleRead = (await repository.readChunk(tenantId, broadcastId, 0)).lease?.version;
+      await repository.takeChunkLease(tenantId, broadcastId, 0, take(undefined, 'h1', ['c1']));
+      await repository.releaseChunkLease(tenantId, broadcastId, 0, 'h1');
+
+      // Act
+      const stale = await repository.takeChunkLease(tenantId, broadcastId, 0, take(staleRead, 'h2'));
+
+      // Assess
+      expect(stale).toBe(false);
+      expect((await repository.readChunk(tenantId, broadcastId, 0)).lease).toEqual({ version: 1, inFlight: [] });
+    });
+
+    it('releases only for its holder: a holder that was taken over changes nothing', async () => {
+      // Prepare
+      const { tenantId, broadcastId } = await aChunk();
+      await repository.takeChunkLease(tenantId, broadcastId, 0, take(undefined, 'h1', ['c1']));
+      await repository.takeChunkLease(tenantId, broadcastId, 0, take(1, 'h2', ['c2']));
+
+      // Act
+      await repository.releaseChunkLease(tenantId, broadcastId, 0, 'h1');
+
+      // Assess
+      expect((await repository.readChunk(tenantId, broadcastId, 0)).lease).toEqual({
+        version: 2,
+        holder: 'h2',
+        until: 1_000,
+        inFlight: ['c2'],
+      });
+    });
+  });
+
   describe('transition', () => {
     it('writes the change when the stored status is the expected one', async () => {
       // Prepare

@@ -120,7 +120,7 @@ function throttle(control: Throttling) {
 describe('DynamoDB throttling some calls', () => {
   let pipeline: PipelineRuntime;
   let sink: WebhookSink;
-  const control: Throttling = { on: false, attemptRate: 0.04, escapeRate: 0.005, injected: 0, escapedCommands: 0 };
+  const control: Throttling = { on: false, attemptRate: 0.1, escapeRate: 0.01, injected: 0, escapedCommands: 0 };
 
   beforeAll(async () => {
     sink = await WebhookSink.start({ secret: SINK_SECRET });
@@ -144,7 +144,7 @@ describe('DynamoDB throttling some calls', () => {
       // Prepare
       const api = await pipeline.newTenant();
       await webhookChannel(api, sink);
-      const audience = await anAudience(api, 150);
+      const audience = await anAudience(api, 300);
       const broadcast = await aBroadcast(api, audience.listId);
 
       // Act
@@ -158,7 +158,7 @@ describe('DynamoDB throttling some calls', () => {
 
       // Assess
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds, sink);
-      expect(run.tally).toEqual({ sent: 150 });
+      expect(run.tally).toEqual({ sent: 300 });
       expect(control.injected).toBeGreaterThan(20);
       expect(control.escapedCommands).toBeGreaterThan(0);
     },

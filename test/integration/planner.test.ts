@@ -3,6 +3,7 @@ import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js
 import type { BroadcastRun } from '../../lib/domain/broadcast-run.js';
 import type { Contact, ContactFields } from '../../lib/domain/contact.js';
 import type { BroadcastRunRepository } from '../../lib/ports/broadcast-run-repository.js';
+import type { ContactRepository } from '../../lib/ports/contact-repository.js';
 import { PLAN_LEASE_MS, PLAN_PAGE_SIZE, planAudiencePage } from '../../lib/use-cases/plan-audience.js';
 import { cancelBroadcast, pauseBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
@@ -157,7 +158,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
     }, 120_000);
   });
 
-  describe('skips', () => {
+  describe('skips (a dynamic list: the planner reads its contacts anyway)', () => {
     const audienceWithSkips: ContactFields[] = [
       { name: 'Ana', email: 'ana@example.com' },
       { name: 'Bia', email: 'bia@example.com' },
@@ -166,7 +167,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       { name: 'Edu', optedOut: true },
       { name: 'Fabi', phone: '+5511988887777' },
       { name: 'Gil' },
-    ];
+    ].map((fields) => ({ ...fields, tags: ['vip'] }));
 
     it.each([
       ['the broadcast channel_id', false],
@@ -176,6 +177,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       const tenantId = newTenantId();
       const { broadcast, contacts } = await aStartedBroadcast(deps, tenantId, {
         contacts: audienceWithSkips,
+        filters: { tags: ['vip'] },
         channel: { requiredAddress: 'email', asDefault },
       });
       const byName = (name: string) => contacts.find((c) => c.name === name)?.id;
@@ -217,7 +219,11 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       // Prepare
       const tenantId = newTenantId();
       const { broadcast } = await aStartedBroadcast(deps, tenantId, {
-        contacts: [{ optedOut: true }, { optedOut: true }],
+        contacts: [
+          { optedOut: true, tags: ['vip'] },
+          { optedOut: true, tags: ['vip'] },
+        ],
+        filters: { tags: ['vip'] },
       });
 
       // Act
@@ -233,15 +239,49 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       expect(await deps.broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'completed', skipped: 2 });
       expect(deps.events.names().filter((n) => n === 'broadcast.completed')).toHaveLength(1);
     });
+
+    it('plans a static list from its membership items alone: the sender reads the contacts and decides the skips', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const { broadcast } = await aStartedBroadcast(deps, tenantId, {
+        contacts: audienceWithSkips,
+        channel: { requiredAddress: 'email', asDefault: false },
+      });
+      const reads: string[][] = [];
+      const counting: TestDeps = {
+        ...deps,
+        contacts: Object.assign(Object.create(deps.contacts) as ContactRepository, {
+          findByIds: (tenant: string, ids: readonly string[], options?: { consistent?: boolean }) => {
+            reads.push([...ids]);
+            return deps.contacts.findByIds(tenant, ids, options);
+          },
+        }),
+      };
+
+      // Act
+      const step = await planAudiencePage(counting, tenantId, broadcast.id);
+
+      // Assess
+      expect(step).toBe('done');
+      expect(reads).toEqual([]);
+      expect(await runOf(tenantId, broadcast.id)).toMatchObject({
+        plannedChunks: 1,
+        plannedPending: 7,
+        skippedAtPlan: 0,
+        totalContacts: 7,
+      });
+      const executions = await allExecutions(deps, tenantId, broadcast.id);
+      expect(executions.map((e) => e.status)).toEqual(Array(7).fill('pending'));
+    });
   });
 
   describe('crashes and duplicates', () => {
     it('re-plans a page whose commit was lost, removing what the first attempt left that no longer belongs', async () => {
-      // Prepare: 10 members, chunks of 3; Zoe is opted out.
+      // Prepare: 10 members of a static list, chunks of 3.
       const tenantId = newTenantId();
       const names = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'Zoe'];
       const { broadcast, contacts, list } = await aStartedBroadcast(deps, tenantId, {
-        contacts: names.map((name) => ({ name, ...(name === 'Zoe' ? { optedOut: true } : {}) })),
+        contacts: names.map((name) => ({ name })),
         rateLimit: 180,
       });
       const contact = (name: string) => contacts.find((c) => c.name === name) as Contact;
@@ -260,11 +300,9 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
         () => 'crashed',
       );
       const leftBehind = await deps.executions.listChunk(tenantId, broadcast.id, 2);
-      // Meanwhile: A leaves the list, Zoe opts back in, B opts out.
+      // Meanwhile: A leaves the list.
       const firstMember = contact('A');
       await deps.contactLists.removeContact(list, firstMember.id);
-      await deps.contacts.replace({ ...contact('Zoe'), optedOut: false }, contact('Zoe'));
-      await deps.contacts.replace({ ...contact('B'), optedOut: true }, contact('B'));
       const whileLeased = await planAudiencePage(deps, tenantId, broadcast.id);
       // The dead planner's lease runs out (it outlives no Lambda timeout).
       clock.advance(PLAN_LEASE_MS + 1);
@@ -278,19 +316,12 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       expect(whileLeased).toBe('stopped');
       expect(step).toBe('done');
       const run = await runOf(tenantId, broadcast.id);
-      expect(run).toMatchObject({
-        plannedChunks: 3,
-        plannedPending: 8,
-        skippedAtPlan: 1,
-        skipPages: 1,
-        totalContacts: 9,
-      });
+      expect(run).toMatchObject({ plannedChunks: 3, plannedPending: 9, skippedAtPlan: 0, totalContacts: 9 });
       const chunks = await chunksOf(deps, run);
-      const sendable = names.filter((n) => n !== 'A' && n !== 'B').map((n) => contact(n).id);
-      expectWellFormedChunks(chunks, 3, sendable);
+      const members = names.filter((n) => n !== 'A').map((n) => contact(n).id);
+      expectWellFormedChunks(chunks, 3, members);
       const executions = await allExecutions(deps, tenantId, broadcast.id);
       expect(executions).toHaveLength(9);
-      expect(executions.filter((e) => e.status === 'skipped').map((e) => e.contactId)).toEqual([contact('B').id]);
       expect(executions.map((e) => e.contactId)).not.toContain(firstMember.id);
     });
 

@@ -1,7 +1,7 @@
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
 import type { BroadcastRun } from '../../lib/domain/broadcast-run.js';
 import type { Contact, ContactFields } from '../../lib/domain/contact.js';
-import { SEND_WINDOW_MS } from '../../lib/domain/pacing.js';
+import { SEND_WINDOW_MS, UNLIMITED_CHUNK_SIZE } from '../../lib/domain/pacing.js';
 import type { SendChunkMessage } from '../../lib/ports/message-queue.js';
 import type { DeliverySettings } from '../../lib/use-cases/deps.js';
 import { paceBroadcast, RELEASE_HORIZON_MS } from '../../lib/use-cases/pace-broadcast.js';
@@ -56,7 +56,7 @@ interface Planned {
   message: (chunk?: number) => SendChunkMessage;
 }
 
-/** A started, fully planned broadcast to the named contacts (unlimited rate unless told: one chunk of 25). */
+/** A started, fully planned broadcast to the named contacts (unlimited rate unless told: chunks of UNLIMITED_CHUNK_SIZE). */
 async function aBroadcastTo(
   names: readonly string[],
   rateLimit = 0,
@@ -238,7 +238,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
   });
 
   describe('crashed senders', () => {
-    /** A sender that dies after the provider accepted Ana's message: her execution stays claimed. */
+    /** A sender that dies after the provider accepted Ana's message: the chunk's lease names her in flight. */
     async function aCrashAfterAccept(p: Planned) {
       channel.script(p.contact('Ana').id, 'crash', { kind: 'accepted' });
       const crashed = channel.whenCrashed();
@@ -251,17 +251,20 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const p = await aBroadcastTo(['Ana']);
       await aCrashAfterAccept(p);
       const claimed = await executionOf(p, 'Ana');
+      const lease = (await deps.executions.readChunk(p.tenantId, p.broadcastId, 0)).lease;
       clock.advance(LEASE_MS + 1000);
 
       // Act
       const result = await sendChunk(deps, p.message());
 
       // Assess
-      expect(claimed).toMatchObject({ status: 'sending', attempts: 1 });
+      expect(claimed).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(lease).toMatchObject({ version: 1, inFlight: [p.contact('Ana').id] });
       expect(result).toBe('counted');
       expect(channel.received).toHaveLength(2);
       expect(channel.received[1]?.message.idempotencyKey).toBe(channel.received[0]?.message.idempotencyKey);
-      expect(await executionOf(p, 'Ana')).toMatchObject({ status: 'sent', attempts: 2 });
+      // The attempt the dead sender made was never recorded: this is the first one on record.
+      expect(await executionOf(p, 'Ana')).toMatchObject({ status: 'sent', attempts: 1 });
       expect(await deps.broadcasts.findById(p.tenantId, p.broadcastId)).toMatchObject({ status: 'completed', sent: 1 });
     });
 
@@ -300,7 +303,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       expect(recheck?.body).toEqual(p.message());
       expect(recheck?.delaySeconds).toBeGreaterThan(0);
       expect(channel.received).toHaveLength(1);
-      expect(await executionOf(p, 'Ana')).toMatchObject({ status: 'sending', attempts: 1 });
+      expect(await executionOf(p, 'Ana')).toMatchObject({ status: 'pending', attempts: 0 });
       expect(await isTallied(p)).toBe(false);
     });
   });
@@ -487,10 +490,11 @@ describe('sendChunk (the sender) on DynamoDB', () => {
 
   describe('auto-pause', () => {
     it('pauses the broadcast when most of its first sends fail, and sends nothing more', async () => {
-      // Prepare: chunks of 25; every send is rejected.
+      // Prepare: two and a half chunks; every send is rejected.
       useChannel(new ScriptedChannel(clock), { autoPause: { window: 10, minSends: 4, failureRate: 0.5 } });
       channel.otherwise = { kind: 'permanent', reason: 'bad credentials' };
-      const p = await aBroadcastTo(Array.from({ length: 60 }, (_, i) => `C${i}`));
+      const size = UNLIMITED_CHUNK_SIZE;
+      const p = await aBroadcastTo(Array.from({ length: size * 2.5 }, (_, i) => `C${i}`));
 
       // Act
       const first = await sendChunk(deps, p.message(0));
@@ -498,10 +502,10 @@ describe('sendChunk (the sender) on DynamoDB', () => {
 
       // Assess
       expect([first, second]).toEqual(['counted', 'dropped']);
-      expect(channel.received).toHaveLength(25);
+      expect(channel.received).toHaveLength(size);
       const stored = await deps.broadcasts.findById(p.tenantId, p.broadcastId);
-      expect(stored).toMatchObject({ status: 'paused', failed: 25, sent: 0 });
-      expect(stored?.statusReason).toMatch(/^auto_paused: 25 of the first 25 sends failed/);
+      expect(stored).toMatchObject({ status: 'paused', failed: size, sent: 0 });
+      expect(stored?.statusReason).toMatch(new RegExp(`^auto_paused: ${size} of the first ${size} sends failed`));
       expect(deps.events.names()).toEqual(['broadcast.paused']);
     });
 
@@ -526,8 +530,9 @@ describe('sendChunk (the sender) on DynamoDB', () => {
 
   describe('completion', () => {
     it('completes the broadcast exactly once when its last chunks are counted at the same time', async () => {
-      // Prepare: 30 contacts, chunks 0 (25) and 1 (5).
-      const p = await aBroadcastTo(Array.from({ length: 30 }, (_, i) => `C${i}`));
+      // Prepare: a full chunk 0 and a chunk 1 of 5.
+      const audience = UNLIMITED_CHUNK_SIZE + 5;
+      const p = await aBroadcastTo(Array.from({ length: audience }, (_, i) => `C${i}`));
 
       // Act
       const results = await Promise.all([sendChunk(deps, p.message(0)), sendChunk(deps, p.message(1))]);
@@ -537,11 +542,11 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       expect(results).toEqual(['counted', 'counted']);
       expect(duplicate).toBe('dropped');
       expect(completedEvents()).toBe(1);
-      expect(channel.received).toHaveLength(30);
+      expect(channel.received).toHaveLength(audience);
       expect(await deps.broadcasts.findById(p.tenantId, p.broadcastId)).toMatchObject({
         status: 'completed',
-        totalContacts: 30,
-        sent: 30,
+        totalContacts: audience,
+        sent: audience,
         sending: 0,
       });
     });

@@ -85,12 +85,16 @@ export class DynamoDbContactRepository implements ContactRepository {
     return entry.Item ? this.findById(tenantId, entry.Item.contactId as string) : undefined;
   }
 
-  async findByIds(tenantId: string, ids: readonly string[]): Promise<Contact[]> {
+  async findByIds(
+    tenantId: string,
+    ids: readonly string[],
+    options: { consistent?: boolean } = {},
+  ): Promise<Contact[]> {
     const raws = await batchGet(
       this.client,
       this.tableName,
       ids.map((id) => contactKeys.byId(tenantId, id)),
-      { consistent: true },
+      { consistent: options.consistent ?? true },
     );
     return raws.map(fromItem);
   }

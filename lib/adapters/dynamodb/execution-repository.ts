@@ -1,6 +1,12 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BroadcastExecution, ExecutionStatus } from '../../domain/broadcast-execution.js';
-import type { ExecutionLayout, ExecutionPartition, ExecutionRepository } from '../../ports/execution-repository.js';
+import type {
+  ChunkLease,
+  ChunkState,
+  ExecutionLayout,
+  ExecutionPartition,
+  ExecutionRepository,
+} from '../../ports/execution-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
 import { batchWrite } from './batch.js';
 import { isConditionFailure, withoutStorageAttributes } from './conditional.js';
@@ -55,25 +61,79 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
   }
 
   async listChunk(tenantId: string, broadcastId: string, chunk: number): Promise<BroadcastExecution[]> {
-    const items: BroadcastExecution[] = [];
+    return (await this.readChunk(tenantId, broadcastId, chunk)).executions;
+  }
+
+  /** The whole chunk partition: the lease and tally marker sort first, then the executions. */
+  async readChunk(tenantId: string, broadcastId: string, chunk: number): Promise<ChunkState> {
+    const state: ChunkState = { executions: [] };
     let startKey: Record<string, unknown> | undefined;
     do {
       const result = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': executionKeys.chunkPartition(tenantId, broadcastId, chunk),
-            ':prefix': executionKeys.sortPrefix,
-          },
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': executionKeys.chunkPartition(tenantId, broadcastId, chunk) },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...(result.Items ?? []).map(fromItem));
+      for (const item of result.Items ?? []) {
+        if (item.sk === executionKeys.leaseSortKey) state.lease = leaseFromItem(item);
+        else if (String(item.sk).startsWith(executionKeys.sortPrefix)) state.executions.push(fromItem(item));
+      }
       startKey = result.LastEvaluatedKey;
     } while (startKey);
-    return items;
+    return state;
+  }
+
+  async takeChunkLease(
+    tenantId: string,
+    broadcastId: string,
+    chunk: number,
+    take: { seenVersion: number | undefined; holder: string; until: number; inFlight: readonly string[] },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk),
+            sk: executionKeys.leaseSortKey,
+            entity: 'chunk_lease',
+            version: (take.seenVersion ?? 0) + 1,
+            holder: take.holder,
+            until: take.until,
+            inFlight: [...take.inFlight],
+          },
+          ...(take.seenVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'version = :seen', ExpressionAttributeValues: { ':seen': take.seenVersion } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseChunkLease(tenantId: string, broadcastId: string, chunk: number, holder: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk), sk: executionKeys.leaseSortKey },
+          UpdateExpression: 'SET inFlight = :none REMOVE holder, #until',
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':none': [], ':holder': holder },
+        }),
+      );
+    } catch (error) {
+      // Taken over meanwhile (this holder outlived its lease): the new holder decides.
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   async transition(execution: BroadcastExecution, from: ExecutionStatus, claimedAt?: string): Promise<boolean> {
@@ -144,6 +204,15 @@ function toItem(execution: BroadcastExecution) {
     sk: executionKeys.contactSortKey(execution.contactId),
     entity: 'execution',
     ...execution,
+  };
+}
+
+function leaseFromItem(raw: Record<string, unknown>): ChunkLease {
+  return {
+    version: raw.version as number,
+    ...(typeof raw.holder === 'string' ? { holder: raw.holder } : {}),
+    ...(typeof raw.until === 'number' ? { until: raw.until } : {}),
+    inFlight: (raw.inFlight as string[] | undefined) ?? [],
   };
 }
 

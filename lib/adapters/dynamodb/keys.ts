@@ -16,6 +16,8 @@
  * | scheduled broadcasts due (sparse GSI) | Query     | scheduledDuePk=SCHEDULED             | scheduledDueSk<=now|
  * | executions of a send chunk            | Query     | T#{t}#BROADCAST#{b}#CHUNK#{n}        | CONTACT#{cid}      |
  * | a chunk's tally marker (exactly once) | Put cond. | T#{t}#BROADCAST#{b}#CHUNK#{n}        | #TALLY             |
+ * | a chunk's lease (one sender at a time)| Put cond. | T#{t}#BROADCAST#{b}#CHUNK#{n}        | #LEASE             |
+ * | a chunk: lease + executions, one read | Query     | T#{t}#BROADCAST#{b}#CHUNK#{n}        | -                  |
  * | contacts skipped at planning, by page | Query     | T#{t}#BROADCAST#{b}#SKIP#{page}      | CONTACT#{cid}      |
  * | executions of a broadcast             | Query     | the chunk partitions, then the skip partitions  |       |
  * | delivery state of a started broadcast | GetItem   | T#{t}#BROADCAST#{b}#RUN              | RUN                |
@@ -82,6 +84,8 @@ export const executionKeys = {
   sortPrefix: 'CONTACT#',
   /** Sorts before every execution of its chunk, and is read with them. */
   tallySortKey: '#TALLY',
+  /** Sorts before every execution of its chunk, and is read with them. */
+  leaseSortKey: '#LEASE',
 };
 
 export const runKeys = {

@@ -15,8 +15,8 @@ import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
  */
 
 export type KillPoint =
-  | 'before_list_chunk'
-  | 'after_claim'
+  | 'before_read_chunk'
+  | 'after_lease'
   | 'after_provider_accepted_before_record'
   | 'after_record'
   | 'before_tally'
@@ -24,8 +24,8 @@ export type KillPoint =
 
 /** Probability per call at each point. */
 export const KILL_RATES: Readonly<Record<KillPoint, number>> = {
-  before_list_chunk: 0.01,
-  after_claim: 0.001,
+  before_read_chunk: 0.01,
+  after_lease: 0.02,
   after_provider_accepted_before_record: 0.002,
   after_record: 0.001,
   before_tally: 0.01,
@@ -45,8 +45,8 @@ export class FaultInjector {
   throttleRate = 0.02;
   throttled = 0;
   readonly kills: Record<KillPoint, number> = {
-    before_list_chunk: 0,
-    after_claim: 0,
+    before_read_chunk: 0,
+    after_lease: 0,
     after_provider_accepted_before_record: 0,
     after_record: 0,
     before_tally: 0,
@@ -87,15 +87,20 @@ export class FaultInjector {
     return {
       ...deps,
       executions: proxy(executions, {
-        listChunk: async (...args: Parameters<typeof executions.listChunk>) => {
-          this.maybeKill('before_list_chunk');
-          return executions.listChunk(...args);
+        readChunk: async (...args: Parameters<typeof executions.readChunk>) => {
+          this.maybeKill('before_read_chunk');
+          return executions.readChunk(...args);
+        },
+        takeChunkLease: async (...args: Parameters<typeof executions.takeChunkLease>) => {
+          const taken = await executions.takeChunkLease(...args);
+          if (taken) this.maybeKill('after_lease');
+          return taken;
         },
         transition: async (execution: BroadcastExecution, from: ExecutionStatus, claimedAt?: string) => {
           if (execution.status === 'sent' && this.doomed.delete(execution.id))
             this.kill('after_provider_accepted_before_record');
           const applied = await executions.transition(execution, from, claimedAt);
-          if (applied) this.maybeKill(execution.status === 'sending' ? 'after_claim' : 'after_record');
+          if (applied) this.maybeKill('after_record');
           return applied;
         },
       }),

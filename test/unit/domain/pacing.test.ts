@@ -59,7 +59,7 @@ function simulate(rate: number, chunks: number, lateness: number[], pauses: numb
 
 describe('pacing', () => {
   it('sizes chunks at about one second of allowance', () => {
-    expect(chunkSizeFor(0)).toBe(25);
+    expect(chunkSizeFor(0)).toBe(50);
     expect(chunkSizeFor(1)).toBe(1);
     expect(chunkSizeFor(60)).toBe(1);
     expect(chunkSizeFor(600)).toBe(10);

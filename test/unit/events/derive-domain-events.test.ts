@@ -223,7 +223,7 @@ describe('deriveDomainEvents: contact lists', () => {
 });
 
 describe('deriveDomainEvents: progress and per-message events', () => {
-  it('a run change of sent/failed is one progress event with the counters (the default)', () => {
+  it('a run change of sent/failed that crosses a step is one progress event with the counters (the default)', () => {
     const records = [
       record('MODIFY', run(), run({ sent: 4, failed: 1, skippedAtSend: 1, talliedChunks: 1 })),
       record('MODIFY', run(), run({ releasedChunks: 3 })),
@@ -244,6 +244,132 @@ describe('deriveDomainEvents: progress and per-message events', () => {
           event_id: records[0]?.eventID,
         },
       },
+    ]);
+  });
+
+  it('a counted chunk that stays within a 10 % step is no progress event', () => {
+    // Prepare: 100 contacts, 1 skipped at plan; 12 % done, then 19 %
+    const records = [
+      record(
+        'MODIFY',
+        run({ totalContacts: 100, sent: 10, failed: 1 }),
+        run({ totalContacts: 100, sent: 16, failed: 2 }),
+      ),
+    ];
+
+    // Act
+    const events = deriveDomainEvents(records, DEFAULT);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
+  it('a counted chunk that crosses a 10 % step is one progress event, the counters those of the new image', () => {
+    // Prepare: 18 % done, then 21 %
+    const records = [
+      record(
+        'MODIFY',
+        run({ totalContacts: 100, sent: 15, failed: 2 }),
+        run({ totalContacts: 100, sent: 17, failed: 2, skippedAtSend: 1, lastProgressAt: '2026-01-01T00:03:00.000Z' }),
+      ),
+    ];
+
+    // Act
+    const events = deriveDomainEvents(records, DEFAULT);
+
+    // Assess
+    expect(events).toEqual([
+      {
+        name: 'broadcast.progress',
+        tenantId: T,
+        occurredAt: '2026-01-01T00:03:00.000Z',
+        detail: {
+          broadcast_id: 'b1',
+          total: 100,
+          sent: 17,
+          failed: 2,
+          skipped: 2,
+          progress: 21,
+          event_id: records[0]?.eventID,
+        },
+      },
+    ]);
+  });
+
+  it('a counted chunk that jumps across several steps is one progress event', () => {
+    // Prepare: 12 % done, then 55 %
+    const records = [record('MODIFY', run({ totalContacts: 100, sent: 11 }), run({ totalContacts: 100, sent: 54 }))];
+
+    // Act
+    const events = deriveDomainEvents(records, DEFAULT);
+
+    // Assess
+    expect(events.map((e) => [e.name, e.detail.progress])).toEqual([['broadcast.progress', 55]]);
+  });
+
+  it('reaching 100 % is one progress event; a later write of the finished run is none', () => {
+    // Prepare: 7 contacts (steps fall between counts), 6 of them done (85.7 %), then all 7
+    const before = run({ totalContacts: 7, skippedAtPlan: 0, sent: 5, failed: 1 });
+    const after = run({ totalContacts: 7, skippedAtPlan: 0, sent: 6, failed: 1 });
+    const records = [
+      record('MODIFY', before, after),
+      record('MODIFY', after, { ...after, finishedAt: '2026-01-01T00:09:00.000Z' }),
+    ];
+
+    // Act
+    const events = deriveDomainEvents(records, DEFAULT);
+
+    // Assess
+    expect(events.map((e) => [e.name, e.detail])).toEqual([
+      ['broadcast.progress', expect.objectContaining({ total: 7, sent: 6, failed: 1, skipped: 0, progress: 100 })],
+    ]);
+  });
+
+  it('a whole run counted chunk by chunk is one progress event per 10 % step, ten in all', () => {
+    // Prepare: 100 contacts counted in 34 chunks of 3 (the last of 1)
+    const records: DynamoDBRecord[] = [];
+    for (let sent = 0; sent < 100; sent += 3) {
+      const next = Math.min(100, sent + 3);
+      records.push(
+        record(
+          'MODIFY',
+          run({ totalContacts: 100, skippedAtPlan: 0, sent }),
+          run({ totalContacts: 100, skippedAtPlan: 0, sent: next }),
+        ),
+      );
+    }
+
+    // Act
+    const events = deriveDomainEvents(records, DEFAULT);
+
+    // Assess
+    expect(records).toHaveLength(34);
+    expect(events.map((e) => e.detail.progress)).toEqual([12, 21, 30, 42, 51, 60, 72, 81, 90, 100]);
+  });
+
+  it('an old image without counters counts them as zero; a run with no contacts is no progress event', () => {
+    // Prepare: an old image carrying no counters at all (nor skippedAtPlan)
+    const bare = {
+      pk: `T#${T}#BROADCAST#b1#RUN`,
+      sk: 'RUN',
+      entity: 'broadcast_run',
+      tenantId: T,
+      broadcastId: 'b1',
+      totalContacts: 100,
+    };
+    const records = [
+      record('MODIFY', bare, run({ totalContacts: 100, skippedAtPlan: 0 })),
+      record('MODIFY', bare, run({ totalContacts: 100, skippedAtPlan: 0, sent: 5 })),
+      record('MODIFY', bare, run({ totalContacts: 100, skippedAtPlan: 2, sent: 10 })),
+      record('MODIFY', { ...bare, totalContacts: 0 }, run({ totalContacts: 0, skippedAtPlan: 0, sent: 1 })),
+    ];
+
+    // Act
+    const events = deriveDomainEvents(records, DEFAULT);
+
+    // Assess: counters appearing at zero, and 0 % to 5 %, cross no step; 0 % to 12 % does
+    expect(events.map((e) => [e.name, e.detail.progress, e.detail.event_id])).toEqual([
+      ['broadcast.progress', 12, records[2]?.eventID],
     ]);
   });
 
