@@ -98,7 +98,8 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
     // One step per invocation: a step already works through a page of the audience.
     trigger: { kind: 'queue', queue: 'pipeline', batchSize: 1, maxConcurrency: 10 },
     access: { table: 'read-write', sendTo: ['pipeline', 'send'] },
-    memorySize: 1024,
+    // A step holds at most one page of 500 ids or contacts, and waits on DynamoDB most of its time.
+    memorySize: 512,
   },
   sender: {
     description: 'Sends one chunk of executions through the channel; re-queues late and retried chunks',

@@ -16,8 +16,8 @@ import type { DomainEvent } from '../domain/events.js';
  * | broadcast        | REMOVE                                         | deleted                                       |
  * | contact_list     | INSERT / MODIFY of name, description, tags, filters / REMOVE | created / updated / deleted     |
  * | list_member      | INSERT / REMOVE                                | contacts_added / contacts_removed, one per list per batch |
- * | broadcast_run    | MODIFY of sent, failed or skippedAtSend that   | progress, about ten per run (not one per      |
- * |                  | crosses a 10 % step of progress or reaches 100 % | counted chunk): PROGRESS_EVENT_STEP_PERCENT |
+ * | broadcast_run    | MODIFY of sent, failed or skippedAtSend, once  | progress, about ten per run (not one per      |
+ * |                  | planned, that crosses a 10 % step or reaches 100 % | counted chunk): PROGRESS_EVENT_STEP_PERCENT |
  * | execution        | MODIFY to sent / failed (only with perMessageEvents) | message_sent / message_failed           |
  *
  * Events keep the order of the records; an aggregated member event takes the place of its last record. Every
@@ -39,7 +39,9 @@ interface Positioned {
 /**
  * A run's progress event is emitted only when a counted chunk moves its progress across a step of this many percent
  * (or to 100 %), not for every counted chunk: each event is an EventBridge event ($1 per million), and a large
- * broadcast counts hundreds of chunks, so this is about ten events per broadcast instead of one per chunk.
+ * broadcast counts hundreds of chunks, so this is about ten events per broadcast instead of one per chunk. Only
+ * once the audience is fully planned: before that the total still grows, the percentage falls back as pages are
+ * planned, and the same steps would be crossed again and again.
  */
 export const PROGRESS_EVENT_STEP_PERCENT = 10;
 const PROGRESS_STEPS = 100 / PROGRESS_EVENT_STEP_PERCENT;
@@ -212,6 +214,7 @@ function progressEvent(change: Change): DomainEvent | undefined {
   if (change.kind !== 'MODIFY' || !newItem || !oldItem) return undefined;
   const counters = ['sent', 'failed', 'skippedAtSend'] as const;
   if (counters.every((counter) => oldItem[counter] === newItem[counter])) return undefined;
+  if (newItem.planDone !== true) return undefined;
   const total = numberOf(newItem.totalContacts);
   const sent = numberOf(newItem.sent);
   const failed = numberOf(newItem.failed);

@@ -101,7 +101,7 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
     return 'retry_later';
   }
   const counted = await deps.runs.commitTally(tenantId, broadcastId, tally, deps.clock.now().toISOString());
-  if (counted) await autoPauseIfFailing(deps, broadcast);
+  if (counted && tally.failed > 0) await autoPauseIfFailing(deps, broadcast);
   // Also when an earlier delivery counted the chunk and died before this step.
   await completeIfFinished(deps, tenantId, broadcastId);
   return 'counted';
@@ -168,19 +168,26 @@ class ChunkWork {
     if (!(await this.take(toSend.map((d) => d.execution.contactId)))) return;
     let midSend = false;
     try {
-      await Promise.all(decisions.map((d) => ('close' in d ? this.finish(d.execution, d.close, d.fields) : undefined)));
-      if (toSend.length > 0 && this.sender) {
-        // A pause or cancel may have landed since the status was read: look once more, right before sending.
-        const now = await this.deps.broadcasts.findById(this.run.tenantId, this.run.broadcastId);
-        if (now?.status !== 'running') {
-          this.stoppedMeanwhile = true;
-        } else {
-          const sender = this.sender;
-          midSend = true;
-          await Promise.all(toSend.map(({ execution, outbound }) => this.deliver(execution, outbound, sender)));
-          midSend = false;
-        }
+      const closing = Promise.all(
+        decisions.map((d) => ('close' in d ? this.finish(d.execution, d.close, d.fields) : undefined)),
+      );
+      const sender = this.sender;
+      if (toSend.length === 0 || !sender) {
+        await closing;
+        return;
       }
+      // A pause or cancel may have landed since the status was read: look once more, right before sending.
+      const [now] = await Promise.all([
+        this.deps.broadcasts.findById(this.run.tenantId, this.run.broadcastId),
+        closing,
+      ]);
+      if (now?.status !== 'running') {
+        this.stoppedMeanwhile = true;
+        return;
+      }
+      midSend = true;
+      await Promise.all(toSend.map(({ execution, outbound }) => this.deliver(execution, outbound, sender)));
+      midSend = false;
     } finally {
       // Hand the lease back unless every execution is closed (nobody needs it then). Not after a failure
       // mid-send: what was in flight stays suspect for the next holder.

@@ -74,6 +74,7 @@ const run = (fields: Plain = {}): Plain => ({
   sent: 0,
   failed: 0,
   talliedChunks: 0,
+  planDone: true,
   lastProgressAt: '2026-01-01T00:01:00.000Z',
   ...fields,
 });
@@ -294,6 +295,23 @@ describe('deriveDomainEvents: progress and per-message events', () => {
         },
       },
     ]);
+  });
+
+  it('no progress event while the audience is still being planned (its total still grows)', () => {
+    // Prepare: 12 % then 55 % of what is planned so far
+    const records = [
+      record(
+        'MODIFY',
+        run({ totalContacts: 100, sent: 11, planDone: false }),
+        run({ totalContacts: 100, sent: 54, planDone: false }),
+      ),
+    ];
+
+    // Act
+    const events = deriveDomainEvents(records, DEFAULT);
+
+    // Assess
+    expect(events).toEqual([]);
   });
 
   it('a counted chunk that jumps across several steps is one progress event', () => {
