@@ -1,11 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, Duration } from 'aws-cdk-lib';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { eventSourceEntities } from '../../lib/use-cases/derive-domain-events.js';
 import type { DeploymentTarget } from '../deployment-target.js';
 import type { FunctionCatalog, FunctionSpec } from '../function-catalog.js';
 import { Naming } from '../naming.js';
@@ -133,6 +134,7 @@ export class ServiceFunctions extends Construct {
           bisectBatchOnError: true,
           retryAttempts: trigger.retryAttempts,
           onFailure: new SqsDlq(dlq),
+          filters: streamFilters(config.domainEventsPerMessage),
         }),
       );
     }
@@ -163,7 +165,22 @@ function stageEnvironment(target: DeploymentTarget): Record<string, string> {
     MAX_RATE_PER_MINUTE: String(config.maxRatePerMinute),
     DEFAULT_CHANNEL: config.defaultChannel,
     AUTOMATION_SOURCE: config.automationSource,
+    MAX_LATENESS_SECONDS: String(config.maxLatenessSeconds),
+    DOMAIN_EVENTS_PER_MESSAGE: String(config.domainEventsPerMessage),
   };
+}
+
+/**
+ * Only the stream records that can give a domain event invoke the event publisher: the rest (executions, chunk
+ * leases and tallies, contacts: nearly all of a running broadcast's writes) are dropped by the mapping, unbilled.
+ * An INSERT or MODIFY carries the new image, a REMOVE only the old one.
+ */
+function streamFilters(perMessageEvents: boolean): { [key: string]: unknown }[] {
+  const entity = { entity: { S: FilterRule.or(...eventSourceEntities({ perMessageEvents })) } };
+  return [
+    FilterCriteria.filter({ dynamodb: { NewImage: entity } }),
+    FilterCriteria.filter({ eventName: FilterRule.isEqual('REMOVE'), dynamodb: { OldImage: entity } }),
+  ];
 }
 
 function assertOneConsumerPerQueue(catalog: FunctionCatalog): void {

@@ -46,6 +46,16 @@ interface Positioned {
 export const PROGRESS_EVENT_STEP_PERCENT = 10;
 const PROGRESS_STEPS = 100 / PROGRESS_EVENT_STEP_PERCENT;
 
+/**
+ * The entities whose stream records can give an event: every other record (contacts, executions unless
+ * per-message events are on, chunk leases and tally markers, most of a running broadcast's writes) is dropped by
+ * the event source's filter in AWS before any invocation (infra/constructs/service-functions.ts), and costs nothing.
+ */
+export function eventSourceEntities(options: DeriveOptions): string[] {
+  const entities = ['broadcast', 'contact_list', 'list_member', 'broadcast_run'];
+  return options.perMessageEvents ? [...entities, 'execution'] : entities;
+}
+
 const LIST_MEMBERS_PARTITION = /^T#(.+)#LIST#([^#]+)#MEMBERS$/;
 const LIST_FIELDS = ['name', 'description', 'tags', 'filters'] as const;
 

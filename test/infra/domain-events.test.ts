@@ -41,6 +41,26 @@ describe('domain events', () => {
     expect(mapping?.properties.MaximumRetryAttempts).toBeGreaterThan(0);
   });
 
+  it('invokes event-publisher only for the records that can give an event, REMOVEs by their old image', () => {
+    // Prepare
+    const fn = requiredFunction(prod.template, 'event-publisher');
+    const mapping = resources(prod.template, 'AWS::Lambda::EventSourceMapping').find(
+      (m) => referencedId(m.properties.FunctionName) === fn.logicalId,
+    );
+
+    // Act
+    const criteria = mapping?.properties.FilterCriteria as { Filters: { Pattern: string }[] } | undefined;
+    const filters = (criteria?.Filters ?? []).map((filter) => JSON.parse(filter.Pattern));
+
+    // Assess
+    const entities = ['broadcast', 'contact_list', 'list_member', 'broadcast_run'];
+    expect(filters).toEqual([
+      { dynamodb: { NewImage: { entity: { S: entities } } } },
+      { eventName: ['REMOVE'], dynamodb: { OldImage: { entity: { S: entities } } } },
+    ]);
+    expect(fn.properties.Environment).toMatchObject({ Variables: { DOMAIN_EVENTS_PER_MESSAGE: 'false' } });
+  });
+
   it('lets event-publisher put events on the stage bus (and tells it the bus) and read the stream, not the table', () => {
     const fn = requiredFunction(prod.template, 'event-publisher');
     const [bus] = resources(prod.template, 'AWS::Events::EventBus');

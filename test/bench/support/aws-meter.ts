@@ -49,6 +49,11 @@ export interface MeterSnapshot {
     unitsByOperation: Record<string, { read: number; write: number }>;
     /** Writes (items) per partition key. */
     totalItemWrites: number;
+    /**
+     * Item writes outside the partitions of executions (send chunks, skip pages: executions, leases, tallies) and
+     * contacts: the stream records the event publisher's filter lets through (infra/constructs/service-functions.ts).
+     */
+    itemWritesThatReachThePublisher: number;
     distinctPartitionsWritten: number;
     hottestPartition?: { pk: string; writes: number; share: number };
   };
@@ -101,9 +106,11 @@ export class AwsMeter {
 
   snapshot(): MeterSnapshot {
     let total = 0;
+    let reachPublisher = 0;
     let hottest: { pk: string; writes: number } | undefined;
     for (const [pk, writes] of this.partitionWrites) {
       total += writes;
+      if (!FILTERED_FROM_THE_PUBLISHER.test(pk)) reachPublisher += writes;
       if (!hottest || writes > hottest.writes) hottest = { pk, writes };
     }
     return {
@@ -117,6 +124,7 @@ export class AwsMeter {
           [...this.unitsByOperation].map(([op, u]) => [op, { read: round(u.read), write: round(u.write) }]),
         ),
         totalItemWrites: total,
+        itemWritesThatReachThePublisher: reachPublisher,
         distinctPartitionsWritten: this.partitionWrites.size,
         ...(hottest ? { hottestPartition: { ...hottest, share: total === 0 ? 0 : hottest.writes / total } } : {}),
       },
@@ -289,6 +297,9 @@ export class AwsMeter {
     this.invocations.set(start.queue, d);
   }
 }
+
+/** Partitions of entities the event publisher's stream filter drops: executions and their chunk items, contacts. */
+const FILTERED_FROM_THE_PUBLISHER = /#(CHUNK|SKIP|CONTACTS)#\d+$|#EXTID#/;
 
 /** The partition keys an (accepted) write request wrote, one entry per item. */
 function writtenPartitions(operation: string, input: Loose, output: Loose | undefined): string[] {

@@ -24,21 +24,28 @@ export function configuredMemoryMb(functionName: string): number {
 }
 
 /**
- * The event publisher (functions/event-publisher.ts) runs on the table's stream: one stream record per item
- * written, in batches of its trigger's batchSize. Locally its invocations cannot be observed from outside the
- * runtime, so they are ESTIMATED from the measured item writes, each billed EVENT_PUBLISHER_ASSUMED_MS (an
- * assumption, said so in the output). Lambda's reads of a DynamoDB stream are free.
+ * The event publisher (functions/event-publisher.ts) runs on the table's stream, filtered to the records that can
+ * give an event (runs, broadcasts, lists: not executions or contacts). Locally its invocations cannot be observed
+ * from outside the runtime, so they are ESTIMATED: a batch per second of the run (its batching window) while
+ * records flow, at least one per EVENT_PUBLISHER_BATCH_SIZE records, never more than one per record, each billed
+ * EVENT_PUBLISHER_ASSUMED_MS (an assumption, said so in the output). Lambda's reads of a DynamoDB stream are free.
  */
 export const EVENT_PUBLISHER_ASSUMED_MS = 100;
 const publisherTrigger = FUNCTION_CATALOG['event-publisher']?.trigger;
 export const EVENT_PUBLISHER_BATCH_SIZE = publisherTrigger?.kind === 'table-stream' ? publisherTrigger.batchSize : 100;
+const EVENT_PUBLISHER_WINDOW_MS =
+  publisherTrigger?.kind === 'table-stream' ? publisherTrigger.maxBatchingWindowSeconds * 1000 : 1000;
 
-export function eventPublisherUsage(itemWrites: number): {
+export function eventPublisherUsage(
+  records: number,
+  elapsedMs: number,
+): {
   functionName: string;
   invocations: number;
   billedMs: number;
 } {
-  const invocations = Math.ceil(itemWrites / EVENT_PUBLISHER_BATCH_SIZE);
+  const byWindow = Math.min(records, Math.ceil(elapsedMs / EVENT_PUBLISHER_WINDOW_MS));
+  const invocations = Math.max(Math.ceil(records / EVENT_PUBLISHER_BATCH_SIZE), byWindow);
   return { functionName: 'event-publisher', invocations, billedMs: invocations * EVENT_PUBLISHER_ASSUMED_MS };
 }
 
@@ -47,7 +54,8 @@ export interface UsageForCost {
   dynamodbWriteUnits: number;
   dynamodbReadUnits: number;
   sqsBilledRequests: number;
-  lambda: { functionName: string; invocations: number; billedMs: number }[];
+  /** `memoryMb` when the function is not one of ours (the seed's worker); else its deployed memory. */
+  lambda: { functionName: string; invocations: number; billedMs: number; memoryMb?: number }[];
   eventbridgeEvents: number;
   schedulerInvocations: number;
 }
@@ -68,7 +76,7 @@ export function costFigures(u: UsageForCost): CostFigures {
   const per = (n: number) => n / u.recipients;
   const invocations = u.lambda.reduce((sum, f) => sum + f.invocations, 0);
   const gbSeconds = u.lambda.reduce(
-    (sum, f) => sum + (f.billedMs / 1000) * (configuredMemoryMb(f.functionName) / 1024),
+    (sum, f) => sum + (f.billedMs / 1000) * ((f.memoryMb ?? configuredMemoryMb(f.functionName)) / 1024),
     0,
   );
   const usd = {

@@ -1,5 +1,5 @@
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { deriveDomainEvents } from '../../../lib/use-cases/derive-domain-events.js';
+import { deriveDomainEvents, eventSourceEntities } from '../../../lib/use-cases/derive-domain-events.js';
 
 type Plain = Record<string, unknown>;
 
@@ -426,5 +426,40 @@ describe('deriveDomainEvents: progress and per-message events', () => {
         { eventName: 'INSERT' },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('eventSourceEntities: the event source filter in AWS', () => {
+  it.each([
+    ['without per-message events', false],
+    ['with per-message events', true],
+  ])('lets through every record that gives an event, %s', (_how, perMessageEvents) => {
+    // Prepare: one record of each kind the other tests derive events from, and the items nothing derives from.
+    const options = { perMessageEvents };
+    const records = [
+      record('INSERT', undefined, broadcast()),
+      record('MODIFY', broadcast(), broadcast({ status: 'running' })),
+      record('REMOVE', broadcast(), undefined),
+      record('INSERT', undefined, list()),
+      record('REMOVE', list(), undefined),
+      record('INSERT', undefined, member('l1', 'c1')),
+      record('REMOVE', member('l1', 'c2'), undefined),
+      record('MODIFY', run({ totalContacts: 10, sent: 0 }), run({ totalContacts: 10, sent: 9 })),
+      record('MODIFY', execution({ status: 'pending' }), execution({ status: 'sent' })),
+      record('INSERT', undefined, { pk: `T#${T}#CONTACTS#0`, sk: 'CONTACT#c1', entity: 'contact', tenantId: T }),
+      record('INSERT', undefined, { pk: `T#${T}#BROADCAST#b1#CHUNK#0`, sk: '#LEASE', entity: 'chunk_lease' }),
+      record('INSERT', undefined, { pk: `T#${T}#BROADCAST#b1#CHUNK#0`, sk: '#TALLY', entity: 'chunk_tally' }),
+    ];
+    const entityOf = (r: DynamoDBRecord) => (r.dynamodb?.NewImage ?? r.dynamodb?.OldImage)?.entity?.S;
+    const passes = (r: DynamoDBRecord) => eventSourceEntities(options).includes(entityOf(r) as string);
+
+    // Act
+    const all = deriveDomainEvents(records, options);
+    const filtered = deriveDomainEvents(records.filter(passes), options);
+
+    // Assess
+    expect(all.length).toBeGreaterThanOrEqual(7);
+    expect(filtered).toEqual(all);
+    expect(records.filter(passes).length).toBeLessThan(records.length);
   });
 });
