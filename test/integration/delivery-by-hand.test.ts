@@ -129,7 +129,7 @@ describe('delivery by hand: planner, pacer and sender fed from the recorded queu
     expect(deps.events.names().filter((name) => name === 'broadcast.completed')).toHaveLength(1);
     const executions = await allExecutions(deps, tenantId, broadcast.id);
     expect(executions.every((e) => e.status === 'sent' && e.attempts === 1)).toBe(true);
-  }, 120_000);
+  }, 300_000);
 
   it('keeps the rate and sends nobody twice with concurrent duplicates, a pause and a resume', async () => {
     // Prepare: 160 contacts at 240/min (chunks of 4, 40 s of sending); paused 20 s in, resumed 80 s in.
@@ -169,5 +169,5 @@ describe('delivery by hand: planner, pacer and sender fed from the recorded queu
       sending: 0,
     });
     expect(deps.events.names().filter((name) => name === 'broadcast.completed')).toHaveLength(1);
-  }, 120_000);
+  }, 300_000);
 });

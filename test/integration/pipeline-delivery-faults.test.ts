@@ -144,7 +144,7 @@ describe('DynamoDB throttling some calls', () => {
       // Prepare
       const api = await pipeline.newTenant();
       await webhookChannel(api, sink);
-      const audience = await anAudience(api, 300);
+      const audience = await anAudience(api, 150);
       const broadcast = await aBroadcast(api, audience.listId);
 
       // Act
@@ -158,7 +158,7 @@ describe('DynamoDB throttling some calls', () => {
 
       // Assess
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds, sink);
-      expect(run.tally).toEqual({ sent: 300 });
+      expect(run.tally).toEqual({ sent: 150 });
       expect(control.injected).toBeGreaterThan(20);
       expect(control.escapedCommands).toBeGreaterThan(0);
     },
