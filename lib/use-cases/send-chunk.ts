@@ -89,8 +89,8 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   let retryAfterMs = work.retryAfterMs;
   let tally = work.tally();
   if (retryAfterMs === undefined && (work.busyElsewhere || !isFinal(tally))) {
-    // Another delivery of this chunk (SQS delivers at least once) holds some claims. Whoever finishes
-    // last counts the chunk: look again, and come back later if it is still busy.
+    // Another delivery of this chunk (SQS delivers at least once) holds its lease. Whoever finishes last
+    // counts the chunk: look again, and come back later if it is still busy.
     tally = tallyOf(chunk, await deps.executions.listChunk(tenantId, broadcastId, chunk));
     if (!isFinal(tally)) retryAfterMs = BUSY_RECHECK_MS;
   }
