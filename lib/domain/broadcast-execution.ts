@@ -14,8 +14,6 @@ export interface BroadcastExecution {
   /** The planning page, for contacts skipped at planning (opted out, no address). */
   skipPage?: number;
   status: ExecutionStatus;
-  /** When a sender claimed it (pending -> sending): a claim older than the lease is a crashed sender's. */
-  claimedAt?: string;
   /** The provider's id for the accepted message. */
   messageId?: string;
   /** Why it failed or was skipped: a short machine reason such as `opted_out` or `no_address`. */

@@ -56,10 +56,10 @@ export interface ExecutionRepository {
   /** Gives the lease back with nothing in flight, if `holder` still has it. */
   releaseChunkLease(tenantId: string, broadcastId: string, chunk: number, holder: string): Promise<void>;
   /**
-   * Writes the execution only if the stored one is still in status `from` (and, when given, still holds
-   * the claim `claimedAt`): the guard that makes every claim and every outcome happen once.
+   * Writes the execution only if the stored one is still in status `from`: the guard that makes every outcome
+   * happen once, even when a sender outlived its chunk lease.
    */
-  transition(execution: BroadcastExecution, from: ExecutionStatus, claimedAt?: string): Promise<boolean>;
+  transition(execution: BroadcastExecution, from: ExecutionStatus): Promise<boolean>;
   findByBroadcast(
     tenantId: string,
     broadcastId: string,

@@ -364,9 +364,8 @@ class ChunkWork {
       attempts,
       updatedAt: this.deps.clock.now().toISOString(),
     };
-    delete done.claimedAt;
     delete done.attemptLease;
-    const applied = await this.deps.executions.transition(done, execution.status, execution.claimedAt);
+    const applied = await this.deps.executions.transition(done, execution.status);
     if (applied) this.final.set(execution.contactId, done);
     else this.busyElsewhere = true;
   }

@@ -20,7 +20,6 @@ afterAll(async () => {
 });
 
 const LATER = '2025-01-15T12:05:00.000Z';
-const CLAIM = '2025-01-15T12:01:00.000Z';
 const STATUSES: ExecutionStatus[] = ['pending', 'sending', 'sent', 'failed', 'skipped'];
 
 /** `count` executions of one send chunk. */
@@ -257,23 +256,17 @@ describe('DynamoDbExecutionRepository', () => {
       // Prepare
       const [pending] = chunkOf(newTenantId(), randomUUID(), 0, 1) as [BroadcastExecution];
       await repository.writePlanned([pending]);
-      const claimed: BroadcastExecution = {
-        ...pending,
-        status: 'sending',
-        attempts: 1,
-        claimedAt: CLAIM,
-        updatedAt: CLAIM,
-      };
+      const sent: BroadcastExecution = { ...pending, status: 'sent', attempts: 1, updatedAt: LATER };
 
       // Act
-      const applied = await repository.transition(claimed, 'pending');
+      const applied = await repository.transition(sent, 'pending');
 
       // Assess
       expect(applied).toBe(true);
-      expect(await repository.listChunk(pending.tenantId, pending.broadcastId, 0)).toEqual([claimed]);
+      expect(await repository.listChunk(pending.tenantId, pending.broadcastId, 0)).toEqual([sent]);
     });
 
-    it('lets exactly one of two concurrent claims win', async () => {
+    it('lets exactly one of two concurrent outcomes win', async () => {
       // Prepare
       const [pending] = chunkOf(newTenantId(), randomUUID(), 0, 1) as [BroadcastExecution];
       await repository.writePlanned([pending]);
@@ -281,10 +274,7 @@ describe('DynamoDbExecutionRepository', () => {
       // Act
       const claims = await Promise.all(
         ['first', 'second'].map((who) =>
-          repository.transition(
-            { ...pending, status: 'sending', attempts: 1, claimedAt: CLAIM, error: who },
-            'pending',
-          ),
+          repository.transition({ ...pending, status: 'sent', attempts: 1, messageId: who }, 'pending'),
         ),
       );
       const late = await repository.transition({ ...pending, status: 'skipped', reason: 'opted_out' }, 'pending');
@@ -293,30 +283,8 @@ describe('DynamoDbExecutionRepository', () => {
       expect(claims.filter(Boolean)).toHaveLength(1);
       expect(late).toBe(false);
       const [stored] = await repository.listChunk(pending.tenantId, pending.broadcastId, 0);
-      expect(stored).toMatchObject({ status: 'sending', error: claims[0] ? 'first' : 'second' });
+      expect(stored).toMatchObject({ status: 'sent', messageId: claims[0] ? 'first' : 'second' });
       expect(stored).not.toHaveProperty('reason');
-    });
-
-    it('guards an outcome with the claim it was read with: a newer claim makes the old holder lose', async () => {
-      // Prepare
-      const [pending] = chunkOf(newTenantId(), randomUUID(), 0, 1) as [BroadcastExecution];
-      await repository.writePlanned([pending]);
-      const oldClaim: BroadcastExecution = { ...pending, status: 'sending', attempts: 1, claimedAt: CLAIM };
-      await repository.transition(oldClaim, 'pending');
-      const newClaim: BroadcastExecution = { ...oldClaim, attempts: 2, claimedAt: LATER };
-      expect(await repository.transition(newClaim, 'sending', CLAIM)).toBe(true);
-      const { claimedAt: _old, ...sentByOld } = { ...oldClaim, status: 'sent' as const, messageId: 'old' };
-
-      // Act
-      const oldHolder = await repository.transition(sentByOld, 'sending', CLAIM);
-      const { claimedAt: _new, ...sentByNew } = { ...newClaim, status: 'sent' as const, messageId: 'new' };
-      const newHolder = await repository.transition(sentByNew, 'sending', LATER);
-
-      // Assess
-      expect(oldHolder).toBe(false);
-      expect(newHolder).toBe(true);
-      const [stored] = await repository.listChunk(pending.tenantId, pending.broadcastId, 0);
-      expect(stored).toEqual(sentByNew);
     });
 
     it('refuses to create an execution that does not exist', async () => {

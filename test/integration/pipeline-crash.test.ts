@@ -91,14 +91,14 @@ function withCrashes(deps: UseCaseDeps): UseCaseDeps {
   const senders = deps.senders;
   const executions = deps.executions;
   const crashingExecutions = Object.create(executions) as typeof executions;
-  crashingExecutions.transition = async (execution: BroadcastExecution, from, claimedAt) => {
+  crashingExecutions.transition = async (execution: BroadcastExecution, from) => {
     if (plan.beforeRecord && execution.status === 'sent' && picked(execution.contactId)) {
       if (!crashedRecords.has(execution.contactId)) {
         crashedRecords.add(execution.contactId);
         throw new Error('the sender died before recording the outcome');
       }
     }
-    return executions.transition(execution, from, claimedAt);
+    return executions.transition(execution, from);
   };
   const queue = deps.queue;
   const crashingQueue = Object.create(queue) as typeof queue;

@@ -136,16 +136,15 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
     }
   }
 
-  async transition(execution: BroadcastExecution, from: ExecutionStatus, claimedAt?: string): Promise<boolean> {
+  async transition(execution: BroadcastExecution, from: ExecutionStatus): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: toItem(execution),
-          ConditionExpression:
-            claimedAt === undefined ? '#status = :from' : '#status = :from AND claimedAt = :claimedAt',
+          ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':from': from, ...(claimedAt === undefined ? {} : { ':claimedAt': claimedAt }) },
+          ExpressionAttributeValues: { ':from': from },
         }),
       );
       return true;

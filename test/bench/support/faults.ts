@@ -96,10 +96,10 @@ export class FaultInjector {
           if (taken) this.maybeKill('after_lease');
           return taken;
         },
-        transition: async (execution: BroadcastExecution, from: ExecutionStatus, claimedAt?: string) => {
+        transition: async (execution: BroadcastExecution, from: ExecutionStatus) => {
           if (execution.status === 'sent' && this.doomed.delete(execution.id))
             this.kill('after_provider_accepted_before_record');
-          const applied = await executions.transition(execution, from, claimedAt);
+          const applied = await executions.transition(execution, from);
           if (applied) this.maybeKill('after_record');
           return applied;
         },
