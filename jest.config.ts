@@ -15,6 +15,20 @@ const shared = {
   transform: { '^.+\\.ts$': swc },
 } satisfies Config;
 
+/**
+ * The end-to-end delivery scenarios: each runs the whole local runtime (API, SQS emulator, every handler) against
+ * DynamoDB Local with faults and real waits. `npm test` runs them one at a time after the rest (see package.json):
+ * two of them side by side on a 2-core machine run 3-4 times slower than alone.
+ */
+const SCENARIOS = [
+  '<rootDir>/test/integration/pipeline-*.test.ts',
+  '<rootDir>/test/integration/delivery-by-hand.test.ts',
+];
+const DYNAMODB_LOCAL = {
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+};
+
 const config: Config = {
   // Two workers: more make the one DynamoDB Local the bottleneck on this 2-core machine.
   maxWorkers: 2,
@@ -24,11 +38,16 @@ const config: Config = {
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...shared,
+      ...DYNAMODB_LOCAL,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.mjs',
-      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '/test/integration/pipeline-[^/]*\\.test\\.ts$',
+        '/test/integration/delivery-by-hand\\.test\\.ts$',
+      ],
     },
+    { ...shared, ...DYNAMODB_LOCAL, displayName: 'scenarios', testMatch: SCENARIOS },
     { ...shared, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
   ],
 };

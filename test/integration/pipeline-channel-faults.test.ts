@@ -134,7 +134,7 @@ describe('a channel that rejects every message', () => {
     const audience = await anAudience(api, 200);
     const broadcast = await aBroadcast(api, audience.listId, { rate_limit: 600 });
     await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-    const paused = await waitForStats(api, broadcast.id, (s) => s.status === 'paused', 'auto-paused', 30_000);
+    const paused = await waitForStats(api, broadcast.id, (s) => s.status === 'paused', 'auto-paused', 120_000);
     return { api, control, sink, audience, broadcast, paused };
   }
 
@@ -149,7 +149,7 @@ describe('a channel that rejects every message', () => {
         broadcast.id,
         (s) => s.failed === sink.requests.length,
         'in-flight chunks counted',
-        30_000,
+        120_000,
       );
       await sleep(2000);
 
