@@ -41,6 +41,8 @@ export interface BroadcastRunRepository {
     nowMs: number,
     untilMs: number,
   ): Promise<boolean>;
+  /** Gives back a page lease its planner could not finish (an error, not a crash), if it still holds it. */
+  releasePlanLease(tenantId: string, broadcastId: string, lease: string): Promise<void>;
   /** Returns false when another planner already committed this page. */
   commitPlanPage(tenantId: string, broadcastId: string, commit: PlanPageCommit): Promise<boolean>;
   /** Moves the pacer from `tick` to `tick + 1`; false when that tick was already taken (a duplicate loop). */

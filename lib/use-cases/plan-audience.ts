@@ -1,3 +1,4 @@
+import type { Broadcast } from '../domain/broadcast.js';
 import type { BroadcastExecution } from '../domain/broadcast-execution.js';
 import type { BroadcastRun } from '../domain/broadcast-run.js';
 import { hasRequiredAddress } from '../domain/channel.js';
@@ -47,7 +48,6 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
   ]);
   if (!broadcast || !run || run.planDone) return 'stopped';
   const nowDate = deps.clock.now();
-  const now = nowDate.toISOString();
   const lease = deps.ids.newId();
   const leased = await deps.runs.leasePlanPage(
     tenantId,
@@ -59,6 +59,24 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
   );
   // Another planner is on this page (a duplicate message): it commits and sends the next one.
   if (!leased) return 'stopped';
+  try {
+    return await planLeasedPage(deps, broadcast, run, lease, nowDate);
+  } catch (error) {
+    // The retry of this message can go on at once instead of waiting out the lease; a crash still has to.
+    await deps.runs.releasePlanLease(tenantId, broadcastId, lease).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function planLeasedPage(
+  deps: Deps,
+  broadcast: Broadcast,
+  run: BroadcastRun,
+  lease: string,
+  nowDate: Date,
+): Promise<PlanStep> {
+  const { tenantId, id: broadcastId } = broadcast;
+  const now = nowDate.toISOString();
   if (broadcast.status !== 'running' && broadcast.status !== 'paused') {
     // Cancelled or failed: plan no further, so the pacer's drain knows every chunk there will ever be.
     await deps.runs.commitPlanPage(tenantId, broadcastId, {

@@ -71,10 +71,12 @@ describe('every SQS message delivered twice', () => {
 /** Shared with the middleware: switched on only while the broadcast runs. */
 interface Throttling {
   on: boolean;
-  /** Per attempt: thrown before the request is made; the SDK retries it. */
-  attemptRate: number;
-  /** Per command: every attempt throttled, so the error escapes the SDK's retries. */
-  escapeRate: number;
+  /** Every so many attempts, one is throttled before the request is made; the SDK retries it. */
+  attemptEvery: number;
+  /** Every so many commands, one has every attempt throttled, so the error escapes the SDK's retries. */
+  escapeEvery: number;
+  attempts: number;
+  commands: number;
   injected: number;
   escapedCommands: number;
 }
@@ -95,7 +97,7 @@ function throttle(control: Throttling) {
   return (client: DynamoDBDocumentClient) => {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (control.on && Math.random() < control.escapeRate) {
+        if (control.on && ++control.commands % control.escapeEvery === 0) {
           (context as Record<symbol, unknown>)[doomed] = true;
           control.escapedCommands++;
         }
@@ -106,7 +108,8 @@ function throttle(control: Throttling) {
     // After the retry middleware (finalizeRequest, high priority): runs once per attempt.
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (control.on && ((context as Record<symbol, unknown>)[doomed] || Math.random() < control.attemptRate)) {
+        const doomedCommand = (context as Record<symbol, unknown>)[doomed] === true;
+        if (control.on && (doomedCommand || ++control.attempts % control.attemptEvery === 0)) {
           control.injected++;
           throw throughputExceeded();
         }
@@ -120,7 +123,15 @@ function throttle(control: Throttling) {
 describe('DynamoDB throttling some calls', () => {
   let pipeline: PipelineRuntime;
   let sink: WebhookSink;
-  const control: Throttling = { on: false, attemptRate: 0.1, escapeRate: 0.01, injected: 0, escapedCommands: 0 };
+  const control: Throttling = {
+    on: false,
+    attemptEvery: 10,
+    escapeEvery: 150,
+    attempts: 0,
+    commands: 0,
+    injected: 0,
+    escapedCommands: 0,
+  };
 
   beforeAll(async () => {
     sink = await WebhookSink.start({ secret: SINK_SECRET });

@@ -293,6 +293,8 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
             if (crashes-- > 0) return Promise.reject(new Error('planner died before its commit'));
             return deps.runs.commitPlanPage(...args);
           },
+          // A process that died runs nothing more: its lease stays until it runs out.
+          releasePlanLease: () => Promise.reject(new Error('the planner is dead')),
         }),
       };
       const crashed = await planAudiencePage(crashing, tenantId, broadcast.id).then(
@@ -323,6 +325,46 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       const executions = await allExecutions(deps, tenantId, broadcast.id);
       expect(executions).toHaveLength(9);
       expect(executions.map((e) => e.contactId)).not.toContain(firstMember.id);
+    });
+
+    it('gives its lease back when a page fails with an error, so the retry plans it at once', async () => {
+      // Prepare: the commit fails once (DynamoDB throttling that outlasted the SDK's retries, say).
+      const tenantId = newTenantId();
+      const { broadcast, contacts } = await aStartedBroadcast(deps, tenantId, {
+        contacts: ['A', 'B', 'C'].map((name) => ({ name })),
+      });
+      let failures = 1;
+      const failing: TestDeps = {
+        ...deps,
+        runs: Object.assign(Object.create(deps.runs) as BroadcastRunRepository, {
+          commitPlanPage: (...args: Parameters<BroadcastRunRepository['commitPlanPage']>) => {
+            if (failures-- > 0) return Promise.reject(new Error('ProvisionedThroughputExceededException'));
+            return deps.runs.commitPlanPage(...args);
+          },
+        }),
+      };
+      const first = await planAudiencePage(failing, tenantId, broadcast.id).then(
+        () => 'planned',
+        () => 'failed',
+      );
+
+      // Act: the message's retry, with no time passing
+      const retry = await planAudiencePage(deps, tenantId, broadcast.id);
+
+      // Assess
+      expect(first).toBe('failed');
+      expect(retry).toBe('done');
+      expect(await runOf(tenantId, broadcast.id)).toMatchObject({
+        planDone: true,
+        plannedPending: 3,
+        totalContacts: 3,
+      });
+      const chunks = await chunksOf(deps, await runOf(tenantId, broadcast.id));
+      expectWellFormedChunks(
+        chunks,
+        chunks[0]?.length ?? 0,
+        contacts.map((c) => c.id),
+      );
     });
 
     it('lets only one of two duplicate planners plan a page: the other stops before writing anything', async () => {

@@ -64,6 +64,12 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     );
   }
 
+  async releasePlanLease(tenantId: string, broadcastId: string, lease: string): Promise<void> {
+    await this.conditionalUpdate(tenantId, broadcastId, 'REMOVE planLease, planLeaseUntil', 'planLease = :lease', {
+      ':lease': lease,
+    });
+  }
+
   leasePlanPage(
     tenantId: string,
     broadcastId: string,
