@@ -58,7 +58,12 @@ export const stageConfigSchema = z
     /** Alarm when the oldest send message is older than this: at least 900 s, the pacer's longest delay. */
     sendQueueMaxAgeSeconds: z.number().int().min(900),
     /** A scheduled broadcast that would start later than this after its time fails as `schedule_expired` (MAX_LATENESS_SECONDS). */
-    maxLatenessSeconds: z.number().int().min(60).max(604_800).default(86_400),
+    maxLatenessSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .default(86_400),
     /**
      * Also one EventBridge event per message sent or failed (DOMAIN_EVENTS_PER_MESSAGE): $1 per million messages on top,
      * and every execution write then invokes the event publisher. Off: `broadcast.progress` every 10 % instead.
