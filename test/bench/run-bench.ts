@@ -578,6 +578,17 @@ function costDetail(run: PipelineRun) {
   };
 }
 
+/** The cost figures compared side by side, in the table's order; lower is better for each. */
+const COMPARED_COST_FIGURES = [
+  'dynamodb_write_units_per_recipient',
+  'dynamodb_read_units_per_recipient',
+  'sqs_requests_per_recipient',
+  'lambda_invocations_per_recipient',
+  'lambda_gb_seconds_per_recipient',
+  'eventbridge_events_per_recipient',
+  'usd_per_million_recipients',
+] as const satisfies readonly (keyof CostFigures)[];
+
 function comparisonRows(
   results: Record<string, unknown>,
   ours: PipelineRun | undefined,
@@ -595,49 +606,13 @@ function comparisonRows(
   } | null;
   const throughputOf = (r: PipelineRun | undefined) => (r ? round(r.recipients / (r.elapsedMs / 1000), 1) : null);
   return [
-    {
-      figure: 'cost.dynamodb_write_units_per_recipient',
-      ours: v(c?.dynamodb_write_units_per_recipient),
-      baseline: v(b?.dynamodb_write_units_per_recipient),
+    ...COMPARED_COST_FIGURES.map((key) => ({
+      figure: `cost.${key}`,
+      ours: v(c?.[key]),
+      baseline: v(b?.[key]),
       lowerIsBetter: true,
-    },
-    {
-      figure: 'cost.dynamodb_read_units_per_recipient',
-      ours: v(c?.dynamodb_read_units_per_recipient),
-      baseline: v(b?.dynamodb_read_units_per_recipient),
-      lowerIsBetter: true,
-    },
-    {
-      figure: 'cost.sqs_requests_per_recipient',
-      ours: v(c?.sqs_requests_per_recipient),
-      baseline: v(b?.sqs_requests_per_recipient),
-      lowerIsBetter: true,
-    },
-    {
-      figure: 'cost.lambda_invocations_per_recipient',
-      ours: v(c?.lambda_invocations_per_recipient),
-      baseline: v(b?.lambda_invocations_per_recipient),
-      lowerIsBetter: true,
-    },
-    {
-      figure: 'cost.lambda_gb_seconds_per_recipient',
-      ours: v(c?.lambda_gb_seconds_per_recipient),
-      baseline: v(b?.lambda_gb_seconds_per_recipient),
-      lowerIsBetter: true,
-    },
-    {
-      figure: 'cost.eventbridge_events_per_recipient',
-      ours: v(c?.eventbridge_events_per_recipient),
-      baseline: v(b?.eventbridge_events_per_recipient),
-      lowerIsBetter: true,
-    },
-    {
-      figure: 'cost.usd_per_million_recipients',
-      ours: v(c?.usd_per_million_recipients),
-      baseline: v(b?.usd_per_million_recipients),
-      lowerIsBetter: true,
-      unit: ' $',
-    },
+      ...(key === 'usd_per_million_recipients' ? { unit: ' $' } : {}),
+    })),
     {
       figure: 'hottest_partition_write_share',
       ours: ours ? hottestShare(ours.report) : null,

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import { getRuntime } from '../../lib/composition-root.js';
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
-import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
+import { allExecutions } from '../support/pipeline.js';
 import {
   type Api,
   createBroadcast,
@@ -253,24 +253,6 @@ async function optOutOneContact(
     opted_out_at: new Date().toISOString(),
     accepted_before_opt_out: accepted.has(contactId),
   };
-}
-
-async function allExecutions(deps: UseCaseDeps, tenantId: string, broadcastId: string): Promise<BroadcastExecution[]> {
-  const run = await deps.runs.get(tenantId, broadcastId);
-  if (!run) return [];
-  const items: BroadcastExecution[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.executions.findByBroadcast(
-      tenantId,
-      broadcastId,
-      { chunks: run.plannedChunks, skipPages: run.skipPages },
-      { limit: 1000, ...(cursor ? { cursor } : {}) },
-    );
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
 }
 
 function diff<T extends object>(after: T, before: T): T {

@@ -13,7 +13,7 @@ import type { ChannelSender, OutboundMessage, SendOutcome } from '../../lib/port
 import type { DelayedMessage, PipelineMessage, SendChunkMessage } from '../../lib/ports/message-queue.js';
 import { createBroadcast } from '../../lib/use-cases/broadcast-commands.js';
 import { createChannel } from '../../lib/use-cases/channel-commands.js';
-import type { DeliverySettings } from '../../lib/use-cases/deps.js';
+import type { DeliverySettings, UseCaseDeps } from '../../lib/use-cases/deps.js';
 import { planAudiencePage } from '../../lib/use-cases/plan-audience.js';
 import { startBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { aBroadcast, aContact, aStaticList } from './builders.js';
@@ -253,7 +253,7 @@ export async function chunksOf(deps: TestDeps, run: BroadcastRun): Promise<Broad
 
 /** Every execution of the broadcast, chunks and skip pages. */
 export async function allExecutions(
-  deps: TestDeps,
+  deps: Pick<UseCaseDeps, 'runs' | 'executions'>,
   tenantId: string,
   broadcastId: string,
 ): Promise<BroadcastExecution[]> {
