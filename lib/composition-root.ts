@@ -25,7 +25,6 @@ import { createSqsClient } from './adapters/sqs/sqs-client.js';
 import { SqsMessageQueue } from './adapters/sqs/sqs-message-queue.js';
 import { HmacUnsubscribeLinks } from './adapters/unsubscribe/hmac-unsubscribe-links.js';
 import { type Config, loadConfig } from './config.js';
-import { LocalScheduler } from './local/local-scheduler.js';
 import type { BroadcastScheduler } from './ports/broadcast-scheduler.js';
 import type { EventPublisher } from './ports/event-publisher.js';
 import type { MessageQueue } from './ports/message-queue.js';
@@ -72,7 +71,7 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
       ? new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET, config.PUBLIC_BASE_URL)
       : unavailableUnsubscribeLinks(),
     queue,
-    scheduler: buildScheduler(config, queue),
+    scheduler: buildScheduler(config, queue, hooks),
     events: new LoggingEventRecorder(),
     clock: { now: () => new Date() },
     ids: { newId: () => randomUUID() },
@@ -82,11 +81,11 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
 }
 
 /**
- * EventBridge Scheduler where the CDK configured it (the functions with `manageSchedules`); the local
- * scheduler's timers elsewhere outside Lambda. A Lambda without the grant gets a scheduler that refuses,
- * naming the missing grant, rather than timers that would die with the invocation.
+ * EventBridge Scheduler where the CDK configured it (the functions with `manageSchedules`); the local runtime's
+ * timers where it injected them (local/local-scheduler.ts, never part of a Lambda bundle). Anywhere else, a
+ * scheduler that refuses, naming what is missing, rather than timers that would die with the invocation.
  */
-function buildScheduler(config: Config, queue: MessageQueue): BroadcastScheduler {
+function buildScheduler(config: Config, queue: MessageQueue, hooks: RuntimeHooks): BroadcastScheduler {
   if (config.SCHEDULE_GROUP_NAME && config.SCHEDULE_ROLE_ARN && config.SCHEDULE_TARGET_QUEUE_ARN) {
     return new EventBridgeBroadcastScheduler(
       // A few attempts for throttling (CreateSchedule has a TPS quota); the sweeper covers what still fails.
@@ -100,15 +99,15 @@ function buildScheduler(config: Config, queue: MessageQueue): BroadcastScheduler
       },
     );
   }
-  if (config.AWS_LAMBDA_FUNCTION_NAME) {
-    const refuse = async () => {
-      throw new Error(
-        `${config.AWS_LAMBDA_FUNCTION_NAME} may not manage schedules: give it manageSchedules in infra/function-catalog.ts`,
-      );
-    };
-    return { schedule: refuse, unschedule: refuse };
-  }
-  return new LocalScheduler(queue);
+  if (hooks.scheduler && !config.AWS_LAMBDA_FUNCTION_NAME) return hooks.scheduler(queue);
+  const refuse = async () => {
+    throw new Error(
+      config.AWS_LAMBDA_FUNCTION_NAME
+        ? `${config.AWS_LAMBDA_FUNCTION_NAME} may not manage schedules: give it manageSchedules in infra/function-catalog.ts`
+        : 'no broadcast scheduler: set SCHEDULE_GROUP_NAME (EventBridge Scheduler) or run under the local runtime',
+    );
+  };
+  return { schedule: refuse, unschedule: refuse };
 }
 
 /** Domain events go to the stage's bus where the CDK named one (EVENT_BUS_NAME); else to events.jsonl and the log. */
@@ -144,6 +143,8 @@ export interface RuntimeHooks {
   /** Every SQS client: the runtime's own and the local event sources' (benchmarks count their requests). */
   onSqsClient?: (client: SQSClient) => void;
   decorate?: (deps: UseCaseDeps) => UseCaseDeps;
+  /** The local runtime's stand-in for EventBridge Scheduler, injected so that no Lambda bundle carries it. */
+  scheduler?: (queue: MessageQueue) => BroadcastScheduler;
 }
 
 let hooks: RuntimeHooks = {};

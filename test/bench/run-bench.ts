@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
-import type { LocalRuntime } from '../../lib/local/local-runtime.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
+import type { LocalRuntime } from '../../local/local-runtime.js';
 import { type ChildReport, startChild } from './support/child.js';
 import {
   type Api,

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../lib/local/local-jwt.js';
-import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../lib/local/local-runtime.js';
+import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
+import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../local/local-runtime.js';
 
 // Issue 4 section 3, as a user of `npm start` sees it: each domain event is one line of DATA_DIR/events.jsonl,
 // derived from the table's stream, in commit order.

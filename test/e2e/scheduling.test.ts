@@ -1,4 +1,4 @@
-import { type LocalRuntime, startLocalRuntime } from '../../lib/local/local-runtime.js';
+import { type LocalRuntime, startLocalRuntime } from '../../local/local-runtime.js';
 import { type Api, type E2e, newTenant, startE2e, tokenFor } from './support.js';
 
 // Issue 4 section 1, as a user of `npm start` sees it: scheduled broadcasts fire by themselves, on time, once.

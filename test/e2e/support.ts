@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../lib/local/local-jwt.js';
-import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../lib/local/local-runtime.js';
+import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
+import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../local/local-runtime.js';
 
 /** What a test sees of a response: the body parsed when it is JSON (problem+json included). */
 export interface Reply {

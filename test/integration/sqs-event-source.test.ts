@@ -8,9 +8,9 @@ import {
   type RunningSqsEventSource,
   type SqsEventSourceOptions,
   startSqsEventSource,
-} from '../../lib/local/sqs-event-source.js';
-import { type RunningLocalSqs, startLocalSqs } from '../../lib/local/sqs-local.js';
-import { createQueueWithDlq } from '../../lib/local/sqs-queues.js';
+} from '../../local/sqs-event-source.js';
+import { type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
+import { createQueueWithDlq } from '../../local/sqs-queues.js';
 
 let sqs: RunningLocalSqs;
 let client: SQSClient;

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../lib/adapters/sqs/sqs-client.js';
-import { startLocalSqs } from '../../lib/local/sqs-local.js';
+import { startLocalSqs } from '../../local/sqs-local.js';
 
 describe('startLocalSqs', () => {
   it('creates the pipeline and send queues with their DLQs, and stop() frees the port', async () => {

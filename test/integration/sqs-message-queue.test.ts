@@ -10,9 +10,9 @@ import {
 import { type EntryRetryPolicy, SqsBatchSendError } from '../../lib/adapters/sqs/send-in-batches.js';
 import { createSqsClient } from '../../lib/adapters/sqs/sqs-client.js';
 import { SqsMessageQueue } from '../../lib/adapters/sqs/sqs-message-queue.js';
-import { type RunningLocalSqs, startLocalSqs } from '../../lib/local/sqs-local.js';
-import { createQueueWithDlq } from '../../lib/local/sqs-queues.js';
 import type { SendChunkMessage } from '../../lib/ports/message-queue.js';
+import { type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
+import { createQueueWithDlq } from '../../local/sqs-queues.js';
 
 let sqs: RunningLocalSqs;
 const clients: SQSClient[] = [];

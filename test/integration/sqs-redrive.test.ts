@@ -3,9 +3,9 @@ import { ChangeMessageVisibilityCommand, ReceiveMessageCommand, type SQSClient }
 import type { SQSEvent } from 'aws-lambda';
 import { sendInBatches } from '../../lib/adapters/sqs/send-in-batches.js';
 import { createSqsClient } from '../../lib/adapters/sqs/sqs-client.js';
-import { type RunningSqsEventSource, startSqsEventSource } from '../../lib/local/sqs-event-source.js';
-import { type RunningLocalSqs, startLocalSqs } from '../../lib/local/sqs-local.js';
-import { consumerOptions, createQueueWithDlq, type RedriveBy } from '../../lib/local/sqs-queues.js';
+import { type RunningSqsEventSource, startSqsEventSource } from '../../local/sqs-event-source.js';
+import { type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
+import { consumerOptions, createQueueWithDlq, type RedriveBy } from '../../local/sqs-queues.js';
 
 let sqs: RunningLocalSqs;
 let client: SQSClient;

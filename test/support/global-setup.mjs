@@ -14,7 +14,7 @@ export default async function globalSetup() {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (process.env.DYNAMODB_ENDPOINT) return;
-  const { startDynamoDbLocal } = await tsImport('../../lib/local/dynamodb-local.ts', import.meta.url);
+  const { startDynamoDbLocal } = await tsImport('../../local/dynamodb-local.ts', import.meta.url);
   const dynamoDb = await startDynamoDbLocal();
   globalThis[LOCAL_DYNAMODB] = dynamoDb;
   process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;

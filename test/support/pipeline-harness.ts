@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type RuntimeHooks, resetRuntime, setRuntimeHooks } from '../../lib/composition-root.js';
-import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../lib/local/local-jwt.js';
+import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
 import {
   type LocalRuntime,
   type LocalRuntimeFaults,
   loadLocalSettings,
   startLocalRuntime,
-} from '../../lib/local/local-runtime.js';
+} from '../../local/local-runtime.js';
 import type { WebhookSink } from './webhook-sink.js';
 
 /**

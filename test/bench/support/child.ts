@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SqsEventSourceStats } from '../../../lib/local/sqs-event-source.js';
+import type { SqsEventSourceStats } from '../../../local/sqs-event-source.js';
 import type { MeterSnapshot } from './aws-meter.js';
 import { onInterrupt } from './environment.js';
 

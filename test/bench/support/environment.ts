@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { buildDeps, type RuntimeHooks, setRuntimeHooks } from '../../../lib/composition-root.js';
 import { loadConfig } from '../../../lib/config.js';
-import { type RunningDynamoDb, startDynamoDbLocal } from '../../../lib/local/dynamodb-local.js';
-import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../../lib/local/local-jwt.js';
+import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
+import { type RunningDynamoDb, startDynamoDbLocal } from '../../../local/dynamodb-local.js';
+import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../../local/local-jwt.js';
 import {
   type LocalRuntime,
   type LocalRuntimeFaults,
   loadLocalSettings,
   startLocalRuntime,
-} from '../../../lib/local/local-runtime.js';
-import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
+} from '../../../local/local-runtime.js';
 
 /** The webhook channel's signing secret in every benchmark. */
 export const SINK_SECRET = 'whsec-bench-0123456789abcdef';

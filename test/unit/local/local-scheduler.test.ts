@@ -1,7 +1,7 @@
 import type { Broadcast } from '../../../lib/domain/broadcast.js';
-import { LocalScheduler } from '../../../lib/local/local-scheduler.js';
 import type { ScheduledPosition } from '../../../lib/ports/broadcast-repository.js';
 import type { PipelineMessage } from '../../../lib/ports/message-queue.js';
+import { LocalScheduler } from '../../../local/local-scheduler.js';
 
 /** Records start messages with the time they were put on the queue. */
 class RecordingQueue {

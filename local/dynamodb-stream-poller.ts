@@ -6,7 +6,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { logger } from '../observability/logger.js';
+import { logger } from '../lib/observability/logger.js';
 import { localClient } from './dynamodb-local.js';
 import { invocationContext } from './sqs-lambda-event.js';
 

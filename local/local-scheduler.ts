@@ -1,8 +1,8 @@
-import type { Broadcast } from '../domain/broadcast.js';
-import { logger } from '../observability/logger.js';
-import type { BroadcastRepository, ScheduledPosition } from '../ports/broadcast-repository.js';
-import { type BroadcastScheduler, startMessageFor } from '../ports/broadcast-scheduler.js';
-import type { MessageQueue, StartMessage } from '../ports/message-queue.js';
+import type { Broadcast } from '../lib/domain/broadcast.js';
+import { logger } from '../lib/observability/logger.js';
+import type { BroadcastRepository, ScheduledPosition } from '../lib/ports/broadcast-repository.js';
+import { type BroadcastScheduler, startMessageFor } from '../lib/ports/broadcast-scheduler.js';
+import type { MessageQueue, StartMessage } from '../lib/ports/message-queue.js';
 
 /** setTimeout's longest delay (about 24.8 days); a later schedule waits in hops. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { handler as eventPublisher } from '../../functions/event-publisher.js';
-import { handler as pipelineWorker } from '../../functions/pipeline-worker.js';
-import { handler as sender } from '../../functions/sender.js';
-import { handler as sweeper } from '../../functions/sweeper.js';
-import { createSqsClient } from '../adapters/sqs/sqs-client.js';
-import { getRuntime, resetRuntime, runtimeHooks } from '../composition-root.js';
-import { logger } from '../observability/logger.js';
+import { handler as eventPublisher } from '../functions/event-publisher.js';
+import { handler as pipelineWorker } from '../functions/pipeline-worker.js';
+import { handler as sender } from '../functions/sender.js';
+import { handler as sweeper } from '../functions/sweeper.js';
+import { createSqsClient } from '../lib/adapters/sqs/sqs-client.js';
+import { getRuntime, resetRuntime, runtimeHooks, setRuntimeHooks } from '../lib/composition-root.js';
+import { logger } from '../lib/observability/logger.js';
 import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import {
   type DynamoDbStreamHandler,
@@ -112,6 +112,7 @@ export async function startLocalRuntime(
     process.env.DEFAULT_CHANNEL ??= 'log';
     process.env.PUBLIC_BASE_URL ??= api.url;
     process.env.CLAIM_LEASE_SECONDS ??= '20';
+    setRuntimeHooks({ ...runtimeHooks(), scheduler: (queue) => new LocalScheduler(queue) });
     resetRuntime();
     getRuntime();
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { createRequestHandler } from 'local-aws-sqs';
-import { createSqsClient } from '../adapters/sqs/sqs-client.js';
+import { createSqsClient } from '../lib/adapters/sqs/sqs-client.js';
 import {
   consumerOptions,
   createQueueWithDlq,

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../lib/config.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { signLocalToken } from './local-jwt.js';
 import { loadLocalSettings, startLocalRuntime } from './local-runtime.js';

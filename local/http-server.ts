@@ -6,9 +6,9 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../http/middlewares.js';
-import { HttpProblem, problemResponse } from '../http/problem.js';
-import { type HttpFunctionName, ROUTES, type RouteDefinition, routeKey } from '../http/routes.js';
+import { MAX_BODY_BYTES } from '../lib/http/middlewares.js';
+import { HttpProblem, problemResponse } from '../lib/http/problem.js';
+import { type HttpFunctionName, ROUTES, type RouteDefinition, routeKey } from '../lib/http/routes.js';
 import { verifyLocalToken } from './local-jwt.js';
 
 type LambdaHandler = (event: never, context: never, options: never) => Promise<APIGatewayProxyResultV2>;
@@ -19,7 +19,7 @@ const loaded = new Map<HttpFunctionName, Promise<LambdaHandler>>();
 function lambdaHandler(fn: HttpFunctionName): Promise<LambdaHandler> {
   let handler = loaded.get(fn);
   if (!handler) {
-    handler = import(`../../functions/${fn}.js`).then((module: { handler: LambdaHandler }) => module.handler);
+    handler = import(`../functions/${fn}.js`).then((module: { handler: LambdaHandler }) => module.handler);
     loaded.set(fn, handler);
   }
   return handler;
