@@ -73,3 +73,12 @@ export function sendTiming(slotAt: number | undefined, nowMs: number): SendTimin
   if (nowMs >= slotAt + SEND_WINDOW_MS - SEND_GUARD_MS) return { action: 'late' };
   return { action: 'send' };
 }
+
+/**
+ * How long the queue should hold a chunk whose slot is `msUntilSlot` away: whole seconds rounded down, so that it
+ * arrives up to a second before its slot, never after (the sender holds an early chunk until its slot; a late one
+ * loses it).
+ */
+export function queueDelaySecondsForSlot(msUntilSlot: number): number {
+  return Math.max(0, Math.floor(msUntilSlot / 1000));
+}

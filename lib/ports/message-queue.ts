@@ -30,11 +30,19 @@ export interface SendChunkMessage {
 
 export interface DelayedMessage<T> {
   body: T;
-  /** 0..900, SQS's limit. */
+  /** How long to hold the message before delivering it, as MessageQueue takes it. */
   delaySeconds?: number;
 }
 
+/**
+ * The delivery pipeline's queues. A delay is what the caller wants: the queue rounds it up to whole seconds, so a
+ * message is never delivered before the moment asked for (the pacer's rate limit relies on that), and cuts it to
+ * `maxDelaySeconds`. A message whose delay was cut arrives early; every consumer checks the time again (an early
+ * chunk or scheduled start goes back on the queue, an early pace tick or retry simply runs early).
+ */
 export interface MessageQueue {
+  /** The longest the queue holds a message (SQS: 900 s). */
+  readonly maxDelaySeconds: number;
   sendPipeline(message: PipelineMessage, delaySeconds?: number): Promise<void>;
   /** Sends in batches of 10; throws only if a message could not be sent after retries. */
   sendChunks(messages: readonly DelayedMessage<SendChunkMessage>[]): Promise<void>;

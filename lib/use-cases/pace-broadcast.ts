@@ -1,5 +1,5 @@
 import { type BroadcastRun, isRunFinished, slotClockOf } from '../domain/broadcast-run.js';
-import { allocateSlots, type SlotClock, slotsBefore } from '../domain/pacing.js';
+import { allocateSlots, queueDelaySecondsForSlot, type SlotClock, slotsBefore } from '../domain/pacing.js';
 import type { DelayedMessage, SendChunkMessage } from '../ports/message-queue.js';
 import type { UseCaseDeps } from './deps.js';
 import { completeIfFinished } from './run-lifecycle.js';
@@ -96,10 +96,11 @@ function nextTickDelaySeconds(
   deps: Deps,
 ): number {
   const moreToRelease = run.releasedChunks + fresh < run.plannedChunks;
-  const sweepCheck = Math.ceil(deps.delivery.sweepIdleMs / 1000 / 2);
-  if (!clock || draining) return moreToRelease ? 0 : run.planDone ? Math.min(900, sweepCheck) : 1;
+  // Within what the queue can hold: the watch deadline counts from when the tick will really come.
+  const sweepCheck = Math.min(deps.queue.maxDelaySeconds, Math.ceil(deps.delivery.sweepIdleMs / 1000 / 2));
+  if (!clock || draining) return moreToRelease ? 0 : run.planDone ? sweepCheck : 1;
   if (moreToRelease) return RELEASE_HORIZON_MS / 2000;
-  return run.planDone ? Math.min(900, sweepCheck) : 2;
+  return run.planDone ? sweepCheck : 2;
 }
 
 /** Chunks below `upTo` without a tally marker. */
@@ -128,7 +129,7 @@ function chunkMessage(
     ...(slotAt === undefined ? {} : { slotAt }),
     ...extra,
   };
-  return { body, delaySeconds: slotAt === undefined ? 0 : Math.max(0, Math.floor((slotAt - now) / 1000)) };
+  return { body, delaySeconds: slotAt === undefined ? 0 : queueDelaySecondsForSlot(slotAt - now) };
 }
 
 function range(start: number, count: number): number[] {

@@ -78,9 +78,12 @@ async function failScheduled(
   return outcome;
 }
 
-/** A start that arrives early waits on the queue (at most SQS's 900 s per hop) rather than start early. */
+/**
+ * A start that arrives early waits on the queue rather than start early; a wait longer than the queue can hold
+ * brings it back early again, and it waits again.
+ */
 async function postpone(deps: StartScheduledDeps, broadcast: Broadcast, now: Date): Promise<void> {
-  const waitSeconds = Math.ceil((Date.parse(broadcast.scheduledFor as string) - now.getTime()) / 1000);
+  const waitSeconds = (Date.parse(broadcast.scheduledFor as string) - now.getTime()) / 1000;
   await deps.queue.sendPipeline(
     {
       type: 'start',
@@ -88,6 +91,6 @@ async function postpone(deps: StartScheduledDeps, broadcast: Broadcast, now: Dat
       broadcastId: broadcast.id,
       scheduledFor: broadcast.scheduledFor as string,
     },
-    Math.min(900, Math.max(1, waitSeconds)),
+    Math.max(1, waitSeconds),
   );
 }

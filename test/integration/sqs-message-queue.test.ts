@@ -158,7 +158,7 @@ describe('SqsMessageQueue', () => {
     expect((step?.at ?? 0) - sentAt).toBeGreaterThanOrEqual(950);
   });
 
-  it('clamps delays to the 0..900 s SQS accepts', async () => {
+  it('clamps delays to the 0..900 s SQS accepts, and says so as its maxDelaySeconds', async () => {
     // Prepare
     const client = newClient();
     const urls = await freshQueues(client);
@@ -177,6 +177,7 @@ describe('SqsMessageQueue', () => {
       new GetQueueAttributesCommand({ QueueUrl: urls.send, AttributeNames: ['ApproximateNumberOfMessagesDelayed'] }),
     );
     expect(attributes.Attributes?.ApproximateNumberOfMessagesDelayed).toBe('1');
+    expect(queue.maxDelaySeconds).toBe(900);
   });
 
   it('retries the entries SQS refused, and only those', async () => {

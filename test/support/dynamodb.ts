@@ -9,6 +9,7 @@ import {
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import { createTableInput } from '../../lib/adapters/dynamodb/table-definition.js';
+import { clampDelaySeconds, MAX_DELAY_SECONDS } from '../../lib/adapters/sqs/send-in-batches.js';
 import { buildDeps } from '../../lib/composition-root.js';
 import { loadConfig } from '../../lib/config.js';
 import type { Broadcast } from '../../lib/domain/broadcast.js';
@@ -92,15 +93,23 @@ export class RecordingEventRecorder implements EventRecorder {
   }
 }
 
-/** Keeps what the use cases put on the queues, for assertions or to drive the pipeline by hand. */
+/**
+ * Keeps what the use cases put on the queues, for assertions or to drive the pipeline by hand. Each delay is kept
+ * as SQS would hold the message: rounded up to whole seconds, at most 900 s.
+ */
 export class RecordingQueue implements MessageQueue {
+  readonly maxDelaySeconds = MAX_DELAY_SECONDS;
   readonly pipeline: { message: PipelineMessage; delaySeconds: number }[] = [];
   readonly chunks: DelayedMessage<SendChunkMessage>[] = [];
   async sendPipeline(message: PipelineMessage, delaySeconds = 0): Promise<void> {
-    this.pipeline.push({ message, delaySeconds });
+    this.pipeline.push({ message, delaySeconds: clampDelaySeconds(delaySeconds) });
   }
   async sendChunks(messages: readonly DelayedMessage<SendChunkMessage>[]): Promise<void> {
-    this.chunks.push(...messages);
+    this.chunks.push(
+      ...messages.map(({ body, delaySeconds }) =>
+        delaySeconds === undefined ? { body } : { body, delaySeconds: clampDelaySeconds(delaySeconds) },
+      ),
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   allocateSlots,
   chunkSizeFor,
+  queueDelaySecondsForSlot,
   SEND_GUARD_MS,
   type SlotClock,
   sendTiming,
@@ -117,5 +118,20 @@ describe('pacing', () => {
     expect(sendTiming(1000, 1000)).toEqual({ action: 'send' });
     expect(sendTiming(1000, 2749)).toEqual({ action: 'send' });
     expect(sendTiming(1000, 2750)).toEqual({ action: 'late' });
+  });
+});
+
+describe('queueDelaySecondsForSlot', () => {
+  it('has a chunk arrive up to a second before its slot, never after', () => {
+    // Prepare
+    const untilSlot = [10_000, 10_999, 999, 0, -500];
+
+    // Act
+    const delays = untilSlot.map(queueDelaySecondsForSlot);
+
+    // Assess
+    expect(delays).toEqual([10, 10, 0, 0, 0]);
+    for (const [i, ms] of untilSlot.entries())
+      expect((delays[i] as number) * 1000).toBeLessThanOrEqual(Math.max(0, ms));
   });
 });
