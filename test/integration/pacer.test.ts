@@ -216,7 +216,7 @@ describe('paceBroadcast (the pacer) on DynamoDB', () => {
       paceMessages();
       for (const message of firstRelease.slice(0, 2)) {
         clock.set(new Date(message.body.slotAt as number).toISOString());
-        expect(await sendChunk(deps, message.body)).toBe('counted');
+        expect((await sendChunk(deps, message.body)).result).toBe('counted');
       }
       await pauseBroadcast(deps, tenantId, broadcast.id);
       await paceBroadcast(deps, tenantId, broadcast.id, 1);

@@ -394,7 +394,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       // Act
       release();
       const slowStep = await slowPlanner;
-      const sent = await sendChunk(deps, { tenantId, broadcastId: broadcast.id, chunk: 0 });
+      const { result: sent } = await sendChunk(deps, { tenantId, broadcastId: broadcast.id, chunk: 0 });
 
       // Assess
       expect(duplicate).toBe('stopped');

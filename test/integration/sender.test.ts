@@ -1,12 +1,13 @@
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
 import type { BroadcastRun } from '../../lib/domain/broadcast-run.js';
 import type { Contact, ContactFields } from '../../lib/domain/contact.js';
+import { idempotencyKeyFor } from '../../lib/domain/outbound-message.js';
 import { SEND_WINDOW_MS, UNLIMITED_CHUNK_SIZE } from '../../lib/domain/pacing.js';
 import type { SendChunkMessage } from '../../lib/ports/message-queue.js';
 import type { DeliverySettings } from '../../lib/use-cases/deps.js';
 import { paceBroadcast, RELEASE_HORIZON_MS } from '../../lib/use-cases/pace-broadcast.js';
 import { cancelBroadcast, pauseBroadcast } from '../../lib/use-cases/run-lifecycle.js';
-import { idempotencyKeyFor, sendChunk } from '../../lib/use-cases/send-chunk.js';
+import { sendChunk } from '../../lib/use-cases/send-chunk.js';
 import { createTestTable, newTenantId, TestClock, type TestDeps, type TestTable } from '../support/dynamodb.js';
 import {
   allExecutions,
@@ -110,10 +111,10 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const p = await aBroadcastTo(['Ana', 'Bia', 'Caio']);
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const report = await sendChunk(deps, p.message());
 
       // Assess
-      expect(result).toBe('counted');
+      expect(report).toEqual({ result: 'counted', sent: 3, failed: 0, skipped: 0, retried: 0, throttled: 0 });
       expect(channel.received.map((r) => r.message.message.content).sort()).toEqual(['Hi Ana', 'Hi Bia', 'Hi Caio']);
       for (const { message } of channel.received) {
         expect(message.idempotencyKey).toBe(idempotencyKeyFor(p.tenantId, p.broadcastId, message.contact.id));
@@ -139,10 +140,10 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       channel.script(p.contact('Bia').id, { kind: 'permanent', reason: 'invalid recipient' });
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const report = await sendChunk(deps, p.message());
 
       // Assess
-      expect(result).toBe('counted');
+      expect(report).toEqual({ result: 'counted', sent: 2, failed: 1, skipped: 0, retried: 0, throttled: 0 });
       const executions = await executionsOf(p);
       expect(executions.get(p.contact('Bia').id)).toMatchObject({
         status: 'failed',
@@ -176,7 +177,9 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const third = await sendChunk(deps, retry2?.body as SendChunkMessage);
 
       // Assess
-      expect([first, second, third]).toEqual(['retry_later', 'retry_later', 'counted']);
+      expect([first, second, third].map((r) => r.result)).toEqual(['retry_later', 'retry_later', 'counted']);
+      expect(first).toMatchObject({ sent: 1, retried: 1, throttled: 0 });
+      expect(third).toMatchObject({ sent: 0, failed: 1, retried: 0 });
       expect(afterFirst).toMatchObject({ status: 'pending', attempts: 1, error: 'HTTP 503' });
       // Recorded under the chunk's first lease: its outcome is known, whatever happens to that lease later.
       expect(afterFirst?.attemptLease).toBe(1);
@@ -211,10 +214,10 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       deps = { ...deps, senders: { senderFor: () => throwing } };
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const report = await sendChunk(deps, p.message());
 
       // Assess
-      expect(result).toBe('retry_later');
+      expect(report).toMatchObject({ result: 'retry_later', retried: 1, throttled: 0 });
       expect(await executionOf(p, 'Ana')).toMatchObject({ status: 'pending', attempts: 1 });
       expect((await executionOf(p, 'Ana'))?.error).toContain('socket hang up');
       expect(takeChunks(deps)).toHaveLength(1);
@@ -225,15 +228,15 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const p = await aBroadcastTo(['Ana']);
       channel.script(
         p.contact('Ana').id,
-        { kind: 'transient', reason: 'HTTP 429', retryAfterMs: 120_000 },
+        { kind: 'transient', reason: 'HTTP 429', retryAfterMs: 120_000, throttled: true },
         { kind: 'accepted' },
       );
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const report = await sendChunk(deps, p.message());
 
       // Assess
-      expect(result).toBe('retry_later');
+      expect(report).toMatchObject({ result: 'retry_later', retried: 1, throttled: 1 });
       expect(takeChunks(deps)[0]?.delaySeconds).toBeGreaterThanOrEqual(120);
     });
   });
@@ -256,7 +259,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       clock.advance(LEASE_MS + 1000);
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const { result } = await sendChunk(deps, p.message());
 
       // Assess
       expect(claimed).toMatchObject({ status: 'pending', attempts: 0 });
@@ -277,7 +280,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       clock.advance(LEASE_MS + 1000);
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const { result } = await sendChunk(deps, p.message());
 
       // Assess
       expect(result).toBe('counted');
@@ -296,7 +299,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       clock.advance(LEASE_MS - 1000);
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const { result } = await sendChunk(deps, p.message());
 
       // Assess
       expect(result).toBe('retry_later');
@@ -352,10 +355,10 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       await cancelBroadcast(deps, p.tenantId, p.broadcastId);
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const report = await sendChunk(deps, p.message());
 
       // Assess
-      expect(result).toBe('counted');
+      expect(report).toMatchObject({ result: 'counted', sent: 0, skipped: 3 });
       expect(channel.received).toEqual([]);
       const executions = [...(await executionsOf(p)).values()];
       expect(executions.every((e) => e.status === 'skipped' && e.reason === 'cancelled')).toBe(true);
@@ -372,7 +375,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       await pauseBroadcast(deps, p.tenantId, p.broadcastId);
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const { result } = await sendChunk(deps, p.message());
 
       // Assess
       expect(result).toBe('dropped');
@@ -393,10 +396,10 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const lateAt = clock.now().getTime();
 
       // Act
-      const late = await sendChunk(deps, first?.body as SendChunkMessage);
+      const { result: late } = await sendChunk(deps, first?.body as SendChunkMessage);
       const [again] = takeChunks(deps);
       clock.set(new Date(again?.body.slotAt as number).toISOString());
-      const onTime = await sendChunk(deps, again?.body as SendChunkMessage);
+      const { result: onTime } = await sendChunk(deps, again?.body as SendChunkMessage);
 
       // Assess
       expect(late).toBe('retry_later');
@@ -415,7 +418,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const slotAt = clock.now().getTime() + 10_000;
 
       // Act
-      const result = await sendChunk(deps, { ...p.message(), slotAt });
+      const { result } = await sendChunk(deps, { ...p.message(), slotAt });
 
       // Assess
       expect(result).toBe('retry_later');
@@ -438,7 +441,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
         retryAfterMs: 600_000,
       });
       clock.set(new Date(chunk0?.body.slotAt as number).toISOString());
-      expect(await sendChunk(deps, chunk0?.body as SendChunkMessage)).toBe('retry_later');
+      expect((await sendChunk(deps, chunk0?.body as SendChunkMessage)).result).toBe('retry_later');
       const start = Date.parse('2025-01-15T12:00:00.000Z');
       clock.set(new Date(start + (next?.delaySeconds as number) * 1000).toISOString());
       const tickAt = clock.now().getTime();
@@ -468,7 +471,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       clock.advance(LEASE_MS + 1000);
 
       // Act
-      const result = await sendChunk(deps, { ...p.message(), finalize: true });
+      const { result } = await sendChunk(deps, { ...p.message(), finalize: true });
 
       // Assess
       expect(result).toBe('counted');
@@ -498,8 +501,8 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const p = await aBroadcastTo(Array.from({ length: size * 2.5 }, (_, i) => `C${i}`));
 
       // Act
-      const first = await sendChunk(deps, p.message(0));
-      const second = await sendChunk(deps, p.message(1));
+      const { result: first } = await sendChunk(deps, p.message(0));
+      const { result: second } = await sendChunk(deps, p.message(1));
 
       // Assess
       expect([first, second]).toEqual(['counted', 'dropped']);
@@ -536,8 +539,10 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const p = await aBroadcastTo(Array.from({ length: audience }, (_, i) => `C${i}`));
 
       // Act
-      const results = await Promise.all([sendChunk(deps, p.message(0)), sendChunk(deps, p.message(1))]);
-      const duplicate = await sendChunk(deps, p.message(1));
+      const results = (await Promise.all([sendChunk(deps, p.message(0)), sendChunk(deps, p.message(1))])).map(
+        (r) => r.result,
+      );
+      const { result: duplicate } = await sendChunk(deps, p.message(1));
 
       // Assess
       expect(results).toEqual(['counted', 'counted']);
@@ -557,7 +562,9 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const p = await aBroadcastTo(Array.from({ length: 25 }, (_, i) => `C${i}`));
 
       // Act
-      const results = await Promise.all([sendChunk(deps, p.message()), sendChunk(deps, p.message())]);
+      const results = (await Promise.all([sendChunk(deps, p.message()), sendChunk(deps, p.message())])).map(
+        (r) => r.result,
+      );
 
       // Assess
       const sent = channel.contactIds();
@@ -582,13 +589,13 @@ describe('sendChunk (the sender) on DynamoDB', () => {
         if (message.contact.id !== p.contact('Ana').id) return;
         channel.whileSending = undefined;
         await cancelBroadcast(deps, p.tenantId, p.broadcastId);
-        drained = await sendChunk(deps, p.message());
+        drained = (await sendChunk(deps, p.message())).result;
       };
 
       // Act
-      const result = await sendChunk(deps, p.message());
+      const { result } = await sendChunk(deps, p.message());
       const [recheck] = takeChunks(deps);
-      const later = await sendChunk(deps, recheck?.body as SendChunkMessage);
+      const { result: later } = await sendChunk(deps, recheck?.body as SendChunkMessage);
 
       // Assess
       expect(drained).toBe('retry_later');

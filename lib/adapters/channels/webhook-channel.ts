@@ -22,7 +22,8 @@ export interface WebhookChannelOptions {
  * gets in the `Idempotency-Key` header (so a repeat after an unknown outcome is safe).
  *
  * - 2xx: accepted; an optional JSON `{"message_id"}` in the answer becomes the provider message id.
- * - 408, 429, 5xx, connection errors, timeouts: transient (`Retry-After` becomes `retryAfterMs`).
+ * - 408, 429, 5xx, connection errors, timeouts: transient (`Retry-After` becomes `retryAfterMs`; a 429 is
+ *   `throttled`: the receiver asks to slow down).
  * - any other status (other 4xx; 3xx: redirects are not followed, the signature is for this URL): permanent.
  *
  * The secret lives only in a KeyObject (which never prints its material); it is never logged or echoed.
@@ -72,7 +73,8 @@ export class WebhookChannel implements ChannelSender {
     const reason = describeStatus(response, text);
     if (status === 408 || status === 429 || (status >= 500 && status < 600)) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-      return retryAfterMs === undefined ? { kind: 'transient', reason } : { kind: 'transient', reason, retryAfterMs };
+      const transient: SendOutcome = { kind: 'transient', reason, ...(status === 429 ? { throttled: true } : {}) };
+      return retryAfterMs === undefined ? transient : { ...transient, retryAfterMs };
     }
     return { kind: 'permanent', reason };
   }

@@ -164,7 +164,11 @@ describe('WebhookChannel', () => {
     const outcome = await channel().send(aMessage());
 
     // Assess
-    expect(outcome).toEqual({ kind: 'transient', reason: expect.stringMatching(new RegExp(`^HTTP ${status}\\b`)) });
+    expect(outcome).toEqual({
+      kind: 'transient',
+      reason: expect.stringMatching(new RegExp(`^HTTP ${status}\\b`)),
+      ...(status === 429 ? { throttled: true } : {}),
+    });
   });
 
   it('honours Retry-After in seconds on a 429', async () => {
@@ -175,7 +179,12 @@ describe('WebhookChannel', () => {
     const outcome = await channel().send(aMessage());
 
     // Assess
-    expect(outcome).toEqual({ kind: 'transient', reason: expect.stringContaining('429'), retryAfterMs: 7000 });
+    expect(outcome).toEqual({
+      kind: 'transient',
+      reason: expect.stringContaining('429'),
+      retryAfterMs: 7000,
+      throttled: true,
+    });
   });
 
   it('honours Retry-After as an HTTP date on a 503', async () => {

@@ -1,0 +1,64 @@
+import type { Broadcast } from './broadcast.js';
+import type { BroadcastExecution } from './broadcast-execution.js';
+import { hasRequiredAddress, type RequiredAddress } from './channel.js';
+import type { Contact } from './contact.js';
+import { composeOutboundMessage, type OutboundMessage } from './outbound-message.js';
+import { isMissing, type RenderOutcome } from './template-rendering.js';
+
+export type CloseFields = Partial<Pick<BroadcastExecution, 'reason' | 'error'>>;
+
+/** What the sender does with one open execution, decided before the chunk's lease is taken: send, or close it. */
+export type SendDecision =
+  | { execution: BroadcastExecution; outbound: OutboundMessage }
+  | { execution: BroadcastExecution; close: 'failed' | 'skipped'; fields: CloseFields };
+
+export interface SendContext {
+  broadcast: Pick<Broadcast, 'tenantId' | 'id' | 'messageTemplate'>;
+  requiredAddress: RequiredAddress;
+  /** The channel de-duplicates by idempotency key: a send whose fate is unknown may be made again. */
+  mayRepeat: boolean;
+  /** The broadcast's template rendered for one contact (at the time of sending, with their unsubscribe link). */
+  render: (contact: Contact) => RenderOutcome;
+}
+
+/**
+ * Send or close one open execution while the broadcast runs. `maybeSent`: a sender that died held the contact in
+ * flight, so the channel may already have the message; whatever the reason to stop now, that contact is not
+ * "skipped" but failed as `outcome_unknown`, and it is only sent again where the channel de-duplicates.
+ */
+export function decideSend(
+  execution: BroadcastExecution,
+  contact: Contact | undefined,
+  maybeSent: boolean,
+  context: SendContext,
+): SendDecision {
+  const closeAs = (close: 'failed' | 'skipped', fields: CloseFields): SendDecision =>
+    maybeSent ? { execution, close: 'failed', fields: { reason: 'outcome_unknown' } } : { execution, close, fields };
+  if (maybeSent && !context.mayRepeat) return closeAs('failed', { reason: 'outcome_unknown' });
+  if (!contact) return closeAs('skipped', { reason: 'contact_deleted' });
+  if (contact.optedOut) return closeAs('skipped', { reason: 'opted_out' });
+  if (!hasRequiredAddress(contact, context.requiredAddress)) return closeAs('skipped', { reason: 'no_address' });
+  const rendered = context.render(contact);
+  if (isMissing(rendered)) return closeAs('skipped', { reason: 'missing_variable', error: rendered.reason });
+  return { execution, outbound: composeOutboundMessage(context.broadcast, execution, contact, rendered) };
+}
+
+/**
+ * Close one open execution without sending: the broadcast was cancelled (`stopped`: skipped as `cancelled`), or
+ * this is the last sweep (failed as `undeliverable`, keeping the last error). A contact a dead sender held in
+ * flight (`maybeSent`) is failed as `outcome_unknown` either way.
+ */
+export function closeUnsent(execution: BroadcastExecution, stopped: boolean, maybeSent: boolean): SendDecision {
+  if (maybeSent) return { execution, close: 'failed', fields: { reason: 'outcome_unknown' } };
+  if (stopped) return { execution, close: 'skipped', fields: { reason: 'cancelled' } };
+  return {
+    execution,
+    close: 'failed',
+    fields: { reason: 'undeliverable', ...(execution.error ? { error: execution.error } : {}) },
+  };
+}
+
+/** The broadcast's channel is gone: nothing of the chunk can be sent. */
+export function failForNoChannel(execution: BroadcastExecution): SendDecision {
+  return { execution, close: 'failed', fields: { reason: 'no_channel' } };
+}

@@ -1,0 +1,127 @@
+import { classifySend, type RetryPolicy, retryDelayMs, type SendResult } from '../../../lib/domain/send-outcome.js';
+
+const policy: RetryPolicy = { maxSendAttempts: 3, retryBaseMs: 5000 };
+
+describe('classifySend', () => {
+  it('records an accepted message as sent, with the provider id when there is one', () => {
+    // Prepare
+    const withId: SendResult = { outcome: { kind: 'accepted', providerMessageId: 'wamid.1' } };
+    const withoutId: SendResult = { outcome: { kind: 'accepted' } };
+
+    // Act
+    const verdicts = [classifySend(withId, 1, true, policy), classifySend(withoutId, 1, true, policy)];
+
+    // Assess
+    expect(verdicts).toEqual([{ next: 'sent', providerMessageId: 'wamid.1' }, { next: 'sent' }]);
+  });
+
+  it('fails a permanent rejection at once, with the channel reason', () => {
+    // Prepare
+    const result: SendResult = { outcome: { kind: 'permanent', reason: 'invalid recipient' } };
+
+    // Act
+    const verdict = classifySend(result, 1, true, policy);
+
+    // Assess
+    expect(verdict).toEqual({ next: 'failed', reason: 'rejected', error: 'invalid recipient' });
+  });
+
+  it('puts a transient failure back, with the backoff for this attempt', () => {
+    // Prepare
+    const result: SendResult = { outcome: { kind: 'transient', reason: 'HTTP 503' } };
+
+    // Act
+    const verdicts = [classifySend(result, 1, true, policy), classifySend(result, 2, true, policy)];
+
+    // Assess
+    expect(verdicts).toEqual([
+      { next: 'retry', error: 'HTTP 503', retryAfterMs: 5000, throttled: false },
+      { next: 'retry', error: 'HTTP 503', retryAfterMs: 10_000, throttled: false },
+    ]);
+  });
+
+  it('fails a transient failure on the last attempt as retries_exhausted', () => {
+    // Prepare
+    const result: SendResult = { outcome: { kind: 'transient', reason: 'HTTP 503' } };
+
+    // Act
+    const verdict = classifySend(result, policy.maxSendAttempts, true, policy);
+
+    // Assess
+    expect(verdict).toEqual({ next: 'failed', reason: 'retries_exhausted', error: 'HTTP 503' });
+  });
+
+  it('says when the channel asked to slow down, and waits as long as it asked', () => {
+    // Prepare
+    const result: SendResult = {
+      outcome: { kind: 'transient', reason: 'HTTP 429', retryAfterMs: 120_000, throttled: true },
+    };
+
+    // Act
+    const verdict = classifySend(result, 1, true, policy);
+
+    // Assess
+    expect(verdict).toEqual({ next: 'retry', error: 'HTTP 429', retryAfterMs: 120_000, throttled: true });
+  });
+
+  it('retries a throw like a transient failure where the channel de-duplicates', () => {
+    // Prepare
+    const result: SendResult = { thrown: new Error('socket hang up') };
+
+    // Act
+    const verdict = classifySend(result, 1, true, policy);
+
+    // Assess
+    expect(verdict).toEqual({
+      next: 'retry',
+      error: 'channel error: socket hang up',
+      retryAfterMs: 5000,
+      throttled: false,
+    });
+  });
+
+  it('fails a throw as outcome_unknown where the channel cannot de-duplicate: it may have sent', () => {
+    // Prepare
+    const result: SendResult = { thrown: new Error('x'.repeat(500)) };
+
+    // Act
+    const verdict = classifySend(result, 1, false, policy);
+
+    // Assess
+    expect(verdict).toMatchObject({ next: 'failed', reason: 'outcome_unknown' });
+    expect(verdict.next === 'failed' && verdict.error).toHaveLength(300);
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('doubles from the base with every attempt', () => {
+    // Prepare
+    const attempts = [1, 2, 3, 4];
+
+    // Act
+    const delays = attempts.map((attempt) => retryDelayMs(attempt, 5000));
+
+    // Assess
+    expect(delays).toEqual([5000, 10_000, 20_000, 40_000]);
+  });
+
+  it('waits for a Retry-After longer than the backoff, and never less than the backoff', () => {
+    // Prepare, Act
+    const longer = retryDelayMs(1, 5000, 60_000);
+    const shorter = retryDelayMs(3, 5000, 1000);
+
+    // Assess
+    expect(longer).toBe(60_000);
+    expect(shorter).toBe(20_000);
+  });
+
+  it('keeps a wait beyond what a queue holds whole: the queue, not the policy, cuts it', () => {
+    // Prepare, Act
+    const backoff = retryDelayMs(10, 5000);
+    const asked = retryDelayMs(1, 5000, 3_600_000);
+
+    // Assess
+    expect(backoff).toBe(5000 * 2 ** 9);
+    expect(asked).toBe(3_600_000);
+  });
+});
