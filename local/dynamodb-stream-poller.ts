@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../lib/observability/logger.js';
-import { localClient } from './dynamodb-local.js';
+import { retry } from '../lib/retry.js';
+import { localClient, NotReadyError } from './dynamodb-local.js';
 import { invocationContext } from './sqs-lambda-event.js';
 
 export type DynamoDbStreamHandler = (
@@ -190,20 +191,23 @@ export async function startDynamoDbStreamPoller(
 async function ensureStream(endpoint: string, tableName: string): Promise<string> {
   const client = localClient(endpoint);
   try {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      if (Table?.LatestStreamArn && Table.StreamSpecification?.StreamEnabled) return Table.LatestStreamArn;
-      if (attempt === 0) {
-        await client.send(
-          new UpdateTableCommand({
-            TableName: tableName,
-            StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-          }),
-        );
-      }
-      await sleep(100);
-    }
-    throw new Error(`table ${tableName} has no stream`);
+    // Up to 50 looks, 100-200 ms apart; the first one that finds no stream turns it on.
+    return await retry(
+      async (attempt) => {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+        if (Table?.LatestStreamArn && Table.StreamSpecification?.StreamEnabled) return Table.LatestStreamArn;
+        if (attempt === 1) {
+          await client.send(
+            new UpdateTableCommand({
+              TableName: tableName,
+              StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+            }),
+          );
+        }
+        throw new NotReadyError(`table ${tableName} has no stream`);
+      },
+      { maxAttempts: 50, baseDelayMs: 200, maxDelayMs: 200, retryable: (error) => error instanceof NotReadyError },
+    );
   } finally {
     client.destroy();
   }

@@ -1,6 +1,6 @@
 import { applyContactFields, type Contact, type ContactFields, newContact } from '../domain/contact.js';
-import { ConflictError } from '../domain/errors.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 export interface UpsertContactResult {
   contact: Contact;
@@ -18,28 +18,16 @@ export async function upsertContact(
   fields: ContactFields,
 ): Promise<UpsertContactResult> {
   const now = nowIso(deps);
-  for (let attempt = 0; ; attempt++) {
+  // Updating keeps the external id, so only the create can find it taken (by the winner of the race).
+  return retryOnConflict(['contact.external_id_taken', 'contact.concurrent_update'], async () => {
     const existing = fields.externalId ? await deps.contacts.findByExternalId(tenantId, fields.externalId) : undefined;
     if (existing) {
       const contact = applyContactFields(existing, fields, now);
-      try {
-        await deps.contacts.replace(contact, existing);
-        return { contact, created: false };
-      } catch (error) {
-        if (!(error instanceof ConflictError && error.code === 'contact.concurrent_update') || attempt >= 4)
-          throw error;
-        continue;
-      }
+      await deps.contacts.replace(contact, existing);
+      return { contact, created: false };
     }
     const contact = newContact(tenantId, deps.ids.newId(), fields, now);
-    try {
-      await deps.contacts.create(contact);
-      return { contact, created: true };
-    } catch (error) {
-      const lostRace =
-        error instanceof ConflictError &&
-        ['contact.external_id_taken', 'contact.concurrent_update'].includes(error.code);
-      if (!lostRace || attempt >= 4) throw error;
-    }
-  }
+    await deps.contacts.create(contact);
+    return { contact, created: true };
+  });
 }

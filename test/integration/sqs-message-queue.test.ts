@@ -26,7 +26,7 @@ afterAll(async () => {
   await sqs.stop();
 });
 
-const NO_WAIT: EntryRetryPolicy = { attempts: 3, baseDelayMs: 1, sleep: async () => {} };
+const NO_WAIT: EntryRetryPolicy = { maxAttempts: 3, baseDelayMs: 1, sleep: async () => {} };
 
 /** A client of its own, so the observing or fault-injecting middleware of one test stays in that test. */
 function newClient(): SQSClient {

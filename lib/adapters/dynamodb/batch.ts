@@ -4,6 +4,7 @@ import {
   type DynamoDBDocumentClient,
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
+import { type RetryPolicy, retry } from '../../retry.js';
 import type { ItemKey } from './keys.js';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -11,7 +12,20 @@ type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Ite
 
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
-const MAX_ROUNDS = 10;
+
+/** Requests per chunk, the first included, while DynamoDB leaves some unprocessed (under load); pauses 25 ms to 1 s. */
+export const UNPROCESSED_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 1000 };
+
+/** DynamoDB still left some requests of a batch unprocessed after the last retry. */
+export class UnprocessedRequestsError extends Error {
+  constructor(
+    readonly operation: 'BatchGetItem' | 'BatchWriteItem',
+    readonly unprocessed: number,
+  ) {
+    super(`${operation} kept returning unprocessed ${operation === 'BatchGetItem' ? 'keys' : 'items'}`);
+    this.name = 'UnprocessedRequestsError';
+  }
+}
 
 /**
  * Reads many keys, retrying what DynamoDB leaves unprocessed under load. Missing keys are simply absent;
@@ -21,37 +35,37 @@ export async function batchGet(
   client: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly ItemKey[],
-  options: { consistent?: boolean } = {},
+  options: { consistent?: boolean; retry?: RetryPolicy } = {},
 ) {
   const found: Item[] = [];
   const unique = [...new Map(keys.map((k) => [`${k.pk}\n${k.sk}`, k])).values()];
   for (const chunk of chunks(unique, BATCH_GET_LIMIT)) {
-    let pending: Item[] = chunk.map((k) => ({ pk: k.pk, sk: k.sk }));
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= MAX_ROUNDS) throw new Error('BatchGetItem kept returning unprocessed keys');
-      if (round > 0) await backoff(round);
+    const keysOfChunk: Item[] = chunk.map((k) => ({ pk: k.pk, sk: k.sk }));
+    await untilProcessed('BatchGetItem', keysOfChunk, options.retry, async (pending) => {
       const result = await client.send(
         new BatchGetCommand({
           RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistent ?? false } },
         }),
       );
       found.push(...(result.Responses?.[tableName] ?? []));
-      pending = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
-    }
+      return result.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    });
   }
   return found;
 }
 
 /** Puts and deletes in batches of 25, retrying unprocessed requests. Not atomic: use for idempotent writes. */
-export async function batchWrite(client: DynamoDBDocumentClient, tableName: string, requests: readonly WriteRequest[]) {
+export async function batchWrite(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  requests: readonly WriteRequest[],
+  options: { retry?: RetryPolicy } = {},
+) {
   for (const chunk of chunks(requests, BATCH_WRITE_LIMIT)) {
-    let pending = [...chunk];
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= MAX_ROUNDS) throw new Error('BatchWriteItem kept returning unprocessed items');
-      if (round > 0) await backoff(round);
+    await untilProcessed('BatchWriteItem', chunk, options.retry, async (pending) => {
       const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-      pending = (result.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
-    }
+      return (result.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
+    });
   }
 }
 
@@ -61,7 +75,19 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export function backoff(round: number): Promise<void> {
-  const ms = Math.min(1000, 25 * 2 ** round) * (0.5 + Math.random() / 2);
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Sends `requests`, then again whatever `send` reports unprocessed, until nothing is left. */
+async function untilProcessed<R>(
+  operation: UnprocessedRequestsError['operation'],
+  requests: R[],
+  policy: RetryPolicy | undefined,
+  send: (pending: R[]) => Promise<R[]>,
+): Promise<void> {
+  let pending = requests;
+  await retry(
+    async () => {
+      pending = await send(pending);
+      if (pending.length > 0) throw new UnprocessedRequestsError(operation, pending.length);
+    },
+    { ...(policy ?? UNPROCESSED_RETRY), retryable: (error) => error instanceof UnprocessedRequestsError },
+  );
 }

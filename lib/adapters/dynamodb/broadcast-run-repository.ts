@@ -2,13 +2,23 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } 
 import type { BroadcastRun, ChunkTally } from '../../domain/broadcast-run.js';
 import { allocateSlots as allocate, type SlotClock } from '../../domain/pacing.js';
 import type { BroadcastRunRepository, PacerAdvance, PlanPageCommit } from '../../ports/broadcast-run-repository.js';
+import { type RetryPolicy, retry } from '../../retry.js';
 import { batchGet } from './batch.js';
 import { failedConditions, isConditionFailure } from './conditional.js';
 import { executionKeys, runKeys } from './keys.js';
 import { SCHEDULED_DUE_INDEX } from './table-definition.js';
 import { transactWrite } from './transactions.js';
 
-const MAX_SLOT_ATTEMPTS = 10;
+/** Tries to move the slot clock. No pause: the write that moved it has committed, and the re-read sees it. */
+const SLOT_CLOCK_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 0 };
+
+/** Other senders kept moving the run's slot clock between this one's read and its write. */
+export class SlotContentionError extends Error {
+  constructor() {
+    super('could not allocate send slots: too much contention on the run item');
+    this.name = 'SlotContentionError';
+  }
+}
 
 export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
   constructor(
@@ -118,27 +128,30 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
   /** Optimistic: read the clock, compute, write only if nobody moved it meanwhile. */
   async allocateSlots(run: BroadcastRun, count: number, earliestMs: number): Promise<number[]> {
     let current = run;
-    for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
-      if (current.slotSpacingMs === undefined) return [];
-      const clock: SlotClock = {
-        anchorMs: current.slotAnchorMs,
-        spacingMs: current.slotSpacingMs,
-        nextSlot: current.nextSlot,
-      };
-      const { clock: next, slots } = allocate(clock, count, earliestMs);
-      const applied = await this.conditionalUpdate(
-        run.tenantId,
-        run.broadcastId,
-        'SET slotAnchorMs = :anchor, nextSlot = :next',
-        'nextSlot = :expected',
-        { ':anchor': next.anchorMs, ':next': next.nextSlot, ':expected': clock.nextSlot },
-      );
-      if (applied) return slots;
-      const fresh = await this.get(run.tenantId, run.broadcastId);
-      if (!fresh) throw new Error(`run of broadcast ${run.broadcastId} disappeared`);
-      current = fresh;
-    }
-    throw new Error('could not allocate send slots: too much contention on the run item');
+    return retry(
+      async () => {
+        if (current.slotSpacingMs === undefined) return [];
+        const clock: SlotClock = {
+          anchorMs: current.slotAnchorMs,
+          spacingMs: current.slotSpacingMs,
+          nextSlot: current.nextSlot,
+        };
+        const { clock: next, slots } = allocate(clock, count, earliestMs);
+        const applied = await this.conditionalUpdate(
+          run.tenantId,
+          run.broadcastId,
+          'SET slotAnchorMs = :anchor, nextSlot = :next',
+          'nextSlot = :expected',
+          { ':anchor': next.anchorMs, ':next': next.nextSlot, ':expected': clock.nextSlot },
+        );
+        if (applied) return slots;
+        const fresh = await this.get(run.tenantId, run.broadcastId);
+        if (!fresh) throw new Error(`run of broadcast ${run.broadcastId} disappeared`);
+        current = fresh;
+        throw new SlotContentionError();
+      },
+      { ...SLOT_CLOCK_RETRY, retryable: (error) => error instanceof SlotContentionError },
+    );
   }
 
   async commitTally(tenantId: string, broadcastId: string, tally: ChunkTally, now: string): Promise<boolean> {

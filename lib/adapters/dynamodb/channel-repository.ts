@@ -3,12 +3,13 @@ import type { Channel } from '../../domain/channel.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ChannelRepository } from '../../ports/channel-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
+import { type RetryPolicy, retry } from '../../retry.js';
 import { isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { channelKeys } from './keys.js';
 import { pagedQuery } from './paged-query.js';
 
-/** Rounds a write makes when a concurrent one moved the default pointer between its read and its commit. */
-const MAX_ROUNDS = 8;
+/** Tries of a write whose default pointer concurrent writes keep moving between its read and its commit. */
+const POINTER_RACE_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 80 };
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -176,26 +177,25 @@ export class DynamoDbChannelRepository implements ChannelRepository {
    * Any other cancellation is a lost race on the pointer: read again and retry.
    */
   private async withRetries(channel: Channel, plan: () => Promise<TransactItem[]>): Promise<void> {
-    for (let round = 0; ; round++) {
-      const actions = await plan();
-      try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: actions }));
-        return;
-      } catch (error) {
-        const reasons = cancellationReasons(error);
-        if (!reasons) throw error;
-        if (reasons[0] === 'ConditionalCheckFailed') {
+    await retry(
+      async () => {
+        const actions = await plan();
+        try {
+          await this.client.send(new TransactWriteCommand({ TransactItems: actions }));
+        } catch (error) {
+          if (cancellationReasons(error)?.[0] !== 'ConditionalCheckFailed') throw error;
           if (actions[0]?.Put?.ConditionExpression === 'attribute_not_exists(pk)') {
             throw new ConflictError('channel.concurrent_update', `channel ${channel.id} already exists`);
           }
           throw new NotFoundError('channel', channel.id);
         }
-        if (round + 1 >= MAX_ROUNDS) {
-          throw new ConflictError('channel.concurrent_update', 'your channels kept changing meanwhile; retry');
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (round + 1)));
-      }
-    }
+      },
+      {
+        ...POINTER_RACE_RETRY,
+        retryable: (error) => cancellationReasons(error) !== undefined,
+        exhausted: () => new ConflictError('channel.concurrent_update', 'your channels kept changing meanwhile; retry'),
+      },
+    );
   }
 
   private async readPointer(tenantId: string): Promise<string | undefined> {

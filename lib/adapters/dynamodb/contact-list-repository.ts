@@ -9,6 +9,7 @@ import type { ContactList } from '../../domain/contact-list.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { ContactListRepository } from '../../ports/contact-list-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
+import { type RetryPolicy, retry } from '../../retry.js';
 import { batchGet, batchWrite, chunks } from './batch.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { idFromSortKey, listKeys } from './keys.js';
@@ -17,7 +18,11 @@ import { transactWrite } from './transactions.js';
 
 /** Two items per member (list side and contact side) plus the count update fit in one 100-action transaction. */
 const MEMBERS_PER_TRANSACTION = 49;
-const MAX_ADD_ROUNDS = 5;
+/**
+ * Tries of a chunk whose members a concurrent add wrote first. No pause: that add has committed, so the
+ * re-examination at once sees its members and skips them.
+ */
+const LOST_ADD_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 0 };
 
 export class DynamoDbContactListRepository implements ContactListRepository {
   constructor(
@@ -113,29 +118,32 @@ export class DynamoDbContactListRepository implements ContactListRepository {
   async addContacts(list: ContactList, contactIds: readonly string[]): Promise<number> {
     let added = 0;
     for (const chunk of chunks([...new Set(contactIds)], MEMBERS_PER_TRANSACTION)) {
-      for (let round = 0; ; round++) {
-        const existing = await batchGet(
-          this.client,
-          this.tableName,
-          chunk.map((contactId) => listKeys.member(list.tenantId, list.id, contactId)),
-          { consistent: true },
-        );
-        const members = new Set(existing.map((item) => idFromSortKey(item.sk as string)));
-        const fresh = chunk.filter((contactId) => !members.has(contactId));
-        if (fresh.length === 0) break;
-        try {
-          await transactWrite(this.client, this.addActions(list, fresh));
-          added += fresh.length;
-          break;
-        } catch (error) {
-          const failed = failedConditions(error);
-          if (!failed) throw error;
-          if (failed.has(0)) throw new NotFoundError('contact_list', list.id);
-          if (round >= MAX_ADD_ROUNDS) throw error;
-        }
-      }
+      added += await retry(() => this.addNewMembers(list, chunk), {
+        ...LOST_ADD_RETRY,
+        retryable: (error) => failedConditions(error) !== undefined,
+      });
     }
     return added;
+  }
+
+  /** Adds the ids of `chunk` that are not members yet, and says how many; a concurrent add that won throws. */
+  private async addNewMembers(list: ContactList, chunk: readonly string[]): Promise<number> {
+    const existing = await batchGet(
+      this.client,
+      this.tableName,
+      chunk.map((contactId) => listKeys.member(list.tenantId, list.id, contactId)),
+      { consistent: true },
+    );
+    const members = new Set(existing.map((item) => idFromSortKey(item.sk as string)));
+    const fresh = chunk.filter((contactId) => !members.has(contactId));
+    if (fresh.length === 0) return 0;
+    try {
+      await transactWrite(this.client, this.addActions(list, fresh));
+      return fresh.length;
+    } catch (error) {
+      if (failedConditions(error)?.has(0)) throw new NotFoundError('contact_list', list.id);
+      throw error;
+    }
   }
 
   async removeContact(list: ContactList, contactId: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { DomainEvent } from '../../domain/events.js';
 import { type EventPublisher, publishedDetail } from '../../ports/event-publisher.js';
+import { retry } from '../../retry.js';
 
 /** PutEvents takes at most 10 entries and 256 KB per request. */
 export const MAX_ENTRIES_PER_REQUEST = 10;
@@ -16,14 +17,20 @@ export interface EventBridgePublisherOptions {
   source: string;
   /** Requests per batch for the entries EventBridge reported failed (throttling, internal errors). @default 4 */
   maxAttempts?: number;
-  /** First pause before retrying failed entries; doubles per attempt. @default 100 */
+  /** Longest first pause before retrying failed entries (half of it at least); doubles per attempt. @default 100 */
   retryBaseMs?: number;
+}
+
+interface PublishFailure {
+  event: DomainEvent;
+  errorCode?: string;
+  errorMessage?: string;
 }
 
 export class EventPublishError extends Error {
   constructor(
     message: string,
-    readonly failed: readonly { event: DomainEvent; errorCode?: string; errorMessage?: string }[],
+    readonly failed: readonly PublishFailure[],
   ) {
     super(message);
     this.name = 'EventPublishError';
@@ -69,35 +76,39 @@ export class EventBridgeEventPublisher implements EventPublisher {
 
   private async putBatch(batch: readonly Pending[]): Promise<void> {
     let pending = batch;
-    let failures: { event: DomainEvent; errorCode?: string; errorMessage?: string }[] = [];
-    for (let attempt = 1; attempt <= this.maxAttempts && pending.length > 0; attempt++) {
-      if (attempt > 1) await sleep(this.retryBaseMs * 2 ** (attempt - 2));
-      const result = await this.client.send(new PutEventsCommand({ Entries: pending.map(({ entry }) => entry) }));
-      if (!result.FailedEntryCount) return;
-      const entries: PutEventsResultEntry[] = result.Entries ?? [];
-      const stillPending: Pending[] = [];
-      failures = [];
-      pending.forEach((item, index) => {
-        const outcome = entries[index];
-        // No result entry for an input entry: treat it as failed rather than assume it went out.
-        if (!outcome || outcome.ErrorCode || !outcome.EventId) {
-          stillPending.push(item);
-          failures.push({
-            event: item.event,
-            ...(outcome?.ErrorCode ? { errorCode: outcome.ErrorCode } : {}),
-            ...(outcome?.ErrorMessage ? { errorMessage: outcome.ErrorMessage } : {}),
-          });
-        }
-      });
-      pending = stillPending;
-    }
-    if (pending.length > 0) {
-      const codes = [...new Set(failures.map((failure) => failure.errorCode ?? 'unknown'))].join(', ');
-      throw new EventPublishError(
-        `EventBridge refused ${pending.length} event(s) after ${this.maxAttempts} attempts (${codes})`,
-        failures,
-      );
-    }
+    await retry(
+      async (attempt) => {
+        const result = await this.client.send(new PutEventsCommand({ Entries: pending.map(({ entry }) => entry) }));
+        if (!result.FailedEntryCount) return;
+        const entries: PutEventsResultEntry[] = result.Entries ?? [];
+        const stillPending: Pending[] = [];
+        const failures: PublishFailure[] = [];
+        pending.forEach((item, index) => {
+          const outcome = entries[index];
+          // No result entry for an input entry: treat it as failed rather than assume it went out.
+          if (!outcome || outcome.ErrorCode || !outcome.EventId) {
+            stillPending.push(item);
+            failures.push({
+              event: item.event,
+              ...(outcome?.ErrorCode ? { errorCode: outcome.ErrorCode } : {}),
+              ...(outcome?.ErrorMessage ? { errorMessage: outcome.ErrorMessage } : {}),
+            });
+          }
+        });
+        pending = stillPending;
+        if (pending.length === 0) return;
+        const codes = [...new Set(failures.map((failure) => failure.errorCode ?? 'unknown'))].join(', ');
+        throw new EventPublishError(
+          `EventBridge refused ${pending.length} event(s) after ${attempt} attempts (${codes})`,
+          failures,
+        );
+      },
+      {
+        maxAttempts: this.maxAttempts,
+        baseDelayMs: this.retryBaseMs,
+        retryable: (error) => error instanceof EventPublishError,
+      },
+    );
   }
 }
 
@@ -139,8 +150,4 @@ function batches(items: readonly Pending[]): Pending[][] {
   }
   if (current.length > 0) out.push(current);
   return out;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

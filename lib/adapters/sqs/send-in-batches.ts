@@ -5,25 +5,18 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DelayedMessage } from '../../ports/message-queue.js';
+import { type RetryPolicy, retry } from '../../retry.js';
 
 /** SQS's limit on entries per SendMessageBatch. */
 export const SQS_BATCH_LIMIT = 10;
 /** SQS's limit on a message timer (15 minutes). */
 export const MAX_DELAY_SECONDS = 900;
 
-export interface EntryRetryPolicy {
-  /** Tries per entry, the first one included. */
-  attempts: number;
-  /** Pause before the first retry; doubled for each later one, with jitter. */
-  baseDelayMs: number;
-  sleep: (ms: number) => Promise<void>;
-}
+/** Tries per entry, the first one included, and the pauses between them (see lib/retry.ts). */
+export type EntryRetryPolicy = RetryPolicy;
 
-export const DEFAULT_ENTRY_RETRY_POLICY: EntryRetryPolicy = {
-  attempts: 4,
-  baseDelayMs: 100,
-  sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
-};
+/** Four tries, pausing 50-100, 100-200 and 200-400 ms. */
+export const DEFAULT_ENTRY_RETRY_POLICY: EntryRetryPolicy = { maxAttempts: 4, baseDelayMs: 100 };
 
 /** Some messages were refused by SQS, for good (sender fault) or after every retry. */
 export class SqsBatchSendError extends Error {
@@ -74,17 +67,20 @@ async function sendBatch<T>(
     MessageBody: JSON.stringify(message.body),
     ...(message.delaySeconds === undefined ? {} : { DelaySeconds: clampDelaySeconds(message.delaySeconds) }),
   }));
-  for (let attempt = 1; ; attempt++) {
-    const result = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
-    const failed = result.Failed ?? [];
-    if (failed.length === 0) return;
-    // A sender fault (bad parameter, too large) fails the same way every time: retrying only delays the error.
-    if (attempt >= policy.attempts || failed.some((failure) => failure.SenderFault)) {
+  await retry(
+    async () => {
+      const result = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+      const failed = result.Failed ?? [];
+      if (failed.length === 0) return;
+      const failedIds = new Set(failed.map((failure) => failure.Id));
+      pending = pending.filter((entry) => failedIds.has(entry.Id));
       throw new SqsBatchSendError(queueUrl, failed);
-    }
-    const failedIds = new Set(failed.map((failure) => failure.Id));
-    pending = pending.filter((entry) => failedIds.has(entry.Id));
-    const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
-    await policy.sleep(backoff / 2 + Math.random() * (backoff / 2));
-  }
+    },
+    {
+      ...policy,
+      // A sender fault (bad parameter, too large) fails the same way every time: retrying only delays the error.
+      retryable: (error) =>
+        error instanceof SqsBatchSendError && !error.failures.some((failure) => failure.SenderFault),
+    },
+  );
 }
