@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_RATE_LIMIT } from '../lib/domain/broadcast.js';
 
 /** The retention periods CloudWatch Logs accepts; anything else fails at deploy time, so reject it at synth. */
 const LOG_RETENTION_DAYS = [
@@ -40,8 +41,11 @@ export const stageConfigSchema = z
     defaultChannel: z.enum(['log', 'none']),
     /** Parallel sends: the sender's SQS maxConcurrency (Lambda accepts 2-1000) and its reserved concurrency. */
     sendConcurrency: z.number().int().min(2).max(1000),
-    /** The highest `rate_limit` (messages per minute) a broadcast of this stage may ask for. */
-    maxRatePerMinute: z.number().int().min(1),
+    /**
+     * The highest `rate_limit` (messages per minute) a broadcast of this stage may ask for (MAX_RATE_PER_MINUTE):
+     * above it, create, edit, schedule and start answer 422. At most the API's own ceiling.
+     */
+    maxRatePerMinute: z.number().int().min(1).max(MAX_RATE_LIMIT),
     /** Where alarms are e-mailed; without it alarms still go to the SNS topic, which nobody reads. */
     alarmEmail: z.email().optional(),
     logRetentionDays: z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days))),

@@ -173,6 +173,7 @@ export function deliverySettings(config: Config): DeliverySettings {
     pacerWatchGraceMs: config.PACER_WATCH_GRACE_SECONDS * 1000,
     maxSweeps: config.MAX_SWEEPS,
     maxLatenessMs: config.MAX_LATENESS_SECONDS * 1000,
+    maxRatePerMinute: config.MAX_RATE_PER_MINUTE,
   };
 }
 

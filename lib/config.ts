@@ -1,90 +1,283 @@
 import { z } from 'zod';
+import { MAX_RATE_LIMIT } from './domain/broadcast.js';
+
+/**
+ * Who gives a variable its value; the labels are the "set by" column of docs/configuration.md.
+ * - `stack`: the CDK stack (infra/) sets it on the functions that need it. test/infra/environment.test.ts walks the
+ *   synthesized template of every stage and fails when a variable marked so is set on no function, and when the stack
+ *   sets one that is not marked so (or is not in this schema at all).
+ * - `lambda`: the Lambda runtime sets it (a reserved name: the stack may not).
+ * - `local-runtime`: `npm start` (local/local-runtime.ts) sets it for the handlers it runs.
+ * - `operator`: nobody; the default holds unless whoever runs the service sets it.
+ */
+export const SET_BY = {
+  stack: 'CDK stack',
+  lambda: 'Lambda',
+  'local-runtime': '`npm start`',
+  operator: 'you',
+} as const;
+export type SetBy = keyof typeof SET_BY;
+
+/** What a setting says about itself: docs/configuration.md is generated from these (`npm run docs:config`). */
+export interface SettingDocs {
+  /** What it does and why one would change it: the "meaning" column. */
+  description: string;
+  /** The default in words, where the schema's own default is not the whole story (set elsewhere, local vs AWS). */
+  defaultText?: string;
+  /** The accepted values in words, where the schema's checks (a regular expression, ...) say it badly. */
+  acceptsText?: string;
+}
+
+export interface ServiceSettingDocs extends SettingDocs {
+  /** Everyone who may set it, in AWS and locally. */
+  setBy: readonly [SetBy, ...SetBy[]];
+  /** The stage setting (infra/stages.ts) the stack copies into it, verbatim; the infra test compares the two. */
+  stageSetting?: string;
+}
+
+/**
+ * The convention of this file: every variable is `setting(<zod schema>, { description, setBy, ... })`, the
+ * documentation kept with the validation as zod metadata (`.meta()`). A variable without it fails the unit test that
+ * regenerates docs/configuration.md. A variable the stack sets is marked `setBy: ['stack', ...]`. Variables a library
+ * reads by itself (POWERTOOLS_LOG_LEVEL, ...) belong here too: validated at start and documented with the rest.
+ */
+export function setting<T extends z.ZodType>(schema: T, docs: ServiceSettingDocs): T {
+  return schema.meta({ ...docs });
+}
 
 const seconds = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, 'must be an ARN');
+const SCHEDULER_ONLY_IN_AWS = 'unset (the local scheduler)';
 
 /**
  * The environment, read once and validated: a wrong value stops the process at start with a message
  * naming the variable, instead of failing on the first request.
  */
-const configSchema = z.object({
-  TABLE_NAME: z.string().min(3).default('broadcast-service'),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  /** Points the DynamoDB client at DynamoDB Local or another emulator. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  DYNAMODB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
-  /** The JWT claim that names the tenant. */
-  TENANT_CLAIM: z.string().min(1).default('tenant_id'),
+export const configSchema = z.object({
+  TABLE_NAME: setting(z.string().min(3).default('broadcast-service'), {
+    description: 'The single DynamoDB table.',
+    setBy: ['stack', 'local-runtime'],
+  }),
+  AWS_REGION: setting(z.string().min(1).default('us-east-1'), {
+    description: 'The Region of every AWS client.',
+    setBy: ['lambda', 'operator'],
+  }),
+  DYNAMODB_ENDPOINT: setting(z.url().optional(), {
+    description: 'Points the DynamoDB client at DynamoDB Local or another emulator.',
+    defaultText: 'unset (AWS); under `npm start` its DynamoDB Local',
+    setBy: ['local-runtime', 'operator'],
+  }),
+  DYNAMODB_MAX_ATTEMPTS: setting(z.coerce.number().int().min(1).max(20).default(8), {
+    description: 'DynamoDB SDK attempts per call (throttling is retried with backoff).',
+    setBy: ['operator'],
+  }),
+  TENANT_CLAIM: setting(z.string().min(1).default('tenant_id'), {
+    description:
+      "The JWT claim that names the tenant. In AWS the stage's `tenantClaim` (with Cognito, `custom:tenant_id`).",
+    setBy: ['stack', 'operator'],
+    stageSetting: 'tenantClaim',
+  }),
 
-  /** Points the SQS client at the local SQS server. */
-  AWS_ENDPOINT_URL_SQS: z.url().optional(),
-  SQS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
-  /** Plan and pace steps. Unset in functions that never start a broadcast. */
-  PIPELINE_QUEUE_URL: z.url().optional(),
-  /** Chunks to send. */
-  SEND_QUEUE_URL: z.url().optional(),
+  AWS_ENDPOINT_URL_SQS: setting(z.url().optional(), {
+    description: 'Points the SQS client at the local SQS server.',
+    defaultText: 'unset (AWS); under `npm start` its SQS server',
+    setBy: ['local-runtime'],
+  }),
+  SQS_MAX_ATTEMPTS: setting(z.coerce.number().int().min(1).max(20).default(8), {
+    description: 'SQS SDK attempts per call (throttling is retried with backoff).',
+    setBy: ['operator'],
+  }),
+  PIPELINE_QUEUE_URL: setting(z.url().optional(), {
+    description: 'The queue of plan, pace and start steps. Unset in the functions that never start a broadcast.',
+    setBy: ['stack', 'local-runtime'],
+  }),
+  SEND_QUEUE_URL: setting(z.url().optional(), {
+    description: 'The queue of chunks to send. Unset in the functions that never send.',
+    setBy: ['stack', 'local-runtime'],
+  }),
 
-  /** `log`: broadcasts with no channel and tenants with no default send through the built-in log channel. */
-  DEFAULT_CHANNEL: z.enum(['log', 'none']).default('none'),
-  /** Where the log channel appends outbox.jsonl; unset = standard output only. */
-  DATA_DIR: z.string().min(1).optional(),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  DEFAULT_CHANNEL: setting(z.enum(['log', 'none']).default('none'), {
+    description:
+      'The channel of broadcasts with no `channel_id` when the tenant has no default channel: `log` sends through ' +
+      'the built-in log channel; `none` makes execute answer 422 instead of sending somewhere surprising.',
+    defaultText: "`log` under `npm start`; in AWS the stage's `defaultChannel` (prod: `none`); else `none`",
+    setBy: ['stack', 'local-runtime', 'operator'],
+    stageSetting: 'defaultChannel',
+  }),
+  DATA_DIR: setting(z.string().min(1).optional(), {
+    description:
+      'Where the log channel appends `outbox.jsonl` and, without an EventBridge bus, domain events `events.jsonl`; `npm start` passes on its own `DATA_DIR`.',
+    defaultText: 'unset (standard output only)',
+    setBy: ['local-runtime'],
+  }),
+  WEBHOOK_TIMEOUT_MS: setting(z.coerce.number().int().min(100).max(60_000).default(10_000), {
+    description: 'A webhook call taking longer is a transient failure, retried.',
+    setBy: ['operator'],
+  }),
 
-  /** Attempts per contact for transient channel errors (timeouts, 429, 5xx) before it is failed. */
-  MAX_SEND_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
-  /** First retry delay; doubles per attempt, capped at SQS's 900 s. */
-  RETRY_BASE_SECONDS: seconds(5, 900),
-  /** A claim older than this belongs to a sender that died: above the sender's timeout, below the send queue's visibility timeout. */
-  CLAIM_LEASE_SECONDS: seconds(60, 3600),
-  /** Auto-pause: over the first AUTO_PAUSE_WINDOW sends, at least AUTO_PAUSE_MIN_SENDS seen... */
-  AUTO_PAUSE_WINDOW: z.coerce.number().int().min(0).max(100_000).default(100),
-  AUTO_PAUSE_MIN_SENDS: z.coerce.number().int().min(1).max(100_000).default(20),
-  /** ...and this share of them failed: the broadcast pauses instead of burning its audience. 1 disables it. */
-  AUTO_PAUSE_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.5),
-  /** With no progress for this long, the pacer re-releases chunks that were never counted (lost messages). */
-  SWEEP_IDLE_SECONDS: seconds(300, 86_400),
-  /** A pacer tick this late is presumed lost and the sweeper restarts the loop (keep above the pipeline queue's redelivery). */
-  PACER_WATCH_GRACE_SECONDS: seconds(600, 86_400),
-  /** After this many sweeps, what is still not terminal is failed with reason `undeliverable`. */
-  MAX_SWEEPS: z.coerce.number().int().min(1).max(100).default(5),
+  MAX_SEND_ATTEMPTS: setting(z.coerce.number().int().min(1).max(50).default(8), {
+    description: 'Attempts per contact on transient errors (timeouts, 408, 429, 5xx) before it is `failed`.',
+    setBy: ['operator'],
+  }),
+  RETRY_BASE_SECONDS: setting(seconds(5, 900), {
+    description: "First retry delay, doubled per attempt, at most SQS's 900 s (a 429's `Retry-After` is honoured).",
+    setBy: ['operator'],
+  }),
+  CLAIM_LEASE_SECONDS: setting(seconds(60, 3600), {
+    description:
+      "A chunk lease older than this belongs to a sender that died mid-send: keep it above the sender's timeout and " +
+      "below the send queue's visibility timeout.",
+    defaultText: "`20` under `npm start` (its send queue's visibility timeout is 30 s); else `60`",
+    setBy: ['local-runtime', 'operator'],
+  }),
+  AUTO_PAUSE_WINDOW: setting(z.coerce.number().int().min(0).max(100_000).default(100), {
+    description:
+      'Auto-pause looks at the first AUTO_PAUSE_WINDOW sends of a broadcast: once at least AUTO_PAUSE_MIN_SENDS ' +
+      'of them are seen and AUTO_PAUSE_FAILURE_RATE of them failed, it pauses instead of burning its audience.',
+    setBy: ['operator'],
+  }),
+  AUTO_PAUSE_MIN_SENDS: setting(z.coerce.number().int().min(1).max(100_000).default(20), {
+    description: 'Sends seen before auto-pause may judge a broadcast (see AUTO_PAUSE_WINDOW).',
+    setBy: ['operator'],
+  }),
+  AUTO_PAUSE_FAILURE_RATE: setting(z.coerce.number().min(0).max(1).default(0.5), {
+    description: 'The share of failed sends that pauses a broadcast (see AUTO_PAUSE_WINDOW); `1` disables auto-pause.',
+    setBy: ['operator'],
+  }),
+  SWEEP_IDLE_SECONDS: setting(seconds(300, 86_400), {
+    description: 'After this long without progress, the pacer releases again the chunks never counted (lost messages).',
+    setBy: ['operator'],
+  }),
+  PACER_WATCH_GRACE_SECONDS: setting(seconds(600, 86_400), {
+    description:
+      "A pacer tick this overdue is presumed lost and the sweeper restarts the loop: keep it above the pipeline queue's redelivery.",
+    setBy: ['operator'],
+  }),
+  MAX_SWEEPS: setting(z.coerce.number().int().min(1).max(100).default(5), {
+    description: 'After this many sweeps, what is still not terminal is `failed` with reason `undeliverable`.',
+    setBy: ['operator'],
+  }),
 
-  /**
-   * EventBridge Scheduler, set by the CDK on the functions that manage schedules: the stage's group, the role
-   * its schedules run as, their target (the pipeline queue) and their DLQ. Unset: the local scheduler (timers).
-   */
-  SCHEDULE_GROUP_NAME: z
-    .string()
-    .regex(/^[0-9A-Za-z_.-]{1,64}$/)
-    .optional(),
-  SCHEDULE_ROLE_ARN: arn.optional(),
-  SCHEDULE_TARGET_QUEUE_ARN: arn.optional(),
-  SCHEDULE_DLQ_ARN: arn.optional(),
-  /** A scheduled broadcast more than this late (a lost schedule, an outage) fails as `schedule_expired`. */
-  MAX_LATENESS_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .max(30 * 86_400)
-    .default(86_400),
-  /** Locally: how often the local sweeper looks for overdue scheduled broadcasts (in AWS: the stage's sweepEveryMinutes). */
-  SCHEDULE_SWEEP_SECONDS: seconds(5, 3600),
+  SCHEDULE_GROUP_NAME: setting(
+    z
+      .string()
+      .regex(/^[0-9A-Za-z_.-]{1,64}$/)
+      .optional(),
+    {
+      description:
+        "EventBridge Scheduler: the stage's schedule group. Set by the stack on the functions that manage schedules; " +
+        'with a group, SCHEDULE_ROLE_ARN and SCHEDULE_TARGET_QUEUE_ARN are required. Unset: the local scheduler (timers).',
+      defaultText: SCHEDULER_ONLY_IN_AWS,
+      acceptsText: '1 to 64 of `0-9 A-Z a-z _ . -`',
+      setBy: ['stack'],
+    },
+  ),
+  SCHEDULE_ROLE_ARN: setting(arn.optional(), {
+    description: 'EventBridge Scheduler: the role the schedules run as.',
+    defaultText: SCHEDULER_ONLY_IN_AWS,
+    acceptsText: 'an ARN',
+    setBy: ['stack'],
+  }),
+  SCHEDULE_TARGET_QUEUE_ARN: setting(arn.optional(), {
+    description: "EventBridge Scheduler: the schedules' target, the pipeline queue.",
+    defaultText: SCHEDULER_ONLY_IN_AWS,
+    acceptsText: 'an ARN',
+    setBy: ['stack'],
+  }),
+  SCHEDULE_DLQ_ARN: setting(arn.optional(), {
+    description: 'EventBridge Scheduler: the dead-letter queue of schedules that could not deliver.',
+    defaultText: SCHEDULER_ONLY_IN_AWS,
+    acceptsText: 'an ARN',
+    setBy: ['stack'],
+  }),
+  MAX_LATENESS_SECONDS: setting(
+    z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .default(86_400),
+    {
+      description:
+        'A scheduled broadcast that would start later than this after its time (a lost schedule, an outage) becomes ' +
+        '`failed` with `status_reason` `schedule_expired` instead of sending a stale campaign (60 s to 30 days). In ' +
+        "AWS the stage's `maxLatenessSeconds`.",
+      defaultText: '`86400` (24 h)',
+      setBy: ['stack', 'operator'],
+      stageSetting: 'maxLatenessSeconds',
+    },
+  ),
+  SCHEDULE_SWEEP_SECONDS: setting(seconds(5, 3600), {
+    description:
+      "Locally: how often the sweeper looks for overdue scheduled broadcasts (in AWS: the stage's `sweepEveryMinutes`).",
+    setBy: ['operator'],
+  }),
 
-  /** The EventBridge `source` of `trigger_broadcast` automation events (the stage's automationSource). */
-  AUTOMATION_SOURCE: z.string().min(1).max(256).default('automation'),
+  AUTOMATION_SOURCE: setting(z.string().min(1).max(256).default('automation'), {
+    description: "The EventBridge `source` of `trigger_broadcast` automation events (the stage's `automationSource`).",
+    setBy: ['stack', 'operator'],
+    stageSetting: 'automationSource',
+  }),
 
-  /** The stage's EventBridge bus for domain events (set by the CDK); unset: `DATA_DIR/events.jsonl` and the log. */
-  EVENT_BUS_NAME: z.string().min(1).optional(),
-  /** The `source` of published domain events. */
-  EVENT_SOURCE: z.string().min(1).default('broadcast-service'),
-  /** Also publish broadcast.message_sent / message_failed per message (costly at scale); default: progress events only. */
-  DOMAIN_EVENTS_PER_MESSAGE: z.stringbool().default(false),
+  EVENT_BUS_NAME: setting(z.string().min(1).optional(), {
+    description: "The stage's EventBridge bus domain events are published to; set by the stack on `event-publisher`.",
+    defaultText: 'unset (`DATA_DIR/events.jsonl` and the log)',
+    setBy: ['stack'],
+  }),
+  EVENT_SOURCE: setting(z.string().min(1).default('broadcast-service'), {
+    description: 'The `source` of published domain events.',
+    setBy: ['operator'],
+  }),
+  DOMAIN_EVENTS_PER_MESSAGE: setting(z.stringbool().default(false), {
+    description:
+      'Also publish `broadcast.message_sent` / `broadcast.message_failed`, one per message (costly at scale); ' +
+      'otherwise only `broadcast.progress`, one per 10 % of progress once the audience is planned (about ten per ' +
+      "broadcast). In AWS the stage's `domainEventsPerMessage`; the event publisher's stream filter then also lets " +
+      'execution records through.',
+    setBy: ['stack', 'operator'],
+    stageSetting: 'domainEventsPerMessage',
+  }),
 
-  /** The base of unsubscribe links (locally: the server's own URL). */
-  PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
-  /** HMAC key of unsubscribe tokens; the default is public and only for a laptop. */
-  UNSUBSCRIBE_SECRET: z.string().min(32).optional(),
-  /** Set by Lambda: in AWS the public default secret is refused. */
-  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+  MAX_RATE_PER_MINUTE: setting(z.coerce.number().int().min(1).max(MAX_RATE_LIMIT).default(MAX_RATE_LIMIT), {
+    description:
+      "The stage's cap on `rate_limit` (messages per minute): creating, editing, scheduling or starting a broadcast " +
+      'whose rate is above it answers 422 `broadcast.rate_limit_above_cap`. `0` (unlimited) is not capped. In AWS ' +
+      "the stage's `maxRatePerMinute`.",
+    defaultText: `\`${MAX_RATE_LIMIT}\` (the API's own ceiling)`,
+    setBy: ['stack', 'operator'],
+    stageSetting: 'maxRatePerMinute',
+  }),
+
+  PUBLIC_BASE_URL: setting(z.url().default('http://127.0.0.1:3000'), {
+    description:
+      "The base of `{{unsubscribe_link}}`. In AWS the stage's `publicBaseUrl`, else the HTTP API's URL, on the " +
+      'functions that sign or verify links.',
+    defaultText: "the local server's own URL under `npm start`; else `http://127.0.0.1:3000`",
+    setBy: ['stack', 'local-runtime', 'operator'],
+  }),
+  UNSUBSCRIBE_SECRET: setting(z.string().min(32).optional(), {
+    description:
+      'HMAC key of unsubscribe links. In AWS a Secrets Manager secret, given only to the functions that sign or ' +
+      'verify links, and required: the public local default is refused there.',
+    defaultText: 'a public local default (none in AWS)',
+    setBy: ['stack', 'operator'],
+  }),
+  AWS_LAMBDA_FUNCTION_NAME: setting(z.string().optional(), {
+    description: 'Tells the code it runs in AWS, where the public default unsubscribe secret is refused.',
+    setBy: ['lambda'],
+  }),
+  POWERTOOLS_LOG_LEVEL: setting(
+    z
+      .string()
+      .regex(/^(trace|debug|info|warn|error|critical|silent)$/i)
+      .optional(),
+    {
+      description: 'The level of the JSON logs (read by the Powertools logger itself; validated here).',
+      defaultText: '`INFO`',
+      acceptsText: '`TRACE` `DEBUG` `INFO` `WARN` `ERROR` `CRITICAL` `SILENT`',
+      setBy: ['operator'],
+    },
+  ),
 });
 
 export type Config = z.infer<typeof configSchema>;

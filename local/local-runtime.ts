@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { handler as eventPublisher } from '../functions/event-publisher.js';
 import { handler as pipelineWorker } from '../functions/pipeline-worker.js';
 import { handler as sender } from '../functions/sender.js';
@@ -16,29 +15,13 @@ import {
   startDynamoDbStreamPoller,
 } from './dynamodb-stream-poller.js';
 import { startLocalApi } from './http-server.js';
-import { DEFAULT_LOCAL_JWT_SECRET } from './local-jwt.js';
 import { LocalScheduler } from './local-scheduler.js';
+import type { LocalSettings } from './local-settings.js';
 import { type RunningSqsEventSource, type SqsLambdaHandler, startSqsEventSource } from './sqs-event-source.js';
 import { invocationContext, parseQueueArn } from './sqs-lambda-event.js';
 import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from './sqs-local.js';
 
-/** The local runtime's own settings; the service's settings are in lib/config.ts. */
-const localSettingsSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('127.0.0.1'),
-  /** Keeps DynamoDB Local's data (and the log channel's outbox) across restarts; unset = in memory. */
-  DATA_DIR: z.string().min(1).optional(),
-  LOCAL_JWT_SECRET: z.string().min(16).default(DEFAULT_LOCAL_JWT_SECRET),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  TABLE_NAME: z.string().min(3).default('broadcast-service'),
-  /** Senders running at once, like the sender's maxConcurrency in AWS. */
-  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
-});
-export type LocalSettings = z.infer<typeof localSettingsSchema>;
-
-export function loadLocalSettings(env: Record<string, string | undefined> = process.env): LocalSettings {
-  return localSettingsSchema.parse(env);
-}
+export { type LocalSettings, loadLocalSettings } from './local-settings.js';
 
 export interface LocalRuntime {
   url: string;

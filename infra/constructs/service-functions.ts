@@ -156,7 +156,10 @@ export class ServiceFunctions extends Construct {
   }
 }
 
-/** Stage settings every function may read; per-resource settings (table, queues, ...) come with their grants. */
+/**
+ * Stage settings every function may read; per-resource settings (table, queues, ...) come with their grants. Each is a
+ * variable of lib/config.ts marked as set by the stack (test/infra/environment.test.ts holds the two together).
+ */
 function stageEnvironment(target: DeploymentTarget): Record<string, string> {
   const { config } = target;
   return {

@@ -9,6 +9,7 @@ import {
 } from '../domain/broadcast.js';
 import { NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { MessageTemplate } from '../domain/message-template.js';
+import { assertBroadcastRateWithinCap } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { armSchedule, disarmSchedule } from './broadcast-schedules.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
@@ -23,7 +24,10 @@ export interface BroadcastFields {
   timezone?: string;
 }
 
-type Deps = Pick<UseCaseDeps, 'broadcasts' | 'contactLists' | 'channels' | 'events' | 'clock' | 'scheduler'>;
+type Deps = Pick<
+  UseCaseDeps,
+  'broadcasts' | 'contactLists' | 'channels' | 'events' | 'clock' | 'scheduler' | 'delivery'
+>;
 
 export async function getBroadcast(
   deps: Pick<UseCaseDeps, 'broadcasts'>,
@@ -45,6 +49,7 @@ export async function createBroadcast(
   fields: BroadcastFields & { scheduledFor?: string },
 ): Promise<Broadcast> {
   const now = nowIso(deps);
+  assertBroadcastRateWithinCap(fields.rateLimit, deps.delivery.maxRatePerMinute);
   validateMessageTemplate(fields.messageTemplate);
   await assertListExists(deps, tenantId, fields.listId);
   if (fields.channelId !== undefined) await assertChannelExists(deps, tenantId, fields.channelId);
@@ -72,6 +77,8 @@ export async function updateBroadcast(
 ): Promise<Broadcast> {
   const current = await getBroadcast(deps, tenantId, id);
   assertEditable(current);
+  // Only a new rate is checked: a rename is no reason to refuse a rate set before the cap was lowered.
+  if (changes.rateLimit !== undefined) assertBroadcastRateWithinCap(changes.rateLimit, deps.delivery.maxRatePerMinute);
   if (changes.messageTemplate) validateMessageTemplate(changes.messageTemplate);
   if (changes.channelId !== undefined) await assertChannelExists(deps, tenantId, changes.channelId);
   if (changes.listId !== undefined && changes.listId !== current.listId) {
@@ -104,6 +111,8 @@ export async function scheduleBroadcast(
   const broadcast = await getBroadcast(deps, tenantId, id);
   const at = assertFuture(scheduledFor, deps);
   const change = transition(broadcast, 'scheduled', nowIso(deps), { scheduledFor: at });
+  // The cap may have been lowered since it was written: better refused now than failed at its time.
+  assertBroadcastRateWithinCap(broadcast.rateLimit, deps.delivery.maxRatePerMinute);
   await assertListExists(deps, tenantId, broadcast.listId);
   const scheduled = await commit(deps, change);
   await armSchedule(deps, scheduled);

@@ -22,6 +22,8 @@ export interface DeliverySettings {
   maxSweeps: number;
   /** A scheduled broadcast that would start later than this after its time fails as `schedule_expired`. */
   maxLatenessMs: number;
+  /** The stage's cap on a broadcast's `rate_limit` (messages per minute), checked at create, edit, schedule and start. */
+  maxRatePerMinute: number;
 }
 
 /** Everything a use case may depend on; each use case picks the few it needs. */

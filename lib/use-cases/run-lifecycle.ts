@@ -1,6 +1,7 @@
 import { type Broadcast, type BroadcastStatus, transition } from '../domain/broadcast.js';
 import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
 import { InvalidTransitionError } from '../domain/errors.js';
+import { assertBroadcastRateWithinCap } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { getBroadcast } from './broadcast-commands.js';
 import { disarmSchedule } from './broadcast-schedules.js';
@@ -40,6 +41,8 @@ export async function startAsRead(
   if (broadcast.status !== 'draft' && broadcast.status !== 'scheduled') {
     throw new InvalidTransitionError(broadcast.status, 'running');
   }
+  // The stage's cap may have been lowered since the broadcast was written.
+  assertBroadcastRateWithinCap(broadcast.rateLimit, deps.delivery.maxRatePerMinute);
   await resolveChannel(deps, tenantId, broadcast);
   validateMessageTemplate(broadcast.messageTemplate);
   const now = deps.clock.now();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Broadcast, broadcastEvent, newDraftBroadcast } from '../domain/broadcast.js';
 import { ConflictError, InvalidTransitionError, UnprocessableError } from '../domain/errors.js';
+import { assertBroadcastRateWithinCap } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { logger } from '../observability/logger.js';
 import type { TriggerOutcome } from '../ports/processed-event-store.js';
@@ -144,6 +145,7 @@ async function sendToContacts(
   }
   await resolveChannel(deps, tenantId, template);
   validateMessageTemplate(template.messageTemplate);
+  assertBroadcastRateWithinCap(template.rateLimit, deps.delivery.maxRatePerMinute);
 
   const childId = eventId === undefined ? deps.ids.newId() : childIdFor(tenantId, eventId);
   let child = eventId === undefined ? undefined : await deps.broadcasts.findById(tenantId, childId);

@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { buildApp } from '../../infra/build-app.js';
 import { DeploymentTargetError } from '../../infra/deployment-target.js';
 import { parseStageConfig, STAGE_NAMES, STAGES, StageConfigError } from '../../infra/stages.js';
+import { MAX_RATE_LIMIT } from '../../lib/domain/broadcast.js';
 import { cdkJsonContext, type Synthesized, synthStage, testApp } from './support/synth.js';
 
 // Issue 5 section 1: -c tenant / -c stage select one stack; the stage config is typed and validated.
@@ -68,6 +69,7 @@ describe('stage config', () => {
   it.each([
     ['a send concurrency below the event source minimum of 2', { sendConcurrency: 1 }, /sendConcurrency/],
     ['a log retention CloudWatch does not offer', { logRetentionDays: 10 }, /logRetentionDays/],
+    ["a rate cap above the API's own ceiling", { maxRatePerMinute: MAX_RATE_LIMIT + 1 }, /maxRatePerMinute/],
     ['a Cognito pool with a tenant claim that is not a custom attribute', { tenantClaim: 'tenant_id' }, /tenantClaim/],
     ['an OIDC issuer without https', { auth: { kind: 'oidc', issuer: 'http://x', audience: ['a'] } }, /issuer/],
     ['an unknown setting', { sendConcurency: 5 }, /sendConcurency|unrecognized/i],
