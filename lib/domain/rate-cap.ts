@@ -1,3 +1,4 @@
+import { MAX_RATE_LIMIT } from './broadcast.js';
 import type { ErrorCode } from './error-codes.js';
 import { UnprocessableError } from './errors.js';
 
@@ -12,8 +13,8 @@ export interface RequestedRate {
 
 /**
  * The stage's cap on sending rates (MAX_RATE_PER_MINUTE, the stage's `maxRatePerMinute`): every rate a tenant sets
- * goes through here, so a stage cannot be made to send faster than it was sized for. `0` (unlimited) is not a rate and
- * is not capped: such a broadcast is bounded by the sender's concurrency instead. A channel's own rate (messages
+ * goes through here, so a stage cannot be made to send faster than it was sized for. `0` (unlimited) is accepted
+ * everywhere (it is the API's default) and means "as fast as the stage allows": see pacedRatePerMinute. A channel's own rate (messages
  * per second, converted to per minute) is meant to come through here too, with a `channel.*` code of its own.
  */
 export function assertWithinRateCap(rate: RequestedRate, capPerMinute: number): void {
@@ -31,4 +32,12 @@ export function assertBroadcastRateWithinCap(rateLimit: number, capPerMinute: nu
     { perMinute: rateLimit, field: 'rate_limit', code: 'broadcast.rate_limit_above_cap' },
     capPerMinute,
   );
+}
+
+/**
+ * The rate a run is paced at. A broadcast's own rate, which the checks above kept within the cap; "unlimited" in a
+ * stage capped below the API's ceiling runs at the stage's cap, so asking for unlimited is no way around it.
+ */
+export function pacedRatePerMinute(rateLimit: number, capPerMinute: number): number {
+  return rateLimit === 0 && capPerMinute < MAX_RATE_LIMIT ? capPerMinute : rateLimit;
 }

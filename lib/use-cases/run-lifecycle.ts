@@ -1,7 +1,7 @@
 import { type Broadcast, type BroadcastStatus, transition } from '../domain/broadcast.js';
 import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
 import { InvalidTransitionError } from '../domain/errors.js';
-import { assertBroadcastRateWithinCap } from '../domain/rate-cap.js';
+import { assertBroadcastRateWithinCap, pacedRatePerMinute } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { getBroadcast } from './broadcast-commands.js';
 import { disarmSchedule } from './broadcast-schedules.js';
@@ -48,7 +48,8 @@ export async function startAsRead(
   const now = deps.clock.now();
   const change = transition(broadcast, 'running', now.toISOString());
   if (options.scheduledFor !== undefined) change.expectedScheduledFor = options.scheduledFor;
-  const run = newRun(tenantId, id, broadcast.rateLimit, now, options.audienceContactIds);
+  const pacedRate = pacedRatePerMinute(broadcast.rateLimit, deps.delivery.maxRatePerMinute);
+  const run = newRun(tenantId, id, pacedRate, now, options.audienceContactIds);
   await deps.broadcasts.start(change, run);
   await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId: id });
   await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick: run.pacerTick });

@@ -1,4 +1,4 @@
-import { resetRuntime } from '../../lib/composition-root.js';
+import { getRuntime, resetRuntime } from '../../lib/composition-root.js';
 import { type Api, type E2e, expectProblem, newTenant, type Reply, startE2e, tokenFor } from './support.js';
 
 // The stage's cap on broadcast rates (MAX_RATE_PER_MINUTE, the stage's maxRatePerMinute), over HTTP: a rate_limit
@@ -108,6 +108,19 @@ describe("a broadcast's rate_limit against the stage's cap", () => {
     // Assess
     expectCapRefusal(reply, CAP);
     expect(await read(draft.id)).toEqual(draft);
+  });
+
+  it('paces an unlimited broadcast at the cap: asking for unlimited is no way around it', async () => {
+    // Prepare
+    const draft = await aDraft(0);
+
+    // Act
+    const executed = await api.post(`/api/v1/broadcasts/${draft.id}/execute`);
+
+    // Assess
+    expect(executed.status).toBe(200);
+    const run = await getRuntime().deps.runs.get(tenant, draft.id);
+    expect(run).toMatchObject({ rateLimit: CAP, slotSpacingMs: expect.any(Number) });
   });
 
   it('refuses to execute one whose rate the cap was lowered below since, and leaves it a draft', async () => {

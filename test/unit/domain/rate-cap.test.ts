@@ -1,5 +1,5 @@
 import { UnprocessableError } from '../../../lib/domain/errors.js';
-import { assertBroadcastRateWithinCap } from '../../../lib/domain/rate-cap.js';
+import { assertBroadcastRateWithinCap, pacedRatePerMinute } from '../../../lib/domain/rate-cap.js';
 
 const CAP = 600;
 
@@ -39,5 +39,19 @@ describe('assertBroadcastRateWithinCap', () => {
       errors: [{ field: 'rate_limit', message: expect.stringContaining(String(CAP)) }],
     });
     expect((error as Error).message).toContain(`${rateLimit}`);
+  });
+});
+
+describe('pacedRatePerMinute', () => {
+  it.each([
+    ['an own rate is kept', 120, CAP, 120],
+    ['unlimited in a capped stage runs at the cap', 0, CAP, CAP],
+    ['unlimited stays unlimited where the stage allows the API ceiling', 0, 60_000, 0],
+  ])('%s', (_, rateLimit, cap, expected) => {
+    // Act
+    const paced = pacedRatePerMinute(rateLimit, cap);
+
+    // Assess
+    expect(paced).toBe(expected);
   });
 });
