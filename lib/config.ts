@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OBSERVABILITY_DEFAULTS } from './observability/settings.js';
 
 const seconds = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, 'must be an ARN');
@@ -85,6 +86,15 @@ const configSchema = z.object({
   UNSUBSCRIBE_SECRET: z.string().min(32).optional(),
   /** Set by Lambda: in AWS the public default secret is refused. */
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+
+  // --- Observability (Powertools). Read by lib/observability at import, before this schema runs; validated here too.
+  // The CDK sets all three on every function (infra/telemetry.ts). ---
+  /** The `service` of every log line, trace and metric. */
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).default(OBSERVABILITY_DEFAULTS.serviceName),
+  /** The CloudWatch namespace of the service's metrics (EMF). */
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).max(255).default(OBSERVABILITY_DEFAULTS.metricsNamespace),
+  /** The deployment the metrics come from (`<tenant>-<stage>` in AWS): their `stage` dimension. */
+  STAGE: z.string().min(1).max(250).default(OBSERVABILITY_DEFAULTS.stage),
 });
 
 export type Config = z.infer<typeof configSchema>;
