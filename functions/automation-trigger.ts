@@ -1,8 +1,9 @@
-import middy from '@middy/core';
 import { getRuntime } from '../lib/composition-root.js';
 import { NotFoundError, UnprocessableError } from '../lib/domain/errors.js';
 import { automationEventEnvelope } from '../lib/http/schemas.js';
+import { withLogKeys } from '../lib/observability/log-scope.js';
 import { logger } from '../lib/observability/logger.js';
+import { observedHandler } from '../lib/observability/observed-handler.js';
 import { TRIGGER_BROADCAST, type TriggerOutcome, triggerBroadcast } from '../lib/use-cases/trigger-broadcast.js';
 
 /** Content the function will never be able to apply, however often it is retried. */
@@ -28,7 +29,7 @@ export class InvalidAutomationEvent extends Error {
  *   it is alarmed on and can be inspected.
  * - Anything else (throttling, an outage) is thrown too: the same two retries, then the DLQ.
  */
-export const handler = middy<unknown, TriggerOutcome>().handler(async (event: unknown) => {
+export const handler = observedHandler<unknown, TriggerOutcome>().handler(async (event: unknown) => {
   const parsed = automationEventEnvelope.safeParse(event);
   const eventId = (event as { id?: unknown } | null)?.id;
   if (!parsed.success) {
@@ -43,13 +44,15 @@ export const handler = middy<unknown, TriggerOutcome>().handler(async (event: un
   }
   const context = { eventId: id, tenantId: detail.tenant_id, broadcastId: detail.broadcast_id };
   try {
-    const outcome = await triggerBroadcast(getRuntime().deps, {
-      tenantId: detail.tenant_id,
-      broadcastId: detail.broadcast_id,
-      overrideSchedule: detail.override_schedule,
-      ...(detail.contact_ids ? { contactIds: detail.contact_ids } : {}),
-      eventId: id,
-    });
+    const outcome = await withLogKeys(context, () =>
+      triggerBroadcast(getRuntime().deps, {
+        tenantId: detail.tenant_id,
+        broadcastId: detail.broadcast_id,
+        overrideSchedule: detail.override_schedule,
+        ...(detail.contact_ids ? { contactIds: detail.contact_ids } : {}),
+        eventId: id,
+      }),
+    );
     logger.info('trigger_broadcast applied', { ...context, ...outcome });
     return outcome;
   } catch (error) {

@@ -1,7 +1,7 @@
-import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { getEventPublisher } from '../lib/composition-root.js';
 import { logger } from '../lib/observability/logger.js';
+import { observedHandler } from '../lib/observability/observed-handler.js';
 import { deriveDomainEvents } from '../lib/use-cases/derive-domain-events.js';
 
 /**
@@ -10,7 +10,7 @@ import { deriveDomainEvents } from '../lib/use-cases/derive-domain-events.js';
  * change; a publish that fails reports the batch's first record as failed, so the event source retries the whole
  * batch (the aggregates are per batch) instead of losing it. Retried events carry the same `event_id`.
  */
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>().handler(async (event) => {
+export const handler = observedHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>().handler(async (event) => {
   const records = event.Records ?? [];
   if (records.length === 0) return { batchItemFailures: [] };
   const { config, publisher } = getEventPublisher();

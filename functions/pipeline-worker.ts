@@ -1,9 +1,9 @@
-import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { pipelineMessageSchema } from '../lib/adapters/sqs/message-schemas.js';
 import { sqsBatchHandler } from '../lib/adapters/sqs/sqs-batch-handler.js';
 import { getRuntime } from '../lib/composition-root.js';
 import { logger } from '../lib/observability/logger.js';
+import { observedHandler } from '../lib/observability/observed-handler.js';
 import { paceBroadcast } from '../lib/use-cases/pace-broadcast.js';
 import { planAudiencePage } from '../lib/use-cases/plan-audience.js';
 import { startScheduledBroadcast } from '../lib/use-cases/start-scheduled.js';
@@ -12,7 +12,7 @@ import { startScheduledBroadcast } from '../lib/use-cases/start-scheduled.js';
  * Pipeline queue consumer: scheduled starts (lib/use-cases/start-scheduled.ts), the planner's and the pacer's
  * steps (lib/use-cases/plan-audience.ts, pace-broadcast.ts).
  */
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
+export const handler = observedHandler<SQSEvent, SQSBatchResponse>().handler(
   sqsBatchHandler(pipelineMessageSchema, async (message) => {
     const { deps } = getRuntime();
     if (message.type === 'start') {

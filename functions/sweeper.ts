@@ -1,7 +1,7 @@
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { getRuntime } from '../lib/composition-root.js';
 import { logger } from '../lib/observability/logger.js';
+import { observedHandler } from '../lib/observability/observed-handler.js';
 import { revivePacers } from '../lib/use-cases/pace-broadcast.js';
 import { sweepScheduledBroadcasts } from '../lib/use-cases/sweep-scheduled.js';
 
@@ -18,7 +18,7 @@ export interface SweepSummary {
  * Fails the invocation when some broadcast could not be dealt with, so the error shows in the function's
  * metrics; the next sweep tries it again.
  */
-export const handler = middy<unknown, SweepSummary>().handler(async (_event: unknown, context: Context) => {
+export const handler = observedHandler<unknown, SweepSummary>().handler(async (_event: unknown, context: Context) => {
   const { deps } = getRuntime();
   // The pacer watchdog: loops whose next tick was lost are restarted (see revivePacers).
   const revived = await revivePacers(deps, deps.clock.now());

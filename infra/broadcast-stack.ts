@@ -14,6 +14,7 @@ import { UnsubscribeLinks } from './constructs/unsubscribe-links.js';
 import type { DeploymentTarget } from './deployment-target.js';
 import { FUNCTION_CATALOG, type FunctionCatalog } from './function-catalog.js';
 import { Naming } from './naming.js';
+import { telemetryOf } from './telemetry.js';
 
 export interface BroadcastStackProps extends StackProps {
   readonly target: DeploymentTarget;
@@ -46,8 +47,9 @@ export class BroadcastStack extends Stack {
       targetQueue: pipeline.queue('pipeline').queue,
     });
     const events = new AutomationEvents(this, 'Events', { naming, source: config.automationSource });
+    const catalog = props.catalog ?? FUNCTION_CATALOG;
     this.functions = new ServiceFunctions(this, 'Functions', {
-      catalog: props.catalog ?? FUNCTION_CATALOG,
+      catalog,
       functionsDir: props.functionsDir,
       target,
       data,
@@ -84,6 +86,12 @@ export class BroadcastStack extends Stack {
       deadLetterQueues,
       sendQueue: pipeline.queue('send').queue,
       sendQueueMaxAge: Duration.seconds(config.sendQueueMaxAgeSeconds),
+      pipelineQueue: pipeline.queue('pipeline').queue,
+      // Its pace ticks wait as long as the send queue's chunks (up to 900 s), so the same bound holds.
+      pipelineQueueMaxAge: Duration.seconds(config.sendQueueMaxAgeSeconds),
+      apiStage: api.stage,
+      table: data.table,
+      streamConsumers: this.functions.all.filter((fn) => catalog[fn.handlerName]?.trigger.kind === 'table-stream'),
     });
     const dashboard = new ServiceDashboard(this, 'Monitoring', {
       naming,
@@ -92,6 +100,7 @@ export class BroadcastStack extends Stack {
       sendQueue: pipeline.queue('send').queue,
       deadLetterQueues,
       apiStage: api.stage,
+      telemetry: telemetryOf(target),
     });
 
     output(this, 'ApiUrl', api.url, 'Base URL of the HTTP API');

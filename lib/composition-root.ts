@@ -63,7 +63,8 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     channels: new DynamoDbChannelRepository(client, table),
     processedEvents: new DynamoDbProcessedEventStore(client, table),
     senders: new DefaultChannelSenderFactory({
-      log: { dataDir: config.DATA_DIR },
+      // In AWS the log channel prints contacts' addresses masked; locally developers need them readable.
+      log: { dataDir: config.DATA_DIR, maskContacts: config.AWS_LAMBDA_FUNCTION_NAME !== undefined },
       webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS },
     }),
     ...(config.DEFAULT_CHANNEL === 'log' ? { defaultChannel: stageLogChannel() } : {}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_RATE_LIMIT } from './domain/broadcast.js';
+import { OBSERVABILITY_DEFAULTS } from './observability/settings.js';
 
 /**
  * Who gives a variable its value; the labels are the "set by" column of docs/configuration.md.
@@ -241,7 +242,7 @@ export const configSchema = z.object({
   MAX_RATE_PER_MINUTE: setting(z.coerce.number().int().min(1).max(MAX_RATE_LIMIT).default(MAX_RATE_LIMIT), {
     description:
       "The stage's cap on `rate_limit` (messages per minute): creating, editing, scheduling or starting a broadcast " +
-      'whose rate is above it answers 422 `broadcast.rate_limit_above_cap`. `0` (unlimited) is not capped. In AWS ' +
+      'whose rate is above it answers 422 `broadcast.rate_limit_above_cap`. `0` (unlimited) runs at the cap. In AWS ' +
       "the stage's `maxRatePerMinute`.",
     defaultText: `\`${MAX_RATE_LIMIT}\` (the API's own ceiling)`,
     setBy: ['stack', 'operator'],
@@ -278,6 +279,20 @@ export const configSchema = z.object({
       setBy: ['operator'],
     },
   ),
+
+  // Observability (Powertools): read by lib/observability at import, before this schema runs; validated here too.
+  POWERTOOLS_SERVICE_NAME: setting(z.string().min(1).default(OBSERVABILITY_DEFAULTS.serviceName), {
+    description: 'The `service` of every log line, trace and metric.',
+    setBy: ['stack', 'operator'],
+  }),
+  POWERTOOLS_METRICS_NAMESPACE: setting(z.string().min(1).max(255).default(OBSERVABILITY_DEFAULTS.metricsNamespace), {
+    description: "The CloudWatch namespace of the service's metrics (EMF).",
+    setBy: ['stack', 'operator'],
+  }),
+  STAGE: setting(z.string().min(1).max(250).default(OBSERVABILITY_DEFAULTS.stage), {
+    description: 'The deployment the metrics come from (`<tenant>-<stage>` in AWS): their `stage` dimension.',
+    setBy: ['stack', 'operator'],
+  }),
 });
 
 export type Config = z.infer<typeof configSchema>;

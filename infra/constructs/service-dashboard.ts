@@ -3,7 +3,9 @@ import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Dashboard, GraphWidget, type IMetric, MathExpression } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SENDER_METRICS } from '../../lib/observability/metric-names.js';
 import type { Naming } from '../naming.js';
+import { serviceMetric, type Telemetry } from '../telemetry.js';
 import type { ServiceFunction } from './service-function.js';
 
 export interface ServiceDashboardProps {
@@ -13,26 +15,28 @@ export interface ServiceDashboardProps {
   readonly sendQueue: Queue;
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
   readonly apiStage: HttpStage;
+  /** Where the service's own metrics are (the sender's counts and latency). */
+  readonly telemetry: Telemetry;
 }
 
 const MINUTE = Duration.minutes(1);
 const WIDTH = 12;
 
 /**
- * One page answering "is it sending, how fast, what fails, what waits, how slow". Send rate is read off the send
- * queue (a message deleted = an execution finished by the sender), so it works before any custom metric exists.
+ * One page answering "is it sending, how fast, what fails, what waits, how slow". Send rate counts messages, from the
+ * sender's own metrics (a send queue message is a chunk of up to a hundred of them).
  */
 export class ServiceDashboard extends Construct {
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
     super(scope, id);
-    const { sendQueue, pipelineQueue } = props;
+    const { sendQueue, pipelineQueue, telemetry } = props;
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.naming.physicalName() });
     this.dashboard.addWidgets(
-      graph('Send rate (per minute)', [
-        sendQueue.metricNumberOfMessagesSent({ period: MINUTE, statistic: 'Sum', label: 'released to send queue' }),
-        sendQueue.metricNumberOfMessagesDeleted({ period: MINUTE, statistic: 'Sum', label: 'processed by sender' }),
+      graph('Send rate (messages per minute)', [
+        serviceMetric(telemetry, SENDER_METRICS.messagesSent, { period: MINUTE, statistic: 'Sum', label: 'sent' }),
+        serviceMetric(telemetry, SENDER_METRICS.messagesFailed, { period: MINUTE, statistic: 'Sum', label: 'failed' }),
       ]),
       graph('Failures', [
         ...Object.entries(props.deadLetterQueues).map(([label, queue]) =>
@@ -67,6 +71,11 @@ export class ServiceDashboard extends Construct {
           period: MINUTE,
           statistic: 'Maximum',
           label: 'oldest send message (s)',
+        }),
+        serviceMetric(telemetry, SENDER_METRICS.chunkLatency, {
+          period: MINUTE,
+          statistic: 'p99',
+          label: 'chunk p99 (ms)',
         }),
         ...props.functions.map((fn) =>
           fn.function.metricDuration({ period: MINUTE, statistic: 'p99', label: `${fn.handlerName} p99 (ms)` }),

@@ -10,6 +10,7 @@ import { eventSourceEntities } from '../../lib/use-cases/derive-domain-events.js
 import type { DeploymentTarget } from '../deployment-target.js';
 import type { FunctionCatalog, FunctionSpec } from '../function-catalog.js';
 import { Naming } from '../naming.js';
+import { telemetryEnvironment, telemetryOf } from '../telemetry.js';
 import type { AutomationEvents } from './automation-events.js';
 import type { Data } from './data.js';
 import type { DeliveryPipeline } from './delivery-pipeline.js';
@@ -163,7 +164,7 @@ export class ServiceFunctions extends Construct {
 function stageEnvironment(target: DeploymentTarget): Record<string, string> {
   const { config } = target;
   return {
-    POWERTOOLS_SERVICE_NAME: 'broadcast',
+    ...telemetryEnvironment(telemetryOf(target)),
     TENANT_CLAIM: config.tenantClaim,
     MAX_RATE_PER_MINUTE: String(config.maxRatePerMinute),
     DEFAULT_CHANNEL: config.defaultChannel,

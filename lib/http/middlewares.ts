@@ -1,3 +1,4 @@
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { logger } from '../observability/logger.js';
@@ -69,9 +70,16 @@ export function problemErrorHandler(): HttpMiddleware {
     onError: (request) => {
       const problem = toProblem(request.error);
       if (problem.status >= 500) {
-        logger.error('request failed', { error: request.error as Error, routeKey: request.event.routeKey });
+        const keys = httpLogKeys(request.event, (request.context as Partial<HttpContext>).tenantId);
+        logger.error('request failed', { error: request.error as Error, ...keys });
       }
       request.response = problemResponse(problem, request.event.rawPath);
     },
   };
+}
+
+/** What a request's log lines carry: its route, its tenant once known, and the broadcast its path names. */
+export function httpLogKeys(event: HttpEvent, tenantId: string | undefined): LogAttributes {
+  const broadcastId = event.routeKey.includes('/broadcasts/{id}') ? event.pathParameters?.id : undefined;
+  return { routeKey: event.routeKey, tenantId, broadcastId };
 }

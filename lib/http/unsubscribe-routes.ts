@@ -1,7 +1,7 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { getRuntime } from '../composition-root.js';
 import { logger } from '../observability/logger.js';
+import { observedHandler } from '../observability/observed-handler.js';
 import { resolveUnsubscribeToken, type UnsubscribeDeps, unsubscribeContact } from '../use-cases/unsubscribe-contact.js';
 import { type HttpContext, type HttpEvent, problemErrorHandler } from './middlewares.js';
 import { HttpProblem } from './problem.js';
@@ -39,9 +39,9 @@ export const unsubscribeRoutes: Record<string, PublicRoute> = {
   },
 };
 
-/** The middy stack of public HTTP functions: no tenant, no JSON body; the problem+json error handler last. */
+/** The middy stack of public HTTP functions: observability, no tenant, no JSON body; the problem+json error handler last. */
 export function publicHttpHandler(routes: Record<string, PublicRoute>, deps: () => UnsubscribeDeps = runtimeDeps) {
-  return middy<HttpEvent, APIGatewayProxyResultV2, Error, HttpContext>()
+  return observedHandler<HttpEvent, APIGatewayProxyResultV2, HttpContext>()
     .use(problemErrorHandler())
     .handler(async (event) => {
       const route = routes[event.routeKey];

@@ -15,8 +15,6 @@ import { type Json, requiredFunction, resources, tagValue } from './support/temp
 const NOT_READ_BY_THE_SERVICE: Readonly<Record<string, string>> = {
   // Read by Node.js itself: stack traces point into the TypeScript sources.
   NODE_OPTIONS: 'Node.js',
-  // Read by the Powertools logger itself; to be validated and documented in lib/config.ts like POWERTOOLS_LOG_LEVEL.
-  POWERTOOLS_SERVICE_NAME: 'Powertools',
 };
 
 const settings = configSchema.shape as Record<string, { meta(): unknown }>;

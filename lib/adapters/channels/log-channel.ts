@@ -3,7 +3,8 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Channel } from '../../domain/channel.js';
 import type { ChannelSender, OutboundMessage, SendOutcome } from '../../ports/channel-sender.js';
-import { toWireMessage } from './wire-message.js';
+import { maskContactAddresses } from './contact-masking.js';
+import { toWireMessage, type WireMessage } from './wire-message.js';
 
 export const OUTBOX_FILE = 'outbox.jsonl';
 
@@ -12,6 +13,11 @@ export interface LogChannelOptions {
   write?: (line: string) => void;
   /** When set, every message is also appended to `${dataDir}/outbox.jsonl`. */
   dataDir?: string | undefined;
+  /**
+   * Print contacts' e-mail and phone masked (`a***@example.com`): in AWS, where the log is kept and widely read.
+   * Locally they stay readable, for developers; the outbox file always keeps them. @default false
+   */
+  maskContacts?: boolean;
   now?: () => Date;
   newId?: () => string;
 }
@@ -24,6 +30,7 @@ export class LogChannel implements ChannelSender {
   readonly honoursIdempotencyKey = false;
   private readonly write: (line: string) => void;
   private readonly dataDir: string | undefined;
+  private readonly maskContacts: boolean;
   private readonly now: () => Date;
   private readonly newId: () => string;
   /** The outbox's directory, created once. */
@@ -32,13 +39,17 @@ export class LogChannel implements ChannelSender {
   constructor(options: LogChannelOptions = {}) {
     this.write = options.write ?? ((line) => process.stdout.write(line));
     this.dataDir = options.dataDir;
+    this.maskContacts = options.maskContacts ?? false;
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
   }
 
   async send(message: OutboundMessage): Promise<SendOutcome> {
     const messageId = `log-${this.newId()}`;
-    const line = `${JSON.stringify({ channel: 'log', at: this.now().toISOString(), message_id: messageId, ...toWireMessage(message) })}\n`;
+    const head = { channel: 'log', at: this.now().toISOString(), message_id: messageId };
+    const lineOf = (wire: WireMessage) => `${JSON.stringify({ ...head, ...wire })}\n`;
+    const wire = toWireMessage(message);
+    const line = lineOf(wire);
     if (this.dataDir) {
       try {
         this.dirReady ??= mkdir(this.dataDir, { recursive: true });
@@ -51,7 +62,7 @@ export class LogChannel implements ChannelSender {
         return { kind: 'transient', reason: `could not append to the outbox: ${code}` };
       }
     }
-    this.write(line);
+    this.write(this.maskContacts ? lineOf(maskContactAddresses(wire)) : line);
     return { kind: 'accepted', providerMessageId: messageId };
   }
 }

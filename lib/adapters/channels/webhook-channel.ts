@@ -12,7 +12,7 @@ const MAX_MESSAGE_ID_CHARS = 256;
 export interface WebhookChannelOptions {
   /** For the whole attempt: connecting, sending and reading the answer. */
   timeoutMs?: number;
-  /** The fetch to use (tests, instrumentation); the global one by default. */
+  /** The fetch to use (tests); the global one by default, which the Tracer traces in Lambda (lib/observability/tracer.ts). */
   fetch?: typeof fetch;
 }
 

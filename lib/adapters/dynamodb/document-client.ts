@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from '../../observability/tracer.js';
 
 export interface DynamoDbSettings {
   tableName: string;
@@ -11,12 +12,15 @@ export interface DynamoDbSettings {
 }
 
 export function createDocumentClient(settings: DynamoDbSettings): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    region: settings.region,
-    maxAttempts: settings.maxAttempts,
-    ...(settings.endpoint
-      ? { endpoint: settings.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
+  // Captured for X-Ray in Lambda (a no-op elsewhere): each call becomes a subsegment of the invocation.
+  const client = tracer.captureAWSv3Client(
+    new DynamoDBClient({
+      region: settings.region,
+      maxAttempts: settings.maxAttempts,
+      ...(settings.endpoint
+        ? { endpoint: settings.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    }),
+  );
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

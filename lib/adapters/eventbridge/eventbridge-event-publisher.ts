@@ -5,6 +5,7 @@ import {
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { DomainEvent } from '../../domain/events.js';
+import { tracer } from '../../observability/tracer.js';
 import { type EventPublisher, publishedDetail } from '../../ports/event-publisher.js';
 import { retry } from '../../retry.js';
 
@@ -37,8 +38,11 @@ export class EventPublishError extends Error {
   }
 }
 
+/** Captured for X-Ray in Lambda (a no-op elsewhere). */
 export function createEventBridgeClient(settings: { region: string; maxAttempts?: number }): EventBridgeClient {
-  return new EventBridgeClient({ region: settings.region, maxAttempts: settings.maxAttempts ?? 5 });
+  return tracer.captureAWSv3Client(
+    new EventBridgeClient({ region: settings.region, maxAttempts: settings.maxAttempts ?? 5 }),
+  );
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import type { Broadcast } from '../../domain/broadcast.js';
 import { wallClockIn } from '../../domain/wall-clock.js';
+import { tracer } from '../../observability/tracer.js';
 import { type BroadcastScheduler, startMessageFor } from '../../ports/broadcast-scheduler.js';
 
 export interface EventBridgeSchedulerSettings {
@@ -96,8 +97,9 @@ export class EventBridgeBroadcastScheduler implements BroadcastScheduler {
   }
 }
 
+/** Captured for X-Ray in Lambda (a no-op elsewhere). */
 export function createSchedulerClient(settings: SchedulerClientSettings): SchedulerClient {
-  return new SchedulerClient({ region: settings.region, maxAttempts: settings.maxAttempts });
+  return tracer.captureAWSv3Client(new SchedulerClient({ region: settings.region, maxAttempts: settings.maxAttempts }));
 }
 
 /** Schedule names: 1-64 of [0-9A-Za-z_.-]. */

@@ -1,6 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
+import { withLogKeys } from '../../observability/log-scope.js';
 import { logger } from '../../observability/logger.js';
 
 /**
@@ -22,8 +24,14 @@ export function sqsBatchHandler<T>(schema: z.ZodType<T>, handle: (message: T, re
       logger.error('dropping a malformed queue message', { messageId: record.messageId, issues: parsed.error.issues });
       return;
     }
-    await handle(parsed.data, record);
+    await withLogKeys(logKeysOf(parsed.data, record), () => handle(parsed.data, record));
   };
   return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+}
+
+/** The ids a queue message carries, on every line logged while it is handled (absent ones are left out). */
+function logKeysOf(message: unknown, record: SQSRecord): LogAttributes {
+  const { tenantId, broadcastId, chunk } = (message ?? {}) as Record<string, unknown>;
+  return { messageId: record.messageId, tenantId, broadcastId, chunk };
 }

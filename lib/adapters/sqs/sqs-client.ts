@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { tracer } from '../../observability/tracer.js';
 
 export interface SqsClientSettings {
   region: string;
@@ -10,14 +11,17 @@ export interface SqsClientSettings {
 
 /**
  * The one SQSClient of a process. With an endpoint it talks to an emulator with dummy credentials, as
- * createDocumentClient does for DynamoDB Local, so a developer needs no AWS profile to run locally.
+ * createDocumentClient does for DynamoDB Local, so a developer needs no AWS profile to run locally. Captured for X-Ray
+ * in Lambda (a no-op elsewhere).
  */
 export function createSqsClient(settings: SqsClientSettings): SQSClient {
-  return new SQSClient({
-    region: settings.region,
-    maxAttempts: settings.maxAttempts,
-    ...(settings.endpoint
-      ? { endpoint: settings.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
+  return tracer.captureAWSv3Client(
+    new SQSClient({
+      region: settings.region,
+      maxAttempts: settings.maxAttempts,
+      ...(settings.endpoint
+        ? { endpoint: settings.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    }),
+  );
 }

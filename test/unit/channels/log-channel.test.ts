@@ -128,6 +128,42 @@ describe('LogChannel', () => {
     expect(written).toEqual([]);
   });
 
+  it("prints the contact's e-mail and phone masked when asked to, and keeps them whole in the outbox", async () => {
+    // Prepare
+    const written: string[] = [];
+    const channel = new LogChannel({ write: (line) => written.push(line), dataDir: dir, maskContacts: true });
+    const message = aMessage(1);
+    message.contact = { ...message.contact, phone: '+447700900189' };
+
+    // Act
+    await channel.send(message);
+
+    // Assess
+    expect(JSON.parse(written[0] ?? '{}').contact).toEqual({
+      id: 'contact-1',
+      name: 'Ana',
+      email: 'a***@example.com',
+      phone: '+44********89',
+    });
+    expect(written[0]).not.toContain('ana@example.com');
+    expect(written[0]).not.toContain('7700900');
+    expect((await outboxLines(dir))[0]?.contact).toMatchObject({ email: 'ana@example.com', phone: '+447700900189' });
+  });
+
+  it("prints the contact's e-mail and phone readable by default", async () => {
+    // Prepare
+    const written: string[] = [];
+    const channel = new LogChannel({ write: (line) => written.push(line) });
+    const message = aMessage(1);
+    message.contact = { ...message.contact, phone: '+447700900189' };
+
+    // Act
+    await channel.send(message);
+
+    // Assess
+    expect(JSON.parse(written[0] ?? '{}').contact).toMatchObject({ email: 'ana@example.com', phone: '+447700900189' });
+  });
+
   it('cannot de-duplicate, so it does not honour idempotency keys', () => {
     expect(new LogChannel().honoursIdempotencyKey).toBe(false);
   });
