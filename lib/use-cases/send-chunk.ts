@@ -39,7 +39,6 @@ type Deps = Pick<
   | 'senders'
   | 'unsubscribeLinks'
   | 'queue'
-  | 'events'
   | 'clock'
   | 'delivery'
   | 'contactLists'

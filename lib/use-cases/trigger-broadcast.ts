@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Broadcast, broadcastEvent, newDraftBroadcast } from '../domain/broadcast.js';
+import { type Broadcast, newDraftBroadcast } from '../domain/broadcast.js';
 import { ConflictError, InvalidTransitionError, UnprocessableError } from '../domain/errors.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { logger } from '../observability/logger.js';
@@ -30,7 +30,6 @@ export type TriggerDeps = Pick<
   | 'channels'
   | 'defaultChannel'
   | 'queue'
-  | 'events'
   | 'clock'
   | 'contactLists'
   | 'scheduler'
@@ -152,7 +151,6 @@ async function sendToContacts(
   if (!child) {
     child = childOf(template, childId, nowIso(deps));
     await deps.broadcasts.create(child);
-    await deps.events.record([broadcastEvent('broadcast.created', child, child.createdAt)]);
   }
   try {
     await startAsRead(deps, child, { audienceContactIds: audience });
