@@ -1,8 +1,8 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { deriveDomainEvents } from '../lib/adapters/dynamodb/stream/derive-domain-events.js';
 import { getEventPublisher } from '../lib/composition-root.js';
 import { logger } from '../lib/observability/logger.js';
 import { observedHandler } from '../lib/observability/observed-handler.js';
-import { deriveDomainEvents } from '../lib/use-cases/derive-domain-events.js';
 
 /**
  * The outbox relay: the table's stream (DynamoDB Streams event source, or the local stream poller) in, the seed's

@@ -16,7 +16,6 @@ import {
   EventBridgeEventPublisher,
 } from './adapters/eventbridge/eventbridge-event-publisher.js';
 import { LocalEventPublisher } from './adapters/events/local-event-publisher.js';
-import { LoggingEventRecorder } from './adapters/logging-event-recorder.js';
 import {
   createSchedulerClient,
   EventBridgeBroadcastScheduler,
@@ -73,7 +72,6 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
       : unavailableUnsubscribeLinks(),
     queue,
     scheduler: buildScheduler(config, queue, hooks),
-    events: new LoggingEventRecorder(),
     clock: { now: () => new Date() },
     ids: { newId: () => randomUUID() },
     delivery: deliverySettings(config),
@@ -129,7 +127,8 @@ export function getEventPublisher(): { config: Config; publisher: EventPublisher
   const current = getRuntime();
   let publisher = publishers.get(current);
   if (!publisher) {
-    publisher = buildEventPublisher(current.config);
+    const built = buildEventPublisher(current.config);
+    publisher = hooks.decorateEventPublisher ? hooks.decorateEventPublisher(built) : built;
     publishers.set(current, publisher);
   }
   return { config: current.config, publisher };
@@ -144,6 +143,8 @@ export interface RuntimeHooks {
   /** Every SQS client: the runtime's own and the local event sources' (benchmarks count their requests). */
   onSqsClient?: (client: SQSClient) => void;
   decorate?: (deps: UseCaseDeps) => UseCaseDeps;
+  /** Wraps the event publisher of event-publisher (the scenario tests keep what it published). */
+  decorateEventPublisher?: (publisher: EventPublisher) => EventPublisher;
   /** The local runtime's stand-in for EventBridge Scheduler, injected so that no Lambda bundle carries it. */
   scheduler?: (queue: MessageQueue) => BroadcastScheduler;
 }

@@ -9,6 +9,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { logger } from '../lib/observability/logger.js';
 import { retry } from '../lib/retry.js';
 import { localClient, NotReadyError } from './dynamodb-local.js';
+import { lambdaStreamRecord } from './dynamodb-local-stream-record.js';
 import { invocationContext } from './sqs-lambda-event.js';
 
 export type DynamoDbStreamHandler = (
@@ -269,15 +270,7 @@ class StreamsApi {
     limit: number,
   ): Promise<{ Records?: StreamRecordWire[]; NextShardIterator?: string }> {
     const reply = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
-    const records = (reply.Records ?? []).map((record) => {
-      const created = record.dynamodb?.ApproximateCreationDateTime;
-      // Lambda's event carries epoch seconds where the SDK gives a Date.
-      const dynamodb = {
-        ...record.dynamodb,
-        ...(created ? { ApproximateCreationDateTime: created.getTime() / 1000 } : {}),
-      };
-      return { ...record, dynamodb } as unknown as StreamRecordWire;
-    });
+    const records = (reply.Records ?? []).map((record) => lambdaStreamRecord(record) as StreamRecordWire);
     return { Records: records, ...(reply.NextShardIterator ? { NextShardIterator: reply.NextShardIterator } : {}) };
   }
 

@@ -6,7 +6,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { eventSourceEntities } from '../../lib/use-cases/derive-domain-events.js';
+import { eventSourceEntities } from '../../lib/adapters/dynamodb/stream/derive-domain-events.js';
 import type { DeploymentTarget } from '../deployment-target.js';
 import type { FunctionCatalog, FunctionSpec } from '../function-catalog.js';
 import { Naming } from '../naming.js';

@@ -1,5 +1,5 @@
 import { ConflictError, InvalidTransitionError } from './errors.js';
-import type { BroadcastEventName, DomainEvent } from './events.js';
+import type { BroadcastEventName } from './events.js';
 import type { MessageTemplate } from './message-template.js';
 
 export const BROADCAST_STATUSES = [
@@ -79,9 +79,9 @@ export interface BroadcastChange {
    * applies to a broadcast that was unscheduled and scheduled again for another time meanwhile.
    */
   expectedScheduledFor?: string;
-  events: DomainEvent[];
 }
 
+/** The event each status change publishes (derived from the table's stream, lib/adapters/dynamodb/stream/). */
 export const TRANSITION_EVENTS: Partial<Record<`${BroadcastStatus}>${BroadcastStatus}`, BroadcastEventName>> = {
   'draft>scheduled': 'broadcast.scheduled',
   'scheduled>draft': 'broadcast.unscheduled',
@@ -130,7 +130,7 @@ export function canTransition(from: BroadcastStatus, to: BroadcastStatus): boole
   return BROADCAST_TRANSITIONS[from].includes(to);
 }
 
-/** Applies one status change from the table, with the timestamps and the event it implies. */
+/** Applies one status change from the table, with the timestamps it implies. */
 export function transition(
   broadcast: Broadcast,
   to: BroadcastStatus,
@@ -147,11 +147,7 @@ export function transition(
   if (to === 'running' && !next.startedAt) next.startedAt = now;
   if (to === 'completed' || to === 'failed') next.completedAt = now;
   if (to === 'cancelled') next.cancelledAt = now;
-  const eventName = TRANSITION_EVENTS[`${from}>${to}`];
-  const events = eventName
-    ? [broadcastEvent(eventName, next, now, options.reason ? { reason: options.reason } : {})]
-    : [];
-  return { broadcast: next, expectedStatus: from, events };
+  return { broadcast: next, expectedStatus: from };
 }
 
 /** Edits (PUT) and deletes are for drafts only: a scheduled broadcast is unscheduled first. */
@@ -173,18 +169,4 @@ export function progressPercent(counters: BroadcastCounters): number {
   if (counters.totalContacts === 0) return 0;
   const done = counters.sent + counters.failed + counters.skipped;
   return Math.floor((done / counters.totalContacts) * 1000) / 10;
-}
-
-export function broadcastEvent(
-  name: BroadcastEventName,
-  broadcast: Broadcast,
-  now: string,
-  extra: Record<string, unknown> = {},
-): DomainEvent {
-  return {
-    name,
-    tenantId: broadcast.tenantId,
-    occurredAt: now,
-    detail: { broadcast_id: broadcast.id, list_id: broadcast.listId, status: broadcast.status, ...extra },
-  };
 }

@@ -1,5 +1,4 @@
 import type { Contact, CustomFieldValue } from './contact.js';
-import type { DomainEvent } from './events.js';
 
 /** Criteria of a dynamic list. Every given criterion must hold. */
 export interface ListFilters {
@@ -67,13 +66,4 @@ function datePart(value: string): string | undefined {
 
 function isoDate(date: Date): string {
   return date.toISOString().slice(0, 10);
-}
-
-export function listEvent(
-  name: DomainEvent['name'],
-  list: ContactList,
-  now: string,
-  extra: Record<string, unknown> = {},
-): DomainEvent {
-  return { name, tenantId: list.tenantId, occurredAt: now, detail: { contact_list_id: list.id, ...extra } };
 }

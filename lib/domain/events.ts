@@ -1,6 +1,6 @@
 /**
- * The seed's domain events. Aggregate operations return the events they caused next to the new state;
- * use cases hand them to the EventRecorder port once the change has committed.
+ * The seed's domain events. Use cases only change state: the events are derived from the committed changes on
+ * the table's stream (lib/adapters/dynamodb/stream/) and published by functions/event-publisher.ts.
  */
 export type ContactListEventName =
   | 'contact_list.created'

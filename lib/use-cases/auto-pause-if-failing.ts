@@ -6,7 +6,7 @@ import { pauseBroadcast } from './run-lifecycle.js';
 
 type Deps = Pick<
   UseCaseDeps,
-  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'events' | 'clock' | 'contactLists' | 'delivery'
+  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'clock' | 'contactLists' | 'delivery'
 >;
 
 /**

@@ -3,7 +3,6 @@ import {
   type Broadcast,
   type BroadcastChange,
   type BroadcastStatus,
-  broadcastEvent,
   newDraftBroadcast,
   transition,
 } from '../domain/broadcast.js';
@@ -24,10 +23,7 @@ export interface BroadcastFields {
   timezone?: string;
 }
 
-type Deps = Pick<
-  UseCaseDeps,
-  'broadcasts' | 'contactLists' | 'channels' | 'events' | 'clock' | 'scheduler' | 'delivery'
->;
+type Deps = Pick<UseCaseDeps, 'broadcasts' | 'contactLists' | 'channels' | 'clock' | 'scheduler' | 'delivery'>;
 
 export async function getBroadcast(
   deps: Pick<UseCaseDeps, 'broadcasts'>,
@@ -55,16 +51,13 @@ export async function createBroadcast(
   if (fields.channelId !== undefined) await assertChannelExists(deps, tenantId, fields.channelId);
   const { scheduledFor, ...rest } = fields;
   const draft = newDraftBroadcast(deps.ids.newId(), tenantId, rest, now);
-  const events = [broadcastEvent('broadcast.created', draft, now)];
   let broadcast = draft;
   if (scheduledFor !== undefined) {
     const change = transition(draft, 'scheduled', now, { scheduledFor: assertFuture(scheduledFor, deps) });
     broadcast = { ...change.broadcast, version: 1 };
-    events.push(...change.events);
   }
   await deps.broadcasts.create(broadcast);
   if (broadcast.status === 'scheduled') await armSchedule(deps, broadcast);
-  await deps.events.record(events);
   return broadcast;
 }
 
@@ -87,7 +80,6 @@ export async function updateBroadcast(
   const now = nowIso(deps);
   const updated: Broadcast = { ...current, ...changes, version: current.version + 1, updatedAt: now };
   await deps.broadcasts.update(updated, current.version);
-  await deps.events.record([broadcastEvent('broadcast.updated', updated, now)]);
   return updated;
 }
 
@@ -95,7 +87,6 @@ export async function deleteBroadcast(deps: Deps, tenantId: string, id: string):
   const broadcast = await getBroadcast(deps, tenantId, id);
   assertEditable(broadcast);
   await deps.broadcasts.delete(broadcast);
-  await deps.events.record([broadcastEvent('broadcast.deleted', broadcast, nowIso(deps))]);
 }
 
 /**
@@ -132,9 +123,8 @@ async function changeStatus(deps: Deps, tenantId: string, id: string, to: Broadc
 }
 
 /** The conditional write makes concurrent callers race fairly: exactly one wins, the others get 409. */
-async function commit(deps: Pick<UseCaseDeps, 'broadcasts' | 'events'>, change: BroadcastChange): Promise<Broadcast> {
+async function commit(deps: Pick<UseCaseDeps, 'broadcasts'>, change: BroadcastChange): Promise<Broadcast> {
   await deps.broadcasts.applyTransition(change);
-  await deps.events.record(change.events);
   return change.broadcast;
 }
 

@@ -1,4 +1,4 @@
-import { type ContactList, type ListFilters, listEvent } from '../domain/contact-list.js';
+import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import { getContactList } from './contact-list-queries.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
@@ -13,7 +13,7 @@ export type CreateContactListCommand = {
 
 /** CreateStaticListCommand and CreateDynamicListCommand of the seed. */
 export async function createContactList(
-  deps: Pick<UseCaseDeps, 'contactLists' | 'contacts' | 'events' | 'clock' | 'ids'>,
+  deps: Pick<UseCaseDeps, 'contactLists' | 'contacts' | 'clock' | 'ids'>,
   tenantId: string,
   command: CreateContactListCommand,
 ): Promise<ContactList> {
@@ -29,13 +29,12 @@ export async function createContactList(
     list = { ...base, ...description, isDynamic: false, contactCount: memberIds.length, updatedAt: now };
   }
   await deps.contactLists.create(list, memberIds);
-  await deps.events.record([listEvent('contact_list.created', list, now)]);
   return list;
 }
 
 /** UpdateListFiltersCommand, plus name, description and tags. Filters belong to dynamic lists only. */
 export async function updateContactList(
-  deps: Pick<UseCaseDeps, 'contactLists' | 'events' | 'clock'>,
+  deps: Pick<UseCaseDeps, 'contactLists' | 'clock'>,
   tenantId: string,
   id: string,
   changes: { name?: string; description?: string | null; tags?: string[]; filters?: ListFilters },
@@ -56,13 +55,12 @@ export async function updateContactList(
   else if (changes.description !== undefined) updated.description = changes.description;
   if (!updated.isDynamic) delete updated.filters;
   await deps.contactLists.update(updated);
-  await deps.events.record([listEvent('contact_list.updated', updated, now)]);
   return updated;
 }
 
 /** A list that an unfinished broadcast targets cannot be deleted: that broadcast would lose its audience. */
 export async function deleteContactList(
-  deps: Pick<UseCaseDeps, 'contactLists' | 'broadcasts' | 'events' | 'clock'>,
+  deps: Pick<UseCaseDeps, 'contactLists' | 'broadcasts'>,
   tenantId: string,
   id: string,
 ): Promise<void> {
@@ -73,12 +71,11 @@ export async function deleteContactList(
     throw new ConflictError('contact_list.in_use', `the list is used by broadcasts that have not finished: ${names}`);
   }
   await deps.contactLists.delete(list);
-  await deps.events.record([listEvent('contact_list.deleted', list, nowIso(deps))]);
 }
 
 /** AddContactsToListCommand: every id must be one of the tenant's contacts, else 422 naming the unknown ones. */
 export async function addContactsToList(
-  deps: Pick<UseCaseDeps, 'contactLists' | 'contacts' | 'events' | 'clock'>,
+  deps: Pick<UseCaseDeps, 'contactLists' | 'contacts'>,
   tenantId: string,
   id: string,
   contactIds: readonly string[],
@@ -87,15 +84,12 @@ export async function addContactsToList(
   const ids = await existingContactIds(deps, tenantId, contactIds);
   const added = await deps.contactLists.addContacts(list, ids);
   const updated = await getContactList(deps, tenantId, id);
-  if (added > 0) {
-    await deps.events.record([listEvent('contact_list.contacts_added', updated, nowIso(deps), { count: added })]);
-  }
   return { list: updated, added };
 }
 
 /** RemoveContactsFromListCommand for one contact; 404 when the contact is not a member. */
 export async function removeContactFromList(
-  deps: Pick<UseCaseDeps, 'contactLists' | 'events' | 'clock'>,
+  deps: Pick<UseCaseDeps, 'contactLists'>,
   tenantId: string,
   id: string,
   contactId: string,
@@ -103,9 +97,6 @@ export async function removeContactFromList(
   const list = await assertStatic(await getContactList(deps, tenantId, id));
   const removed = await deps.contactLists.removeContact(list, contactId);
   if (!removed) throw new NotFoundError('contact', contactId);
-  await deps.events.record([
-    listEvent('contact_list.contacts_removed', list, nowIso(deps), { contact_ids: [contactId], count: 1 }),
-  ]);
 }
 
 async function assertStatic(list: ContactList): Promise<ContactList> {

@@ -8,7 +8,7 @@ import type { ContactRepository } from '../ports/contact-repository.js';
 import type { ExecutionRepository } from '../ports/execution-repository.js';
 import type { MessageQueue } from '../ports/message-queue.js';
 import type { ProcessedEventStore } from '../ports/processed-event-store.js';
-import type { Clock, EventRecorder, IdGenerator } from '../ports/runtime.js';
+import type { Clock, IdGenerator } from '../ports/runtime.js';
 import type { UnsubscribeLinks } from '../ports/unsubscribe-links.js';
 
 /** The delivery pipeline's tunables (see lib/config.ts for their meaning and defaults). */
@@ -43,7 +43,6 @@ export interface UseCaseDeps {
   processedEvents: ProcessedEventStore;
   /** One-time schedules that start scheduled broadcasts (EventBridge Scheduler; locally, timers). */
   scheduler: BroadcastScheduler;
-  events: EventRecorder;
   clock: Clock;
   ids: IdGenerator;
   delivery: DeliverySettings;

@@ -15,7 +15,7 @@ const PLANNER_STALL_MS = 120_000;
 
 type Deps = Pick<
   UseCaseDeps,
-  'broadcasts' | 'runs' | 'queue' | 'events' | 'clock' | 'delivery' | 'channels' | 'defaultChannel' | 'contactLists'
+  'broadcasts' | 'runs' | 'queue' | 'clock' | 'delivery' | 'channels' | 'defaultChannel' | 'contactLists'
 >;
 
 /**

@@ -26,7 +26,6 @@ type Deps = Pick<
   | 'channels'
   | 'defaultChannel'
   | 'queue'
-  | 'events'
   | 'clock'
   | 'ids'
   | 'delivery'

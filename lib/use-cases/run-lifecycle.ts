@@ -10,7 +10,7 @@ import { resolveChannel } from './resolve-channel.js';
 
 type Deps = Pick<
   UseCaseDeps,
-  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'events' | 'clock' | 'contactLists' | 'delivery'
+  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'clock' | 'contactLists' | 'delivery'
 >;
 /** Execute and cancel also keep the broadcast's schedule in step. */
 type SchedulingDeps = Deps & Pick<UseCaseDeps, 'scheduler'>;
@@ -53,7 +53,6 @@ export async function startAsRead(
   await deps.broadcasts.start(change, run);
   await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId: id });
   await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick: run.pacerTick });
-  await deps.events.record(change.events);
   return { ...change.broadcast, ...runCounters(run) };
 }
 
@@ -82,7 +81,6 @@ export async function cancelBroadcast(deps: SchedulingDeps, tenantId: string, id
   const broadcast = await getBroadcast(deps, tenantId, id);
   const change = transition(broadcast, 'cancelled', nowIso(deps));
   await deps.broadcasts.applyTransition(change);
-  await deps.events.record(change.events);
   if (change.expectedStatus === 'scheduled') await disarmSchedule(deps, tenantId, id);
   else await restartPacer(deps, tenantId, id);
   return change.broadcast;
@@ -95,7 +93,6 @@ export async function completeIfFinished(deps: Deps, tenantId: string, id: strin
   try {
     const change = transition(broadcast, 'completed', nowIso(deps));
     await deps.broadcasts.applyTransition(change);
-    await deps.events.record(change.events);
     return true;
   } catch (error) {
     // Someone else completed, paused or cancelled it first: their change stands.
@@ -114,7 +111,6 @@ async function changeRunStatus(
   const broadcast = await getBroadcast(deps, tenantId, id);
   const change = transition(broadcast, to, nowIso(deps), reason ? { reason } : {});
   await deps.broadcasts.applyTransition(change);
-  await deps.events.record(change.events);
   return change.broadcast;
 }
 

@@ -32,7 +32,6 @@ type Deps = Pick<
   | 'senders'
   | 'unsubscribeLinks'
   | 'queue'
-  | 'events'
   | 'clock'
   | 'delivery'
   | 'contactLists'

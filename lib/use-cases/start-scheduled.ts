@@ -7,7 +7,7 @@ import { startAsRead } from './run-lifecycle.js';
 
 export type StartScheduledDeps = Pick<
   UseCaseDeps,
-  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'events' | 'clock' | 'contactLists' | 'delivery'
+  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'clock' | 'contactLists' | 'delivery'
 >;
 
 /**
@@ -74,7 +74,6 @@ async function failScheduled(
     if (error instanceof ConflictError && error.code === 'broadcast.concurrent_update') return 'stale';
     throw error;
   }
-  await deps.events.record(change.events);
   return outcome;
 }
 

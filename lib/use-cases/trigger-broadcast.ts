@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Broadcast, broadcastEvent, newDraftBroadcast } from '../domain/broadcast.js';
+import { type Broadcast, newDraftBroadcast } from '../domain/broadcast.js';
 import { ConflictError, InvalidTransitionError, UnprocessableError } from '../domain/errors.js';
 import { assertBroadcastRateWithinCap } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
@@ -31,7 +31,6 @@ export type TriggerDeps = Pick<
   | 'channels'
   | 'defaultChannel'
   | 'queue'
-  | 'events'
   | 'clock'
   | 'contactLists'
   | 'scheduler'
@@ -154,7 +153,6 @@ async function sendToContacts(
   if (!child) {
     child = childOf(template, childId, nowIso(deps));
     await deps.broadcasts.create(child);
-    await deps.events.record([broadcastEvent('broadcast.created', child, child.createdAt)]);
   }
   try {
     await startAsRead(deps, child, { audienceContactIds: audience });

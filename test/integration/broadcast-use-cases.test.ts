@@ -16,17 +16,20 @@ import { readingTogether } from '../support/barrier.js';
 import { allPages, rejectionOf } from '../support/builders.js';
 import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';
 import { aPlannedBroadcast, pipelineDeps, ScriptedChannel } from '../support/pipeline.js';
+import { PublishedEvents } from '../support/published-events.js';
 
 let table: TestTable;
 let deps: TestDeps;
+let published: PublishedEvents;
 
 beforeAll(async () => {
   table = await createTestTable();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   deps = buildTestDeps(table);
   deps.clock.set('2025-01-15T12:00:00.000Z');
+  published = await PublishedEvents.watch(table);
 });
 
 afterAll(async () => {
@@ -65,7 +68,7 @@ describe('broadcast use cases on DynamoDB', () => {
         // Prepare
         const tenantId = newTenantId();
         const draft = await aDraft(tenantId);
-        deps.events.events.length = 0;
+        published = await PublishedEvents.watch(table);
         const times = ['2025-02-01T10:00:00.000Z', '2025-03-01T10:00:00.000Z'];
 
         // Act
@@ -83,7 +86,9 @@ describe('broadcast use cases on DynamoDB', () => {
         expect(stored?.status).toBe('scheduled');
         expect(stored?.scheduledFor).toBe(fulfilled[0]?.scheduledFor);
         expect(stored?.version).toBe(2);
-        expect(deps.events.names()).toEqual(['broadcast.scheduled']);
+        expect((await published.events(tenantId)).map((e) => [e.name, e.detail.scheduled_for])).toEqual([
+          ['broadcast.scheduled', fulfilled[0]?.scheduledFor],
+        ]);
       }
     });
 
@@ -108,7 +113,7 @@ describe('broadcast use cases on DynamoDB', () => {
       const stored = await deps.broadcasts.findById(tenantId, draft.id);
       expect(stored?.status).toBe('draft');
       expect(stored).not.toHaveProperty('scheduledFor');
-      expect(deps.events.names()).toEqual([
+      expect(await published.names(tenantId)).toEqual([
         'contact_list.created',
         'broadcast.created',
         'broadcast.scheduled',
@@ -170,7 +175,26 @@ describe('broadcast use cases on DynamoDB', () => {
       expect(stored).toMatchObject({ status: 'scheduled', scheduledFor: '2025-01-16T08:00:00.000Z', version: 1 });
       const due = await deps.broadcasts.findScheduledReady(new Date('2025-01-16T08:00:00.000Z'), 1000);
       expect(due.map((b) => b.id)).toContain(broadcast.id);
-      expect(deps.events.names()).toEqual(['contact_list.created', 'broadcast.created', 'broadcast.scheduled']);
+      expect(await published.names(tenantId)).toEqual([
+        'contact_list.created',
+        'broadcast.created',
+        'broadcast.scheduled',
+      ]);
+      const detail = { broadcast_id: broadcast.id, list_id: broadcast.listId, event_id: expect.any(String) };
+      expect((await published.events(tenantId)).slice(1)).toEqual([
+        {
+          name: 'broadcast.created',
+          tenantId,
+          occurredAt: '2025-01-15T12:00:00.000Z',
+          detail: { ...detail, status: 'scheduled', scheduled_for: '2025-01-16T08:00:00.000Z' },
+        },
+        {
+          name: 'broadcast.scheduled',
+          tenantId,
+          occurredAt: '2025-01-15T12:00:00.000Z',
+          detail: { ...detail, status: 'scheduled', scheduled_for: '2025-01-16T08:00:00.000Z' },
+        },
+      ]);
     });
 
     it("refuses another tenant's list with broadcast.unknown_list", async () => {
@@ -200,6 +224,7 @@ describe('broadcast use cases on DynamoDB', () => {
         // Prepare
         const tenantId = newTenantId();
         const draft = await aDraft(tenantId);
+        published = await PublishedEvents.watch(table);
 
         // Act
         const racingDeps = racing();
@@ -217,6 +242,7 @@ describe('broadcast use cases on DynamoDB', () => {
         const stored = await deps.broadcasts.findById(tenantId, draft.id);
         expect(stored?.name).toBe(fulfilled[0]?.name);
         expect(stored?.version).toBe(2);
+        expect(await published.names(tenantId)).toEqual(['broadcast.updated']);
       }
     });
 
@@ -242,6 +268,7 @@ describe('broadcast use cases on DynamoDB', () => {
       const draft = await aDraft(tenantId);
       const scheduled = await aDraft(tenantId);
       await scheduleBroadcast(deps, tenantId, scheduled.id, '2025-02-01T00:00:00.000Z');
+      published = await PublishedEvents.watch(table);
 
       // Act
       await deleteBroadcast(deps, tenantId, draft.id);
@@ -251,6 +278,9 @@ describe('broadcast use cases on DynamoDB', () => {
       expect(refused).toMatchObject({ code: 'broadcast.not_draft' });
       expect(await deps.broadcasts.findById(tenantId, draft.id)).toBeUndefined();
       expect((await deps.broadcasts.findById(tenantId, scheduled.id))?.status).toBe('scheduled');
+      expect((await published.events(tenantId)).map((e) => [e.name, e.detail.broadcast_id])).toEqual([
+        ['broadcast.deleted', draft.id],
+      ]);
     });
   });
 
@@ -260,7 +290,7 @@ describe('broadcast use cases on DynamoDB', () => {
       const tenantId = newTenantId();
       const draft = await aDraft(tenantId);
       await scheduleBroadcast(deps, tenantId, draft.id, '2025-01-15T13:00:00.000Z');
-      deps.events.events.length = 0;
+      published = await PublishedEvents.watch(table);
       const racingDeps = racing();
 
       // Act
@@ -271,7 +301,7 @@ describe('broadcast use cases on DynamoDB', () => {
       // Assess
       expect(fulfilled).toHaveLength(1);
       expect(rejected[0]).toBeInstanceOf(InvalidTransitionError);
-      expect(deps.events.names()).toEqual(['broadcast.cancelled']);
+      expect(await published.names(tenantId)).toEqual(['broadcast.cancelled']);
       const stored = await deps.broadcasts.findById(tenantId, draft.id);
       expect(stored).toMatchObject({ status: 'cancelled', cancelledAt: '2025-01-15T12:00:00.000Z' });
       const due = await deps.broadcasts.findScheduledReady(new Date('2025-01-16T00:00:00.000Z'), 1000);

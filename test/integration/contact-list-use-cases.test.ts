@@ -15,18 +15,21 @@ import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { upsertContact } from '../../lib/use-cases/upsert-contact.js';
 import { allPages, rejectionOf } from '../support/builders.js';
 import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { PublishedEvents } from '../support/published-events.js';
 
 let table: TestTable;
 let deps: TestDeps;
+let published: PublishedEvents;
 
 beforeAll(async () => {
   table = await createTestTable();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   // Wednesday 2025-01-15, noon UTC: "today" is 2025-01-15 and "yesterday" 2025-01-14.
   deps = buildTestDeps(table);
   deps.clock.set('2025-01-15T12:00:00.000Z');
+  published = await PublishedEvents.watch(table);
 });
 
 afterAll(async () => {
@@ -227,7 +230,7 @@ describe('resolveListContacts', () => {
 
 describe('contact list commands', () => {
   describe('createContactList', () => {
-    it('creates a static list with de-duplicated members and records contact_list.created', async () => {
+    it('creates a static list with de-duplicated members: contact_list.created, then contacts_added', async () => {
       // Prepare
       const tenantId = newTenantId();
       const people = await given(tenantId, { a: {}, b: {} });
@@ -239,12 +242,24 @@ describe('contact list commands', () => {
       // Assess
       expect(list.contactCount).toBe(2);
       expect(await deps.contactLists.findById(tenantId, list.id)).toEqual(list);
-      expect(deps.events.events).toEqual([
+      expect(await published.events(tenantId)).toEqual([
         {
           name: 'contact_list.created',
           tenantId,
           occurredAt: '2025-01-15T12:00:00.000Z',
-          detail: { contact_list_id: list.id },
+          detail: { contact_list_id: list.id, is_dynamic: false, event_id: expect.any(String) },
+        },
+        {
+          name: 'contact_list.contacts_added',
+          tenantId,
+          // A member item has no time of its own: the stream's.
+          occurredAt: expect.any(String),
+          detail: {
+            contact_list_id: list.id,
+            count: 2,
+            contact_ids: expect.arrayContaining([a, b]),
+            event_id: expect.any(String),
+          },
         },
       ]);
     });
@@ -268,7 +283,7 @@ describe('contact list commands', () => {
       expect(attempt).toBeInstanceOf(UnprocessableError);
       expect(attempt).toMatchObject({ code: 'contact_list.unknown_contacts' });
       expect((await deps.contactLists.list(tenantId, { limit: 10 })).items).toEqual([]);
-      expect(deps.events.events).toEqual([]);
+      expect(await published.events(tenantId)).toEqual([]);
     });
   });
 
@@ -279,6 +294,7 @@ describe('contact list commands', () => {
       const people = await given(tenantId, { a: {}, b: {}, c: {} });
       const [a, b, c] = ['a', 'b', 'c'].map((n) => people[n]?.id as string) as [string, string, string];
       const list = await createContactList(deps, tenantId, { name: 'L', isDynamic: false, contactIds: [a] });
+      published = await PublishedEvents.watch(table);
 
       // Act
       const first = await addContactsToList(deps, tenantId, list.id, [a, b, c]);
@@ -292,10 +308,9 @@ describe('contact list commands', () => {
       expect(again.added).toBe(0);
       expect(removeAgain).toBeInstanceOf(NotFoundError);
       expect((await deps.contactLists.findById(tenantId, list.id))?.contactCount).toBe(2);
-      expect(deps.events.names()).toEqual([
-        'contact_list.created',
-        'contact_list.contacts_added',
-        'contact_list.contacts_removed',
+      expect((await published.events(tenantId)).map((e) => [e.name, e.detail.count, e.detail.contact_ids])).toEqual([
+        ['contact_list.contacts_added', 2, [b, c]],
+        ['contact_list.contacts_removed', 1, [b]],
       ]);
     });
 
@@ -338,7 +353,12 @@ describe('contact list commands', () => {
       expect(refused).toMatchObject({ code: 'contact_list.in_use' });
       expect(stillThere).toEqual(list);
       expect(await deps.contactLists.findById(tenantId, list.id)).toBeUndefined();
-      expect(deps.events.names()).toContain('contact_list.deleted');
+      expect(await published.names(tenantId)).toEqual([
+        'contact_list.created',
+        'broadcast.created',
+        'broadcast.deleted',
+        'contact_list.deleted',
+      ]);
     });
 
     it('is refused while a scheduled broadcast targets the list, allowed once it is cancelled', async () => {

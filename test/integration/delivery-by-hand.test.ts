@@ -11,6 +11,7 @@ import {
   pipelineDeps,
   ScriptedChannel,
 } from '../support/pipeline.js';
+import { PublishedEvents } from '../support/published-events.js';
 
 let table: TestTable;
 
@@ -85,6 +86,9 @@ async function deliverByHand(deps: TestDeps, clock: TestClock, options: LoopOpti
   return steps;
 }
 
+/** The progress a run publishes, one event per 10 % step (chunks here never jump a step). */
+const TEN_PERCENT_STEPS = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+
 /** Sends in [from, from + 60 s). */
 function sendsInMinuteFrom(times: readonly number[], from: number): number {
   return times.filter((t) => t >= from && t < from + 60_000).length;
@@ -103,6 +107,7 @@ describe('delivery by hand: planner, pacer and sender fed from the recorded queu
       contacts: Array.from({ length: 200 }, (_, i) => ({ name: `C${i}` })),
       rateLimit: rate,
     });
+    const published = await PublishedEvents.watch(table);
 
     // Act
     await deliverByHand(deps, clock);
@@ -126,7 +131,10 @@ describe('delivery by hand: planner, pacer and sender fed from the recorded queu
       skipped: 0,
       sending: 0,
     });
-    expect(deps.events.names().filter((name) => name === 'broadcast.completed')).toHaveLength(1);
+    expect((await published.events(tenantId)).map((e) => [e.name, e.detail.progress])).toEqual([
+      ...TEN_PERCENT_STEPS.map((progress) => ['broadcast.progress', progress]),
+      ['broadcast.completed', undefined],
+    ]);
     const executions = await allExecutions(deps, tenantId, broadcast.id);
     expect(executions.every((e) => e.status === 'sent' && e.attempts === 1)).toBe(true);
   }, 300_000);
@@ -144,6 +152,7 @@ describe('delivery by hand: planner, pacer and sender fed from the recorded queu
     });
     const pausedAt = Date.parse(START) + 20_000;
     const resumedAt = Date.parse(START) + 80_000;
+    const published = await PublishedEvents.watch(table);
 
     // Act
     await deliverByHand(deps, clock, {
@@ -168,6 +177,13 @@ describe('delivery by hand: planner, pacer and sender fed from the recorded queu
       sent: 160,
       sending: 0,
     });
-    expect(deps.events.names().filter((name) => name === 'broadcast.completed')).toHaveLength(1);
+    const events = await published.events(tenantId);
+    const progress = events.filter((e) => e.name === 'broadcast.progress').map((e) => e.detail.progress);
+    expect(progress).toEqual(TEN_PERCENT_STEPS);
+    expect(events.map((e) => e.name).filter((name) => name !== 'broadcast.progress')).toEqual([
+      'broadcast.paused',
+      'broadcast.resumed',
+      'broadcast.completed',
+    ]);
   }, 300_000);
 });

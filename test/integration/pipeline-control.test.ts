@@ -1,3 +1,4 @@
+import type { DomainEvent } from '../../lib/domain/events.js';
 import {
   type Api,
   aBroadcast,
@@ -39,6 +40,11 @@ afterAll(async () => {
   await Promise.all(sinks.map((sink) => sink.stop()));
 }, 120_000);
 
+/** The published events of a broadcast but its progress (how many of those depends on the timing). */
+function lifecycleEvents(events: readonly DomainEvent[]): string[] {
+  return events.map((event) => event.name).filter((name) => name !== 'broadcast.progress');
+}
+
 async function aRunningSetup(size: number, rateLimit: number) {
   const sink = await WebhookSink.start({ secret: SINK_SECRET });
   sinks.push(sink);
@@ -77,6 +83,11 @@ describe('cancel mid-run', () => {
       // Still cancelled, and quiet: nothing released before the cancel was sent later.
       expect((await statsOf(api, broadcast.id)).status).toBe('cancelled');
       expect(sink.requests.length - atCancel).toBe(afterCancel);
+      expect(lifecycleEvents(await pipeline.published(broadcast.id))).toEqual([
+        'broadcast.created',
+        'broadcast.started',
+        'broadcast.cancelled',
+      ]);
     },
     SCENARIO_MS,
   );
@@ -116,6 +127,19 @@ describe('pause, then resume, mid-run', () => {
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds, sink);
       expect(run.tally).toEqual({ sent: 200 });
       expect(sink.acceptedCount()).toBe(200);
+      const published = await pipeline.published(broadcast.id);
+      expect(lifecycleEvents(published)).toEqual([
+        'broadcast.created',
+        'broadcast.started',
+        'broadcast.paused',
+        'broadcast.resumed',
+        'broadcast.completed',
+      ]);
+      expect(published.filter((e) => e.name === 'broadcast.progress').at(-1)?.detail).toMatchObject({
+        total: 200,
+        sent: 200,
+        progress: 100,
+      });
     },
     SCENARIO_MS,
   );

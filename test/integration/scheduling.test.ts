@@ -14,6 +14,7 @@ import { sweepScheduledBroadcasts } from '../../lib/use-cases/sweep-scheduled.js
 import { readingTogether } from '../support/barrier.js';
 import { aBroadcast } from '../support/builders.js';
 import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { PublishedEvents } from '../support/published-events.js';
 
 // Issue 4 section 1: the scheduler wired into the use cases, the start message, the sweeper, on DynamoDB Local.
 
@@ -24,14 +25,16 @@ const DAY = 24 * HOUR;
 
 let table: TestTable;
 let deps: TestDeps;
+let published: PublishedEvents;
 
 beforeAll(async () => {
   table = await createTestTable();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   deps = buildTestDeps(table);
   deps.clock.set(T0);
+  published = await PublishedEvents.watch(table);
 });
 
 afterAll(async () => {
@@ -64,8 +67,9 @@ function stepsFor(on: TestDeps, broadcastId: string): string[] {
   return on.queue.pipeline.filter((p) => p.message.broadcastId === broadcastId).map((p) => p.message.type);
 }
 
-function eventsFor(on: TestDeps, broadcastId: string): string[] {
-  return on.events.events.filter((e) => e.detail.broadcast_id === broadcastId).map((e) => e.name);
+/** The names of the events published about a broadcast. */
+async function eventsFor(from: PublishedEvents, broadcastId: string): Promise<string[]> {
+  return (await from.events()).filter((e) => e.detail.broadcast_id === broadcastId).map((e) => e.name);
 }
 
 describe('the scheduler, kept in step by the use cases', () => {
@@ -184,7 +188,11 @@ describe('startScheduledBroadcast (the start message)', () => {
     expect(stored).toMatchObject({ status: 'running', startedAt: '2025-01-15T13:00:30.000Z', scheduledFor: AT });
     expect(await deps.runs.get(broadcast.tenantId, broadcast.id)).toBeDefined();
     expect(stepsFor(deps, broadcast.id)).toEqual(['plan', 'pace']);
-    expect(eventsFor(deps, broadcast.id)).toEqual(['broadcast.created', 'broadcast.scheduled', 'broadcast.started']);
+    expect(await eventsFor(published, broadcast.id)).toEqual([
+      'broadcast.created',
+      'broadcast.scheduled',
+      'broadcast.started',
+    ]);
     // The schedule fired and deletes itself: nothing to unschedule.
     expect(deps.scheduler.callsFor(broadcast.id).map((c) => c.op)).toEqual(['schedule']);
   });
@@ -201,7 +209,7 @@ describe('startScheduledBroadcast (the start message)', () => {
     // Assess
     expect(again).toBe('not_scheduled');
     expect(stepsFor(deps, broadcast.id)).toEqual(['plan', 'pace']);
-    expect(eventsFor(deps, broadcast.id).filter((e) => e === 'broadcast.started')).toHaveLength(1);
+    expect((await eventsFor(published, broadcast.id)).filter((e) => e === 'broadcast.started')).toHaveLength(1);
   });
 
   it('ignores the start of an unscheduled, cancelled, executed or unknown broadcast', async () => {
@@ -309,7 +317,7 @@ describe('startScheduledBroadcast (the start message)', () => {
     expect(stored?.startedAt).toBeUndefined();
     expect(await deps.runs.get(broadcast.tenantId, broadcast.id)).toBeUndefined();
     expect(stepsFor(deps, broadcast.id)).toEqual([]);
-    const failed = deps.events.events.find(
+    const failed = (await published.events()).find(
       (e) => e.name === 'broadcast.failed' && e.detail.broadcast_id === broadcast.id,
     );
     expect(failed?.detail).toMatchObject({ status: 'failed', reason: 'schedule_expired' });
@@ -348,6 +356,7 @@ describe('startScheduledBroadcast (the start message)', () => {
       const own = await createTestTable();
       try {
         const ownDeps = buildTestDeps(own);
+        const ownPublished = await PublishedEvents.watch(own);
         ownDeps.clock.set(T0);
         const broadcast = await aScheduled(ownDeps);
         ownDeps.clock.set('2025-01-15T13:00:05.000Z');
@@ -376,7 +385,7 @@ describe('startScheduledBroadcast (the start message)', () => {
         expect(swept.status).toBe('fulfilled');
         if (executed.status === 'rejected') expect(executed.reason).toBeInstanceOf(InvalidTransitionError);
         expect(stepsFor(ownDeps, broadcast.id)).toEqual(['plan', 'pace']);
-        expect(eventsFor(ownDeps, broadcast.id).filter((e) => e === 'broadcast.started')).toHaveLength(1);
+        expect((await eventsFor(ownPublished, broadcast.id)).filter((e) => e === 'broadcast.started')).toHaveLength(1);
         expect((await ownDeps.broadcasts.findById(broadcast.tenantId, broadcast.id))?.status).toBe('running');
       } finally {
         await own.deleteTable();

@@ -17,11 +17,13 @@ import {
   takeChunks,
   takePipeline,
 } from '../support/pipeline.js';
+import { PublishedEvents } from '../support/published-events.js';
 
 let table: TestTable;
 let clock: TestClock;
 let channel: ScriptedChannel;
 let deps: TestDeps;
+let published: PublishedEvents;
 
 const LEASE_MS = 180_000;
 const RETRY_BASE_MS = 5000;
@@ -68,7 +70,7 @@ async function aBroadcastTo(
     contacts: names.map((name) => ({ name, ...extra(name) })),
     rateLimit,
   });
-  deps.events.events.length = 0;
+  published = await PublishedEvents.watch(table);
   return {
     tenantId,
     broadcastId: broadcast.id,
@@ -100,8 +102,8 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
   throw new Error('the condition never held');
 }
 
-function completedEvents(): number {
-  return deps.events.names().filter((name) => name === 'broadcast.completed').length;
+async function completedEvents(p: Planned): Promise<number> {
+  return (await published.names(p.tenantId)).filter((name) => name === 'broadcast.completed').length;
 }
 
 describe('sendChunk (the sender) on DynamoDB', () => {
@@ -131,7 +133,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
         skipped: 0,
         sending: 0,
       });
-      expect(deps.events.names()).toEqual(['broadcast.completed']);
+      expect(await published.names(p.tenantId)).toEqual(['broadcast.progress', 'broadcast.completed']);
     });
 
     it('fails a permanently rejected message with the error, and only that one', async () => {
@@ -510,7 +512,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const stored = await deps.broadcasts.findById(p.tenantId, p.broadcastId);
       expect(stored).toMatchObject({ status: 'paused', failed: size, sent: 0 });
       expect(stored?.statusReason).toMatch(new RegExp(`^auto_paused: ${size} of the first ${size} sends failed`));
-      expect(deps.events.names()).toEqual(['broadcast.paused']);
+      expect(await published.names(p.tenantId)).toEqual(['broadcast.progress', 'broadcast.paused']);
     });
 
     it('keeps going when the failure share stays under the threshold', async () => {
@@ -547,7 +549,7 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       // Assess
       expect(results).toEqual(['counted', 'counted']);
       expect(duplicate).toBe('dropped');
-      expect(completedEvents()).toBe(1);
+      expect(await completedEvents(p)).toBe(1);
       expect(channel.received).toHaveLength(audience);
       expect(await deps.broadcasts.findById(p.tenantId, p.broadcastId)).toMatchObject({
         status: 'completed',

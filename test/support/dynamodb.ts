@@ -13,10 +13,9 @@ import { clampDelaySeconds, MAX_DELAY_SECONDS } from '../../lib/adapters/sqs/sen
 import { buildDeps } from '../../lib/composition-root.js';
 import { loadConfig } from '../../lib/config.js';
 import type { Broadcast } from '../../lib/domain/broadcast.js';
-import type { DomainEvent } from '../../lib/domain/events.js';
 import type { BroadcastScheduler } from '../../lib/ports/broadcast-scheduler.js';
 import type { DelayedMessage, MessageQueue, PipelineMessage, SendChunkMessage } from '../../lib/ports/message-queue.js';
-import type { Clock, EventRecorder } from '../../lib/ports/runtime.js';
+import type { Clock } from '../../lib/ports/runtime.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 
 const REGION = 'us-east-1';
@@ -31,6 +30,8 @@ export function dynamoDbEndpoint(): string {
 
 export interface TestTable {
   tableName: string;
+  /** Its DynamoDB stream (NEW_AND_OLD_IMAGES, as in AWS): what the event publisher reads. */
+  streamArn: string;
   client: DynamoDBDocumentClient;
   deleteTable(): Promise<void>;
 }
@@ -41,16 +42,19 @@ export async function createTestTable(): Promise<TestTable> {
   const tableName = `test-${randomUUID()}`;
   const admin = new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS });
   await admin.send(new CreateTableCommand(createTableInput(tableName)));
+  let streamArn: string | undefined;
   for (let attempt = 0; ; attempt++) {
     const { Table } = await admin.send(new DescribeTableCommand({ TableName: tableName }));
     const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
-    if (Table?.TableStatus === 'ACTIVE' && indexesActive) break;
-    if (attempt >= 100) throw new Error(`table ${tableName} did not become ACTIVE`);
+    streamArn = Table?.LatestStreamArn;
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive && streamArn) break;
+    if (attempt >= 100) throw new Error(`table ${tableName} did not become ACTIVE with a stream`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const client = createDocumentClient({ tableName, endpoint, region: REGION, maxAttempts: 3 });
   return {
     tableName,
+    streamArn,
     client,
     async deleteTable() {
       try {
@@ -79,17 +83,6 @@ export class TestClock implements Clock {
   }
   advance(ms: number): void {
     this.current += ms;
-  }
-}
-
-/** Keeps every recorded event, in order, for assertions. */
-export class RecordingEventRecorder implements EventRecorder {
-  readonly events: DomainEvent[] = [];
-  async record(events: readonly DomainEvent[]): Promise<void> {
-    this.events.push(...events);
-  }
-  names(): string[] {
-    return this.events.map((event) => event.name);
   }
 }
 
@@ -143,15 +136,14 @@ export class RecordingScheduler implements BroadcastScheduler {
 
 export interface TestDeps extends UseCaseDeps {
   clock: TestClock;
-  events: RecordingEventRecorder;
   queue: RecordingQueue;
   scheduler: RecordingScheduler;
 }
 
 /**
- * The production adapters on the test table, built by the composition root itself, with a test clock,
- * an event recorder, a recording queue in place of SQS and a recording scheduler in place of EventBridge
- * Scheduler.
+ * The production adapters on the test table, built by the composition root itself, with a test clock, a
+ * recording queue in place of SQS and a recording scheduler in place of EventBridge Scheduler. The domain events
+ * these deps cause are read from the table's stream: see published-events.ts.
  */
 export function buildTestDeps(
   table: TestTable,
@@ -165,7 +157,6 @@ export function buildTestDeps(
   });
   return {
     ...buildDeps(config),
-    events: new RecordingEventRecorder(),
     queue: new RecordingQueue(),
     scheduler: new RecordingScheduler(),
     clock,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type RuntimeHooks, resetRuntime, setRuntimeHooks } from '../../lib/composition-root.js';
+import type { DomainEvent } from '../../lib/domain/events.js';
+import type { EventPublisher } from '../../lib/ports/event-publisher.js';
 import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
 import {
   type LocalRuntime,
@@ -38,6 +40,11 @@ export interface PipelineRuntime {
   newTenant(): Promise<Api>;
   /** A client without a bearer token (the public unsubscribe route). */
   anonymous: Api;
+  /**
+   * The domain events the runtime's event publisher has published, in order, once the table's stream has been
+   * relayed up to now; only a broadcast's (by `broadcast_id`) when given.
+   */
+  published(broadcastId?: string): Promise<DomainEvent[]>;
   stop(): Promise<void>;
 }
 
@@ -69,7 +76,8 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
     resetRuntime();
   };
   Object.assign(process.env, FAST_PIPELINE_ENV, options.env ?? {});
-  setRuntimeHooks(options.hooks ?? {});
+  const published: DomainEvent[] = [];
+  setRuntimeHooks({ ...options.hooks, decorateEventPublisher: keepingWhatIsPublished(published, options.hooks) });
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run these tests with Jest, project "integration"');
   const tableName = `pipeline-${randomUUID()}`;
@@ -94,6 +102,12 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
     runtime,
     url,
     anonymous: apiFor(url),
+    published: async (broadcastId) => {
+      await runtime.stream.drain();
+      return broadcastId === undefined
+        ? [...published]
+        : published.filter((e) => e.detail.broadcast_id === broadcastId);
+    },
     newTenant: async () =>
       apiFor(url, await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId: `t-${randomUUID()}` })),
     stop: async () => {
@@ -110,6 +124,22 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
         restore();
       }
     },
+  };
+}
+
+/** Wraps the publisher (after the test's own wrapper, if any) to keep every event it published successfully. */
+function keepingWhatIsPublished(
+  published: DomainEvent[],
+  hooks: RuntimeHooks = {},
+): (publisher: EventPublisher) => EventPublisher {
+  return (publisher) => {
+    const inner = hooks.decorateEventPublisher ? hooks.decorateEventPublisher(publisher) : publisher;
+    return {
+      publish: async (events) => {
+        await inner.publish(events);
+        published.push(...events);
+      },
+    };
   };
 }
 

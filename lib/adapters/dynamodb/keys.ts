@@ -50,11 +50,18 @@ export const contactKeys = {
   listMemberships: (tenantId: string, contactId: string) => `T#${tenantId}#CONTACT#${contactId}#LISTS`,
 };
 
+const MEMBERS_PARTITION = /^T#(.+)#LIST#([^#]+)#MEMBERS$/;
+
 export const listKeys = {
   partition: (tenantId: string) => `T#${tenantId}#LISTS`,
   sortPrefix: 'LIST#',
   byId: (tenantId: string, id: string): ItemKey => ({ pk: listKeys.partition(tenantId), sk: `LIST#${id}` }),
   membersPartition: (tenantId: string, listId: string) => `T#${tenantId}#LIST#${listId}#MEMBERS`,
+  /** The tenant and list of a members partition key (membersPartition's inverse); undefined for any other key. */
+  parseMembersPartition: (pk: string): { tenantId: string; listId: string } | undefined => {
+    const match = MEMBERS_PARTITION.exec(pk);
+    return match?.[1] && match[2] ? { tenantId: match[1], listId: match[2] } : undefined;
+  },
   member: (tenantId: string, listId: string, contactId: string): ItemKey => ({
     pk: listKeys.membersPartition(tenantId, listId),
     sk: `CONTACT#${contactId}`,

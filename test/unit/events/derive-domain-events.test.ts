@@ -1,19 +1,14 @@
-import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { deriveDomainEvents, eventSourceEntities } from '../../../lib/use-cases/derive-domain-events.js';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, AttributeValue as StreamAttributeValue } from 'aws-lambda';
+import { broadcastKeys, listKeys } from '../../../lib/adapters/dynamodb/keys.js';
+import { deriveDomainEvents, eventSourceEntities } from '../../../lib/adapters/dynamodb/stream/derive-domain-events.js';
+import { type Broadcast, transition } from '../../../lib/domain/broadcast.js';
 
 type Plain = Record<string, unknown>;
 
-function marshall(value: unknown): AttributeValue {
-  if (value === null) return { NULL: true };
-  if (typeof value === 'string') return { S: value };
-  if (typeof value === 'number') return { N: String(value) };
-  if (typeof value === 'boolean') return { BOOL: value };
-  if (Array.isArray(value)) return { L: value.map(marshall) };
-  return { M: image(value as Plain) };
-}
-
-function image(item: Plain): Record<string, AttributeValue> {
-  return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, marshall(v)]));
+/** An item as its stream image (DynamoDB JSON), as DynamoDB writes it. */
+function image(item: Plain): Record<string, StreamAttributeValue> {
+  return marshall(item, { removeUndefinedValues: true }) as Record<string, StreamAttributeValue>;
 }
 
 let sequence = 100;
@@ -57,9 +52,9 @@ const list = (fields: Plain = {}): Plain => ({
   updatedAt: '2026-01-01T00:00:00.000Z',
   ...fields,
 });
+/** The list and the contact of a member item are in its keys only. */
 const member = (listId: string, contactId: string): Plain => ({
-  pk: `T#${T}#LIST#${listId}#MEMBERS`,
-  sk: `CONTACT#${contactId}`,
+  ...listKeys.member(T, listId, contactId),
   entity: 'list_member',
 });
 const run = (fields: Plain = {}): Plain => ({
@@ -172,6 +167,113 @@ describe('deriveDomainEvents: broadcasts', () => {
       occurredAt: '2026-01-01T00:00:00.000Z',
       detail: { broadcast_id: 'b1' },
     });
+  });
+});
+
+describe("deriveDomainEvents: the changes the domain's transition() makes", () => {
+  const NOW = '2026-01-01T10:00:00.000Z';
+  const broadcastIn = (status: Broadcast['status'], extra: Partial<Broadcast> = {}): Broadcast => ({
+    id: 'b-1',
+    tenantId: 'acme',
+    name: 'Weekly',
+    listId: 'l-1',
+    messageTemplate: { type: 'text', content: 'Hi' },
+    status,
+    rateLimit: 0,
+    totalContacts: 0,
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+    sending: 0,
+    version: 3,
+    createdAt: '2025-12-01T00:00:00.000Z',
+    updatedAt: '2025-12-01T00:00:00.000Z',
+    ...extra,
+  });
+  /** The broadcast as the repository stores it (its scheduled-due index keys aside). */
+  const stored = (broadcast: Broadcast): Plain => ({
+    ...broadcastKeys.byId(broadcast.tenantId, broadcast.id),
+    entity: 'broadcast',
+    ...broadcast,
+  });
+  const published = (before: Broadcast, after: Broadcast) =>
+    deriveDomainEvents([record('MODIFY', stored(before), stored(after))], DEFAULT);
+
+  it('draft -> scheduled is broadcast.scheduled with the time, at the time of the change', () => {
+    // Prepare
+    const draft = broadcastIn('draft');
+    const { broadcast } = transition(draft, 'scheduled', NOW, { scheduledFor: '2026-02-01T00:00:00.000Z' });
+
+    // Act
+    const events = published(draft, broadcast);
+
+    // Assess
+    expect(events).toEqual([
+      {
+        name: 'broadcast.scheduled',
+        tenantId: 'acme',
+        occurredAt: NOW,
+        detail: {
+          broadcast_id: 'b-1',
+          list_id: 'l-1',
+          status: 'scheduled',
+          scheduled_for: '2026-02-01T00:00:00.000Z',
+          event_id: expect.any(String),
+        },
+      },
+    ]);
+  });
+
+  it('paused -> running is broadcast.resumed', () => {
+    // Prepare
+    const paused = broadcastIn('paused', { startedAt: '2025-12-31T00:00:00.000Z' });
+
+    // Act
+    const events = published(paused, transition(paused, 'running', NOW).broadcast);
+
+    // Assess
+    expect(events.map((e) => e.name)).toEqual(['broadcast.resumed']);
+  });
+
+  it('a scheduled broadcast failed with a reason is broadcast.failed with that reason', () => {
+    // Prepare
+    const scheduled = broadcastIn('scheduled', { scheduledFor: '2026-01-01T09:00:00.000Z' });
+    const { broadcast } = transition(scheduled, 'failed', NOW, { reason: 'schedule_expired' });
+
+    // Act
+    const events = published(scheduled, broadcast);
+
+    // Assess
+    expect(events).toEqual([
+      {
+        name: 'broadcast.failed',
+        tenantId: 'acme',
+        occurredAt: NOW,
+        detail: {
+          broadcast_id: 'b-1',
+          list_id: 'l-1',
+          status: 'failed',
+          reason: 'schedule_expired',
+          event_id: expect.any(String),
+        },
+      },
+    ]);
+  });
+
+  it("carries a system reason in the event of its own change only, not in the next one's", () => {
+    // Prepare
+    const running = broadcastIn('running');
+    const paused = transition(running, 'paused', NOW, { reason: 'failure_threshold' }).broadcast;
+    const resumed = transition(paused, 'running', NOW).broadcast;
+
+    // Act
+    const [pausedEvent] = published(running, paused);
+    const [resumedEvent] = published(paused, resumed);
+
+    // Assess
+    expect(pausedEvent?.detail.reason).toBe('failure_threshold');
+    expect(resumedEvent?.name).toBe('broadcast.resumed');
+    expect(resumedEvent?.detail).not.toHaveProperty('reason');
   });
 });
 

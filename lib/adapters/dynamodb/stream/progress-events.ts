@@ -1,0 +1,62 @@
+import type { DomainEvent } from '../../../domain/events.js';
+import type { Item, ItemChange } from './item-change.js';
+
+/**
+ * A run's progress event is emitted only when a counted chunk moves its progress across a step of this many percent
+ * (or to 100 %), not for every counted chunk: each event is an EventBridge event ($1 per million), and a large
+ * broadcast counts hundreds of chunks, so this is about ten events per broadcast instead of one per chunk. Only
+ * once the audience is fully planned: before that the total still grows, the percentage falls back as pages are
+ * planned, and the same steps would be crossed again and again.
+ */
+export const PROGRESS_EVENT_STEP_PERCENT = 10;
+const PROGRESS_STEPS = 100 / PROGRESS_EVENT_STEP_PERCENT;
+
+/** broadcast.progress for a change of a run item's counters that crosses a step, with the new image's counters. */
+export function progressEvent(change: ItemChange): DomainEvent | undefined {
+  const { newItem, oldItem } = change;
+  if (change.kind !== 'MODIFY' || !newItem || !oldItem) return undefined;
+  const counters = ['sent', 'failed', 'skippedAtSend'] as const;
+  if (counters.every((counter) => oldItem[counter] === newItem[counter])) return undefined;
+  if (newItem.planDone !== true) return undefined;
+  const total = numberOf(newItem.totalContacts);
+  const sent = numberOf(newItem.sent);
+  const failed = numberOf(newItem.failed);
+  const skipped = numberOf(newItem.skippedAtPlan) + numberOf(newItem.skippedAtSend);
+  if (!crossesProgressStep(doneOf(oldItem), sent + failed + skipped, total)) return undefined;
+  const progress = total === 0 ? 0 : Math.floor(((sent + failed + skipped) / total) * 1000) / 10;
+  const occurredAt = typeof newItem.lastProgressAt === 'string' ? newItem.lastProgressAt : change.occurredAt;
+  return {
+    name: 'broadcast.progress',
+    tenantId: String(newItem.tenantId),
+    occurredAt,
+    detail: {
+      broadcast_id: newItem.broadcastId,
+      total,
+      sent,
+      failed,
+      skipped,
+      progress,
+      event_id: change.eventId,
+    },
+  };
+}
+
+/** Contacts a run has settled (sent, failed or skipped); a counter missing from the image counts as zero. */
+function doneOf(item: Item): number {
+  return numberOf(item.sent) + numberOf(item.failed) + numberOf(item.skippedAtPlan) + numberOf(item.skippedAtSend);
+}
+
+/**
+ * Whether going from `before` to `after` settled contacts (both out of the new image's `total`) moves the progress
+ * into a higher PROGRESS_EVENT_STEP_PERCENT step, however many steps at once, or reaches 100 %. In integers
+ * (floor(done * steps / total)), so no rounding puts an exact step boundary just below itself.
+ */
+function crossesProgressStep(before: number, after: number, total: number): boolean {
+  if (total <= 0) return false;
+  if (before < total && after >= total) return true;
+  return Math.floor((after * PROGRESS_STEPS) / total) > Math.floor((before * PROGRESS_STEPS) / total);
+}
+
+function numberOf(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
