@@ -52,12 +52,13 @@ describe('functions', () => {
     }
   });
 
-  it('gives every function a log group with the stage retention', () => {
-    for (const fn of resources(prod.template, 'AWS::Lambda::Function')) {
-      prod.template.hasResource('AWS::Logs::LogGroup', {
-        Properties: { RetentionInDays: prodConfig.logRetentionDays },
-      });
-      expect(fn.properties.LoggingConfig.LogGroup.Ref).toMatch(/Logs/);
+  it('gives every function a log group of its own with the stage retention', () => {
+    const logGroups = new Map(resources(prod.template, 'AWS::Logs::LogGroup').map((group) => [group.logicalId, group]));
+    const functions = resources(prod.template, 'AWS::Lambda::Function');
+    const used = functions.map((fn) => fn.properties.LoggingConfig.LogGroup.Ref as string);
+    expect(new Set(used).size).toBe(functions.length);
+    for (const logGroupId of used) {
+      expect(logGroups.get(logGroupId)?.properties.RetentionInDays).toBe(prodConfig.logRetentionDays);
     }
   });
 
