@@ -46,12 +46,6 @@ export interface FunctionSpec {
   readonly memorySize?: number;
   /** Seconds; not for queue consumers, whose timeout is their queue's (PIPELINE_QUEUES). @default 10 */
   readonly timeoutSeconds?: number;
-  /**
-   * A function whose file does not exist yet: its wiring is ready (and tested with a stand-in handler), and it is
-   * deployed, with its routes, as soon as `functions/<name>.ts` appears. Without this flag a missing file fails
-   * the synth.
-   */
-  readonly planned?: boolean;
 }
 
 export type FunctionCatalog = Readonly<Record<string, FunctionSpec>>;

@@ -19,9 +19,8 @@ export interface AutomationEventsProps {
 
 /**
  * The stage's EventBridge bus (domain events go out on it; automation events come in on it) and the rule that
- * routes `trigger_broadcast` events. The rule is created without a target: the function that applies the seed's
- * semantics arrives with issue 4 and plugs in through `routeTo`; until then matching events are dropped, which is
- * what a stage without automation support should do.
+ * routes `trigger_broadcast` events to the function that applies them (functions/automation-trigger.ts, plugged in
+ * through `routeTo` by the function catalog).
  */
 export class AutomationEvents extends Construct {
   readonly bus: EventBus;

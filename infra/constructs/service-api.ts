@@ -102,8 +102,6 @@ export class ServiceApi extends Construct {
       return integration;
     };
     for (const route of props.routes) {
-      // Its function is planned but not written yet (ServiceFunctions warns once about it).
-      if (props.functions.pending.has(route.fn)) continue;
       new HttpRoute(this, `${route.method}${route.path}`.replace(/[^A-Za-z0-9]+/g, '-'), {
         httpApi: this.api,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),

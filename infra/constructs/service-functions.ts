@@ -20,7 +20,7 @@ import { ServiceFunction } from './service-function.js';
 
 export interface ServiceFunctionsProps {
   readonly catalog: FunctionCatalog;
-  /** Where the entry files live (functions/; tests point it at stand-in handlers). */
+  /** Where the entry files live: functions/. */
   readonly functionsDir: string;
   readonly target: DeploymentTarget;
   readonly data: Data;
@@ -34,8 +34,6 @@ export interface ServiceFunctionsProps {
  * declares, and its trigger (HTTP routes are attached by the API construct, which looks functions up here).
  */
 export class ServiceFunctions extends Construct {
-  /** Planned functions whose entry file does not exist yet: not deployed, and neither are their routes. */
-  readonly pending = new Set<string>();
   private readonly functions = new Map<string, ServiceFunction>();
   /** DLQs of the functions' own event sources (the table stream's), labelled for the alarms and the dashboard. */
   readonly deadLetterQueues: Record<string, Queue> = {};
@@ -47,17 +45,8 @@ export class ServiceFunctions extends Construct {
     assertOneConsumerPerQueue(props.catalog);
     for (const [name, spec] of Object.entries(props.catalog)) {
       const entry = join(props.functionsDir, `${name}.ts`);
-      if (!existsSync(entry)) {
-        if (spec.planned) {
-          this.pending.add(name);
-          continue;
-        }
-        throw new Error(`${entry} is missing: infra/function-catalog.ts deploys "${name}" (mark it planned?)`);
-      }
+      if (!existsSync(entry)) throw new Error(`${entry} is missing: infra/function-catalog.ts deploys "${name}"`);
       this.functions.set(name, this.create(name, spec, props));
-    }
-    if (this.pending.size > 0) {
-      Annotations.of(this).addInfo(`planned, not written yet, so not deployed: ${[...this.pending].join(', ')}`);
     }
     this.warnAboutUndeclaredHandlers(props);
   }

@@ -7,7 +7,7 @@ import { DeadLetteredQueue } from '../../infra/constructs/queues.js';
 import { ServiceFunction } from '../../infra/constructs/service-function.js';
 import { FUNCTION_CATALOG } from '../../infra/function-catalog.js';
 import { parseStageConfig, STAGES } from '../../infra/stages.js';
-import { FUNCTIONS_DIR, type Synthesized, synthStage, synthWithStandIns, testApp } from './support/synth.js';
+import { FUNCTIONS_DIR, type Synthesized, synthStack, synthStage, testApp } from './support/synth.js';
 import { asArray, functionFor, requiredFunction, resources } from './support/template-queries.js';
 
 // Issue 5 section 2: every handler in functions/ is a NodejsFunction with the shared defaults; every SQS event
@@ -20,12 +20,10 @@ const HANDLER_FILES = readdirSync(FUNCTIONS_DIR)
 
 const prodConfig = parseStageConfig('prod', STAGES.prod);
 let prod: Synthesized;
-let withWorkers: Synthesized;
 
 beforeAll(() => {
   // The one synth of the infra tests with real esbuild bundling, as `cdk synth` does it.
   prod = synthStage({ stage: 'prod', bundle: true });
-  withWorkers = synthWithStandIns();
 });
 
 describe('functions', () => {
@@ -42,26 +40,25 @@ describe('functions', () => {
   });
 
   it('gives every function the shared defaults', () => {
-    for (const { template } of [prod, withWorkers]) {
-      for (const fn of resources(template, 'AWS::Lambda::Function')) {
-        expect(fn.properties).toMatchObject({
-          Runtime: 'nodejs22.x',
-          Architectures: ['arm64'],
-          TracingConfig: { Mode: 'Active' },
-          LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
-          Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
-        });
-        expect(fn.properties.Environment.Variables.AWS_REGION).toBeUndefined();
-      }
+    for (const fn of resources(prod.template, 'AWS::Lambda::Function')) {
+      expect(fn.properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+      expect(fn.properties.Environment.Variables.AWS_REGION).toBeUndefined();
     }
   });
 
-  it('gives every function a log group with the stage retention', () => {
-    for (const fn of resources(prod.template, 'AWS::Lambda::Function')) {
-      prod.template.hasResource('AWS::Logs::LogGroup', {
-        Properties: { RetentionInDays: prodConfig.logRetentionDays },
-      });
-      expect(fn.properties.LoggingConfig.LogGroup.Ref).toMatch(/Logs/);
+  it('gives every function a log group of its own with the stage retention', () => {
+    const logGroups = new Map(resources(prod.template, 'AWS::Logs::LogGroup').map((group) => [group.logicalId, group]));
+    const functions = resources(prod.template, 'AWS::Lambda::Function');
+    const used = functions.map((fn) => fn.properties.LoggingConfig.LogGroup.Ref as string);
+    expect(new Set(used).size).toBe(functions.length);
+    for (const logGroupId of used) {
+      expect(logGroups.get(logGroupId)?.properties.RetentionInDays).toBe(prodConfig.logRetentionDays);
     }
   });
 
@@ -75,7 +72,7 @@ describe('functions', () => {
 
   it('hands the unsubscribe signing key and public URL only to functions that sign or verify links', () => {
     for (const [name, spec] of Object.entries(FUNCTION_CATALOG)) {
-      const variables = requiredFunction(withWorkers.template, name).properties.Environment.Variables;
+      const variables = requiredFunction(prod.template, name).properties.Environment.Variables;
       if (spec.access.unsubscribeLinks) {
         expect(JSON.stringify(variables.UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
         expect(variables.PUBLIC_BASE_URL).toEqual({
@@ -91,7 +88,7 @@ describe('functions', () => {
     const channel = (synthesized: Synthesized) =>
       requiredFunction(synthesized.template, 'health').properties.Environment.Variables.DEFAULT_CHANNEL;
     expect(channel(prod)).toBe('none');
-    expect(channel(synthWithStandIns({ stage: 'dev' }))).toBe(STAGES.dev.defaultChannel);
+    expect(channel(synthStage({ stage: 'dev' }))).toBe(STAGES.dev.defaultChannel);
   });
 
   it('bundles each handler locally as minified ESM with a source map and a require shim', () => {
@@ -113,29 +110,36 @@ describe('functions', () => {
     const printError = console.error;
     console.error = () => {};
     try {
-      const { stack } = synthWithStandIns({ extraHandlers: ['orphan'] });
-      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('functions/orphan.ts is not deployed'));
+      const { sweeper: _undeclared, ...catalog } = FUNCTION_CATALOG;
+      const { stack } = synthStack({ catalog });
+      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('functions/sweeper.ts is not deployed'));
     } finally {
       console.error = printError;
     }
   });
+
+  it('refuses a catalog entry whose handler file does not exist', () => {
+    const health = FUNCTION_CATALOG.health;
+    if (health === undefined) throw new Error('the catalog deploys health');
+    expect(() => synthStack({ catalog: { ...FUNCTION_CATALOG, 'not-written': health } })).toThrow(
+      /not-written\.ts is missing/,
+    );
+  });
 });
 
 describe('SQS event sources', () => {
-  /** Real stack first (whatever consumers exist today), then every planned worker with a stand-in handler. */
-  const mappings = () =>
-    [prod, withWorkers].flatMap(({ template }) => {
-      const functions = new Map(resources(template, 'AWS::Lambda::Function').map((fn) => [fn.logicalId, fn]));
-      // SQS mappings only; the table stream's mapping (event-publisher) is pinned in domain-events.test.ts.
-      return sqsMappings(template).map((mapping) => ({
-        mapping,
-        fn: functions.get(mapping.properties.FunctionName.Ref),
-      }));
-    });
+  const mappings = () => {
+    const functions = new Map(resources(prod.template, 'AWS::Lambda::Function').map((fn) => [fn.logicalId, fn]));
+    // SQS mappings only; the table stream's mapping (event-publisher) is pinned in domain-events.test.ts.
+    return sqsMappings(prod.template).map((mapping) => ({
+      mapping,
+      fn: functions.get(mapping.properties.FunctionName.Ref),
+    }));
+  };
 
   it('exist for every queue consumer in the catalog', () => {
     const consumers = Object.values(FUNCTION_CATALOG).filter((spec) => spec.trigger.kind === 'queue');
-    expect(sqsMappings(withWorkers.template)).toHaveLength(consumers.length);
+    expect(sqsMappings(prod.template)).toHaveLength(consumers.length);
     expect(consumers.length).toBeGreaterThan(0);
   });
 
@@ -154,16 +158,16 @@ describe('SQS event sources', () => {
   });
 
   it("bound the sender by the stage's send concurrency", () => {
-    const sender = requiredFunction(withWorkers.template, 'sender');
+    const sender = requiredFunction(prod.template, 'sender');
     expect(sender.properties.ReservedConcurrentExecutions).toBeGreaterThanOrEqual(prodConfig.sendConcurrency);
-    withWorkers.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: sender.logicalId },
       ScalingConfig: { MaximumConcurrency: prodConfig.sendConcurrency },
     });
   });
 
   it('follow the stage: dev sends with its own, smaller concurrency', () => {
-    const dev = synthWithStandIns({ stage: 'dev' });
+    const dev = synthStage({ stage: 'dev' });
     const sender = requiredFunction(dev.template, 'sender');
     dev.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: sender.logicalId },
@@ -202,7 +206,7 @@ describe('SQS event sources', () => {
   it('refuse a catalog with two consumers on one queue', () => {
     const sender = FUNCTION_CATALOG.sender;
     if (sender === undefined) throw new Error('the catalog plans a sender');
-    expect(() => synthWithStandIns({ catalog: { ...FUNCTION_CATALOG, 'second-sender': sender } })).toThrow(
+    expect(() => synthStack({ catalog: { ...FUNCTION_CATALOG, 'second-sender': sender } })).toThrow(
       /both consume the send queue/,
     );
   });

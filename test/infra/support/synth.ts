@@ -1,22 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BroadcastStack } from '../../../infra/broadcast-stack.js';
 import { buildApp, FUNCTIONS_DIR } from '../../../infra/build-app.js';
 import type { FunctionCatalog } from '../../../infra/function-catalog.js';
-import { FUNCTION_CATALOG } from '../../../infra/function-catalog.js';
 import { parseStageConfig, STAGES, type StageConfigInput, type StageName } from '../../../infra/stages.js';
 
 const REPO_ROOT = new URL('../../../', import.meta.url);
-
-/**
- * NodejsFunction insists that entries live under the project root, so stand-in handlers go to the (git-ignored)
- * node_modules cache rather than the system temp directory.
- */
-const STAND_IN_ROOT = fileURLToPath(new URL('node_modules/.cache/broadcast-infra-tests/', REPO_ROOT));
 
 const scratchDirs: string[] = [];
 
@@ -88,38 +80,26 @@ export function synthStage(options: SynthOptions): Synthesized {
   return { stack, template: Template.fromStack(stack) };
 }
 
-export interface StandInOptions {
+export interface StackOptions {
   readonly stage?: StageName;
+  /** A catalog other than FUNCTION_CATALOG: every entry still needs its file in functions/. */
   readonly catalog?: FunctionCatalog;
   /** Overrides of the stage's settings (validated like the real ones). */
   readonly config?: Partial<StageConfigInput>;
-  /** Handler files to add that the catalog does not declare. */
-  readonly extraHandlers?: readonly string[];
 }
 
 /**
- * Synthesizes the stack with a stand-in handler for every catalog entry, planned ones included: the wiring of the
- * workers that do not exist yet (queue consumers, sweeper, automation target) is tested before their code lands.
+ * The stack of tenant `acme` built directly, from the real functions/, for what the CDK context cannot express: a
+ * changed catalog or stage setting. Not bundled: these tests look at wiring, not code.
  */
-export function synthWithStandIns(options: StandInOptions = {}): Synthesized & { functionsDir: string } {
-  const catalog = options.catalog ?? FUNCTION_CATALOG;
+export function synthStack(options: StackOptions = {}): Synthesized {
   const stage = options.stage ?? 'prod';
-  const functionsDir = writeStandInHandlers([...Object.keys(catalog), ...(options.extraHandlers ?? [])]);
-  // Bundling one-line stand-ins would prove nothing.
   const stack = new BroadcastStack(testApp(), {
     target: { tenant: 'acme', stage, config: parseStageConfig(stage, { ...STAGES[stage], ...options.config }) },
-    functionsDir,
-    catalog,
+    functionsDir: FUNCTIONS_DIR,
+    ...(options.catalog ? { catalog: options.catalog } : {}),
   });
-  return { stack, template: Template.fromStack(stack), functionsDir };
-}
-
-function writeStandInHandlers(names: readonly string[]): string {
-  const dir = scratchDir(STAND_IN_ROOT, 'functions-');
-  for (const name of names) {
-    writeFileSync(join(dir, `${name}.ts`), 'export const handler = async (): Promise<void> => {};\n');
-  }
-  return dir;
+  return { stack, template: Template.fromStack(stack) };
 }
 
 export { FUNCTIONS_DIR };

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { handler } from '../../../functions/automation-api.js';
+import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
+import { newTenantId } from '../../support/dynamodb.js';
+import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import {
+  expectProblem,
+  type HttpRequest,
+  httpApiEvent,
+  httpLambdaContext,
+  httpReply,
+} from '../../support/lambda-events.js';
+
+let runtime: HandlerRuntime;
+
+beforeAll(async () => {
+  runtime = await startHandlerRuntime();
+});
+
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const invoke = async (request: HttpRequest, tenantId: string | undefined) =>
+  httpReply(await handler(httpApiEvent(request, tenantId), httpLambdaContext('automation-api')));
+
+/** A draft broadcast to a static list of one contact. */
+async function aDraft() {
+  const tenantId = newTenantId();
+  const contact = aContact(tenantId);
+  const list = aStaticList(tenantId);
+  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0 });
+  await runtime.deps().contacts.create(contact);
+  await runtime.deps().contactLists.create(list, [contact.id]);
+  await runtime.deps().broadcasts.create(broadcast);
+  return { tenantId, broadcast };
+}
+
+const postEvent = (tenantId: string, broadcastId: string, id = randomUUID()): HttpRequest => ({
+  method: 'POST',
+  route: '/api/v1/automation/events',
+  body: {
+    id,
+    source: 'automation',
+    'detail-type': 'trigger_broadcast',
+    detail: { tenant_id: tenantId, broadcast_id: broadcastId },
+  },
+});
+
+describe('functions/automation-api.ts', () => {
+  it('applies a trigger_broadcast event: 202 started, the broadcast running, its steps on the pipeline queue', async () => {
+    // Prepare
+    const { tenantId, broadcast } = await aDraft();
+
+    // Act
+    const reply = await invoke(postEvent(tenantId, broadcast.id), tenantId);
+
+    // Assess
+    expect(reply).toMatchObject({ status: 202, body: { result: 'started', broadcast_id: broadcast.id } });
+    expect(await runtime.deps().broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'running' });
+    expect(await runtime.take('pipeline')).toEqual([
+      { type: 'plan', tenantId, broadcastId: broadcast.id },
+      { type: 'pace', tenantId, broadcastId: broadcast.id, tick: expect.any(Number) },
+    ]);
+  });
+
+  it("answers an event for another tenant than the token's with a 403 problem, and starts nothing", async () => {
+    // Prepare
+    const { tenantId, broadcast } = await aDraft();
+
+    // Act
+    const reply = await invoke(postEvent(tenantId, broadcast.id), newTenantId());
+
+    // Assess
+    expectProblem(reply, 403, 'automation.tenant_mismatch');
+    expect(await runtime.deps().broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'draft' });
+  });
+
+  it('answers 401 when the request carries no verified claims', async () => {
+    // Act
+    const reply = await invoke(postEvent(newTenantId(), randomUUID()), undefined);
+
+    // Assess
+    expectProblem(reply, 401, 'auth.unauthorized');
+  });
+});

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { handler, InvalidAutomationEvent } from '../../../functions/automation-trigger.js';
+import { aBroadcast, aContact, aStaticList, rejectionOf } from '../../support/builders.js';
+import { newTenantId } from '../../support/dynamodb.js';
+import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { automationEvent, eventFixture, lambdaContext } from '../../support/lambda-events.js';
+
+let runtime: HandlerRuntime;
+
+beforeAll(async () => {
+  runtime = await startHandlerRuntime();
+});
+
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const invoke = (event: unknown) => handler(event, lambdaContext('automation-trigger'));
+
+/** A draft broadcast to a static list of one contact. */
+async function aDraft() {
+  const tenantId = newTenantId();
+  const contact = aContact(tenantId);
+  const list = aStaticList(tenantId);
+  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0 });
+  await runtime.deps().contacts.create(contact);
+  await runtime.deps().contactLists.create(list, [contact.id]);
+  await runtime.deps().broadcasts.create(broadcast);
+  return { tenantId, broadcast };
+}
+
+describe('functions/automation-trigger.ts', () => {
+  it('applies a trigger_broadcast event: the broadcast starts and its steps go on the pipeline queue', async () => {
+    // Prepare
+    const { tenantId, broadcast } = await aDraft();
+
+    // Act
+    const outcome = await invoke(automationEvent({ tenant_id: tenantId, broadcast_id: broadcast.id }));
+
+    // Assess
+    expect(outcome).toEqual({ result: 'started', broadcastId: broadcast.id });
+    expect(await runtime.deps().broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'running' });
+    expect(await runtime.take('pipeline')).toEqual([
+      { type: 'plan', tenantId, broadcastId: broadcast.id },
+      { type: 'pace', tenantId, broadcastId: broadcast.id, tick: expect.any(Number) },
+    ]);
+  });
+
+  it('does nothing more for a redelivery of the same event id', async () => {
+    // Prepare
+    const { tenantId, broadcast } = await aDraft();
+    const event = automationEvent({ tenant_id: tenantId, broadcast_id: broadcast.id });
+    await invoke(event);
+    await runtime.take('pipeline');
+
+    // Act
+    const outcome = await invoke(structuredClone(event));
+
+    // Assess
+    expect(outcome).toMatchObject({ result: 'ignored', reason: 'duplicate_event', broadcastId: broadcast.id });
+    expect(await runtime.take('pipeline')).toEqual([]);
+  });
+
+  it.each([
+    ['a detail that is not a trigger_broadcast detail', { tenant_id: 'acme', broadcast_id: 'not-a-uuid' }],
+    ['a detail with an unknown field', { tenant_id: 'acme', broadcast_id: randomUUID(), priority: 'high' }],
+  ])('throws InvalidAutomationEvent for %s', async (_name, detail) => {
+    // Prepare
+    const event = { ...eventFixture('eventbridge-trigger-broadcast'), detail };
+
+    // Act
+    const error = await rejectionOf(invoke(event));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidAutomationEvent);
+  });
+
+  it('throws InvalidAutomationEvent for another detail-type than trigger_broadcast', async () => {
+    // Prepare
+    const { tenantId, broadcast } = await aDraft();
+    const event = {
+      ...automationEvent({ tenant_id: tenantId, broadcast_id: broadcast.id }),
+      'detail-type': 'broadcast_requested',
+    };
+
+    // Act
+    const error = await rejectionOf(invoke(event));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidAutomationEvent);
+    expect(await runtime.deps().broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'draft' });
+  });
+
+  it('throws InvalidAutomationEvent, with the error code, for a broadcast the tenant does not have', async () => {
+    // Act
+    const error = await rejectionOf(invoke(automationEvent({ tenant_id: newTenantId(), broadcast_id: randomUUID() })));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidAutomationEvent);
+    expect((error as InvalidAutomationEvent).details).toEqual({ code: 'broadcast.not_found' });
+  });
+});

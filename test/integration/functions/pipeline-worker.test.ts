@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { handler } from '../../../functions/pipeline-worker.js';
+import type { PipelineMessage } from '../../../lib/ports/message-queue.js';
+import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
+import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
+import { newTenantId } from '../../support/dynamodb.js';
+import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
+import { allExecutions } from '../../support/pipeline.js';
+
+let runtime: HandlerRuntime;
+
+beforeAll(async () => {
+  runtime = await startHandlerRuntime();
+});
+
+afterAll(async () => {
+  await runtime.stop();
+});
+
+/** One SQS batch from the pipeline queue, as its event source mapping delivers it. */
+const deliver = (bodies: readonly unknown[]) =>
+  handler(sqsEvent(bodies, runtime.sqs.queues.pipeline.arn), lambdaContext('pipeline-worker', 60_000));
+
+/** A broadcast to a static list of two contacts, written as `fields` say (a draft unless told). */
+async function aBroadcastOfTwo(fields: Parameters<typeof aBroadcast>[1] = {}) {
+  const tenantId = newTenantId();
+  const contacts = [aContact(tenantId, { name: 'Ana' }), aContact(tenantId, { name: 'Bia' })];
+  const list = aStaticList(tenantId);
+  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0, ...fields });
+  for (const contact of contacts) await runtime.deps().contacts.create(contact);
+  await runtime.deps().contactLists.create(
+    list,
+    contacts.map((contact) => contact.id),
+  );
+  await runtime.deps().broadcasts.create(broadcast);
+  return { tenantId, broadcastId: broadcast.id, contacts };
+}
+
+/** A started broadcast of two; its first plan and pace steps are taken off the queue, for the test to deliver. */
+async function aStartedBroadcast() {
+  const started = await aBroadcastOfTwo();
+  await startBroadcast(runtime.deps(), started.tenantId, started.broadcastId);
+  const steps = (await runtime.take('pipeline')) as PipelineMessage[];
+  return { ...started, steps };
+}
+
+describe('functions/pipeline-worker.ts', () => {
+  it('start: starts a scheduled broadcast whose time has come, and queues its plan and pace steps', async () => {
+    // Prepare
+    const scheduledFor = new Date(Date.now() - 60_000).toISOString();
+    const { tenantId, broadcastId } = await aBroadcastOfTwo({ status: 'scheduled', scheduledFor });
+
+    // Act
+    const response = await deliver([{ type: 'start', tenantId, broadcastId, scheduledFor }]);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await runtime.deps().broadcasts.findById(tenantId, broadcastId)).toMatchObject({ status: 'running' });
+    expect(await runtime.take('pipeline')).toEqual([
+      { type: 'plan', tenantId, broadcastId },
+      { type: 'pace', tenantId, broadcastId, tick: expect.any(Number) },
+    ]);
+  });
+
+  it('plan: writes an execution per contact of the list and finishes planning', async () => {
+    // Prepare
+    const { tenantId, broadcastId, contacts, steps } = await aStartedBroadcast();
+    const plan = steps.find((step) => step.type === 'plan');
+
+    // Act
+    const response = await deliver([plan]);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const executions = await allExecutions(runtime.deps(), tenantId, broadcastId);
+    expect(executions.map((execution) => execution.contactId).sort()).toEqual(contacts.map((c) => c.id).sort());
+    expect(await runtime.deps().runs.get(tenantId, broadcastId)).toMatchObject({ planDone: true, plannedChunks: 1 });
+    expect(await runtime.take('pipeline')).toEqual([]);
+  });
+
+  it('pace: releases the planned chunk to the send queue', async () => {
+    // Prepare
+    const { tenantId, broadcastId, steps } = await aStartedBroadcast();
+    const [plan, pace] = [steps.find((s) => s.type === 'plan'), steps.find((s) => s.type === 'pace')];
+    await deliver([plan]);
+
+    // Act
+    const response = await deliver([pace]);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await runtime.take('send')).toEqual([expect.objectContaining({ tenantId, broadcastId, chunk: 0 })]);
+  });
+
+  it('reports a malformed record as failed, so that it reaches the DLQ, and still applies the others', async () => {
+    // Prepare
+    const { tenantId, broadcastId, steps } = await aStartedBroadcast();
+    const plan = steps.find((step) => step.type === 'plan');
+    const event = sqsEvent(
+      ['{"type":"plan",', { type: 'plan', tenantId }, plan, { type: 'launch', tenantId, broadcastId: randomUUID() }],
+      runtime.sqs.queues.pipeline.arn,
+    );
+    const ids = event.Records.map((record) => record.messageId);
+
+    // Act
+    const response = await handler(event, lambdaContext('pipeline-worker', 60_000));
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([ids[0], ids[1], ids[3]]);
+    expect(await runtime.deps().runs.get(tenantId, broadcastId)).toMatchObject({ planDone: true });
+  });
+});

@@ -1,0 +1,124 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { handler } from '../../../functions/sender.js';
+import { paceBroadcast } from '../../../lib/use-cases/pace-broadcast.js';
+import { planAudiencePage } from '../../../lib/use-cases/plan-audience.js';
+import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
+import { type RunningSqsEventSource, startSqsEventSource } from '../../../local/sqs-event-source.js';
+import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
+import { newTenantId } from '../../support/dynamodb.js';
+import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
+import { allExecutions } from '../../support/pipeline.js';
+
+/** Receives before the DLQ: two, each failed delivery back after one second, so a poison message dies fast. */
+const SEND_QUEUE = { visibilityTimeoutSeconds: 1, maxReceiveCount: 2 };
+
+let runtime: HandlerRuntime;
+let source: RunningSqsEventSource | undefined;
+
+beforeAll(async () => {
+  runtime = await startHandlerRuntime({ queues: { send: SEND_QUEUE } });
+});
+
+afterEach(async () => {
+  await source?.stop();
+  source = undefined;
+});
+
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const deliver = (bodies: readonly unknown[]) =>
+  handler(sqsEvent(bodies, runtime.sqs.queues.send.arn), lambdaContext('sender'));
+
+/** A started, planned and paced broadcast to two contacts through the stage's log channel: its chunk message. */
+async function aReleasedChunk() {
+  const deps = runtime.deps();
+  const tenantId = newTenantId();
+  const contacts = [aContact(tenantId, { name: 'Ana' }), aContact(tenantId, { name: 'Bia' })];
+  const list = aStaticList(tenantId);
+  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0 });
+  for (const contact of contacts) await deps.contacts.create(contact);
+  await deps.contactLists.create(
+    list,
+    contacts.map((contact) => contact.id),
+  );
+  await deps.broadcasts.create(broadcast);
+  await startBroadcast(deps, tenantId, broadcast.id);
+  await planAudiencePage(deps, tenantId, broadcast.id);
+  await paceBroadcast(deps, tenantId, broadcast.id, (await deps.runs.get(tenantId, broadcast.id))?.pacerTick ?? 0);
+  await runtime.take('pipeline');
+  const [chunk] = await runtime.take('send');
+  if (!chunk) throw new Error(`the pacer released no chunk for ${broadcast.id}`);
+  return { tenantId, broadcastId: broadcast.id, chunk };
+}
+
+describe('functions/sender.ts', () => {
+  it('sends a chunk: every execution sent, the broadcast completed', async () => {
+    // Prepare
+    const { tenantId, broadcastId, chunk } = await aReleasedChunk();
+
+    // Act
+    const response = await deliver([chunk]);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const executions = await allExecutions(runtime.deps(), tenantId, broadcastId);
+    expect(executions.map((execution) => execution.status)).toEqual(['sent', 'sent']);
+    expect(await runtime.deps().broadcasts.findById(tenantId, broadcastId)).toMatchObject({
+      status: 'completed',
+      sent: 2,
+    });
+  });
+
+  it('reports a malformed record as failed and still sends the chunk of the others', async () => {
+    // Prepare
+    const { tenantId, broadcastId, chunk } = await aReleasedChunk();
+    const event = sqsEvent(['not json', { ...(chunk as object), chunk: -1 }, chunk], runtime.sqs.queues.send.arn);
+    const [notJson, negativeChunk] = event.Records.map((record) => record.messageId);
+
+    // Act
+    const response = await handler(event, lambdaContext('sender'));
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([notJson, negativeChunk]);
+    expect(await runtime.deps().broadcasts.findById(tenantId, broadcastId)).toMatchObject({ status: 'completed' });
+  });
+
+  it('leaves a malformed message on the queue until, after its receives, it is in the DLQ', async () => {
+    // Prepare
+    await runtime.sqsClient.send(
+      new SendMessageCommand({ QueueUrl: runtime.sqs.queueUrls.send, MessageBody: '{"tenantId":"acme"' }),
+    );
+
+    // Act: the send queue's event source, as Lambda polls it, with the real handler
+    source = await startSqsEventSource({
+      client: runtime.sqsClient,
+      handler,
+      batchSize: 10,
+      maxConcurrency: 1,
+      maxIdleDelayMs: 50,
+      ...runtime.sqs.consumers.send,
+    });
+    const dead = await eventually(() => runtime.take('sendDlq'));
+
+    // Assess
+    expect(dead).toEqual(['{"tenantId":"acme"']);
+    expect(source.stats()).toMatchObject({
+      messagesDeleted: 0,
+      messagesFailed: SEND_QUEUE.maxReceiveCount,
+      movedToDlq: 1,
+    });
+  });
+});
+
+/** Polls until `read` returns something (at most 15 s). */
+async function eventually<T>(read: () => Promise<T[]>): Promise<T[]> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const found = await read();
+    if (found.length > 0) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('nothing arrived in time');
+}

@@ -1,0 +1,99 @@
+import { handler } from '../../../functions/sweeper.js';
+import { SCHEDULE_EXPIRED } from '../../../lib/domain/scheduling.js';
+import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
+import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
+import { newTenantId } from '../../support/dynamodb.js';
+import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { eventFixture, lambdaContext } from '../../support/lambda-events.js';
+
+const MINUTE = 60_000;
+/** The sweeper's timeout in the catalog (infra/function-catalog.ts). */
+const SWEEPER_TIMEOUT_MS = 60_000;
+
+let runtime: HandlerRuntime;
+
+beforeAll(async () => {
+  runtime = await startHandlerRuntime();
+});
+
+afterAll(async () => {
+  await runtime.stop();
+});
+
+/** One run of the sweeper's schedule. */
+const sweep = (timeoutMs = SWEEPER_TIMEOUT_MS) =>
+  handler(eventFixture('scheduler-sweeper'), lambdaContext('sweeper', timeoutMs));
+
+/** A broadcast to a list of one contact, a draft unless `fields` say otherwise. */
+async function aBroadcastToOne(fields: Parameters<typeof aBroadcast>[1] = {}) {
+  const tenantId = newTenantId();
+  const contact = aContact(tenantId);
+  const list = aStaticList(tenantId);
+  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0, ...fields });
+  await runtime.deps().contacts.create(contact);
+  await runtime.deps().contactLists.create(list, [contact.id]);
+  await runtime.deps().broadcasts.create(broadcast);
+  return { tenantId, broadcastId: broadcast.id };
+}
+
+/** A broadcast scheduled `ago` ms in the past whose one-time schedule was lost. */
+const anOverdueBroadcast = (ago: number) =>
+  aBroadcastToOne({ status: 'scheduled', scheduledFor: new Date(Date.now() - ago).toISOString() });
+
+const statusOf = async ({ tenantId, broadcastId }: { tenantId: string; broadcastId: string }) =>
+  runtime.deps().broadcasts.findById(tenantId, broadcastId);
+
+describe('functions/sweeper.ts', () => {
+  it('starts an overdue scheduled broadcast and fails one that is far too late', async () => {
+    // Prepare: the stage's MAX_LATENESS_SECONDS is one day
+    const overdue = await anOverdueBroadcast(5 * MINUTE);
+    const tooLate = await anOverdueBroadcast(2 * 24 * 60 * MINUTE);
+
+    // Act
+    const summary = await sweep();
+
+    // Assess
+    expect(summary).toEqual({
+      outcomes: expect.objectContaining({ started: 1, expired: 1, failed: 0 }),
+      errors: 0,
+      unfinished: false,
+    });
+    expect(await statusOf(overdue)).toMatchObject({ status: 'running' });
+    expect(await statusOf(tooLate)).toMatchObject({ status: 'failed', statusReason: SCHEDULE_EXPIRED });
+    expect(await runtime.take('pipeline')).toEqual([
+      { type: 'plan', tenantId: overdue.tenantId, broadcastId: overdue.broadcastId },
+      { type: 'pace', tenantId: overdue.tenantId, broadcastId: overdue.broadcastId, tick: expect.any(Number) },
+    ]);
+  });
+
+  it('restarts a pacer loop whose next tick was lost', async () => {
+    // Prepare: a running broadcast whose pacer should have ticked a minute ago
+    const { tenantId, broadcastId } = await aBroadcastToOne();
+    await startBroadcast(runtime.deps(), tenantId, broadcastId);
+    await runtime.take('pipeline');
+    const before = await runtime.deps().runs.restartPacer(tenantId, broadcastId, {
+      watchDeadline: new Date(Date.now() - MINUTE),
+    });
+
+    // Act
+    await sweep();
+
+    // Assess
+    expect(await runtime.take('pipeline')).toEqual([{ type: 'pace', tenantId, broadcastId, tick: before + 1 }]);
+  });
+
+  it('leaves the overdue broadcasts to the next sweep when the invocation is about to time out', async () => {
+    // Prepare
+    const overdue = await anOverdueBroadcast(5 * MINUTE);
+
+    // Act
+    const summary = await sweep(5_000);
+
+    // Assess
+    expect(summary).toMatchObject({ errors: 0, unfinished: true });
+    expect(await statusOf(overdue)).toMatchObject({ status: 'scheduled' });
+    await sweep();
+    expect(await statusOf(overdue)).toMatchObject({ status: 'running' });
+    await runtime.take('pipeline');
+  });
+});

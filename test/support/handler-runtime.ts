@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../lib/adapters/sqs/sqs-client.js';
+import { getRuntime, resetRuntime } from '../../lib/composition-root.js';
+import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
+import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
+import { createTestTable, dynamoDbEndpoint, type TestTable } from './dynamodb.js';
+import { TENANT_CLAIM } from './lambda-events.js';
+
+export type QueueName = 'pipeline' | 'send' | 'pipelineDlq' | 'sendDlq';
+
+/** What a handler test runs the functions against: the environment the CDK would set, pointed at local services. */
+export interface HandlerRuntime {
+  table: TestTable;
+  sqs: RunningLocalSqs;
+  sqsClient: SQSClient;
+  /** DATA_DIR: where the log channel appends outbox.jsonl and the local event publisher events.jsonl. */
+  dataDir: string;
+  /** The dependencies the handlers run with (the composition root's own), to seed data and look at it. */
+  deps(): UseCaseDeps;
+  /** Every message now visible on the queue (JSON bodies parsed), in the order received; they are deleted from it. */
+  take(queue: QueueName): Promise<unknown[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh table on DynamoDB Local, the local SQS server with the pipeline and send queues, and the environment of
+ * a deployed function (lib/config.ts) pointing at them; `env` adds or overrides variables, `queues` changes the
+ * queues' settings. The composition root is reset, so the handler's next invocation builds its runtime from this
+ * environment, as a cold start would.
+ */
+export async function startHandlerRuntime(
+  options: { env?: Record<string, string>; queues?: LocalSqsOptions['queues'] } = {},
+): Promise<HandlerRuntime> {
+  const table = await createTestTable();
+  const sqs = await startLocalSqs({ ...(options.queues ? { queues: options.queues } : {}) });
+  const dataDir = mkdtempSync(join(tmpdir(), 'broadcast-handlers-'));
+  const sqsClient = createSqsClient({ region: sqs.region, endpoint: sqs.endpoint, maxAttempts: 3 });
+  const restoreEnv = setEnv({
+    TABLE_NAME: table.tableName,
+    DYNAMODB_ENDPOINT: dynamoDbEndpoint(),
+    AWS_REGION: sqs.region,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    PIPELINE_QUEUE_URL: sqs.queueUrls.pipeline,
+    SEND_QUEUE_URL: sqs.queueUrls.send,
+    TENANT_CLAIM,
+    DEFAULT_CHANNEL: 'log',
+    DATA_DIR: dataDir,
+    ...options.env,
+  });
+  resetRuntime();
+  return {
+    table,
+    sqs,
+    sqsClient,
+    dataDir,
+    deps: () => getRuntime().deps,
+    take: (queue) => takeMessages(sqsClient, sqs.queueUrls[queue]),
+    async stop() {
+      resetRuntime();
+      restoreEnv();
+      sqsClient.destroy();
+      await sqs.stop();
+      await table.deleteTable();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sets the variables; the function returned puts back what was there before. */
+function setEnv(values: Record<string, string>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+async function takeMessages(client: SQSClient, queueUrl: string): Promise<unknown[]> {
+  const bodies: unknown[] = [];
+  for (;;) {
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
+    );
+    if (Messages.length === 0) return bodies;
+    for (const message of Messages) {
+      bodies.push(parsed(message.Body ?? ''));
+      await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+  }
+}
+
+/** A JSON body parsed; anything else (a malformed message on its way to the DLQ) as the string it is. */
+function parsed(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}

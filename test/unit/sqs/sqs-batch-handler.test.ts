@@ -1,0 +1,94 @@
+import { jest } from '@jest/globals';
+import { z } from 'zod';
+import { sqsBatchHandler } from '../../../lib/adapters/sqs/sqs-batch-handler.js';
+import { logger } from '../../../lib/observability/logger.js';
+import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
+
+const schema = z.strictObject({ n: z.int() });
+
+describe('sqsBatchHandler', () => {
+  let logged: jest.SpiedFunction<typeof logger.error>;
+
+  beforeEach(() => {
+    logged = jest.spyOn(logger, 'error').mockImplementation(() => {});
+  });
+
+  afterEach(() => {
+    logged.mockRestore();
+  });
+
+  it('hands each well-formed record to the handler and reports no failure', async () => {
+    // Prepare
+    const handled: number[] = [];
+    const handler = sqsBatchHandler(schema, async ({ n }) => {
+      handled.push(n);
+    });
+
+    // Act
+    const response = await handler(sqsEvent([{ n: 1 }, { n: 2 }]), lambdaContext('consumer'));
+
+    // Assess
+    expect(handled).toEqual([1, 2]);
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+
+  it('reports a record that is not JSON, or does not match the schema, as failed, and still handles the others', async () => {
+    // Prepare
+    const handled: number[] = [];
+    const handler = sqsBatchHandler(schema, async ({ n }) => {
+      handled.push(n);
+    });
+    const event = sqsEvent([{ n: 1 }, 'not json {', { n: 'two' }, { n: 3, extra: true }, { n: 4 }]);
+    const [, notJson, wrongType, unknownField] = event.Records.map((record) => record.messageId);
+
+    // Act
+    const response = await handler(event, lambdaContext('consumer'));
+
+    // Assess: SQS redelivers them, and after the queue's maxReceiveCount moves them to its DLQ
+    expect(handled).toEqual([1, 4]);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([
+      notJson,
+      wrongType,
+      unknownField,
+    ]);
+  });
+
+  it('logs a malformed record once, with its message id', async () => {
+    // Prepare
+    const handler = sqsBatchHandler(schema, async () => {});
+    const event = sqsEvent(['not json {']);
+
+    // Act
+    await handler(event, lambdaContext('consumer'));
+
+    // Assess
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(logged.mock.calls[0]?.[1]).toMatchObject({ messageId: event.Records[0]?.messageId });
+  });
+
+  it('reports every record of a batch that only holds malformed ones, instead of failing the invocation', async () => {
+    // Prepare
+    const handler = sqsBatchHandler(schema, async () => {});
+    const event = sqsEvent(['', 'null']);
+
+    // Act
+    const response = await handler(event, lambdaContext('consumer'));
+
+    // Assess
+    expect(response.batchItemFailures).toHaveLength(2);
+  });
+
+  it('reports a record whose handler fails, alone', async () => {
+    // Prepare
+    const handler = sqsBatchHandler(schema, async ({ n }) => {
+      if (n === 2) throw new Error('DynamoDB is down');
+    });
+    const event = sqsEvent([{ n: 1 }, { n: 2 }]);
+
+    // Act
+    const response = await handler(event, lambdaContext('consumer'));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]?.messageId }] });
+  });
+});
