@@ -1,10 +1,20 @@
-import { afterEach, beforeEach } from '@jest/globals';
+import { afterAll, afterEach, beforeEach } from '@jest/globals';
 import type { Route } from '../../../lib/http/http-handler.js';
-import { httpHandler } from '../../../lib/http/http-handler.js';
 import type { HttpEvent } from '../../../lib/http/middlewares.js';
-import { logger } from '../../../lib/observability/logger.js';
 import { captureJsonOutput } from './json-output.js';
 import { aLambdaContext } from './lambda-context.js';
+
+// The level these lines are logged at, whatever the run's environment says (the integration project's global set-up
+// lowers it to WARN for every worker): the handler stack goes back to the environment's level at each invocation.
+const savedLevel = process.env.POWERTOOLS_LOG_LEVEL;
+process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+const { httpHandler } = await import('../../../lib/http/http-handler.js');
+const { logger } = await import('../../../lib/observability/logger.js');
+
+afterAll(() => {
+  if (savedLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = savedLevel;
+});
 
 let stdout: ReturnType<typeof captureJsonOutput>;
 
