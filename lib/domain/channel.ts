@@ -1,7 +1,7 @@
 import type { Contact } from './contact.js';
 
 /** Where a broadcast's messages go. A tenant may have several; one may be its default. */
-export const CHANNEL_TYPES = ['log', 'webhook'] as const;
+export const CHANNEL_TYPES = ['log', 'webhook', 'whatsapp'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 /** The contact address a channel needs; a contact without it is skipped with reason `no_address`. */
@@ -13,14 +13,53 @@ export interface WebhookConfig {
   secret: string;
 }
 
+/** WhatsApp Business Cloud API: one business phone number of a Meta app. */
+export interface WhatsAppConfig {
+  /** The Graph API id of the sending number (digits), not the number itself. */
+  phoneNumberId: string;
+  /** System-user access token. Write-only: never returned, never logged. */
+  accessToken: string;
+  /** The Meta app's secret, the HMAC key of the webhook's X-Hub-Signature-256. Write-only. */
+  appSecret: string;
+  /** What Meta echoes when it verifies the webhook URL. Write-only. */
+  verifyToken: string;
+  /** Graph API version, e.g. `v23.0`. */
+  apiVersion: string;
+}
+
+/** The Graph API version a WhatsApp channel uses unless its config names another. */
+export const DEFAULT_WHATSAPP_API_VERSION = 'v23.0';
+
+/** The configuration keys that hold credentials: accepted and stored, never returned; a PUT without one keeps it. */
+export const SECRET_CONFIG_KEYS: Readonly<Record<ChannelType, readonly string[]>> = {
+  log: [],
+  webhook: ['secret'],
+  whatsapp: ['accessToken', 'appSecret', 'verifyToken'],
+};
+
+/**
+ * A channel's own throughput cap where its type has one and the channel sets none: Meta's default of 80 messages
+ * per second per business number, shared by every broadcast on it.
+ */
+export const DEFAULT_MAX_MESSAGES_PER_SECOND: Readonly<Record<ChannelType, number | undefined>> = {
+  log: undefined,
+  webhook: undefined,
+  whatsapp: 80,
+};
+
 export interface Channel {
   id: string;
   tenantId: string;
   name: string;
   type: ChannelType;
-  /** `{}` for log; WebhookConfig for webhook. */
+  /** `{}` for log; WebhookConfig for webhook; WhatsAppConfig for whatsapp. */
   config: Record<string, unknown>;
   requiredAddress: RequiredAddress;
+  /**
+   * Messages per second the channel sends at most, summed over every broadcast that uses it (a provider's limit is
+   * per sender, not per campaign). Unset: the type's default (DEFAULT_MAX_MESSAGES_PER_SECOND), or no cap.
+   */
+  maxMessagesPerSecond?: number;
   isDefault: boolean;
   createdAt: string;
   updatedAt: string;
@@ -37,4 +76,9 @@ export function hasRequiredAddress(contact: Pick<Contact, 'email' | 'phone'>, re
     case 'none':
       return true;
   }
+}
+
+/** The channel-wide cap in force: its own, else its type's default; undefined when nothing caps it. */
+export function channelCapPerSecond(channel: Pick<Channel, 'type' | 'maxMessagesPerSecond'>): number | undefined {
+  return channel.maxMessagesPerSecond ?? DEFAULT_MAX_MESSAGES_PER_SECOND[channel.type];
 }

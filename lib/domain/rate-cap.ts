@@ -8,7 +8,7 @@ export interface RequestedRate {
   perMinute: number;
   /** The request field it came from, for the problem's `errors`. */
   field: string;
-  code: Extract<ErrorCode, 'broadcast.rate_limit_above_cap'>;
+  code: Extract<ErrorCode, 'broadcast.rate_limit_above_cap' | 'channel.rate_above_cap'>;
 }
 
 /**
@@ -31,6 +31,17 @@ export function assertBroadcastRateWithinCap(rateLimit: number, capPerMinute: nu
   assertWithinRateCap(
     { perMinute: rateLimit, field: 'rate_limit', code: 'broadcast.rate_limit_above_cap' },
     capPerMinute,
+  );
+}
+
+/** A channel's `max_messages_per_second` against the stage's cap: 422 `channel.rate_above_cap` above it. */
+export function assertChannelRateWithinCap(perSecond: number, capPerMinute: number): void {
+  if (perSecond * 60 <= capPerMinute) return;
+  const most = Math.floor(capPerMinute / 60);
+  throw new UnprocessableError(
+    'channel.rate_above_cap',
+    `max_messages_per_second ${perSecond} is above this stage's cap of ${capPerMinute} messages per minute`,
+    [{ field: 'max_messages_per_second', message: `at most ${most} messages per second in this stage` }],
   );
 }
 

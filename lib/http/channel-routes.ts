@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { DEFAULT_WHATSAPP_API_VERSION } from '../domain/channel.js';
 import {
   type ChannelFields,
   createChannel,
@@ -43,15 +44,31 @@ export const channelRoutes: Record<string, Route> = {
 };
 
 function toFields(input: z.output<typeof createChannelBody> | z.output<typeof updateChannelBody>): ChannelFields {
-  const config: Record<string, unknown> = {};
-  if (input.type === 'webhook') {
-    config.url = input.config.url;
-    if (input.config.secret !== undefined) config.secret = input.config.secret;
-  }
   return {
     name: input.name,
-    config,
+    config: configOf(input),
     ...(input.required_address !== undefined ? { requiredAddress: input.required_address } : {}),
     ...(input.is_default !== undefined ? { isDefault: input.is_default } : {}),
+    ...(input.max_messages_per_second !== undefined ? { maxMessagesPerSecond: input.max_messages_per_second } : {}),
   };
+}
+
+/** The stored configuration, in the domain's names; a credential left out (PUT) is kept by the use case. */
+function configOf(input: z.output<typeof createChannelBody> | z.output<typeof updateChannelBody>) {
+  const present = (entries: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
+  switch (input.type) {
+    case 'log':
+      return {};
+    case 'webhook':
+      return present({ url: input.config.url, secret: input.config.secret });
+    case 'whatsapp':
+      return present({
+        phoneNumberId: input.config.phone_number_id,
+        accessToken: input.config.access_token,
+        appSecret: input.config.app_secret,
+        verifyToken: input.config.verify_token,
+        apiVersion: input.config.api_version ?? DEFAULT_WHATSAPP_API_VERSION,
+      });
+  }
 }

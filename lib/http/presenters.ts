@@ -1,6 +1,6 @@
 import { type Broadcast, pendingCount } from '../domain/broadcast.js';
 import type { BroadcastExecution } from '../domain/broadcast-execution.js';
-import type { Channel } from '../domain/channel.js';
+import { type Channel, channelCapPerSecond } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import type { MessageTemplate } from '../domain/message-template.js';
@@ -124,6 +124,7 @@ export function presentChannel(c: Channel) {
     config: presentChannelConfig(c),
     is_default: c.isDefault,
     required_address: c.requiredAddress,
+    max_messages_per_second: channelCapPerSecond(c) ?? null,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
@@ -136,7 +137,17 @@ function presentChannelConfig(c: Channel) {
         url: typeof c.config.url === 'string' ? c.config.url : null,
         secret_set: typeof c.config.secret === 'string' && c.config.secret !== '',
       };
+    case 'whatsapp':
+      return {
+        phone_number_id: typeof c.config.phoneNumberId === 'string' ? c.config.phoneNumberId : null,
+        api_version: typeof c.config.apiVersion === 'string' ? c.config.apiVersion : null,
+        access_token_set: isSet(c.config.accessToken),
+        app_secret_set: isSet(c.config.appSecret),
+        verify_token_set: isSet(c.config.verifyToken),
+      };
     case 'log':
       return {};
   }
 }
+
+const isSet = (value: unknown) => typeof value === 'string' && value !== '';

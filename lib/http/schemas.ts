@@ -163,17 +163,51 @@ const requiredAddress = z.enum(['email', 'phone', 'any', 'none'] as const satisf
 const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 const webhookSecret = z.string().min(16, 'must be at least 16 characters').max(512, 'at most 512 characters');
 
-/** POST and PUT of a channel; on PUT a webhook's secret may be left out to keep the stored one. */
-function channelBody(secret: z.ZodType<string | undefined>) {
-  const common = { name, is_default: optional(z.boolean()), required_address: optional(requiredAddress) };
+const whatsAppCredential = z
+  .string()
+  .trim()
+  .min(8, 'must be at least 8 characters')
+  .max(1024, 'at most 1024 characters');
+const digits = z.string().regex(/^[0-9]{1,30}$/, 'must be the digits of a Graph API id');
+const graphApiVersion = z.string().regex(/^v[0-9]{1,3}\.[0-9]{1,2}$/, 'must look like v23.0');
+/** Messages per second over every broadcast using the channel; `null` on PUT drops the channel's own cap. */
+const maxMessagesPerSecond = z.number().int('must be a whole number').min(1).max(10_000);
+
+/**
+ * POST and PUT of a channel. On PUT a credential (a webhook's secret, WhatsApp's access_token, app_secret and
+ * verify_token) may be left out to keep the stored one: `keep` makes them optional.
+ */
+function channelBody(keep: boolean) {
+  const credential = <T extends z.ZodType>(schema: T) => (keep ? schema.optional() : schema);
+  const common = {
+    name,
+    is_default: optional(z.boolean()),
+    required_address: optional(requiredAddress),
+    max_messages_per_second: keep ? maxMessagesPerSecond.nullable().optional() : optional(maxMessagesPerSecond),
+  };
   return z.discriminatedUnion('type', [
     z.strictObject({ ...common, type: z.literal('log'), config: optional(z.strictObject({})) }),
-    z.strictObject({ ...common, type: z.literal('webhook'), config: z.strictObject({ url: webhookUrl, secret }) }),
+    z.strictObject({
+      ...common,
+      type: z.literal('webhook'),
+      config: z.strictObject({ url: webhookUrl, secret: credential(webhookSecret) }),
+    }),
+    z.strictObject({
+      ...common,
+      type: z.literal('whatsapp'),
+      config: z.strictObject({
+        phone_number_id: digits,
+        access_token: credential(whatsAppCredential),
+        app_secret: credential(whatsAppCredential),
+        verify_token: credential(whatsAppCredential),
+        api_version: optional(graphApiVersion),
+      }),
+    }),
   ]);
 }
 
-export const createChannelBody = channelBody(webhookSecret);
-export const updateChannelBody = channelBody(webhookSecret.optional());
+export const createChannelBody = channelBody(false);
+export const updateChannelBody = channelBody(true);
 
 /**
  * Issue 4: the `detail` of a `trigger_broadcast` automation event (the seed's action params plus the tenant and,

@@ -1,11 +1,12 @@
 import { isFinished } from '../domain/broadcast.js';
-import type { Channel, ChannelType, RequiredAddress } from '../domain/channel.js';
+import { type Channel, type ChannelType, type RequiredAddress, SECRET_CONFIG_KEYS } from '../domain/channel.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
+import { assertChannelRateWithinCap } from '../domain/rate-cap.js';
 import type { BroadcastRepository } from '../ports/broadcast-repository.js';
 import type { ChannelRepository } from '../ports/channel-repository.js';
 import type { Page, PageRequest } from '../ports/pagination.js';
 import type { Clock, IdGenerator } from '../ports/runtime.js';
-import { nowIso } from './deps.js';
+import { type DeliverySettings, nowIso } from './deps.js';
 
 /**
  * What the channel use cases depend on. Kept apart from UseCaseDeps until the composition root builds
@@ -16,6 +17,7 @@ export interface ChannelUseCaseDeps {
   broadcasts: BroadcastRepository;
   clock: Clock;
   ids: IdGenerator;
+  delivery: Pick<DeliverySettings, 'maxRatePerMinute'>;
 }
 
 export interface ChannelFields {
@@ -26,16 +28,16 @@ export interface ChannelFields {
   requiredAddress?: RequiredAddress;
   /** Unset: false on create, unchanged on update (a default is never dropped by omission). */
   isDefault?: boolean;
+  /** Unset: the type's default on create, unchanged on update; `null` on update removes the channel's own cap. */
+  maxMessagesPerSecond?: number | null;
 }
 
 /** A webhook needs somewhere to deliver to; a log line does not. */
 export const DEFAULT_REQUIRED_ADDRESS: Readonly<Record<ChannelType, RequiredAddress>> = {
   log: 'none',
   webhook: 'any',
+  whatsapp: 'phone',
 };
-
-/** Write-only settings: accepted, stored, never returned; a PUT that leaves one out keeps the stored value. */
-const SECRET_CONFIG_KEYS = ['secret'] as const;
 
 export async function getChannel(
   deps: Pick<ChannelUseCaseDeps, 'channels'>,
@@ -57,10 +59,11 @@ export function listChannels(
 
 /** With `isDefault` the tenant's previous default stops being one, atomically. */
 export async function createChannel(
-  deps: Pick<ChannelUseCaseDeps, 'channels' | 'clock' | 'ids'>,
+  deps: Pick<ChannelUseCaseDeps, 'channels' | 'clock' | 'ids' | 'delivery'>,
   tenantId: string,
   fields: ChannelFields & { type: ChannelType },
 ): Promise<Channel> {
+  assertCapWithinStage(deps, fields.maxMessagesPerSecond);
   const now = nowIso(deps);
   const channel: Channel = {
     id: deps.ids.newId(),
@@ -70,6 +73,7 @@ export async function createChannel(
     config: fields.config,
     requiredAddress: fields.requiredAddress ?? DEFAULT_REQUIRED_ADDRESS[fields.type],
     isDefault: fields.isDefault ?? false,
+    ...(typeof fields.maxMessagesPerSecond === 'number' ? { maxMessagesPerSecond: fields.maxMessagesPerSecond } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -79,11 +83,12 @@ export async function createChannel(
 
 /** PUT: name and config are replaced; the type is fixed at creation (a different one is a 422). */
 export async function updateChannel(
-  deps: Pick<ChannelUseCaseDeps, 'channels' | 'clock'>,
+  deps: Pick<ChannelUseCaseDeps, 'channels' | 'clock' | 'delivery'>,
   tenantId: string,
   id: string,
   fields: ChannelFields & { type?: ChannelType },
 ): Promise<Channel> {
+  assertCapWithinStage(deps, fields.maxMessagesPerSecond);
   const existing = await getChannel(deps, tenantId, id);
   if (fields.type !== undefined && fields.type !== existing.type) {
     throw new UnprocessableError(
@@ -93,15 +98,18 @@ export async function updateChannel(
     );
   }
   const config = { ...fields.config };
-  for (const key of SECRET_CONFIG_KEYS) {
+  for (const key of SECRET_CONFIG_KEYS[existing.type]) {
     if (config[key] === undefined && existing.config[key] !== undefined) config[key] = existing.config[key];
   }
+  const { maxMessagesPerSecond: _previousCap, ...unchanged } = existing;
+  const cap = fields.maxMessagesPerSecond === undefined ? existing.maxMessagesPerSecond : fields.maxMessagesPerSecond;
   const channel: Channel = {
-    ...existing,
+    ...unchanged,
     name: fields.name,
     config,
     requiredAddress: fields.requiredAddress ?? existing.requiredAddress,
     isDefault: fields.isDefault ?? existing.isDefault,
+    ...(typeof cap === 'number' ? { maxMessagesPerSecond: cap } : {}),
     updatedAt: nowIso(deps),
   };
   await deps.channels.update(channel);
@@ -137,4 +145,9 @@ export async function deleteChannel(
     );
   }
   await deps.channels.delete(channel);
+}
+
+/** A channel may not be set to send faster than the stage was sized for (MAX_RATE_PER_MINUTE). */
+function assertCapWithinStage(deps: Pick<ChannelUseCaseDeps, 'delivery'>, perSecond: number | null | undefined): void {
+  if (typeof perSecond === 'number') assertChannelRateWithinCap(perSecond, deps.delivery.maxRatePerMinute);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { getRuntime } from '../../lib/composition-root.js';
 import {
   type Api,
   allPages,
@@ -19,6 +20,10 @@ let globex: Api;
 
 const SECRET = 'whsec-e2e-0123456789abcdef';
 const NEW_SECRET = 'whsec-e2e-rotated-9876543210';
+const WA_TOKEN = 'EAAG-e2e-access-token-0123456789';
+const WA_APP_SECRET = 'e2e-app-secret-abcdef0123456789';
+const WA_VERIFY = 'e2e-verify-token-42';
+const WA_NEW_TOKEN = 'EAAG-e2e-rotated-token-9876543210';
 /** Every body the API answered in this file, as text: none may contain a secret. */
 const seen: string[] = [];
 
@@ -81,6 +86,7 @@ describe('POST /api/v1/channels', () => {
       config: { url: 'https://crm.example.com/hooks/broadcast', secret_set: true },
       is_default: false,
       required_address: 'phone',
+      max_messages_per_second: null,
       created_at: expect.stringMatching(ISO_INSTANT),
       updated_at: expect.stringMatching(ISO_INSTANT),
     });
@@ -349,6 +355,109 @@ describe('channels of another tenant', () => {
   });
 });
 
+const whatsAppBody = (fields: Record<string, unknown> = {}, config: Record<string, unknown> = {}) => ({
+  name: 'WhatsApp +1 555',
+  type: 'whatsapp',
+  config: {
+    phone_number_id: '106540352242922',
+    access_token: WA_TOKEN,
+    app_secret: WA_APP_SECRET,
+    verify_token: WA_VERIFY,
+    ...config,
+  },
+  ...fields,
+});
+
+describe('WhatsApp channels', () => {
+  it('creates one: its credentials write-only, the phone as its address, Meta’s 80 per second as its cap', async () => {
+    // Act
+    const reply = await acme.post('/api/v1/channels', whatsAppBody());
+
+    // Assess
+    expect(reply.status).toBe(201);
+    expect(reply.body).toEqual(
+      expect.objectContaining({
+        type: 'whatsapp',
+        config: {
+          phone_number_id: '106540352242922',
+          api_version: 'v23.0',
+          access_token_set: true,
+          app_secret_set: true,
+          verify_token_set: true,
+        },
+        required_address: 'phone',
+        max_messages_per_second: 80,
+      }),
+    );
+    expect(await read(reply.body.id)).toEqual(reply.body);
+  });
+
+  it('takes its own cap and API version, keeps credentials a PUT leaves out and rotates the one it gives', async () => {
+    // Prepare
+    const tenant = newTenant();
+    const api = watched(e2e.api(await tokenFor(tenant)));
+    const channel = await create(api, whatsAppBody({ max_messages_per_second: 20 }, { api_version: 'v22.0' }));
+
+    // Act
+    const reply = await api.put(`/api/v1/channels/${channel.id}`, {
+      ...whatsAppBody({}, { access_token: WA_NEW_TOKEN, app_secret: undefined, verify_token: undefined }),
+      max_messages_per_second: null,
+    });
+
+    // Assess
+    expect(channel).toMatchObject({ max_messages_per_second: 20, config: { api_version: 'v22.0' } });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      max_messages_per_second: 80,
+      config: { api_version: 'v23.0', access_token_set: true, app_secret_set: true, verify_token_set: true },
+    });
+    const stored = await getRuntime().deps.channels.findById(tenant, channel.id);
+    expect(stored?.config).toMatchObject({
+      accessToken: WA_NEW_TOKEN,
+      appSecret: WA_APP_SECRET,
+      verifyToken: WA_VERIFY,
+    });
+  });
+
+  it('answers 400 naming each bad field, and creates nothing', async () => {
+    // Prepare
+    const api = watched(await freshTenant());
+
+    // Act
+    const replies = [
+      await api.post('/api/v1/channels', whatsAppBody({}, { phone_number_id: '+1 555 0100' })),
+      await api.post('/api/v1/channels', whatsAppBody({}, { access_token: undefined })),
+      await api.post('/api/v1/channels', whatsAppBody({}, { api_version: '23' })),
+      await api.post('/api/v1/channels', whatsAppBody({ max_messages_per_second: 0 })),
+      await api.post('/api/v1/channels', whatsAppBody({ max_messages_per_second: 2.5 })),
+      await api.post('/api/v1/channels', whatsAppBody({}, { url: 'https://example.com' })),
+    ];
+
+    // Assess
+    expect(replies.map(errorFields)).toEqual([
+      ['config.phone_number_id'],
+      ['config.access_token'],
+      ['config.api_version'],
+      ['max_messages_per_second'],
+      ['max_messages_per_second'],
+      ['config.url'],
+    ]);
+    expect((await api.get('/api/v1/channels')).body.items).toEqual([]);
+  });
+
+  it('sets a cap on any channel type, within the stage’s MAX_RATE_PER_MINUTE', async () => {
+    // Act
+    const capped = await acme.post('/api/v1/channels', webhookBody({ max_messages_per_second: 50 }));
+    const tooFast = await acme.post('/api/v1/channels', webhookBody({ max_messages_per_second: 1001 }));
+
+    // Assess
+    expect(capped.status).toBe(201);
+    expect(capped.body.max_messages_per_second).toBe(50);
+    expectProblem(tooFast, 422, 'channel.rate_above_cap');
+    expect(tooFast.body.errors).toEqual([{ field: 'max_messages_per_second', message: expect.any(String) }]);
+  });
+});
+
 describe('over the whole file', () => {
   it('never returned a secret and never answered a 5xx', () => {
     expect(seen.length).toBeGreaterThan(30);
@@ -356,6 +465,8 @@ describe('over the whole file', () => {
       expect(body).not.toContain(SECRET);
       expect(body).not.toContain(NEW_SECRET);
       expect(body).not.toContain('"secret"');
+      for (const credential of [WA_TOKEN, WA_APP_SECRET, WA_VERIFY, WA_NEW_TOKEN])
+        expect(body).not.toContain(credential);
     }
     expect(e2e.serverErrors).toEqual([]);
   });

@@ -25,6 +25,8 @@ export class DefaultChannelSenderFactory implements ChannelSenderFactory {
         return this.log;
       case 'webhook':
         return new WebhookChannel(webhookConfigOf(channel), this.settings.webhook);
+      case 'whatsapp':
+        throw new Error('TODO(wa-channel): the WhatsApp Cloud API sender');
       default: {
         const unknown: never = channel.type;
         throw new Error(`no sender for channel type ${String(unknown)}`);

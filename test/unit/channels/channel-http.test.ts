@@ -98,6 +98,7 @@ describe('presentChannel', () => {
       config: { url: 'https://crm.example.com/hooks', secret_set: true },
       is_default: true,
       required_address: 'any',
+      max_messages_per_second: null,
       created_at: '2025-01-15T12:00:00.000Z',
       updated_at: '2025-01-15T12:00:00.000Z',
     });

@@ -65,7 +65,13 @@ const clock = { now: () => new Date('2025-01-15T12:00:00.000Z') };
 const ids = { newId: () => randomUUID() };
 
 function deps(broadcasts: Broadcast[] = []) {
-  return { channels: new InMemoryChannels(), broadcasts: broadcastsOf(broadcasts), clock, ids };
+  return {
+    channels: new InMemoryChannels(),
+    broadcasts: broadcastsOf(broadcasts),
+    clock,
+    ids,
+    delivery: { maxRatePerMinute: 60_000 },
+  };
 }
 
 const webhook = (url = 'https://hooks.example.com/a', secret: string | undefined = SECRET) => ({
