@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Broadcast } from './broadcast.js';
 import type { BroadcastExecution } from './broadcast-execution.js';
 import type { Contact } from './contact.js';
+import { formatExecutionReference } from './execution-reference.js';
 import type { RenderedMessage } from './template-rendering.js';
 
 /** One rendered message for one contact, as a channel adapter delivers it. */
@@ -11,6 +12,8 @@ export interface OutboundMessage {
   tenantId: string;
   broadcastId: string;
   executionId: string;
+  /** Where the execution lives (formatExecutionReference), for providers that echo it back with receipts. */
+  executionReference: string;
   contact: { id: string; name?: string; email?: string; phone?: string };
   message: {
     type: 'text' | 'template' | 'media';
@@ -32,7 +35,7 @@ export function idempotencyKeyFor(tenantId: string, broadcastId: string, contact
  */
 export function composeOutboundMessage(
   broadcast: Pick<Broadcast, 'tenantId' | 'id' | 'messageTemplate'>,
-  execution: Pick<BroadcastExecution, 'id'>,
+  execution: Pick<BroadcastExecution, 'id' | 'chunk'>,
   contact: Pick<Contact, 'id' | 'name' | 'email' | 'phone'>,
   rendered: RenderedMessage,
 ): OutboundMessage {
@@ -42,6 +45,12 @@ export function composeOutboundMessage(
     tenantId: broadcast.tenantId,
     broadcastId: broadcast.id,
     executionId: execution.id,
+    executionReference: formatExecutionReference({
+      executionId: execution.id,
+      broadcastId: broadcast.id,
+      chunk: execution.chunk ?? 0,
+      contactId: contact.id,
+    }),
     contact: {
       id: contact.id,
       ...(contact.name ? { name: contact.name } : {}),

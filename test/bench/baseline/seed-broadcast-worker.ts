@@ -220,6 +220,7 @@ function outbound(
     tenantId,
     broadcastId,
     executionId: execution.id,
+    executionReference: execution.id,
     contact: {
       id: contact.id,
       ...(contact.name ? { name: contact.name } : {}),

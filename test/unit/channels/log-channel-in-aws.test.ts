@@ -9,6 +9,7 @@ const MESSAGE: OutboundMessage = {
   tenantId: 'acme',
   broadcastId: 'bc-1',
   executionId: 'ex-1',
+  executionReference: 'x1.ex-1',
   contact: { id: 'contact-1', email: 'ana@example.com', phone: '+447700900189' },
   message: { type: 'text', content: 'Hi' },
 };

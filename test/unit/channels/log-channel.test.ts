@@ -20,6 +20,7 @@ function aMessage(n: number): OutboundMessage {
     tenantId: 'acme',
     broadcastId: 'bc-1',
     executionId: `ex-${n}`,
+    executionReference: `x1.ex-${n}`,
     contact: { id: `contact-${n}`, name: 'Ana', email: 'ana@example.com' },
     message: { type: 'text', content: `Hi Ana #${n}` },
   };

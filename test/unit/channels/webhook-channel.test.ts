@@ -56,6 +56,7 @@ function aMessage(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
     tenantId: 'acme',
     broadcastId: 'bc-1',
     executionId: 'ex-1',
+    executionReference: 'x1.ex-1',
     contact: { id: 'contact-1', name: 'Ana', phone: '+5511999998888' },
     message: { type: 'text', content: 'Hi Ana, 20% off today' },
     ...overrides,

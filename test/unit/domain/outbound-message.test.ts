@@ -1,4 +1,5 @@
 import type { Contact } from '../../../lib/domain/contact.js';
+import { formatExecutionReference } from '../../../lib/domain/execution-reference.js';
 import { composeOutboundMessage, idempotencyKeyFor } from '../../../lib/domain/outbound-message.js';
 import { aBroadcast, aContact, anExecution } from '../../support/builders.js';
 
@@ -39,6 +40,12 @@ describe('composeOutboundMessage', () => {
       tenantId: 'tenant-a',
       broadcastId: broadcast.id,
       executionId: execution.id,
+      executionReference: formatExecutionReference({
+        executionId: execution.id,
+        broadcastId: broadcast.id,
+        chunk: execution.chunk ?? 0,
+        contactId: contact.id,
+      }),
       contact: { id: contact.id, name: 'Ana', email: 'ana@example.com', phone: '+5511999998888' },
       message: { type: 'text', content: 'Hi Ana' },
     });

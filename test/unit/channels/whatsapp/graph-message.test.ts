@@ -15,6 +15,7 @@ function anOutbound(message: OutboundMessage['message'], phone: string | null = 
     tenantId: 'acme',
     broadcastId: 'bc-1',
     executionId: 'ex-1',
+    executionReference: 'x1.ex-1',
     contact: phone === null ? { id: 'contact-1', name: 'Ana' } : { id: 'contact-1', name: 'Ana', phone },
     message,
   };

@@ -20,6 +20,7 @@ function anOutbound(
     tenantId: 'acme',
     broadcastId: 'bc-1',
     executionId: `ex-${index}`,
+    executionReference: `x1.ex-${index}`,
     contact: { id: `contact-${index}`, phone },
     message,
   } satisfies OutboundMessage;
