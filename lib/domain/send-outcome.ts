@@ -7,7 +7,20 @@ export type SendOutcome =
    */
   | { kind: 'transient'; reason: string; retryAfterMs?: number; throttled?: true }
   /** Retrying cannot help (other 4xx, invalid recipient): fail this execution only. */
-  | { kind: 'permanent'; reason: string };
+  | { kind: 'permanent'; reason: string }
+  /**
+   * The request may have reached the provider, and nothing says what became of it: a timeout after the request
+   * left, a connection cut before the answer. Only a channel that de-duplicates may make it again (with the same
+   * key); for any other, sending again could deliver twice, so the contact fails as `outcome_unknown`. A failure
+   * that proves nothing left (the connection was refused, the name did not resolve) is `transient` instead.
+   */
+  | { kind: 'unknown'; reason: string }
+  /**
+   * The channel itself is broken, not this contact's message: expired credentials, missing permissions, a locked
+   * account, a template every contact would fail on alike. The provider refused the request, so nothing was sent:
+   * the contact stays as it was (no attempt counted) and the broadcast pauses until a person fixes the channel.
+   */
+  | { kind: 'channel'; reason: string };
 
 /** One send: the channel's answer, or what it threw. */
 export type SendResult = { outcome: SendOutcome } | { thrown: unknown };
@@ -23,7 +36,12 @@ export interface RetryPolicy {
 export type SendVerdict =
   | { next: 'sent'; providerMessageId?: string }
   | { next: 'failed'; reason: 'rejected' | 'retries_exhausted' | 'outcome_unknown'; error: string }
-  | { next: 'retry'; error: string; retryAfterMs: number; throttled: boolean };
+  | { next: 'retry'; error: string; retryAfterMs: number; throttled: boolean }
+  /**
+   * The channel is broken (see SendOutcome `channel`): leave the contact as it was, send nothing more, pause the
+   * broadcast with `reason` (channelFaultStatusReason).
+   */
+  | { next: 'halt'; reason: string };
 
 /**
  * Classifies attempt number `attempt` (1 for the first) of one contact. `mayRepeat`: the channel de-duplicates
@@ -35,14 +53,15 @@ export function classifySend(
   mayRepeat: boolean,
   policy: RetryPolicy,
 ): SendVerdict {
-  let outcome: SendOutcome;
-  if ('thrown' in result) {
-    const reason = `channel error: ${(result.thrown as Error).message}`.slice(0, 300);
-    // A throw says nothing about whether the message left: only a channel that de-duplicates may try again.
-    if (!mayRepeat) return { next: 'failed', reason: 'outcome_unknown', error: reason };
-    outcome = { kind: 'transient', reason };
-  } else {
-    outcome = result.outcome;
+  let outcome: SendOutcome =
+    'thrown' in result
+      ? // A throw says nothing about whether the message left.
+        { kind: 'unknown', reason: `channel error: ${(result.thrown as Error).message}`.slice(0, 300) }
+      : result.outcome;
+  if (outcome.kind === 'unknown') {
+    // Only a channel that de-duplicates may try again: for it, a repeat is harmless.
+    if (!mayRepeat) return { next: 'failed', reason: 'outcome_unknown', error: outcome.reason };
+    outcome = { kind: 'transient', reason: outcome.reason };
   }
   switch (outcome.kind) {
     case 'accepted':
@@ -51,6 +70,8 @@ export function classifySend(
         : { next: 'sent' };
     case 'permanent':
       return { next: 'failed', reason: 'rejected', error: outcome.reason };
+    case 'channel':
+      return { next: 'halt', reason: outcome.reason };
     case 'transient':
       if (attempt >= policy.maxSendAttempts) {
         return { next: 'failed', reason: 'retries_exhausted', error: outcome.reason };
@@ -71,4 +92,16 @@ export function classifySend(
  */
 export function retryDelayMs(attempt: number, retryBaseMs: number, retryAfterMs?: number): number {
   return Math.max(retryBaseMs * 2 ** (attempt - 1), retryAfterMs ?? 0);
+}
+
+/** Bounds what a paused broadcast's `status_reason` quotes of the channel's answer. */
+const MAX_FAULT_REASON_CHARS = 300;
+
+/**
+ * The `status_reason` of a broadcast paused because its channel is broken: `channel_error: <the channel's reason>`
+ * (for WhatsApp `channel_error: whatsapp 190: Error validating access token...`), so the operator sees the code.
+ */
+export function channelFaultStatusReason(reason: string): string {
+  const text = `channel_error: ${reason.replace(/[\p{Cc}\s]+/gu, ' ').trim()}`;
+  return text.length <= MAX_FAULT_REASON_CHARS ? text : `${text.slice(0, MAX_FAULT_REASON_CHARS - 1)}…`;
 }

@@ -7,6 +7,7 @@ import { classifySend, type SendResult } from '../domain/send-outcome.js';
 import type { ChannelSender } from '../ports/channel-sender.js';
 import type { ChunkState } from '../ports/execution-repository.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
+import { ChannelHalt } from './channel-halt.js';
 import { ChunkLeaseHold } from './chunk-lease.js';
 import { ChunkLedger, type RecordedCounts } from './chunk-ledger.js';
 import { decideSends } from './decide-sends.js';
@@ -24,6 +25,10 @@ type Deps = Pick<
   | 'clock'
   | 'ids'
   | 'delivery'
+  // For the pause of a broken channel (ChannelHalt).
+  | 'runs'
+  | 'queue'
+  | 'contactLists'
 >;
 
 export interface ChunkJob {
@@ -43,6 +48,11 @@ export interface ChunkDelivery {
   busyElsewhere: boolean;
   /** Set when an attempt was put back: the longest wait it asked for. */
   retryAfterMs: number | undefined;
+  /**
+   * The channel is broken (a `halt` verdict): the broadcast was paused with this `status_reason`, the halted
+   * contacts left pending with no attempt counted, and no send started after the halt. Resume releases the chunk.
+   */
+  halted: string | undefined;
   tally: ChunkTally;
   recorded: RecordedCounts;
 }
@@ -54,17 +64,25 @@ export interface ChunkDelivery {
  */
 export async function deliverChunk(deps: Deps, job: ChunkJob): Promise<ChunkDelivery> {
   const ledger = new ChunkLedger(deps, job.state.executions);
-  const progress = await work(deps, job, ledger);
+  const halt = new ChannelHalt(deps, job.broadcast);
+  const progress = await work(deps, job, ledger, halt);
+  await halt.settle();
   return {
     stoppedMeanwhile: progress === 'stopped',
     busyElsewhere: progress === 'busy' || ledger.lostARace,
     retryAfterMs: ledger.retryAfterMs,
+    halted: halt.reason,
     tally: ledger.tally(job.message.chunk),
     recorded: ledger.counts,
   };
 }
 
-async function work(deps: Deps, job: ChunkJob, ledger: ChunkLedger): Promise<'done' | 'busy' | 'stopped'> {
+async function work(
+  deps: Deps,
+  job: ChunkJob,
+  ledger: ChunkLedger,
+  halt: ChannelHalt,
+): Promise<'done' | 'busy' | 'stopped'> {
   const open = job.state.executions.filter((e) => !isTerminal(e.status));
   if (open.length === 0) return 'done';
   const now = deps.clock.now();
@@ -90,7 +108,7 @@ async function work(deps: Deps, job: ChunkJob, ledger: ChunkLedger): Promise<'do
     const [current] = await Promise.all([deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id), closing]);
     if (current?.status !== 'running') return 'stopped';
     midSend = true;
-    await Promise.all(toSend.map((d) => sendOne(deps, ledger, lease.version, sender, d.execution, d.outbound)));
+    await Promise.all(toSend.map((d) => sendOne(deps, ledger, lease.version, sender, d.execution, d.outbound, halt)));
     midSend = false;
     return 'done';
   } finally {
@@ -110,7 +128,10 @@ async function sendOne(
   sender: ChannelSender,
   execution: BroadcastExecution,
   outbound: OutboundMessage,
+  halt: ChannelHalt,
 ): Promise<void> {
+  // The channel broke since this delivery started: a send not started yet is abandoned, its contact left pending.
+  if (halt.tripped) return;
   const attempts = execution.attempts + 1;
   let result: SendResult;
   try {
@@ -129,5 +150,8 @@ async function sendOne(
       return ledger.close(execution, 'failed', { reason: verdict.reason, error: verdict.error }, attempts);
     case 'retry':
       return ledger.putBack(execution, { ...verdict, attempts, attemptLease: leaseVersion });
+    case 'halt':
+      // Not this contact's fault, and nothing was sent: no write, no attempt; resume sends it again.
+      return halt.trip(verdict.reason);
   }
 }

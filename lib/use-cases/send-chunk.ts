@@ -73,8 +73,9 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   const state = await deps.executions.readChunk(tenantId, broadcastId, chunk);
   const delivery = await deliverChunk(deps, { broadcast, message, state, stopped });
   const report = (result: ChunkResult): ChunkReport => ({ result, ...delivery.recorded });
-  // Paused meanwhile: nothing was sent, resume releases the chunk again. Cancelled: the drain does.
-  if (delivery.stoppedMeanwhile) return report('dropped');
+  // Paused meanwhile (by a person, or by this delivery when the channel broke): resume releases the chunk again,
+  // and sends to whoever is still pending. Cancelled: the drain does.
+  if (delivery.stoppedMeanwhile || delivery.halted !== undefined) return report('dropped');
   let retryAfterMs = delivery.retryAfterMs;
   let tally = delivery.tally;
   if (retryAfterMs === undefined && (delivery.busyElsewhere || !isChunkFinished(tally))) {

@@ -1,4 +1,10 @@
-import { classifySend, type RetryPolicy, retryDelayMs, type SendResult } from '../../../lib/domain/send-outcome.js';
+import {
+  channelFaultStatusReason,
+  classifySend,
+  type RetryPolicy,
+  retryDelayMs,
+  type SendResult,
+} from '../../../lib/domain/send-outcome.js';
 
 const policy: RetryPolicy = { maxSendAttempts: 3, retryBaseMs: 5000 };
 
@@ -90,6 +96,83 @@ describe('classifySend', () => {
     // Assess
     expect(verdict).toMatchObject({ next: 'failed', reason: 'outcome_unknown' });
     expect(verdict.next === 'failed' && verdict.error).toHaveLength(300);
+  });
+});
+
+describe('classifySend: a send whose fate is unknown', () => {
+  const timeout: SendResult = { outcome: { kind: 'unknown', reason: 'whatsapp: no answer within 10000 ms' } };
+
+  it('fails it as outcome_unknown where the channel cannot de-duplicate: a second send could deliver twice', () => {
+    // Act
+    const verdicts = [1, 2, policy.maxSendAttempts].map((attempt) => classifySend(timeout, attempt, false, policy));
+
+    // Assess: whatever the attempt, never a retry.
+    for (const verdict of verdicts) {
+      expect(verdict).toEqual({
+        next: 'failed',
+        reason: 'outcome_unknown',
+        error: 'whatsapp: no answer within 10000 ms',
+      });
+    }
+  });
+
+  it('retries it with backoff where the channel de-duplicates by key, until retries run out', () => {
+    // Act
+    const first = classifySend(timeout, 1, true, policy);
+    const last = classifySend(timeout, policy.maxSendAttempts, true, policy);
+
+    // Assess
+    expect(first).toEqual({
+      next: 'retry',
+      error: 'whatsapp: no answer within 10000 ms',
+      retryAfterMs: 5000,
+      throttled: false,
+    });
+    expect(last).toEqual({ next: 'failed', reason: 'retries_exhausted', error: 'whatsapp: no answer within 10000 ms' });
+  });
+
+  it('retries a failure that proves nothing left (transient) even where the channel cannot de-duplicate', () => {
+    // Prepare
+    const refused: SendResult = { outcome: { kind: 'transient', reason: 'connection failed before sending' } };
+
+    // Act
+    const verdict = classifySend(refused, 1, false, policy);
+
+    // Assess
+    expect(verdict).toMatchObject({ next: 'retry', error: 'connection failed before sending' });
+  });
+});
+
+describe('classifySend: a broken channel', () => {
+  it('halts with the channel reason, whatever the attempt and the channel: the contact is not at fault', () => {
+    // Prepare
+    const result: SendResult = { outcome: { kind: 'channel', reason: 'whatsapp 190: Session has expired' } };
+
+    // Act
+    const verdicts = [
+      classifySend(result, 1, false, policy),
+      classifySend(result, policy.maxSendAttempts, true, policy),
+    ];
+
+    // Assess: never failed, never retried (no attempt is spent on it).
+    expect(verdicts).toEqual([
+      { next: 'halt', reason: 'whatsapp 190: Session has expired' },
+      { next: 'halt', reason: 'whatsapp 190: Session has expired' },
+    ]);
+  });
+});
+
+describe('channelFaultStatusReason', () => {
+  it('names the channel error, on one bounded line', () => {
+    // Act
+    const short = channelFaultStatusReason('whatsapp 190: Error validating access token');
+    const long = channelFaultStatusReason(`whatsapp 10:\n${'x'.repeat(1000)}`);
+
+    // Assess
+    expect(short).toBe('channel_error: whatsapp 190: Error validating access token');
+    expect(long).toHaveLength(300);
+    expect(long.startsWith('channel_error: whatsapp 10: xxx')).toBe(true);
+    expect(long).not.toContain('\n');
   });
 });
 
