@@ -10,7 +10,15 @@ export interface MessageTemplate {
   /** Template parameters: each value is a contact path such as `contact.name`, or a literal such as "50". */
   variables?: Record<string, string>;
   mediaUrl?: string;
+  /**
+   * A `template` message's language and locale, as the provider approved the template in (WhatsApp: `en_US`,
+   * `pt_BR`, `es`...). Unset: the channel's default (`en_US` for WhatsApp).
+   */
+  language?: string;
 }
+
+/** A WhatsApp template language code: `en`, `pt_BR`, `fil`, `zh_CN` (a language, and a region when it has one). */
+export const TEMPLATE_LANGUAGE_PATTERN = /^[a-z]{2,3}(?:_[A-Z]{2})?$/;
 
 const REQUIRED_FIELD: Record<MessageType, { key: keyof MessageTemplate; field: string }> = {
   text: { key: 'content', field: 'content' },

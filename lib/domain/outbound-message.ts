@@ -21,6 +21,8 @@ export interface OutboundMessage {
     templateId?: string;
     variables?: Record<string, string>;
     mediaUrl?: string;
+    /** A template message's language and locale (`en_US`, `pt_BR`), when the broadcast names one. */
+    language?: string;
   };
 }
 
@@ -63,6 +65,7 @@ export function composeOutboundMessage(
       ...(template.templateId ? { templateId: template.templateId } : {}),
       ...(rendered.variables ? { variables: rendered.variables } : {}),
       ...(template.mediaUrl ? { mediaUrl: template.mediaUrl } : {}),
+      ...(template.language ? { language: template.language } : {}),
     },
   };
 }

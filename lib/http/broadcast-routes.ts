@@ -114,5 +114,6 @@ function toTemplate(t: z.output<typeof messageTemplate>): MessageTemplate {
     ...(t.template_id !== undefined ? { templateId: t.template_id } : {}),
     ...(t.variables !== undefined ? { variables: t.variables } : {}),
     ...(t.media_url !== undefined ? { mediaUrl: t.media_url } : {}),
+    ...(t.language !== undefined ? { language: t.language } : {}),
   };
 }

@@ -56,6 +56,7 @@ function presentTemplate(t: MessageTemplate) {
     template_id: t.templateId ?? null,
     variables: t.variables ?? {},
     media_url: t.mediaUrl ?? null,
+    language: t.language ?? null,
   };
 }
 

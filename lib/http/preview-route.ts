@@ -27,6 +27,7 @@ export function presentPreview(p: BroadcastPreview) {
           template_id: t.templateId ?? null,
           variables: p.message.variables ?? {},
           media_url: t.mediaUrl ?? null,
+          language: t.language ?? null,
         }
       : null,
     missing: p.missing ?? null,

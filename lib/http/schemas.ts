@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BROADCAST_STATUSES, MAX_RATE_LIMIT } from '../domain/broadcast.js';
 import { EXECUTION_STATUSES } from '../domain/broadcast-execution.js';
 import type { RequiredAddress } from '../domain/channel.js';
+import { TEMPLATE_LANGUAGE_PATTERN } from '../domain/message-template.js';
 import { isTimeZone } from '../domain/wall-clock.js';
 import { MAX_BATCH_CONTACTS } from '../use-cases/batch-upsert-contacts.js';
 import { MAX_CONTACT_IDS_PER_REQUEST } from '../use-cases/contact-list-commands.js';
@@ -117,12 +118,20 @@ export const messageTemplate = z
         .refine((variables) => Object.keys(variables).length <= 100, 'at most 100 variables'),
     ),
     media_url: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048)),
+    /** The approved template's language (WhatsApp `en_US` when absent). */
+    language: optional(
+      z.string().regex(TEMPLATE_LANGUAGE_PATTERN, 'must be a template language code such as en_US, pt_BR or es'),
+    ),
   })
   .superRefine((template, ctx) => {
     const required = { text: 'content', template: 'template_id', media: 'media_url' } as const;
     const field = required[template.type];
     if (template[field] === undefined || template[field].trim() === '') {
       ctx.addIssue({ code: 'custom', path: [field], message: `a ${template.type} message needs ${field}` });
+    }
+    // Only a provider template has a language: on another type it would be silently ignored.
+    if (template.language !== undefined && template.type !== 'template') {
+      ctx.addIssue({ code: 'custom', path: ['language'], message: 'only a template message has a language' });
     }
   });
 

@@ -107,6 +107,7 @@ describe("the seed's examples", () => {
         template_id: 'promo_bf',
         variables: { name: 'contact.name', discount: '50' },
         media_url: null,
+        language: null,
       },
       status: 'draft',
       status_reason: null,
@@ -166,6 +167,7 @@ describe("the seed's examples", () => {
           template_id: 'newsletter_weekly',
           variables: {},
           media_url: null,
+          language: null,
         },
         status: 'scheduled',
         scheduled_for: `${NEXT_YEAR}-01-20T10:00:00.000Z`,
@@ -261,6 +263,7 @@ describe('POST /api/v1/broadcasts', () => {
       template_id: null,
       variables: {},
       media_url: 'https://cdn.example.com/promo.jpg',
+      language: null,
     });
     expect(await read(created.id)).toEqual(created);
   });
@@ -304,6 +307,16 @@ describe('POST /api/v1/broadcasts', () => {
     ['an unknown message type', { message_template: { type: 'sms', content: 'x' } }, ['message_template.type']],
     ['a text message without content', { message_template: { type: 'text' } }, ['message_template.content']],
     ['a template without template_id', { message_template: { type: 'template' } }, ['message_template.template_id']],
+    [
+      'a template language that is not a language code',
+      { message_template: { type: 'template', template_id: 'promo_bf', language: 'pt-BR' } },
+      ['message_template.language'],
+    ],
+    [
+      'a language on a text message',
+      { message_template: { type: 'text', content: 'Hi', language: 'en_US' } },
+      ['message_template.language'],
+    ],
     [
       'a media message with a non-http URL',
       { message_template: { type: 'media', media_url: 'ftp://cdn.example.com/a.jpg' } },
@@ -426,7 +439,7 @@ describe('PUT /api/v1/broadcasts/:id', () => {
       name: 'Renamed',
       list_id: otherList.id,
       channel_id: channel,
-      message_template: { type: 'template', template_id: 'promo_v2', variables: { discount: '60' } },
+      message_template: { type: 'template', template_id: 'promo_v2', variables: { discount: '60' }, language: 'pt_BR' },
       rate_limit: 300,
     });
 
@@ -443,6 +456,7 @@ describe('PUT /api/v1/broadcasts/:id', () => {
         template_id: 'promo_v2',
         variables: { discount: '60' },
         media_url: null,
+        language: 'pt_BR',
       },
       rate_limit: 300,
       updated_at: expect.stringMatching(ISO_INSTANT),

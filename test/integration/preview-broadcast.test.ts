@@ -160,6 +160,7 @@ describe('previewRoute (POST /api/v1/broadcasts/{id}/preview, before it joins th
         template_id: null,
         variables: {},
         media_url: null,
+        language: null,
       },
       missing: null,
       reason: null,

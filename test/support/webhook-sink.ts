@@ -15,6 +15,7 @@ export interface SinkMessage {
     template_id: string | null;
     variables: Record<string, string>;
     media_url: string | null;
+    language: string | null;
   };
 }
 

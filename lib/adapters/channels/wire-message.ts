@@ -23,6 +23,7 @@ export function toWireMessage(message: OutboundMessage) {
       template_id: m.templateId ?? null,
       variables: m.variables ?? {},
       media_url: m.mediaUrl ?? null,
+      language: m.language ?? null,
     },
   };
 }

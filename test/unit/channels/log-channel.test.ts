@@ -70,7 +70,14 @@ describe('LogChannel', () => {
       broadcast_id: 'bc-1',
       execution_id: 'ex-1',
       contact: { id: 'contact-1', name: 'Ana', email: 'ana@example.com', phone: null },
-      message: { type: 'text', content: 'Hi Ana #1', template_id: null, variables: {}, media_url: null },
+      message: {
+        type: 'text',
+        content: 'Hi Ana #1',
+        template_id: null,
+        variables: {},
+        media_url: null,
+        language: null,
+      },
     });
   });
 

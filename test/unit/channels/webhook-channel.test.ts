@@ -79,7 +79,12 @@ describe('WebhookChannel', () => {
   it('POSTs the message as snake_case JSON with the idempotency key and a verifiable signature', async () => {
     // Prepare
     const message = aMessage({
-      message: { type: 'template', templateId: 'promo_v2', variables: { name: 'Ana', discount: '50' } },
+      message: {
+        type: 'template',
+        templateId: 'promo_v2',
+        variables: { name: 'Ana', discount: '50' },
+        language: 'pt_BR',
+      },
     });
 
     // Act
@@ -105,6 +110,7 @@ describe('WebhookChannel', () => {
         template_id: 'promo_v2',
         variables: { name: 'Ana', discount: '50' },
         media_url: null,
+        language: 'pt_BR',
       },
     });
     const signature = String(request.headers['x-signature']);

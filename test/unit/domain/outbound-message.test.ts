@@ -59,6 +59,7 @@ describe('composeOutboundMessage', () => {
         templateId: 'promo_v2',
         variables: { '1': 'contact.name' },
         mediaUrl: 'https://cdn.example.com/a.png',
+        language: 'pt_BR',
       },
     });
     const contact = aContact('tenant-a', { name: undefined, phone: '+5511999998888' });
@@ -74,6 +75,7 @@ describe('composeOutboundMessage', () => {
       templateId: 'promo_v2',
       variables: { '1': 'Ana' },
       mediaUrl: 'https://cdn.example.com/a.png',
+      language: 'pt_BR',
     });
   });
 });

@@ -151,6 +151,21 @@ describe('createBroadcastBody', () => {
     expect(messageTemplate.safeParse({ type: 'media', media_url: 'https://cdn.example.com/a.png' }).success).toBe(true);
   });
 
+  it("takes a template's language as a WhatsApp language code, on template messages only", () => {
+    const template = { type: 'template', template_id: 'promo_bf' };
+    for (const code of ['en_US', 'pt_BR', 'es', 'fil', 'zh_CN']) {
+      expect(messageTemplate.parse({ ...template, language: code }).language).toBe(code);
+    }
+    expect(messageTemplate.parse(template).language).toBeUndefined();
+    expect(messageTemplate.parse({ ...template, language: null }).language).toBeUndefined();
+    for (const bad of ['', 'EN_us', 'en-US', 'en_USA', 'english', 'en_US ', 42]) {
+      expect(messageTemplate.safeParse({ ...template, language: bad }).success).toBe(false);
+    }
+    const onText = messageTemplate.safeParse({ type: 'text', content: 'x', language: 'en_US' });
+    expect(onText.success).toBe(false);
+    expect(onText.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['language']);
+  });
+
   it('takes an IANA timezone, on create and on update; none means UTC, decided later', () => {
     const body = { name: 'x', list_id: LIST_ID, message_template: { type: 'text', content: 'x' } };
     expect(createBroadcastBody.parse({ ...body, timezone: 'America/Sao_Paulo' }).timezone).toBe('America/Sao_Paulo');
