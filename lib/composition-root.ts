@@ -65,6 +65,7 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
       // In AWS the log channel prints contacts' addresses masked; locally developers need them readable.
       log: { dataDir: config.DATA_DIR, maskContacts: config.AWS_LAMBDA_FUNCTION_NAME !== undefined },
       webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+      whatsapp: { baseUrl: config.WHATSAPP_API_BASE_URL },
     }),
     ...(config.DEFAULT_CHANNEL === 'log' ? { defaultChannel: stageLogChannel() } : {}),
     unsubscribeLinks: config.UNSUBSCRIBE_SECRET

@@ -115,6 +115,15 @@ export const configSchema = z.object({
     description: 'A webhook call taking longer is a transient failure, retried.',
     setBy: ['operator'],
   }),
+  WHATSAPP_API_BASE_URL: setting(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://graph.facebook.com'),
+    {
+      description:
+        "Where `whatsapp` channels send: Meta's Graph API; requests go to `<this>/<api_version>/<phone_number_id>/messages`. " +
+        'Point it at a stand-in for tests and local runs. In AWS it must be an `https` URL.',
+      setBy: ['operator'],
+    },
+  ),
 
   MAX_SEND_ATTEMPTS: setting(z.coerce.number().int().min(1).max(50).default(8), {
     description: 'Attempts per contact on transient errors (timeouts, 408, 429, 5xx) before it is `failed`.',
@@ -312,6 +321,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       'invalid configuration: SCHEDULE_GROUP_NAME needs SCHEDULE_ROLE_ARN and SCHEDULE_TARGET_QUEUE_ARN as well',
     );
+  }
+  // The channel's access token travels in every request: in AWS never in clear text.
+  if (config.AWS_LAMBDA_FUNCTION_NAME && new URL(config.WHATSAPP_API_BASE_URL).protocol !== 'https:') {
+    throw new ConfigError('invalid configuration: WHATSAPP_API_BASE_URL: must be an https URL in AWS');
   }
   // The public default never signs anything in AWS: there, a function without the secret cannot make or
   // check links at all (see the composition root), and only the functions that do are given it.

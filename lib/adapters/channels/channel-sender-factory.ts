@@ -1,13 +1,21 @@
-import type { Channel, WebhookConfig } from '../../domain/channel.js';
+import {
+  type Channel,
+  DEFAULT_WHATSAPP_API_VERSION,
+  type WebhookConfig,
+  type WhatsAppConfig,
+} from '../../domain/channel.js';
 import type { ChannelSenderFactory } from '../../ports/channel-repository.js';
 import type { ChannelSender } from '../../ports/channel-sender.js';
 import { LogChannel, type LogChannelOptions } from './log-channel.js';
 import { WebhookChannel, type WebhookChannelOptions } from './webhook-channel.js';
+import { WhatsAppChannel, type WhatsAppChannelOptions } from './whatsapp/whatsapp-channel.js';
 
 export interface ChannelSenderSettings {
   /** The log channel's options: its writer and the DATA_DIR of its outbox file. */
   log?: LogChannelOptions;
   webhook?: WebhookChannelOptions;
+  /** Where the Graph API is (WHATSAPP_API_BASE_URL) and how long a send may take. */
+  whatsapp?: WhatsAppChannelOptions;
 }
 
 /** Builds the adapter for a channel's type from its stored configuration. */
@@ -26,7 +34,7 @@ export class DefaultChannelSenderFactory implements ChannelSenderFactory {
       case 'webhook':
         return new WebhookChannel(webhookConfigOf(channel), this.settings.webhook);
       case 'whatsapp':
-        throw new Error('TODO(wa-channel): the WhatsApp Cloud API sender');
+        return new WhatsAppChannel(whatsAppConfigOf(channel), this.settings.whatsapp);
       default: {
         const unknown: never = channel.type;
         throw new Error(`no sender for channel type ${String(unknown)}`);
@@ -42,4 +50,17 @@ function webhookConfigOf(channel: Channel): WebhookConfig {
     throw new Error(`webhook channel ${channel.id} has no valid url and secret in its config`);
   }
   return { url, secret };
+}
+
+/** What a WhatsApp send needs of the stored config, checked like a webhook's: a bad one is a bug, said without the token. */
+function whatsAppConfigOf(channel: Channel): Pick<WhatsAppConfig, 'phoneNumberId' | 'accessToken' | 'apiVersion'> {
+  const { phoneNumberId, accessToken, apiVersion } = channel.config;
+  if (typeof phoneNumberId !== 'string' || !/^[0-9]+$/.test(phoneNumberId)) {
+    throw new Error(`whatsapp channel ${channel.id} has no valid phone number id in its config`);
+  }
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new Error(`whatsapp channel ${channel.id} has no access token in its config`);
+  }
+  const version = typeof apiVersion === 'string' && apiVersion !== '' ? apiVersion : DEFAULT_WHATSAPP_API_VERSION;
+  return { phoneNumberId, accessToken, apiVersion: version };
 }

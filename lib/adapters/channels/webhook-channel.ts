@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { WebhookConfig } from '../../domain/channel.js';
 import type { ChannelSender, OutboundMessage, SendOutcome } from '../../ports/channel-sender.js';
+import { readLimited } from './bounded-response.js';
 import { toWireMessage } from './wire-message.js';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
@@ -129,23 +130,4 @@ function oneLine(text: string): string {
 
 function truncate(text: string): string {
   return text.length <= MAX_REASON_CHARS ? text : `${text.slice(0, MAX_REASON_CHARS - 1)}…`;
-}
-
-/** Reads at most `max` bytes of the body and drops the rest, so a huge answer costs nothing. */
-async function readLimited(response: Response, max: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }

@@ -34,4 +34,43 @@ describe('loadConfig', () => {
     expect(debug.POWERTOOLS_LOG_LEVEL).toBe('debug');
     expect(refused).toThrow(/POWERTOOLS_LOG_LEVEL/);
   });
+
+  it("sends WhatsApp to Meta's Graph API unless WHATSAPP_API_BASE_URL points elsewhere", () => {
+    // Act
+    const unset = loadConfig({});
+    const standIn = loadConfig({ WHATSAPP_API_BASE_URL: 'http://127.0.0.1:4010' });
+
+    // Assess
+    expect(unset.WHATSAPP_API_BASE_URL).toBe('https://graph.facebook.com');
+    expect(standIn.WHATSAPP_API_BASE_URL).toBe('http://127.0.0.1:4010');
+  });
+
+  it.each([
+    ['not a URL', {}, 'graph.facebook.com'],
+    ['not http(s)', {}, 'ftp://graph.example.com'],
+    [
+      'in clear text in AWS',
+      { AWS_LAMBDA_FUNCTION_NAME: 'sender', UNSUBSCRIBE_SECRET: 'x'.repeat(32) },
+      'http://graph.example.com',
+    ],
+  ])('refuses a WHATSAPP_API_BASE_URL %s, naming it', (_, env, value) => {
+    // Act
+    const load = () => loadConfig({ ...env, WHATSAPP_API_BASE_URL: value });
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/WHATSAPP_API_BASE_URL/);
+  });
+
+  it('takes an https WHATSAPP_API_BASE_URL in AWS', () => {
+    // Act
+    const config = loadConfig({
+      AWS_LAMBDA_FUNCTION_NAME: 'sender',
+      UNSUBSCRIBE_SECRET: 'x'.repeat(32),
+      WHATSAPP_API_BASE_URL: 'https://graph.example.com',
+    });
+
+    // Assess
+    expect(config.WHATSAPP_API_BASE_URL).toBe('https://graph.example.com');
+  });
 });

@@ -9,7 +9,8 @@ import { parseRetryAfter } from '../webhook-channel.js';
  *
  * - transient: worth retrying with backoff; `throttled` when the provider asks the whole channel to slow down.
  * - permanent: this contact's message cannot be delivered; retrying cannot help.
- * - channel: credentials, permissions or the account; every contact would fail alike, so the broadcast pauses.
+ * - channel: credentials, permissions, the account, or the template itself (missing, paused, disabled); every
+ *   contact would fail alike, so the broadcast pauses instead of failing its audience one contact at a time.
  */
 export type GraphFailure =
   | {
@@ -65,6 +66,19 @@ export const CHANNEL_CODES: ReadonlySet<number> = new Set([
   131048, // spam rate limit: sending from this number is restricted for quality
   133010, // phone number not registered
   // 200-299 (API permissions) are checked as a range below.
+]);
+
+/**
+ * The broadcast's template as a whole, the same for every contact: failing each contact with it would burn the
+ * whole audience, while a person can fix it (approve the template in this language, wait for Meta to lift a quality
+ * pause, which it does by itself after hours) and resume. So these pause the broadcast like a channel problem.
+ * The rest of 132000-132999 (parameter count or format, text too long, policy) can depend on one contact's
+ * rendered values, so it stays per contact.
+ */
+export const TEMPLATE_WIDE_CODES: ReadonlySet<number> = new Set([
+  132001, // template name does not exist in the translation (this name in this language)
+  132015, // template is paused (low quality)
+  132016, // template is disabled
 ]);
 
 /** Per-recipient or per-message failures that no retry fixes. */
@@ -123,7 +137,8 @@ export function classifyGraphFailure(
   if (code !== undefined) {
     if (THROTTLED_CODES.has(code)) return transient(true);
     if (TRANSIENT_CODES.has(code)) return transient(false);
-    if (CHANNEL_CODES.has(code) || (code >= 200 && code <= 299)) return { kind: 'channel', ...base };
+    if (CHANNEL_CODES.has(code) || TEMPLATE_WIDE_CODES.has(code) || (code >= 200 && code <= 299))
+      return { kind: 'channel', ...base };
     if (PERMANENT_CODES.has(code) || (code >= 132000 && code <= 132999)) return { kind: 'permanent', ...base };
     // 100 "Invalid parameter" is permanent only when it is about the recipient (a number WhatsApp will not
     // take). Otherwise the request itself is wrong (a missing or misspelt field, an unknown phone number id,
@@ -146,8 +161,10 @@ export function classifyGraphFailure(
 export function describeWhatsAppError(code: number | string, title: string, details?: string): string {
   const label = oneLine(title);
   const head = label === '' || label === String(code) ? `whatsapp ${code}` : `whatsapp ${code}: ${label}`;
+  // Details that only repeat the title (Graph often says it twice, once as `(#code) Title.`) add nothing.
   const extra = details === undefined ? '' : oneLine(details);
-  const text = extra === '' || extra === label ? head : `${head} (${extra})`;
+  const repeats = extra.replace(/^\(#\d+\)\s*/, '').replace(/\.$/, '') === label;
+  const text = extra === '' || extra === label || repeats ? head : `${head} (${extra})`;
   return text.length <= MAX_REASON_CHARS ? text : `${text.slice(0, MAX_REASON_CHARS - 1)}…`;
 }
 

@@ -40,9 +40,8 @@ describe('classifyGraphFailure', () => {
     [131026, '(#131026) Message Undeliverable.', 'whatsapp 131026: Message Undeliverable'],
     [131047, '(#131047) Re-engagement message', 'whatsapp 131047: Re-engagement message'],
     [132000, '(#132000) Number of parameters does not match', 'whatsapp 132000: Number of parameters does not match'],
-    [132001, '(#132001) Template name does not exist in the translation', undefined],
+    [132005, '(#132005) Translated text too long', 'whatsapp 132005: Translated text too long'],
     [132012, '(#132012) Parameter format does not match format in the created template', undefined],
-    [132016, '(#132016) Template is disabled', 'whatsapp 132016: Template is disabled'],
   ])('fails only the contact for code %i, naming the code and the title', (code, message, reason) => {
     // Act
     const failure = classifyGraphFailure(400, graphError(code, message));
@@ -58,6 +57,9 @@ describe('classifyGraphFailure', () => {
     [200, 403, '(#200) Permissions error'],
     [299, 403, '(#299) Permission denied'],
     [131031, 403, '(#131031) Business Account locked'],
+    [132001, 404, '(#132001) Template name does not exist in the translation'],
+    [132015, 400, '(#132015) Template is paused'],
+    [132016, 400, '(#132016) Template is disabled'],
   ])('makes code %i the channel problem (HTTP %i)', (code, status, message) => {
     // Act
     const failure = classifyGraphFailure(status, graphError(code, message));
