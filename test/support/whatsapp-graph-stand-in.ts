@@ -135,6 +135,8 @@ export interface GraphStandInOptions {
   accessToken: string;
   /** The business phone number id the path must name. Default `100000000000001`. */
   phoneNumberId?: string;
+  /** The port to listen on (127.0.0.1); a free one when unset. */
+  port?: number;
   /** When set, only these templates exist (others get 132001) and sends must match their parameters. */
   templates?: Readonly<Record<string, StandInTemplate>>;
   faults?: GraphFault[];
@@ -255,7 +257,7 @@ export class WhatsAppGraphStandIn {
     server.requestTimeout = 0;
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => {
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
         server.off('error', fail);
         done();
       });
