@@ -69,12 +69,20 @@ describe('a WhatsApp token that expires mid-broadcast', () => {
       await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
       await expired;
       await waitForStats(api, broadcast.id, (s) => s.status === 'paused', 'paused', 120_000);
-      // What was at the channel when it paused is recorded as it ends: wait until every acceptance is on record.
+      // What was at the channel when it paused (deliveries that had looked at the status just before) is recorded
+      // as it ends: wait until every acceptance is on record and no request has come for two seconds.
+      let requestsSeen = -1;
       const sentOnRecord = await eventually(
-        async () => (await allExecutions(api, broadcast.id, 'sent')).length,
-        (sent) => sent === standIn.accepted.length,
-        'every accepted message recorded as sent',
-      );
+        async () => {
+          const seen = requestsSeen;
+          requestsSeen = standIn.requests.length;
+          await sleep(2000);
+          const sent = (await allExecutions(api, broadcast.id, 'sent')).length;
+          return { sent, quiet: seen === standIn.requests.length };
+        },
+        ({ sent, quiet }) => quiet && sent === standIn.accepted.length,
+        'every accepted message recorded as sent, and no request for two seconds',
+      ).then(({ sent }) => sent);
       const requestsAtPause = standIn.requests.length;
       await sleep(3000);
 
