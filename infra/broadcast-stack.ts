@@ -75,6 +75,7 @@ export class BroadcastStack extends Stack {
     const deadLetterQueues = {
       Pipeline: pipeline.deadLetterQueues.pipeline,
       Send: pipeline.deadLetterQueues.send,
+      Receipts: pipeline.deadLetterQueues.receipts,
       Schedule: scheduling.deadLetterQueue,
       Automation: events.deadLetterQueue,
       ...this.functions.deadLetterQueues,
