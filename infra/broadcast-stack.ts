@@ -99,6 +99,7 @@ export class BroadcastStack extends Stack {
       functions: this.functions.all,
       pipelineQueue: pipeline.queue('pipeline').queue,
       sendQueue: pipeline.queue('send').queue,
+      receiptsQueue: pipeline.queue('receipts').queue,
       deadLetterQueues,
       apiStage: api.stage,
       telemetry: telemetryOf(target),

@@ -118,4 +118,23 @@ describe('delivery receipts', () => {
       ]);
     }
   });
+
+  it('graphs the receipts the worker counts, with the dimensions it writes, and the receipts queue', () => {
+    // Prepare: the dashboard's JSON, CloudFormation references replaced by their logical ids
+    const [dashboard] = resources(prod.template, 'AWS::CloudWatch::Dashboard');
+    const raw: Json = dashboard?.properties.DashboardBody;
+    const parts: Json[] = raw['Fn::Join']?.[1] ?? [raw];
+    const body = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : referencedId(part))).join(''));
+    const widget = (title: string) => body.widgets.find((w: Json) => w.properties.title === title)?.properties;
+
+    // Assess
+    const counted = (widget('Delivery receipts (per minute)')?.metrics ?? []) as Json[];
+    expect(counted.map((metric) => metric.slice(0, 6))).toEqual(
+      ['ReceiptsReceived', 'DeliveryStatusChanges', 'ReceiptsUnknown', 'ReceiptsEarly', 'ReceiptWebhooksRejected'].map(
+        (name) => ['BroadcastService', name, 'service', 'broadcast-service', 'stage', 'acme-prod'],
+      ),
+    );
+    const queue = queueNamed('broadcast-acme-prod-receipts');
+    expect(JSON.stringify(widget('Receipts queue')?.metrics)).toContain(queue.logicalId);
+  });
 });
