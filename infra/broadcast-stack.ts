@@ -75,6 +75,7 @@ export class BroadcastStack extends Stack {
     const deadLetterQueues = {
       Pipeline: pipeline.deadLetterQueues.pipeline,
       Send: pipeline.deadLetterQueues.send,
+      Receipts: pipeline.deadLetterQueues.receipts,
       Schedule: scheduling.deadLetterQueue,
       Automation: events.deadLetterQueue,
       ...this.functions.deadLetterQueues,
@@ -98,6 +99,7 @@ export class BroadcastStack extends Stack {
       functions: this.functions.all,
       pipelineQueue: pipeline.queue('pipeline').queue,
       sendQueue: pipeline.queue('send').queue,
+      receiptsQueue: pipeline.queue('receipts').queue,
       deadLetterQueues,
       apiStage: api.stage,
       telemetry: telemetryOf(target),

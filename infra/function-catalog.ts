@@ -9,6 +9,8 @@ export type FunctionTrigger =
       readonly kind: 'queue';
       readonly queue: PipelineQueueName;
       readonly batchSize: number;
+      /** How long the event source gathers a batch; Lambda needs at least 1 s for a batchSize above 10. */
+      readonly maxBatchingWindowSeconds?: number;
       /** Bounded parallelism: a number, or the stage's send concurrency (the sender). */
       readonly maxConcurrency: number | 'send-concurrency';
     }
@@ -79,6 +81,12 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
     trigger: { kind: 'http' },
     access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true },
   },
+  // Public: reads a channel (its tenant index, then the channel) and queues the receipts; writes nothing to the table.
+  'whatsapp-webhook': {
+    description: 'Public WhatsApp webhook: verification and delivery receipts',
+    trigger: { kind: 'http' },
+    access: { table: 'read', sendTo: ['receipts'] },
+  },
 };
 
 /**
@@ -99,6 +107,14 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
     description: 'Sends one chunk of executions through the channel; re-queues late and retried chunks',
     trigger: { kind: 'queue', queue: 'send', batchSize: 10, maxConcurrency: 'send-concurrency' },
     access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['send'] },
+  },
+  'receipts-worker': {
+    description: "Applies delivery receipts to executions and their broadcasts' delivery counters",
+    // Up to 100 webhook calls per invocation, gathered for at most a second: one counter update per broadcast per
+    // batch instead of one per receipt. A few at once: every invocation on a broadcast updates its one counters item.
+    trigger: { kind: 'queue', queue: 'receipts', batchSize: 100, maxBatchingWindowSeconds: 1, maxConcurrency: 5 },
+    // Changes executions' delivery fields and the counters item; never creates nor deletes anything else.
+    access: { table: 'read-update' },
   },
   sweeper: {
     description: 'Starts overdue scheduled broadcasts; fails the far-too-late ones',

@@ -3,11 +3,13 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DefaultChannelSenderFactory } from './adapters/channels/channel-sender-factory.js';
 import { stageLogChannel } from './adapters/channels/log-channel.js';
+import { WhatsAppReceiptWebhook } from './adapters/channels/whatsapp/receipt-webhook.js';
 import { DynamoDbBroadcastRepository } from './adapters/dynamodb/broadcast-repository.js';
 import { DynamoDbBroadcastRunRepository } from './adapters/dynamodb/broadcast-run-repository.js';
 import { DynamoDbChannelRepository } from './adapters/dynamodb/channel-repository.js';
 import { DynamoDbContactListRepository } from './adapters/dynamodb/contact-list-repository.js';
 import { DynamoDbContactRepository } from './adapters/dynamodb/contact-repository.js';
+import { DynamoDbDeliveryStatusRepository } from './adapters/dynamodb/delivery-status-repository.js';
 import { createDocumentClient } from './adapters/dynamodb/document-client.js';
 import { DynamoDbExecutionRepository } from './adapters/dynamodb/execution-repository.js';
 import { DynamoDbProcessedEventStore } from './adapters/dynamodb/processed-event-store.js';
@@ -22,6 +24,7 @@ import {
 } from './adapters/scheduler/eventbridge-broadcast-scheduler.js';
 import { createSqsClient } from './adapters/sqs/sqs-client.js';
 import { SqsMessageQueue } from './adapters/sqs/sqs-message-queue.js';
+import { SqsReceiptQueue } from './adapters/sqs/sqs-receipt-queue.js';
 import { HmacUnsubscribeLinks } from './adapters/unsubscribe/hmac-unsubscribe-links.js';
 import { type Config, loadConfig } from './config.js';
 import type { BroadcastScheduler } from './ports/broadcast-scheduler.js';
@@ -61,6 +64,9 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     executions: new DynamoDbExecutionRepository(client, table),
     channels: new DynamoDbChannelRepository(client, table),
     processedEvents: new DynamoDbProcessedEventStore(client, table),
+    deliveries: new DynamoDbDeliveryStatusRepository(client, table),
+    receiptQueue: new SqsReceiptQueue(sqs, config.RECEIPTS_QUEUE_URL ?? ''),
+    receiptWebhooks: { whatsapp: new WhatsAppReceiptWebhook() },
     senders: new DefaultChannelSenderFactory({
       // In AWS the log channel prints contacts' addresses masked; locally developers need them readable.
       log: { dataDir: config.DATA_DIR, maskContacts: config.AWS_LAMBDA_FUNCTION_NAME !== undefined },

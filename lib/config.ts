@@ -96,6 +96,12 @@ export const configSchema = z.object({
     description: 'The queue of chunks to send. Unset in the functions that never send.',
     setBy: ['stack', 'local-runtime'],
   }),
+  RECEIPTS_QUEUE_URL: setting(z.url().optional(), {
+    description:
+      "The queue of delivery receipts, between the providers' webhooks and the receipts worker. Unset in the " +
+      'functions that never receive a webhook.',
+    setBy: ['stack', 'local-runtime'],
+  }),
 
   DEFAULT_CHANNEL: setting(z.enum(['log', 'none']).default('none'), {
     description:

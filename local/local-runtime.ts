@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { handler as eventPublisher } from '../functions/event-publisher.js';
 import { handler as pipelineWorker } from '../functions/pipeline-worker.js';
+import { handler as receiptsWorker } from '../functions/receipts-worker.js';
 import { handler as sender } from '../functions/sender.js';
 import { handler as sweeper } from '../functions/sweeper.js';
 import { createSqsClient } from '../lib/adapters/sqs/sqs-client.js';
@@ -28,7 +29,7 @@ export interface LocalRuntime {
   settings: LocalSettings;
   dynamoDbEndpoint: string;
   sqs: RunningLocalSqs;
-  consumers: { pipeline: RunningSqsEventSource; send: RunningSqsEventSource };
+  consumers: { pipeline: RunningSqsEventSource; send: RunningSqsEventSource; receipts: RunningSqsEventSource };
   /** EventBridge Scheduler's stand-in: one timer per scheduled broadcast, and the periodic sweeper. */
   scheduler: LocalScheduler;
   /** The table's stream, relayed to the event publisher (domain events). */
@@ -45,8 +46,8 @@ export interface LocalRuntimeFaults {
 
 /**
  * Everything `npm start` runs: DynamoDB Local (unless DYNAMODB_ENDPOINT names another one), the table,
- * the local SQS server with the pipeline and send queues and their DLQs, the event sources that invoke
- * the pipeline worker and the sender as Lambda would, the local scheduler (timers that put start messages on
+ * the local SQS server with the pipeline, send and receipts queues and their DLQs, the event sources that invoke
+ * the pipeline worker, the sender and the receipts worker as Lambda would, the local scheduler (timers that put start messages on
  * the pipeline queue, re-armed from the table, and the sweeper every SCHEDULE_SWEEP_SECONDS) and the HTTP API
  * in front of the same handlers as in AWS. stop() ends all it started.
  */
@@ -88,6 +89,7 @@ export async function startLocalRuntime(
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       PIPELINE_QUEUE_URL: sqs.queueUrls.pipeline,
       SEND_QUEUE_URL: sqs.queueUrls.send,
+      RECEIPTS_QUEUE_URL: sqs.queueUrls.receipts,
       ...(settings.DATA_DIR ? { DATA_DIR: settings.DATA_DIR } : {}),
     });
     // Local defaults a laptop wants: the built-in log channel, links to this server, and a claim lease
@@ -122,6 +124,17 @@ export async function startLocalRuntime(
       ...sqs.consumers.send,
     });
     stack.push(() => send.stop());
+    // Receipts in batches, as infra/function-catalog.ts consumes them (Lambda's batching window aside).
+    const receipts = await startSqsEventSource({
+      client,
+      handler: receiptsWorker as unknown as SqsLambdaHandler,
+      batchSize: 100,
+      maxConcurrency: 2,
+      functionName: 'receipts-worker',
+      ...(faults.duplicateDeliveryRate ? { duplicateDeliveryRate: faults.duplicateDeliveryRate } : {}),
+      ...sqs.consumers.receipts,
+    });
+    stack.push(() => receipts.stop());
 
     // Started last, stopped first: its start messages need the queue, and its sweeps the table.
     const { config, deps } = getRuntime();
@@ -142,7 +155,7 @@ export async function startLocalRuntime(
       settings,
       dynamoDbEndpoint: endpoint,
       sqs,
-      consumers: { pipeline, send },
+      consumers: { pipeline, send, receipts },
       scheduler,
       stream,
       stop: stopAll,

@@ -6,6 +6,7 @@ import {
   createQueueWithDlq,
   DEFAULT_LOCAL_QUEUES,
   type LocalConsumerOptions,
+  type LocalQueueName,
   type LocalQueueSettings,
   type QueueWithDlq,
   type RedriveBy,
@@ -16,7 +17,7 @@ export interface LocalSqsOptions {
   port?: number;
   host?: string;
   region?: string;
-  queues?: { pipeline?: Partial<LocalQueueSettings>; send?: Partial<LocalQueueSettings> };
+  queues?: Partial<Record<LocalQueueName, Partial<LocalQueueSettings>>>;
   /** Default `consumer`: see RedriveBy. */
   redriveBy?: RedriveBy;
 }
@@ -24,16 +25,23 @@ export interface LocalSqsOptions {
 export interface RunningLocalSqs {
   endpoint: string;
   region: string;
-  queueUrls: { pipeline: string; send: string; pipelineDlq: string; sendDlq: string };
+  queueUrls: {
+    pipeline: string;
+    send: string;
+    receipts: string;
+    pipelineDlq: string;
+    sendDlq: string;
+    receiptsDlq: string;
+  };
   /** What each queue was created with. */
-  queues: { pipeline: QueueWithDlq; send: QueueWithDlq };
+  queues: Record<LocalQueueName, QueueWithDlq>;
   /** Spread into startSqsEventSource: queue URL, visibility timeout and, with `consumer` redrive, its settings. */
-  consumers: { pipeline: LocalConsumerOptions; send: LocalConsumerOptions };
+  consumers: Record<LocalQueueName, LocalConsumerOptions>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts local-aws-sqs in this process and creates the pipeline and send queues, each with its DLQ.
+ * Starts local-aws-sqs in this process and creates the pipeline, send and receipts queues, each with its DLQ.
  * Messages live in memory: they are gone after stop(), whatever DATA_DIR says.
  */
 export async function startLocalSqs(options: LocalSqsOptions = {}): Promise<RunningLocalSqs> {
@@ -55,16 +63,28 @@ export async function startLocalSqs(options: LocalSqsOptions = {}): Promise<Runn
   const client = createSqsClient({ region, endpoint, maxAttempts: 3 });
   try {
     const redriveBy = options.redriveBy ?? 'consumer';
-    const create = (name: 'pipeline' | 'send') =>
+    const create = (name: LocalQueueName) =>
       createQueueWithDlq(client, { ...DEFAULT_LOCAL_QUEUES[name], ...options.queues?.[name] }, { redriveBy });
     const pipeline = await create('pipeline');
     const send = await create('send');
+    const receipts = await create('receipts');
     return {
       endpoint,
       region,
-      queueUrls: { pipeline: pipeline.url, send: send.url, pipelineDlq: pipeline.dlqUrl, sendDlq: send.dlqUrl },
-      queues: { pipeline, send },
-      consumers: { pipeline: consumerOptions(pipeline), send: consumerOptions(send) },
+      queueUrls: {
+        pipeline: pipeline.url,
+        send: send.url,
+        receipts: receipts.url,
+        pipelineDlq: pipeline.dlqUrl,
+        sendDlq: send.dlqUrl,
+        receiptsDlq: receipts.dlqUrl,
+      },
+      queues: { pipeline, send, receipts },
+      consumers: {
+        pipeline: consumerOptions(pipeline),
+        send: consumerOptions(send),
+        receipts: consumerOptions(receipts),
+      },
       stop: async () => {
         await close(server);
         // Drops the messages and their timers.

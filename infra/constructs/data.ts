@@ -5,7 +5,11 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { SCHEDULED_DUE_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/adapters/dynamodb/table-definition.js';
 
-export type TableAccess = 'read' | 'read-write';
+/**
+ * `read-update`: reads and UpdateItem only (also inside TransactWriteItems), for a function that changes attributes
+ * of items others create and must never create or delete one (the receipts worker).
+ */
+export type TableAccess = 'read' | 'read-update' | 'read-write';
 
 /**
  * The actions the repositories use. Deliberately not `grantReadWriteData`: that includes Scan, and DESIGN.md section
@@ -13,6 +17,7 @@ export type TableAccess = 'read' | 'read-write';
  */
 const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  'read-update': ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
   'read-write': [
     'dynamodb:GetItem',
     'dynamodb:BatchGetItem',

@@ -24,6 +24,16 @@ export const PIPELINE_QUEUES = {
     // Transient channel errors are retried by redelivery with backoff (at least 8 attempts, issue 3), so more.
     maxReceiveCount: 10,
   },
+  /**
+   * Delivery receipts, one message per provider webhook call, consumed in batches by the receipts worker. A receipt
+   * that beats the sender's record of its message comes back after the visibility timeout (3 minutes): ten receives
+   * give the sender half an hour, far more than its chunk lease, after which the execution is final either way.
+   */
+  receipts: {
+    envVar: 'RECEIPTS_QUEUE_URL',
+    consumerTimeout: Duration.seconds(30),
+    maxReceiveCount: 10,
+  },
 } as const;
 
 export type PipelineQueueName = keyof typeof PIPELINE_QUEUES;
@@ -34,7 +44,7 @@ export interface DeliveryPipelineProps {
   readonly naming: Naming;
 }
 
-/** The pipeline and send queues, each with its DLQ. Consumers attach through ServiceFunction.consume. */
+/** The pipeline, send and receipts queues, each with its DLQ. Consumers attach through ServiceFunction.consume. */
 export class DeliveryPipeline extends Construct {
   private readonly queues: Record<PipelineQueueName, DeadLetteredQueue>;
 
@@ -43,6 +53,7 @@ export class DeliveryPipeline extends Construct {
     this.queues = {
       pipeline: this.create('Pipeline', 'pipeline', props.naming),
       send: this.create('Send', 'send', props.naming),
+      receipts: this.create('Receipts', 'receipts', props.naming),
     };
   }
 
@@ -51,7 +62,11 @@ export class DeliveryPipeline extends Construct {
   }
 
   get deadLetterQueues(): Record<PipelineQueueName, Queue> {
-    return { pipeline: this.queues.pipeline.deadLetterQueue, send: this.queues.send.deadLetterQueue };
+    return {
+      pipeline: this.queues.pipeline.deadLetterQueue,
+      send: this.queues.send.deadLetterQueue,
+      receipts: this.queues.receipts.deadLetterQueue,
+    };
   }
 
   /** Lets a function put messages on a queue and tells it the queue's URL. */

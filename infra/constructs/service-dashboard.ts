@@ -3,7 +3,7 @@ import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Dashboard, GraphWidget, type IMetric, MathExpression } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SENDER_METRICS } from '../../lib/observability/metric-names.js';
+import { RECEIPT_METRICS, SENDER_METRICS } from '../../lib/observability/metric-names.js';
 import type { Naming } from '../naming.js';
 import { serviceMetric, type Telemetry } from '../telemetry.js';
 import type { ServiceFunction } from './service-function.js';
@@ -13,6 +13,7 @@ export interface ServiceDashboardProps {
   readonly functions: readonly ServiceFunction[];
   readonly pipelineQueue: Queue;
   readonly sendQueue: Queue;
+  readonly receiptsQueue: Queue;
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
   readonly apiStage: HttpStage;
   /** Where the service's own metrics are (the sender's counts and latency). */
@@ -80,6 +81,25 @@ export class ServiceDashboard extends Construct {
         ...props.functions.map((fn) =>
           fn.function.metricDuration({ period: MINUTE, statistic: 'p99', label: `${fn.handlerName} p99 (ms)` }),
         ),
+      ]),
+    );
+    const receipts = (name: string, label: string) =>
+      serviceMetric(telemetry, name, { period: MINUTE, statistic: 'Sum', label });
+    this.dashboard.addWidgets(
+      graph('Delivery receipts (per minute)', [
+        receipts(RECEIPT_METRICS.received, 'received'),
+        receipts(RECEIPT_METRICS.moved, 'status changes'),
+        receipts(RECEIPT_METRICS.unknown, 'unknown (dropped)'),
+        receipts(RECEIPT_METRICS.early, 'before their send (retried)'),
+        receipts(RECEIPT_METRICS.webhooksRejected, 'webhooks refused'),
+      ]),
+      graph('Receipts queue', [
+        props.receiptsQueue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, label: 'receipts waiting' }),
+        props.receiptsQueue.metricApproximateAgeOfOldestMessage({
+          period: MINUTE,
+          statistic: 'Maximum',
+          label: 'oldest receipts message (s)',
+        }),
       ]),
     );
   }

@@ -38,6 +38,8 @@ export interface ConsumeOptions {
   readonly batchSize: number;
   /** Concurrent invocations this queue may drive (Lambda accepts 2-1000). */
   readonly maxConcurrency: number;
+  /** How long to gather a batch; required (>= 1 s) by Lambda for a batchSize above 10. */
+  readonly maxBatchingWindow?: Duration;
 }
 
 /**
@@ -114,6 +116,7 @@ export class ServiceFunction extends Construct {
       new SqsEventSource(source.queue, {
         batchSize: options.batchSize,
         maxConcurrency: options.maxConcurrency,
+        ...(options.maxBatchingWindow === undefined ? {} : { maxBatchingWindow: options.maxBatchingWindow }),
         reportBatchItemFailures: true,
       }),
     );

@@ -99,7 +99,13 @@ export class ServiceFunctions extends Construct {
     if (access.publishEvents) props.events.bindPublisher(fn.function);
 
     if (consumed !== undefined && trigger.kind === 'queue' && maxConcurrency !== undefined) {
-      fn.consume(consumed, { batchSize: trigger.batchSize, maxConcurrency });
+      fn.consume(consumed, {
+        batchSize: trigger.batchSize,
+        maxConcurrency,
+        ...(trigger.maxBatchingWindowSeconds === undefined
+          ? {}
+          : { maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds) }),
+      });
     } else if (trigger.kind === 'sweep') {
       props.scheduling.scheduleSweeper(fn.function, Duration.minutes(config.sweepEveryMinutes));
     } else if (trigger.kind === 'automation') {

@@ -1,10 +1,13 @@
+import type { DeliveryState } from './delivery-status.js';
+
 /** One contact's delivery within one broadcast: the record of exactly who got what. */
 export const EXECUTION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 export const TERMINAL_EXECUTION_STATUSES: readonly ExecutionStatus[] = ['sent', 'failed', 'skipped'];
 
-export interface BroadcastExecution {
+/** The delivery fields (DeliveryState) are written by delivery receipts, only once the execution is `sent`. */
+export interface BroadcastExecution extends DeliveryState {
   id: string;
   tenantId: string;
   broadcastId: string;

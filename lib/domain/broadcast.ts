@@ -1,3 +1,4 @@
+import type { DeliveryCounters } from './delivery-status.js';
 import { ConflictError, InvalidTransitionError } from './errors.js';
 import type { BroadcastEventName } from './events.js';
 import type { MessageTemplate } from './message-template.js';
@@ -68,6 +69,11 @@ export interface Broadcast extends BroadcastCounters {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /**
+   * What the provider's delivery receipts said of its messages, kept beside its run (never stored on the broadcast
+   * item): set on a broadcast read with its counters, absent on one that never had a receipt.
+   */
+  delivery?: DeliveryCounters;
 }
 
 export interface BroadcastChange {

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   'automation.tenant_mismatch': "The event's detail.tenant_id is not the token's tenant",
   'automation.unsupported_event': 'Only trigger_broadcast events from the configured automation source are accepted',
   'automation.event_in_progress': 'This event id is being processed; retry later',
+  'webhook.invalid_signature': 'The webhook signature is missing or does not match the channel',
+  'webhook.verification_failed': "The verification request does not carry the channel's verify token",
   not_implemented: 'Not implemented yet',
   internal: 'Internal error',
 } as const;

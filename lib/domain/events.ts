@@ -20,6 +20,10 @@ export type BroadcastEventName =
   | 'broadcast.resumed'
   | 'broadcast.message_sent'
   | 'broadcast.message_failed'
+  /** A delivery receipt said the message reached the phone (also when it came as `read` without `delivered`). */
+  | 'broadcast.message_delivered'
+  /** A delivery receipt said the message was read. */
+  | 'broadcast.message_read'
   /** Counters of a running broadcast, at every 10 % step of progress: the default stand-in for the per-message events. */
   | 'broadcast.progress'
   | 'broadcast.completed'

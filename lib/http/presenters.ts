@@ -3,6 +3,7 @@ import type { BroadcastExecution } from '../domain/broadcast-execution.js';
 import { type Channel, channelCapPerSecond } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
+import { deliveryStatusOf } from '../domain/delivery-status.js';
 import type { MessageTemplate } from '../domain/message-template.js';
 import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
 
@@ -94,6 +95,9 @@ export function presentStats(s: BroadcastStats) {
     failed: s.failed,
     skipped: s.skipped,
     progress_percent: s.progressPercent,
+    delivered: s.delivered,
+    read: s.read,
+    delivery_failed: s.deliveryFailed,
     status: s.status,
     started_at: s.startedAt ?? null,
     completed_at: s.completedAt ?? null,
@@ -111,6 +115,10 @@ export function presentExecution(e: BroadcastExecution) {
     error: e.error ?? null,
     attempts: e.attempts,
     sent_at: e.sentAt ?? null,
+    delivery_status: deliveryStatusOf(e) ?? null,
+    delivered_at: e.deliveredAt ?? null,
+    read_at: e.readAt ?? null,
+    delivery_error: e.deliveryError ?? null,
     created_at: e.createdAt,
     updated_at: e.updatedAt,
   };

@@ -34,6 +34,15 @@ export function queryOf<T extends z.ZodType>(event: HttpEvent, schema: T): z.out
   return parseWith(schema, event.queryStringParameters ?? {}, 'query');
 }
 
+/**
+ * The exact bytes of a request's body, for a signature over them: API Gateway hands a body over as a string,
+ * base64-encoded when it says `isBase64Encoded`.
+ */
+export function rawBodyOf(event: Pick<HttpEvent, 'body' | 'isBase64Encoded'>): Buffer {
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }

@@ -10,6 +10,7 @@ export const HTTP_FUNCTIONS = [
   'broadcasts-api',
   'channels-api',
   'automation-api',
+  'whatsapp-webhook',
 ] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
@@ -31,6 +32,9 @@ export const ROUTES: readonly RouteDefinition[] = [
   // The link in every message: no JWT, the signed token is the credential.
   { method: 'GET', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },
   { method: 'POST', path: '/unsubscribe/{token}', fn: 'unsubscribe', public: true },
+  // Meta's webhook for delivery receipts: no JWT, the channel's verify token and app secret are the credentials.
+  { method: 'GET', path: '/api/v1/webhooks/whatsapp/{channel_id}', fn: 'whatsapp-webhook', public: true },
+  { method: 'POST', path: '/api/v1/webhooks/whatsapp/{channel_id}', fn: 'whatsapp-webhook', public: true },
 
   route('POST', '/api/v1/contacts', 'contacts-api'),
   route('POST', '/api/v1/contacts/batch', 'contacts-api'),

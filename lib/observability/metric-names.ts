@@ -12,3 +12,17 @@ export const SENDER_METRICS = {
   throttles: 'Throttles',
   chunkLatency: 'ChunkLatency',
 } as const;
+
+/**
+ * The receipts' metrics (lib/observability/receipt-metrics.ts): per batch of queued receipts, and per webhook call
+ * refused for its signature. ReceiptsUnknown is worth an alarm when it grows: forged receipts, or a provider account
+ * whose webhooks point at the wrong channel.
+ */
+export const RECEIPT_METRICS = {
+  received: 'ReceiptsReceived',
+  moved: 'DeliveryStatusChanges',
+  unchanged: 'ReceiptsUnchanged',
+  unknown: 'ReceiptsUnknown',
+  early: 'ReceiptsEarly',
+  webhooksRejected: 'ReceiptWebhooksRejected',
+} as const;

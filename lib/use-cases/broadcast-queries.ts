@@ -1,5 +1,6 @@
 import { type Broadcast, type BroadcastStatus, pendingCount, progressPercent } from '../domain/broadcast.js';
 import type { BroadcastExecution, ExecutionStatus } from '../domain/broadcast-execution.js';
+import { NO_DELIVERY_COUNTS } from '../domain/delivery-status.js';
 import type { Page, PageRequest } from '../ports/pagination.js';
 import { getBroadcast } from './broadcast-commands.js';
 import type { UseCaseDeps } from './deps.js';
@@ -21,6 +22,10 @@ export interface BroadcastStats {
   failed: number;
   skipped: number;
   progressPercent: number;
+  /** From the provider's delivery receipts (channels that send them): exact, whatever their duplicates and order. */
+  delivered: number;
+  read: number;
+  deliveryFailed: number;
   status: BroadcastStatus;
   startedAt?: string;
   completedAt?: string;
@@ -41,6 +46,7 @@ export async function getBroadcastStats(
     failed: b.failed,
     skipped: b.skipped,
     progressPercent: progressPercent(b),
+    ...(b.delivery ?? NO_DELIVERY_COUNTS),
     status: b.status,
     ...(b.startedAt ? { startedAt: b.startedAt } : {}),
     ...(b.completedAt ? { completedAt: b.completedAt } : {}),

@@ -8,6 +8,7 @@ import type { ContactRepository } from '../ports/contact-repository.js';
 import type { ExecutionRepository } from '../ports/execution-repository.js';
 import type { MessageQueue } from '../ports/message-queue.js';
 import type { ProcessedEventStore } from '../ports/processed-event-store.js';
+import type { DeliveryStatusRepository, ReceiptQueue, ReceiptWebhooks } from '../ports/receipts.js';
 import type { Clock, IdGenerator } from '../ports/runtime.js';
 import type { UnsubscribeLinks } from '../ports/unsubscribe-links.js';
 
@@ -39,6 +40,12 @@ export interface UseCaseDeps {
   defaultChannel?: Channel;
   unsubscribeLinks: UnsubscribeLinks;
   queue: MessageQueue;
+  /** Delivery receipts: executions' delivery status and the broadcasts' delivery counters. */
+  deliveries: DeliveryStatusRepository;
+  /** Where the providers' webhooks put receipts for the receipts worker. */
+  receiptQueue: ReceiptQueue;
+  /** The webhook protocol of each channel type that posts receipts. */
+  receiptWebhooks: ReceiptWebhooks;
   /** Automation events already applied (a redelivered event is a no-op). */
   processedEvents: ProcessedEventStore;
   /** One-time schedules that start scheduled broadcasts (EventBridge Scheduler; locally, timers). */

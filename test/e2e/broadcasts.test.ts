@@ -802,6 +802,9 @@ describe('GET /api/v1/broadcasts/:id/stats', () => {
       failed: 0,
       skipped: 0,
       progress_percent: 0,
+      delivered: 0,
+      read: 0,
+      delivery_failed: 0,
       started_at: null,
       completed_at: null,
     };

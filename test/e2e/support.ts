@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
-import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../local/local-runtime.js';
+import {
+  type LocalRuntime,
+  type LocalRuntimeFaults,
+  loadLocalSettings,
+  startLocalRuntime,
+} from '../../local/local-runtime.js';
 
 /** What a test sees of a response: the body parsed when it is JSON (problem+json included). */
 export interface Reply {
@@ -27,14 +32,20 @@ export interface E2e {
   serverErrors: string[];
 }
 
-/** The local runtime on a free port and a table of its own, against the DynamoDB Local of global-setup.ts. */
-export async function startE2e(): Promise<E2e> {
-  const runtime = await startLocalRuntime({
-    ...loadLocalSettings({}),
-    PORT: 0,
-    DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
-    TABLE_NAME: `e2e-${randomUUID()}`,
-  });
+/**
+ * The local runtime on a free port and a table of its own, against the DynamoDB Local of global-setup.ts; `faults`
+ * changes its queues (e.g. a shorter visibility timeout, so a failed message comes back sooner).
+ */
+export async function startE2e(faults: LocalRuntimeFaults = {}): Promise<E2e> {
+  const runtime = await startLocalRuntime(
+    {
+      ...loadLocalSettings({}),
+      PORT: 0,
+      DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
+      TABLE_NAME: `e2e-${randomUUID()}`,
+    },
+    faults,
+  );
   const serverErrors: string[] = [];
   const request = async (token: string | undefined, method: string, path: string, body?: string, type?: string) => {
     const headers: Record<string, string> = {};

@@ -49,7 +49,10 @@ describe('HTTP API', () => {
     expect(authorizer?.properties.AuthorizerType).toBe('JWT');
     const deployed = routes(template);
     expect(ROUTES.filter((route) => route.public).map(routeKey)).toContain('GET /health');
-    expect(ROUTES.filter((route) => route.path.startsWith('/api/v1/') && route.public)).toEqual([]);
+    // Under /api/v1/ only the providers' webhooks are public (their signatures are the credentials).
+    expect(
+      ROUTES.filter((route) => route.path.startsWith('/api/v1/') && route.public).map((route) => route.fn),
+    ).toEqual(['whatsapp-webhook', 'whatsapp-webhook']);
     for (const route of ROUTES) {
       const properties: Json = deployed.get(routeKey(route))?.properties;
       if (route.public) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbChannelRepository } from '../../lib/adapters/dynamodb/channel-repository.js';
 import { channelKeys } from '../../lib/adapters/dynamodb/keys.js';
 import type { Channel } from '../../lib/domain/channel.js';
@@ -192,5 +192,103 @@ describe('DynamoDbChannelRepository', () => {
     expect(flagged).toHaveLength(1);
     expect(pointer).toBe(flagged[0]);
     expect(await channels.findById(tenantId, doomed.id)).toBeUndefined();
+  });
+
+  describe('the channel id -> tenant index of the public webhooks', () => {
+    const indexOf = async (id: string) => rawPartition(table, channelKeys.tenantOf(id).pk);
+
+    it('is written with the channel, default or not, and finds it from its id alone', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const plain = aChannel(tenantId, { type: 'whatsapp' });
+      const asDefault = aChannel(tenantId, { isDefault: true });
+
+      // Act
+      await channels.create(plain);
+      await channels.create(asDefault);
+
+      // Assess
+      for (const consistent of [true, false]) {
+        expect(await channels.findByIdInAnyTenant(plain.id, { consistent })).toEqual(plain);
+        expect(await channels.findByIdInAnyTenant(asDefault.id, { consistent })).toEqual(asDefault);
+      }
+      expect(await indexOf(plain.id)).toEqual([
+        { pk: `CHANNEL#${plain.id}`, sk: 'TENANT', entity: 'channel_tenant', channelId: plain.id, tenantId },
+      ]);
+    });
+
+    it('is deleted with the channel', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const plain = aChannel(tenantId);
+      const asDefault = aChannel(tenantId, { isDefault: true });
+      await channels.create(plain);
+      await channels.create(asDefault);
+
+      // Act
+      await channels.delete(plain);
+      await channels.delete(asDefault);
+
+      // Assess
+      expect(await channels.findByIdInAnyTenant(plain.id, { consistent: true })).toBeUndefined();
+      expect(await channels.findByIdInAnyTenant(asDefault.id, { consistent: true })).toBeUndefined();
+      expect([...(await indexOf(plain.id)), ...(await indexOf(asDefault.id))]).toEqual([]);
+    });
+
+    it('is not written by an update or a delete that fails', async () => {
+      // Prepare
+      const ghost = aChannel(newTenantId());
+
+      // Act
+      await rejectionOf(channels.update(ghost));
+      await rejectionOf(channels.delete(ghost));
+
+      // Assess
+      expect(await indexOf(ghost.id)).toEqual([]);
+    });
+
+    it('is written by an update for a channel saved before the index existed', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const older = aChannel(tenantId, { type: 'whatsapp' });
+      await table.client.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { ...channelKeys.byId(tenantId, older.id), entity: 'channel', ...older },
+        }),
+      );
+      const before = await channels.findByIdInAnyTenant(older.id, { consistent: true });
+
+      // Act
+      await channels.update({ ...older, name: 'saved again' });
+
+      // Assess
+      expect(before).toBeUndefined();
+      expect(await channels.findByIdInAnyTenant(older.id, { consistent: true })).toMatchObject({ name: 'saved again' });
+    });
+
+    it('reads an unknown id with as many requests as a known one, so answers cannot tell ids apart', async () => {
+      // Prepare
+      const known = aChannel(newTenantId());
+      await channels.create(known);
+      const reads: string[] = [];
+      const counting = Object.create(table.client) as typeof table.client;
+      counting.send = ((command: object) => {
+        if (command instanceof GetCommand) reads.push(String(command.input.Key?.pk));
+        return table.client.send(command as never);
+      }) as typeof counting.send;
+      const repository = new DynamoDbChannelRepository(counting, table.tableName);
+
+      // Act
+      await repository.findByIdInAnyTenant(known.id, { consistent: false });
+      const knownReads = reads.splice(0);
+      const unknown = await repository.findByIdInAnyTenant(randomUUID(), { consistent: false });
+
+      // Assess
+      expect(unknown).toBeUndefined();
+      expect(knownReads).toHaveLength(2);
+      expect(reads).toHaveLength(2);
+      expect(reads[1]).toBe('T##CHANNELS');
+    });
   });
 });

@@ -9,7 +9,7 @@ import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from '../..
 import { createTestTable, dynamoDbEndpoint, type TestTable } from './dynamodb.js';
 import { TENANT_CLAIM } from './lambda-events.js';
 
-export type QueueName = 'pipeline' | 'send' | 'pipelineDlq' | 'sendDlq';
+export type QueueName = 'pipeline' | 'send' | 'receipts' | 'pipelineDlq' | 'sendDlq' | 'receiptsDlq';
 
 /** What a handler test runs the functions against: the environment the CDK would set, pointed at local services. */
 export interface HandlerRuntime {
@@ -45,6 +45,7 @@ export async function startHandlerRuntime(
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     PIPELINE_QUEUE_URL: sqs.queueUrls.pipeline,
     SEND_QUEUE_URL: sqs.queueUrls.send,
+    RECEIPTS_QUEUE_URL: sqs.queueUrls.receipts,
     TENANT_CLAIM,
     DEFAULT_CHANNEL: 'log',
     DATA_DIR: dataDir,

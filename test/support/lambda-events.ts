@@ -52,6 +52,10 @@ export interface HttpRequest {
   body?: unknown;
   contentType?: string;
   accept?: string;
+  /** More headers, names in lower case as API Gateway hands them over. */
+  headers?: Record<string, string>;
+  /** Hand a string body over base64-encoded, as API Gateway does for some media types (`isBase64Encoded`). */
+  base64?: boolean;
 }
 
 /**
@@ -104,10 +108,12 @@ function fillHttpRequest(event: APIGatewayProxyEventV2, request: HttpRequest): v
     event.headers['content-length'] = '0';
   } else {
     const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-    event.body = body;
+    event.body = request.base64 ? Buffer.from(body, 'utf8').toString('base64') : body;
+    event.isBase64Encoded = request.base64 === true;
     event.headers['content-type'] = request.contentType ?? 'application/json';
     event.headers['content-length'] = String(Buffer.byteLength(body));
   }
+  Object.assign(event.headers, request.headers);
 }
 
 /** What a test reads of an HTTP function's result: status, headers and the body, parsed when it is JSON. */

@@ -244,6 +244,9 @@ export interface Stats {
   failed: number;
   skipped: number;
   progress_percent: number;
+  delivered: number;
+  read: number;
+  delivery_failed: number;
   status: string;
 }
 
@@ -309,6 +312,10 @@ export interface Execution {
   error: string | null;
   attempts: number;
   sent_at: string | null;
+  delivery_status: 'sent' | 'delivered' | 'read' | 'failed' | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  delivery_error: string | null;
 }
 
 /** Every execution of the broadcast, following next_cursor to the end. */

@@ -13,6 +13,7 @@ import type { Page, PageRequest } from '../../ports/pagination.js';
 import { batchGet } from './batch.js';
 import { runItem } from './broadcast-run-repository.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
+import { deliveryCountersOf } from './delivery-status-repository.js';
 import { broadcastKeys, runKeys } from './keys.js';
 import { pagedQuery } from './paged-query.js';
 import { SCHEDULED_DUE_INDEX } from './table-definition.js';
@@ -47,19 +48,25 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
     );
   }
 
-  /** The broadcast with its counters, read together with its run in one strongly consistent request. */
+  /**
+   * The broadcast with its counters, read together with its run and its delivery-receipt counters in one strongly
+   * consistent request.
+   */
   async findById(tenantId: string, id: string): Promise<Broadcast | undefined> {
     const items = await batchGet(
       this.client,
       this.tableName,
-      [broadcastKeys.byId(tenantId, id), runKeys.byBroadcast(tenantId, id)],
+      [broadcastKeys.byId(tenantId, id), runKeys.byBroadcast(tenantId, id), runKeys.receipts(tenantId, id)],
       {
         consistent: true,
       },
     );
     const broadcast = items.find((item) => item.entity === 'broadcast');
     const run = items.find((item) => item.entity === 'broadcast_run');
-    return broadcast ? withCounters(fromItem(broadcast), run) : undefined;
+    const receipts = items.find((item) => item.entity === 'broadcast_receipts');
+    if (!broadcast) return undefined;
+    const counted = withCounters(fromItem(broadcast), run);
+    return receipts ? { ...counted, delivery: deliveryCountersOf(receipts) } : counted;
   }
 
   list(tenantId: string, page: PageRequest, status?: BroadcastStatus): Promise<Page<Broadcast>> {
@@ -269,10 +276,12 @@ function scheduledIndexKey(position: ScheduledPosition) {
 }
 
 function toItem(broadcast: Broadcast) {
+  // The delivery counters live beside the run (runKeys.receipts), never on the broadcast.
+  const { delivery: _delivery, ...stored } = broadcast;
   return {
     ...broadcastKeys.byId(broadcast.tenantId, broadcast.id),
     entity: 'broadcast',
-    ...broadcast,
+    ...stored,
     ...scheduledDueKeys(broadcast),
   };
 }

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../domain/channel.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ChannelRepository } from '../../ports/channel-repository.js';
@@ -7,9 +7,13 @@ import { type RetryPolicy, retry } from '../../retry.js';
 import { isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { channelKeys } from './keys.js';
 import { pagedQuery } from './paged-query.js';
+import { transactWrite } from './transactions.js';
 
 /** Tries of a write whose default pointer concurrent writes keep moving between its read and its commit. */
 const POINTER_RACE_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 80 };
+
+/** No tenant id is empty (see the HTTP layer's tenant check): the channel key read for an id nobody owns. */
+const NO_TENANT = '';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -28,22 +32,36 @@ export class DynamoDbChannelRepository implements ChannelRepository {
 
   async create(channel: Channel): Promise<void> {
     if (!channel.isDefault) {
-      // A new id cannot be the pointer's target, so no guard is needed.
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(channel),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      // A new id cannot be the pointer's target, so no guard is needed; the tenant index comes with the channel.
+      await transactWrite(this.client, [
+        { Put: { TableName: this.tableName, Item: toItem(channel), ConditionExpression: 'attribute_not_exists(pk)' } },
+        this.putTenantIndex(channel),
+      ]);
       return;
     }
     await this.writeWithPointer(channel, 'attribute_not_exists(pk)');
   }
 
   async findById(tenantId: string, id: string): Promise<Channel | undefined> {
+    return this.read(tenantId, id, true);
+  }
+
+  /**
+   * Two reads whether or not the id is known: the tenant index, then the channel (under a key no tenant has when the
+   * index names none), so an unknown id costs and answers like a known one.
+   */
+  async findByIdInAnyTenant(id: string, options: { consistent: boolean }): Promise<Channel | undefined> {
+    const index = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: channelKeys.tenantOf(id), ConsistentRead: options.consistent }),
+    );
+    const tenantId = typeof index.Item?.tenantId === 'string' ? index.Item.tenantId : undefined;
+    const channel = await this.read(tenantId ?? NO_TENANT, id, options.consistent);
+    return tenantId === undefined ? undefined : channel;
+  }
+
+  private async read(tenantId: string, id: string, consistent: boolean): Promise<Channel | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: channelKeys.byId(tenantId, id), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: channelKeys.byId(tenantId, id), ConsistentRead: consistent }),
     );
     return result.Item ? fromItem(result.Item) : undefined;
   }
@@ -84,6 +102,7 @@ export class DynamoDbChannelRepository implements ChannelRepository {
       const current = await this.readPointer(channel.tenantId);
       return [
         { Delete: { TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
+        { Delete: { TableName: this.tableName, Key: channelKeys.tenantOf(channel.id) } },
         current === channel.id
           ? {
               Delete: {
@@ -112,6 +131,8 @@ export class DynamoDbChannelRepository implements ChannelRepository {
       const current = await this.readPointer(channel.tenantId);
       const actions: TransactItem[] = [
         { Put: { TableName: this.tableName, Item: toItem(channel), ConditionExpression: condition } },
+        // Rewritten by every update too: a channel created before the index existed gets it by being saved again.
+        this.putTenantIndex(channel),
       ];
       if (channel.isDefault && current === channel.id) {
         actions.push({
@@ -158,6 +179,20 @@ export class DynamoDbChannelRepository implements ChannelRepository {
       }
       return actions;
     });
+  }
+
+  private putTenantIndex(channel: Channel): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...channelKeys.tenantOf(channel.id),
+          entity: 'channel_tenant',
+          channelId: channel.id,
+          tenantId: channel.tenantId,
+        },
+      },
+    };
   }
 
   private pointerIsNot(channel: Channel): TransactItem {

@@ -25,6 +25,13 @@
  * | channels of a tenant                  | Query     | T#{t}#CHANNELS                       | begins CHANNEL#    |
  * | channel by id                         | GetItem   | T#{t}#CHANNELS                       | CHANNEL#{id}       |
  * | the tenant's default channel (pointer)| GetItem   | T#{t}#CHANNELS                       | DEFAULT            |
+ * | a channel's tenant (public webhooks)  | GetItem   | CHANNEL#{id}                         | TENANT             |
+ * | a broadcast's delivery-receipt counts | GetItem   | T#{t}#BROADCAST#{b}#RUN              | RECEIPTS           |
+ * | an execution, from its reference      | GetItem   | T#{t}#BROADCAST#{b}#CHUNK#{n}        | CONTACT#{cid}      |
+ *
+ * One key does not start with a tenant, on purpose: `CHANNEL#{id}` maps a channel id to its tenant for the public
+ * webhook routes (a provider calls them without a token, so the tenant cannot come from one). It holds nothing but
+ * the two ids, and no tenant-scoped key can ever equal it (those all start with `T#`).
  *
  * Contacts are spread over several partitions and every send chunk is its own partition (a partition
  * takes at most 1,000 writes/s and 3,000 reads/s), so a big import or a fast broadcast never queues
@@ -103,6 +110,15 @@ export const runKeys = {
   /** Sparse index entry of a pacer loop: by when its next tick must have acted (see the sweeper's watchdog). */
   pacerWatchPartition: 'PACER',
   pacerWatchSort: (deadline: string, tenantId: string, broadcastId: string) => `${deadline}#${tenantId}#${broadcastId}`,
+  /**
+   * The broadcast's delivery-receipt counters, beside its run rather than on it: receipts update them in transactions
+   * of their own, which would otherwise make the pacer's and the senders' writes to the run fail with a transaction
+   * conflict while receipts flow, and wake the event publisher (whose stream filter lets run items through).
+   */
+  receipts: (tenantId: string, broadcastId: string): ItemKey => ({
+    pk: `T#${tenantId}#BROADCAST#${broadcastId}#RUN`,
+    sk: 'RECEIPTS',
+  }),
 };
 
 /** FNV-1a: a stable, well-spread shard for an id. */
@@ -129,4 +145,6 @@ export const channelKeys = {
   sortPrefix: 'CHANNEL#',
   byId: (tenantId: string, id: string): ItemKey => ({ pk: channelKeys.partition(tenantId), sk: `CHANNEL#${id}` }),
   defaultPointer: (tenantId: string): ItemKey => ({ pk: channelKeys.partition(tenantId), sk: 'DEFAULT' }),
+  /** Outside every tenant's keys: a public webhook's channel id -> its tenant. Written and deleted with the channel. */
+  tenantOf: (id: string): ItemKey => ({ pk: `CHANNEL#${id}`, sk: 'TENANT' }),
 };

@@ -42,6 +42,61 @@ export function sqsBatchHandler<T>(schema: z.ZodType<T>, handle: (message: T, re
     processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
 }
 
+/**
+ * An SQS consumer that handles the whole batch at once, for work that is cheaper together than record by record (the
+ * receipts worker writes one counter update per broadcast per batch instead of one per receipt). Records are parsed as
+ * in sqsBatchHandler (a malformed one is reported failed, never dropped); `handle` gets the valid messages and answers
+ * which of them (by position) to leave on the queue. If it throws, every valid record is reported failed: it must
+ * tolerate seeing again what it had already done.
+ */
+export function sqsWholeBatchHandler<T>(
+  schema: z.ZodType<T>,
+  handle: (messages: readonly T[], records: readonly SQSRecord[]) => Promise<ReadonlySet<number>>,
+) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failed: string[] = [];
+    const messages: T[] = [];
+    const records: SQSRecord[] = [];
+    for (const record of event.Records) {
+      const parsed = schema.safeParse(parseJson(record.body));
+      if (parsed.success) {
+        messages.push(parsed.data);
+        records.push(record);
+      } else {
+        logger.error('malformed queue message; it stays on the queue until the DLQ takes it', {
+          messageId: record.messageId,
+          issues: parsed.error.issues,
+        });
+        failed.push(record.messageId);
+      }
+    }
+    if (messages.length > 0) {
+      try {
+        const retry = await handle(messages, records);
+        for (const index of retry) {
+          const record = records[index];
+          if (record) failed.push(record.messageId);
+        }
+      } catch (error) {
+        logger.error('batch failed; its messages stay on the queue', {
+          error: error as Error,
+          records: records.length,
+        });
+        failed.push(...records.map((record) => record.messageId));
+      }
+    }
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The ids a queue message carries, on every line logged while it is handled (absent ones are left out). */
 function logKeysOf(message: unknown, record: SQSRecord): LogAttributes {
   const { tenantId, broadcastId, chunk } = (message ?? {}) as Record<string, unknown>;

@@ -218,16 +218,21 @@ export class AwsMeter {
 
   private addCapacity(operation: string, consumed: unknown, input: Loose): void {
     const entries = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-    // DynamoDB bills a transaction's items at twice the standard rate; DynamoDB Local reports the standard one.
+    // DynamoDB bills a transaction's items at twice the standard rate. DynamoDB Local reports 2 units for any
+    // transaction, whatever its number of items: below two units per item, count two per item (every item the
+    // service writes in a transaction is under 1 KB, so that is DynamoDB's own figure).
     const items = ((input.TransactItems as unknown[] | undefined) ?? []).length;
     const reported = (entries as Loose[]).reduce((sum, e) => sum + Number(e.CapacityUnits ?? 0), 0);
-    const factor = operation.startsWith('Transact') && reported < 2 * items ? 2 : 1;
+    if (operation.startsWith('Transact') && reported < 2 * items) {
+      if (isWrite(operation)) this.addUnits(operation, 0, 2 * items);
+      else this.addUnits(operation, 2 * items, 0);
+      return;
+    }
     for (const entry of entries as Loose[]) {
-      const units = Number(entry.CapacityUnits ?? 0) * factor;
+      const units = Number(entry.CapacityUnits ?? 0);
       const read = entry.ReadCapacityUnits;
       const write = entry.WriteCapacityUnits;
-      if (read !== undefined || write !== undefined)
-        this.addUnits(operation, Number(read ?? 0) * factor, Number(write ?? 0) * factor);
+      if (read !== undefined || write !== undefined) this.addUnits(operation, Number(read ?? 0), Number(write ?? 0));
       else if (isWrite(operation)) this.addUnits(operation, 0, units);
       else this.addUnits(operation, units, 0);
     }

@@ -33,6 +33,9 @@ class InMemoryChannels implements ChannelRepository {
   async findById(tenantId: string, id: string) {
     return this.items.get(this.key(tenantId, id));
   }
+  async findByIdInAnyTenant(id: string) {
+    return [...this.items.values()].find((c) => c.id === id);
+  }
   async list(tenantId: string, _page: PageRequest): Promise<Page<Channel>> {
     return { items: [...this.items.values()].filter((c) => c.tenantId === tenantId) };
   }

@@ -520,6 +520,51 @@ describe('deriveDomainEvents: progress and per-message events', () => {
     ]);
   });
 
+  it('with perMessageEvents, a receipt moving an execution gives message_delivered / message_read, at the receipt times', () => {
+    // Prepare
+    const sent = execution({ status: 'sent', messageId: 'wamid.1' });
+    const delivered = { ...sent, deliveryStatus: 'delivered', deliveredAt: '2026-01-01T00:03:00.000Z' };
+    const read = { ...delivered, deliveryStatus: 'read', readAt: '2026-01-01T00:04:00.000Z' };
+    const records = [
+      record('MODIFY', sent, delivered),
+      record('MODIFY', delivered, read),
+      // read without delivered: both, at the read time
+      record('MODIFY', sent, { ...sent, deliveryStatus: 'read', deliveredAt: read.readAt, readAt: read.readAt }),
+      // failed, and a status that did not move: none
+      record('MODIFY', sent, { ...sent, deliveryStatus: 'failed', deliveryError: 'whatsapp 131026: undeliverable' }),
+      record('MODIFY', read, { ...read, updatedAt: '2026-01-01T00:05:00.000Z' }),
+    ];
+
+    // Act
+    const events = deriveDomainEvents(records, { perMessageEvents: true });
+    const without = deriveDomainEvents(records, { perMessageEvents: false });
+
+    // Assess
+    expect(events.map((e) => [e.name, e.occurredAt, e.detail])).toEqual([
+      [
+        'broadcast.message_delivered',
+        delivered.deliveredAt,
+        {
+          broadcast_id: 'b1',
+          execution_id: 'x1',
+          contact_id: 'c1',
+          status: 'sent',
+          delivery_status: 'delivered',
+          message_id: 'wamid.1',
+          event_id: `${records[0]?.eventID}:delivered`,
+        },
+      ],
+      ['broadcast.message_read', read.readAt, expect.objectContaining({ delivery_status: 'read' })],
+      [
+        'broadcast.message_delivered',
+        read.readAt,
+        expect.objectContaining({ event_id: `${records[2]?.eventID}:delivered` }),
+      ],
+      ['broadcast.message_read', read.readAt, expect.objectContaining({ event_id: `${records[2]?.eventID}:read` })],
+    ]);
+    expect(without).toEqual([]);
+  });
+
   it('ignores other entities and records without images', () => {
     expect(
       names([
@@ -551,6 +596,13 @@ describe('eventSourceEntities: the event source filter in AWS', () => {
       record('INSERT', undefined, { pk: `T#${T}#CONTACTS#0`, sk: 'CONTACT#c1', entity: 'contact', tenantId: T }),
       record('INSERT', undefined, { pk: `T#${T}#BROADCAST#b1#CHUNK#0`, sk: '#LEASE', entity: 'chunk_lease' }),
       record('INSERT', undefined, { pk: `T#${T}#BROADCAST#b1#CHUNK#0`, sk: '#TALLY', entity: 'chunk_tally' }),
+      record(
+        'MODIFY',
+        execution({ status: 'sent' }),
+        execution({ status: 'sent', deliveryStatus: 'read', deliveredAt: 'a', readAt: 'a' }),
+      ),
+      record('INSERT', undefined, { pk: `T#${T}#BROADCAST#b1#RUN`, sk: 'RECEIPTS', entity: 'broadcast_receipts' }),
+      record('INSERT', undefined, { pk: 'CHANNEL#c1', sk: 'TENANT', entity: 'channel_tenant', tenantId: T }),
     ];
     const entityOf = (r: DynamoDBRecord) => (r.dynamodb?.NewImage ?? r.dynamodb?.OldImage)?.entity?.S;
     const passes = (r: DynamoDBRecord) => eventSourceEntities(options).includes(entityOf(r) as string);

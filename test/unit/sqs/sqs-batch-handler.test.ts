@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { z } from 'zod';
-import { sqsBatchHandler } from '../../../lib/adapters/sqs/sqs-batch-handler.js';
+import { sqsBatchHandler, sqsWholeBatchHandler } from '../../../lib/adapters/sqs/sqs-batch-handler.js';
 import { logger } from '../../../lib/observability/logger.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
 
@@ -90,5 +90,68 @@ describe('sqsBatchHandler', () => {
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]?.messageId }] });
+  });
+});
+
+describe('sqsWholeBatchHandler', () => {
+  let logged: jest.SpiedFunction<typeof logger.error>;
+
+  beforeEach(() => {
+    logged = jest.spyOn(logger, 'error').mockImplementation(() => {});
+  });
+
+  afterEach(() => {
+    logged.mockRestore();
+  });
+
+  it('hands the well-formed messages over together and fails the malformed ones and those it asks to retry', async () => {
+    // Prepare
+    const seen: number[][] = [];
+    const handler = sqsWholeBatchHandler(schema, async (messages) => {
+      seen.push(messages.map(({ n }) => n));
+      return new Set([1]); // the second well-formed message: { n: 3 }
+    });
+    const event = sqsEvent([{ n: 1 }, 'not json {', { n: 3 }, { n: 4 }]);
+    const [, notJson, retried] = event.Records.map((record) => record.messageId);
+
+    // Act
+    const response = await handler(event);
+
+    // Assess
+    expect(seen).toEqual([[1, 3, 4]]);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([notJson, retried]);
+  });
+
+  it('fails every well-formed record when the handler throws, and logs it', async () => {
+    // Prepare
+    const handler = sqsWholeBatchHandler(schema, async () => {
+      throw new Error('table unavailable');
+    });
+    const event = sqsEvent([{ n: 1 }, { n: 2 }]);
+
+    // Act
+    const response = await handler(event);
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      event.Records.map((record) => record.messageId),
+    );
+    expect(logged).toHaveBeenCalledWith('batch failed; its messages stay on the queue', expect.anything());
+  });
+
+  it('does not call the handler for a batch with nothing well-formed in it', async () => {
+    // Prepare
+    let calls = 0;
+    const handler = sqsWholeBatchHandler(schema, async () => {
+      calls++;
+      return new Set<number>();
+    });
+
+    // Act
+    const response = await handler(sqsEvent(['{', { n: 'x' }]));
+
+    // Assess
+    expect(calls).toBe(0);
+    expect(response.batchItemFailures).toHaveLength(2);
   });
 });

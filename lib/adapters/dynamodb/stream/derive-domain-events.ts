@@ -3,7 +3,7 @@ import type { DomainEvent } from '../../../domain/events.js';
 import { broadcastEvents } from './broadcast-events.js';
 import { listChangeEvent, MemberChanges } from './contact-list-events.js';
 import { entityOf, type ItemChange, readItemChange } from './item-change.js';
-import { messageEvent } from './message-events.js';
+import { deliveryEvents, messageEvent } from './message-events.js';
 import { progressEvent } from './progress-events.js';
 
 /**
@@ -24,6 +24,8 @@ import { progressEvent } from './progress-events.js';
  * | broadcast_run    | MODIFY of sent, failed or skippedAtSend, once  | progress, about ten per run (not one per      |
  * |                  | planned, that crosses a 10 % step or reaches 100 % | counted chunk): PROGRESS_EVENT_STEP_PERCENT |
  * | execution        | MODIFY to sent / failed (only with perMessageEvents) | message_sent / message_failed           |
+ * | execution        | MODIFY of deliveryStatus to delivered / read (only with perMessageEvents) | message_delivered / |
+ * |                  | (a receipt; read without delivered gives both) | message_read                                  |
  *
  * Events keep the order of the records; an aggregated member event takes the place of its last record. Every
  * event carries `event_id` (from the stream record) so consumers can drop the duplicates of a retried batch.
@@ -71,7 +73,7 @@ function eventsOf(change: ItemChange, options: DeriveOptions): DomainEvent[] {
     case 'broadcast_run':
       return orNone(progressEvent(change));
     case 'execution':
-      return options.perMessageEvents ? orNone(messageEvent(change)) : [];
+      return options.perMessageEvents ? [...orNone(messageEvent(change)), ...deliveryEvents(change)] : [];
     default:
       return [];
   }
