@@ -11,6 +11,7 @@ import { DynamoDbContactRepository } from './adapters/dynamodb/contact-repositor
 import { createDocumentClient } from './adapters/dynamodb/document-client.js';
 import { DynamoDbExecutionRepository } from './adapters/dynamodb/execution-repository.js';
 import { DynamoDbProcessedEventStore } from './adapters/dynamodb/processed-event-store.js';
+import { DynamoDbTestSendRepository } from './adapters/dynamodb/test-send-repository.js';
 import {
   createEventBridgeClient,
   EventBridgeEventPublisher,
@@ -61,6 +62,7 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     executions: new DynamoDbExecutionRepository(client, table),
     channels: new DynamoDbChannelRepository(client, table),
     processedEvents: new DynamoDbProcessedEventStore(client, table),
+    testSends: new DynamoDbTestSendRepository(client, table),
     senders: new DefaultChannelSenderFactory({
       // In AWS the log channel prints contacts' addresses masked; locally developers need them readable.
       log: { dataDir: config.DATA_DIR, maskContacts: config.AWS_LAMBDA_FUNCTION_NAME !== undefined },

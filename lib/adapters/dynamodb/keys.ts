@@ -25,6 +25,8 @@
  * | channels of a tenant                  | Query     | T#{t}#CHANNELS                       | begins CHANNEL#    |
  * | channel by id                         | GetItem   | T#{t}#CHANNELS                       | CHANNEL#{id}       |
  * | the tenant's default channel (pointer)| GetItem   | T#{t}#CHANNELS                       | DEFAULT            |
+ * | test-send limit window of a broadcast | Get+Put c | T#{t}#BROADCAST#{b}#TESTSENDS        | #WINDOW            |
+ * | test sends of a broadcast, newest 1st | Query     | T#{t}#BROADCAST#{b}#TESTSENDS        | begins SEND#, desc |
  *
  * Contacts are spread over several partitions and every send chunk is its own partition (a partition
  * takes at most 1,000 writes/s and 3,000 reads/s), so a big import or a fast broadcast never queues
@@ -129,4 +131,22 @@ export const channelKeys = {
   sortPrefix: 'CHANNEL#',
   byId: (tenantId: string, id: string): ItemKey => ({ pk: channelKeys.partition(tenantId), sk: `CHANNEL#${id}` }),
   defaultPointer: (tenantId: string): ItemKey => ({ pk: channelKeys.partition(tenantId), sk: 'DEFAULT' }),
+};
+
+/**
+ * A broadcast's test sends live in a partition of their own, away from its executions and run item (nothing that
+ * counts or lists executions ever reads it): the limiter's window item, and one item per test send sorted by
+ * admission time, so the history reads newest first. At most 10 writes a minute reach it (the limit itself).
+ */
+export const testSendKeys = {
+  partition: (tenantId: string, broadcastId: string) => `T#${tenantId}#BROADCAST#${broadcastId}#TESTSENDS`,
+  window: (tenantId: string, broadcastId: string): ItemKey => ({
+    pk: testSendKeys.partition(tenantId, broadcastId),
+    sk: '#WINDOW',
+  }),
+  sortPrefix: 'SEND#',
+  byId: (tenantId: string, broadcastId: string, createdAt: string, id: string): ItemKey => ({
+    pk: testSendKeys.partition(tenantId, broadcastId),
+    sk: `SEND#${createdAt}#${id}`,
+  }),
 };
