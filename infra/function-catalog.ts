@@ -70,9 +70,12 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
   'broadcasts-api': {
     description: '/api/v1/broadcasts',
     trigger: { kind: 'http' },
-    // Preview renders the message, unsubscribe link included; execute, resume and cancel start pipeline steps;
-    // schedule, unschedule, cancel and execute create or delete the broadcast's one-time schedule.
+    // Preview and test send render the message, unsubscribe link included; execute, resume and cancel start pipeline
+    // steps; schedule, unschedule, cancel and execute create or delete the broadcast's one-time schedule.
     access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['pipeline'], manageSchedules: true },
+    // A test send waits for its channel's answer (a webhook up to WEBHOOK_TIMEOUT_MS, 10 s by default), then records
+    // it: room for both, inside API Gateway's 30 s.
+    timeoutSeconds: 25,
   },
   'channels-api': { description: '/api/v1/channels', trigger: { kind: 'http' }, access: { table: 'read-write' } },
   // trigger_broadcast over HTTP: starts broadcasts (pipeline steps) and unschedules the scheduled ones it starts.

@@ -13,6 +13,7 @@ import { DynamoDbDeliveryStatusRepository } from './adapters/dynamodb/delivery-s
 import { createDocumentClient } from './adapters/dynamodb/document-client.js';
 import { DynamoDbExecutionRepository } from './adapters/dynamodb/execution-repository.js';
 import { DynamoDbProcessedEventStore } from './adapters/dynamodb/processed-event-store.js';
+import { DynamoDbTestSendRepository } from './adapters/dynamodb/test-send-repository.js';
 import {
   createEventBridgeClient,
   EventBridgeEventPublisher,
@@ -67,6 +68,7 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     deliveries: new DynamoDbDeliveryStatusRepository(client, table),
     receiptQueue: new SqsReceiptQueue(sqs, config.RECEIPTS_QUEUE_URL ?? ''),
     receiptWebhooks: { whatsapp: new WhatsAppReceiptWebhook() },
+    testSends: new DynamoDbTestSendRepository(client, table),
     senders: new DefaultChannelSenderFactory({
       // In AWS the log channel prints contacts' addresses masked; locally developers need them readable.
       log: { dataDir: config.DATA_DIR, maskContacts: config.AWS_LAMBDA_FUNCTION_NAME !== undefined },

@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   'broadcast.no_channel': 'The broadcast has no channel, the tenant no default and the stage no default channel',
   'broadcast.unknown_channel': 'channel_id is not one of your channels',
   'broadcast.rate_limit_above_cap': "rate_limit is above this stage's cap (MAX_RATE_PER_MINUTE)",
+  'broadcast.test_send_rate_limited':
+    'Too many test sends of this broadcast in the last minute; retry after Retry-After',
+  'broadcast.test_send_skipped': 'The broadcast would send this contact nothing (reason in errors); nothing was sent',
   'channel.rate_above_cap': "max_messages_per_second is above this stage's cap (MAX_RATE_PER_MINUTE / 60)",
   'automation.tenant_mismatch': "The event's detail.tenant_id is not the token's tenant",
   'automation.unsupported_event': 'Only trigger_broadcast events from the configured automation source are accepted',

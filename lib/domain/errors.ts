@@ -57,6 +57,17 @@ export class UnprocessableError extends DomainError {
   }
 }
 
+/** Too many requests of one kind: try again after `retryAfterSeconds` (HTTP 429 with Retry-After). */
+export class RateLimitedError extends DomainError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 export class NotImplementedError extends DomainError {
   readonly code = 'not_implemented' as const;
 }

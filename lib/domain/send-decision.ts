@@ -3,7 +3,7 @@ import type { BroadcastExecution } from './broadcast-execution.js';
 import { hasRequiredAddress, type RequiredAddress } from './channel.js';
 import type { Contact } from './contact.js';
 import { composeOutboundMessage, type OutboundMessage } from './outbound-message.js';
-import { isMissing, type RenderOutcome } from './template-rendering.js';
+import { isMissing, type RenderedMessage, type RenderOutcome } from './template-rendering.js';
 
 export type CloseFields = Partial<Pick<BroadcastExecution, 'reason' | 'error'>>;
 
@@ -35,12 +35,33 @@ export function decideSend(
   const closeAs = (close: 'failed' | 'skipped', fields: CloseFields): SendDecision =>
     maybeSent ? { execution, close: 'failed', fields: { reason: 'outcome_unknown' } } : { execution, close, fields };
   if (maybeSent && !context.mayRepeat) return closeAs('failed', { reason: 'outcome_unknown' });
-  if (!contact) return closeAs('skipped', { reason: 'contact_deleted' });
-  if (contact.optedOut) return closeAs('skipped', { reason: 'opted_out' });
-  if (!hasRequiredAddress(contact, context.requiredAddress)) return closeAs('skipped', { reason: 'no_address' });
+  const judged = judgeContact(contact, context);
+  if ('skip' in judged) return closeAs('skipped', judged.skip);
+  return { execution, outbound: composeOutboundMessage(context.broadcast, execution, judged.contact, judged.rendered) };
+}
+
+/** Why a contact gets no message now (the `reason` its execution is skipped with), or what it gets. */
+export type ContactJudgement =
+  | { skip: { reason: SkipReason; error?: string } }
+  | { contact: Contact; rendered: RenderedMessage };
+
+export type SkipReason = 'contact_deleted' | 'opted_out' | 'no_address' | 'missing_variable';
+
+/**
+ * Whether a contact can get the broadcast's message now, and the message rendered for them: the checks every send
+ * makes, in one place and one order, for the broadcast's sends and for a test send alike. The template is rendered
+ * only for a contact who passes the others.
+ */
+export function judgeContact(
+  contact: Contact | undefined,
+  context: Pick<SendContext, 'requiredAddress' | 'render'>,
+): ContactJudgement {
+  if (!contact) return { skip: { reason: 'contact_deleted' } };
+  if (contact.optedOut) return { skip: { reason: 'opted_out' } };
+  if (!hasRequiredAddress(contact, context.requiredAddress)) return { skip: { reason: 'no_address' } };
   const rendered = context.render(contact);
-  if (isMissing(rendered)) return closeAs('skipped', { reason: 'missing_variable', error: rendered.reason });
-  return { execution, outbound: composeOutboundMessage(context.broadcast, execution, contact, rendered) };
+  if (isMissing(rendered)) return { skip: { reason: 'missing_variable', error: rendered.reason } };
+  return { contact, rendered };
 }
 
 /**

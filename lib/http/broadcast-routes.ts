@@ -26,6 +26,7 @@ import {
   scheduleBody,
   updateBroadcastBody,
 } from './schemas.js';
+import { testSendRoute, testSendsRoute } from './test-send-routes.js';
 
 type StatusCommand = (deps: UseCaseDeps, tenantId: string, id: string) => Promise<Broadcast>;
 
@@ -76,6 +77,8 @@ export const broadcastRoutes: Record<string, Route> = {
   'POST /api/v1/broadcasts/{id}/pause': statusRoute((deps, tenantId, id) => pauseBroadcast(deps, tenantId, id)),
   'POST /api/v1/broadcasts/{id}/resume': statusRoute(resumeBroadcast),
   'POST /api/v1/broadcasts/{id}/preview': previewRoute,
+  'POST /api/v1/broadcasts/{id}/test-send': testSendRoute,
+  'GET /api/v1/broadcasts/{id}/test-sends': testSendsRoute,
 
   'GET /api/v1/broadcasts/{id}/stats': async ({ event, tenantId }, deps) =>
     json(200, presentStats(await getBroadcastStats(deps, tenantId, pathId(event)))),

@@ -8,6 +8,7 @@ import {
   InvalidTransitionError,
   NotFoundError,
   NotImplementedError,
+  RateLimitedError,
   UnprocessableError,
 } from '../domain/errors.js';
 
@@ -43,6 +44,9 @@ const STATUS_BY_ERROR: [new (...args: never[]) => DomainError, number][] = [
 /** Maps any thrown value to a problem. Unknown errors become a 500 whose body reveals nothing internal. */
 export function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
+  if (error instanceof RateLimitedError) {
+    return new HttpProblem(429, error.code, error.message, [], { 'retry-after': String(error.retryAfterSeconds) });
+  }
   if (error instanceof DomainError) {
     const status = STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1] ?? 400;
     const errors = error instanceof UnprocessableError ? error.errors : [];

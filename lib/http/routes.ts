@@ -66,6 +66,9 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('POST', '/api/v1/broadcasts/{id}/preview', 'broadcasts-api'),
   route('GET', '/api/v1/broadcasts/{id}/stats', 'broadcasts-api'),
   route('GET', '/api/v1/broadcasts/{id}/executions', 'broadcasts-api'),
+  // Test sends: one real message to one contact, outside the broadcast's executions and stats, and their history.
+  route('POST', '/api/v1/broadcasts/{id}/test-send', 'broadcasts-api'),
+  route('GET', '/api/v1/broadcasts/{id}/test-sends', 'broadcasts-api'),
 
   route('POST', '/api/v1/channels', 'channels-api'),
   route('GET', '/api/v1/channels', 'channels-api'),

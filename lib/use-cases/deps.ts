@@ -10,6 +10,7 @@ import type { MessageQueue } from '../ports/message-queue.js';
 import type { ProcessedEventStore } from '../ports/processed-event-store.js';
 import type { DeliveryStatusRepository, ReceiptQueue, ReceiptWebhooks } from '../ports/receipts.js';
 import type { Clock, IdGenerator } from '../ports/runtime.js';
+import type { TestSendRepository } from '../ports/test-send-repository.js';
 import type { UnsubscribeLinks } from '../ports/unsubscribe-links.js';
 
 /** The delivery pipeline's tunables (see lib/config.ts for their meaning and defaults). */
@@ -46,6 +47,8 @@ export interface UseCaseDeps {
   receiptQueue: ReceiptQueue;
   /** The webhook protocol of each channel type that posts receipts. */
   receiptWebhooks: ReceiptWebhooks;
+  /** Test sends of broadcasts: their per-broadcast limit and their history, apart from executions. */
+  testSends: TestSendRepository;
   /** Automation events already applied (a redelivered event is a no-op). */
   processedEvents: ProcessedEventStore;
   /** One-time schedules that start scheduled broadcasts (EventBridge Scheduler; locally, timers). */

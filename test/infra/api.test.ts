@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BroadcastStack } from '../../infra/broadcast-stack.js';
 import { FUNCTIONS_DIR } from '../../infra/build-app.js';
 import { parseStageConfig, STAGES } from '../../infra/stages.js';
+import { loadConfig } from '../../lib/config.js';
 import { ROUTES, routeKey } from '../../lib/http/routes.js';
 import { type Synthesized, synthStage, testApp } from './support/synth.js';
 import { type Json, referencedId, requiredFunction, resources } from './support/template-queries.js';
@@ -128,5 +129,17 @@ describe('HTTP API', () => {
     );
     const httpFunctions = new Set(ROUTES.map((route) => route.fn));
     expect(permissions).toHaveLength(httpFunctions.size);
+  });
+
+  it("answers within API Gateway's 30 s, broadcasts-api with room for a test send's webhook call and its record", () => {
+    const timeouts = new Map(
+      [...new Set(ROUTES.map((route) => route.fn))].map((fn) => [
+        fn,
+        requiredFunction(prod.template, fn).properties.Timeout as number,
+      ]),
+    );
+    for (const timeout of timeouts.values()) expect(timeout).toBeLessThan(30);
+    const webhookSeconds = loadConfig({}).WEBHOOK_TIMEOUT_MS / 1000;
+    expect(timeouts.get('broadcasts-api')).toBeGreaterThanOrEqual(webhookSeconds + 5);
   });
 });

@@ -28,6 +28,8 @@
  * | a channel's tenant (public webhooks)  | GetItem   | CHANNEL#{id}                         | TENANT             |
  * | a broadcast's delivery-receipt counts | GetItem   | T#{t}#BROADCAST#{b}#RUN              | RECEIPTS           |
  * | an execution, from its reference      | GetItem   | T#{t}#BROADCAST#{b}#CHUNK#{n}        | CONTACT#{cid}      |
+ * | test-send limit window of a broadcast | Get+Put c | T#{t}#BROADCAST#{b}#TESTSENDS        | #WINDOW            |
+ * | test sends of a broadcast, newest 1st | Query     | T#{t}#BROADCAST#{b}#TESTSENDS        | begins SEND#, desc |
  *
  * One key does not start with a tenant, on purpose: `CHANNEL#{id}` maps a channel id to its tenant for the public
  * webhook routes (a provider calls them without a token, so the tenant cannot come from one). It holds nothing but
@@ -147,4 +149,22 @@ export const channelKeys = {
   defaultPointer: (tenantId: string): ItemKey => ({ pk: channelKeys.partition(tenantId), sk: 'DEFAULT' }),
   /** Outside every tenant's keys: a public webhook's channel id -> its tenant. Written and deleted with the channel. */
   tenantOf: (id: string): ItemKey => ({ pk: `CHANNEL#${id}`, sk: 'TENANT' }),
+};
+
+/**
+ * A broadcast's test sends live in a partition of their own, away from its executions and run item (nothing that
+ * counts or lists executions ever reads it): the limiter's window item, and one item per test send sorted by
+ * admission time, so the history reads newest first. At most 10 writes a minute reach it (the limit itself).
+ */
+export const testSendKeys = {
+  partition: (tenantId: string, broadcastId: string) => `T#${tenantId}#BROADCAST#${broadcastId}#TESTSENDS`,
+  window: (tenantId: string, broadcastId: string): ItemKey => ({
+    pk: testSendKeys.partition(tenantId, broadcastId),
+    sk: '#WINDOW',
+  }),
+  sortPrefix: 'SEND#',
+  byId: (tenantId: string, broadcastId: string, createdAt: string, id: string): ItemKey => ({
+    pk: testSendKeys.partition(tenantId, broadcastId),
+    sk: `SEND#${createdAt}#${id}`,
+  }),
 };

@@ -10,6 +10,8 @@ export interface PagedQuery<T> {
   /** The partitions to walk, in order (one for most collections, one per shard for sharded ones). */
   partitions: readonly string[];
   sortKeyPrefix?: string;
+  /** Walk each partition from its highest sort key down (e.g. newest first, for time-ordered sort keys). */
+  descending?: boolean;
   /** Pushed down to DynamoDB: fewer bytes on the wire, same read cost. */
   filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
   toItem: (raw: Record<string, unknown>) => T;
@@ -48,6 +50,7 @@ export async function pagedQuery<T>(
           : {}),
         ...(query.filter?.FilterExpression ? { FilterExpression: query.filter.FilterExpression } : {}),
         ...(startAfter ? { ExclusiveStartKey: { pk, sk: startAfter } } : {}),
+        ...(query.descending ? { ScanIndexForward: false } : {}),
         // One more than needed tells, without another request, whether a next page exists.
         Limit: Math.min(page.limit - items.length + 1, MAX_EXAMINED_PER_PAGE - examined),
       }),

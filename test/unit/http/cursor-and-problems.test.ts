@@ -6,6 +6,7 @@ import {
   InvalidTransitionError,
   NotFoundError,
   NotImplementedError,
+  RateLimitedError,
   UnprocessableError,
 } from '../../../lib/domain/errors.js';
 import { problemResponse, toProblem } from '../../../lib/http/problem.js';
@@ -48,6 +49,19 @@ describe('problem mapping', () => {
     const problem = toProblem(error);
     expect(problem.status).toBe(status);
     expect(problem.code).toBe(code);
+  });
+
+  it('answers a rate limit with 429 and Retry-After in seconds', () => {
+    // Prepare
+    const error = new RateLimitedError('broadcast.test_send_rate_limited', 'retry in 42 s', 42);
+
+    // Act
+    const response = problemResponse(toProblem(error), '/api/v1/broadcasts/b-1/test-send');
+
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toEqual({ 'content-type': 'application/problem+json', 'retry-after': '42' });
+    expect(JSON.parse(response.body as string)).toMatchObject({ code: 'broadcast.test_send_rate_limited' });
   });
 
   it('never leaks the message of an unexpected error', () => {
