@@ -34,7 +34,7 @@ import { BenchSink } from './support/sink.js';
 
 /**
  * `npm run bench`: the figures of issue 6 section 1, ours beside the seed's reference algorithm (baseline/),
- * measured in one run on the local runtime. See README "Performance and reliability".
+ * measured in one run on the local runtime. See docs/performance.md.
  */
 
 const int = (name: string, fallback: number) => {

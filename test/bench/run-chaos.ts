@@ -25,7 +25,7 @@ import { BenchSink } from './support/sink.js';
 
 /**
  * `npm run chaos` (issue 6, section 2): one broadcast on the local runtime with every fault at once, then
- * the invariants of DESIGN.md section 4 counted: duplicates, lost contacts, counters that disagree with the
+ * the invariants of docs/design.md section 8 counted: duplicates, lost contacts, counters that disagree with the
  * execution records.
  */
 

@@ -15,7 +15,7 @@ import {
 import { type SinkPolicy, WebhookSink } from '../support/webhook-sink.js';
 
 /**
- * DESIGN.md section 4, invariants 1, 2, 3 and 6 against a misbehaving channel: a webhook that fails or
+ * docs/design.md section 8, invariants 1, 2, 3 and 6 against a misbehaving channel: a webhook that fails or
  * times out on first attempts, one that rejects one recipient, one that rejects everything.
  */
 

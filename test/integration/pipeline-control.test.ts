@@ -16,7 +16,7 @@ import {
 import { WebhookSink } from '../support/webhook-sink.js';
 
 /**
- * DESIGN.md section 4, invariants 1, 2, 3 and 5 while people act on a running broadcast: cancel, pause
+ * docs/design.md section 8, invariants 1, 2, 3 and 5 while people act on a running broadcast: cancel, pause
  * and resume, a contact opting out. Rate-limited broadcasts (about one chunk a second) keep it running
  * long enough to act on.
  */

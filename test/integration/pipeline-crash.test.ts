@@ -20,7 +20,7 @@ import {
 import { WebhookSink } from '../support/webhook-sink.js';
 
 /**
- * DESIGN.md section 4, invariant 1: a sender that dies between the provider's acceptance and the record.
+ * docs/design.md section 8, invariant 1: a sender that dies between the provider's acceptance and the record.
  * A channel that honours the idempotency key gets the message again under the same key (and counts it
  * once); one that cannot de-duplicate (log) must never get it twice: that execution ends `failed` with
  * reason `outcome_unknown`.

@@ -12,7 +12,7 @@ import {
 import { WebhookSink } from '../support/webhook-sink.js';
 
 /**
- * DESIGN.md section 4, invariants 1-3 when the infrastructure misbehaves: SQS delivers every message
+ * docs/design.md section 8, invariants 1-3 when the infrastructure misbehaves: SQS delivers every message
  * twice, DynamoDB throttles some calls (most retried by the SDK, some escaping its retries).
  */
 

@@ -15,7 +15,7 @@ import type { WebhookSink } from './webhook-sink.js';
 /**
  * The local runtime (DynamoDB Local of the Jest global setup, local SQS, the pipeline and sender event
  * sources, the HTTP API) driven over HTTP as a user would, for the tests that prove the delivery
- * pipeline's invariants (DESIGN.md section 4) with faults injected.
+ * pipeline's invariants (docs/design.md section 8) with faults injected.
  */
 
 /** What a test sees of a response: the body parsed when it is JSON. */
@@ -344,7 +344,7 @@ export interface SettledRun {
 }
 
 /**
- * The invariants every scenario ends with (DESIGN.md section 4, 1-3): every contact of the audience
+ * The invariants every scenario ends with (docs/design.md section 8, 1-3): every contact of the audience
  * has exactly one execution, in a terminal state, with a reason when failed or skipped; the stats
  * counters equal the records and total_contacts the audience; the sink saw valid signatures only,
  * no contact accepted under two keys, and accepted exactly the contacts recorded as sent (nobody who
