@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
+import { WebhookSink } from '../support/webhook-sink.js';
 import { type ChildReport, startChild } from './support/child.js';
 import {
   type Api,
@@ -30,7 +31,6 @@ import {
 } from './support/prices.js';
 import { compare, machine, type Row, table } from './support/report.js';
 import { checkAudience, seedContacts, seedList } from './support/seed-data.js';
-import { BenchSink } from './support/sink.js';
 
 /**
  * `npm run bench`: the figures of issue 6 section 1, ours beside the seed's reference algorithm (baseline/),
@@ -76,7 +76,7 @@ const FUNCTION_OF_QUEUE: Record<string, string> = {
 interface Context {
   endpoint: string;
   tableName: string;
-  sink: BenchSink;
+  sink: WebhookSink;
   api: Api;
   observer: UseCaseDeps;
   runtime: LocalRuntime;
@@ -109,7 +109,7 @@ export async function runBench(): Promise<void> {
   log(`settings for speed (no faults are injected here): ${JSON.stringify(SERVICE_ENV)}`);
 
   const db = await startDynamoDb();
-  const sink = await BenchSink.start(SINK_SECRET);
+  const sink = await WebhookSink.start({ secret: SINK_SECRET, keepRequests: false });
   const tableName = `bench-${randomUUID()}`;
   Object.assign(process.env, SERVICE_ENV);
   const runtime = await startRuntime({
@@ -410,13 +410,13 @@ async function baselineRun(ctx: Context, listId: string, recipients: number): Pr
 
 /** Ours and the baseline on the same list while every webhook answer takes SIZES.providerAnswerMs. */
 async function providerLatencyRun(ctx: Context, listId: string) {
-  ctx.sink.faults = { answerDelayMs: SIZES.providerAnswerMs };
+  ctx.sink.policy = { answerDelayMs: SIZES.providerAnswerMs };
   try {
     const ours = await pipelineRun(ctx, listId, SIZES.providerLatencyRecipients);
     const baseline = await baselineRun(ctx, listId, SIZES.providerLatencyRecipients);
     return { ours, baseline };
   } finally {
-    ctx.sink.faults = {};
+    ctx.sink.policy = {};
   }
 }
 

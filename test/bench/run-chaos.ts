@@ -5,6 +5,7 @@ import { createDocumentClient } from '../../lib/adapters/dynamodb/document-clien
 import { getRuntime } from '../../lib/composition-root.js';
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
 import { allExecutions } from '../support/pipeline.js';
+import { WebhookSink } from '../support/webhook-sink.js';
 import {
   type Api,
   createBroadcast,
@@ -21,7 +22,6 @@ import {
 import { FaultInjector, KILL_RATES } from './support/faults.js';
 import { machine } from './support/report.js';
 import { checkAudience, seedContacts, seedList } from './support/seed-data.js';
-import { BenchSink } from './support/sink.js';
 
 /**
  * `npm run chaos` (issue 6, section 2): one broadcast on the local runtime with every fault at once, then
@@ -59,13 +59,16 @@ export async function runChaos(): Promise<void> {
   log(`settings for speed: ${JSON.stringify(SERVICE_ENV)}; queue visibility timeouts 6 s`);
   log(`faults: ${JSON.stringify(FAULTS)}`);
   const db = await startDynamoDb();
-  const sink = await BenchSink.start(SINK_SECRET);
-  sink.faults = {
-    failFirstAttemptShare: FAULTS.webhook_500_share_of_first_attempts,
-    hangFirstAttemptShare: FAULTS.webhook_timeout_share_of_first_attempts,
-    hangMs: 1500,
-    seed: randomUUID(),
-  };
+  const sink = await WebhookSink.start({
+    secret: SINK_SECRET,
+    keepRequests: false,
+    policy: {
+      failFirstAttemptShare: FAULTS.webhook_500_share_of_first_attempts,
+      hangFirstAttemptShare: FAULTS.webhook_timeout_share_of_first_attempts,
+      hangMs: 1500,
+      seed: randomUUID(),
+    },
+  });
   const faults = new FaultInjector();
   const tableName = `chaos-${randomUUID()}`;
   const runtime = await startRuntime({
@@ -151,7 +154,7 @@ export async function runChaos(): Promise<void> {
       settings: { service_env: SERVICE_ENV, queue_visibility_timeout_s: 6, faults: FAULTS },
       recipients: RECIPIENTS,
       injected_faults: {
-        webhook_500: traffic.injected500,
+        webhook_500: traffic.injectedFailures,
         webhook_timeout: traffic.injectedTimeouts,
         sender_killed: faults.kills,
         sender_killed_total: Object.values(faults.kills).reduce((a, b) => a + b, 0),
@@ -172,7 +175,7 @@ export async function runChaos(): Promise<void> {
         sink_versus_records: sinkVersusRecords,
         redundant_sends_deduplicated_by_idempotency_key: traffic.repeatsOfAcceptedKeys,
         webhook_requests: traffic.requestTimes.length,
-        bad_signatures: sink.badSignatures,
+        bad_signatures: sink.badSignatureCount,
         pause,
         opt_out: {
           ...optOut,
