@@ -7,7 +7,6 @@ import {
   expectProblem,
   ISO_INSTANT,
   newTenant,
-  type Reply,
   startE2e,
   tokenFor,
   UUID,
@@ -22,23 +21,9 @@ const NEW_SECRET = 'whsec-e2e-rotated-9876543210';
 /** Every body the API answered in this file, as text: none may contain a secret. */
 const seen: string[] = [];
 
+/** A client for a tenant of its own whose every answer is kept in `seen`. */
 async function freshTenant(): Promise<Api> {
-  return e2e.api(await tokenFor(newTenant()));
-}
-
-function watched(api: Api): Api {
-  const keep = async (reply: Promise<Reply>) => {
-    const r = await reply;
-    seen.push(JSON.stringify(r.body));
-    return r;
-  };
-  return {
-    get: (path) => keep(api.get(path)),
-    post: (path, body) => keep(api.post(path, body)),
-    put: (path, body) => keep(api.put(path, body)),
-    delete: (path) => keep(api.delete(path)),
-    raw: (method, path, body, type) => keep(api.raw(method, path, body, type)),
-  };
+  return e2e.api(await tokenFor(newTenant()), (_method, _path, reply) => seen.push(JSON.stringify(reply.body)));
 }
 
 const webhookBody = (fields: Record<string, unknown> = {}) => ({
@@ -59,8 +44,8 @@ const read = async (id: string, api: Api = acme) => (await api.get(`/api/v1/chan
 
 beforeAll(async () => {
   e2e = await startE2e();
-  acme = watched(await freshTenant());
-  globex = watched(await freshTenant());
+  acme = await freshTenant();
+  globex = await freshTenant();
 });
 
 afterAll(async () => {
@@ -100,7 +85,7 @@ describe('POST /api/v1/channels', () => {
 
   it('makes the new default the only one: the previous default is no longer one', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const first = await create(api, webhookBody({ is_default: true }));
 
     // Act
@@ -117,7 +102,7 @@ describe('POST /api/v1/channels', () => {
 
   it('keeps one default when several are created as default at once', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
 
     // Act
     const replies = await Promise.all(
@@ -150,7 +135,7 @@ describe('POST /api/v1/channels', () => {
     ['a bad required_address', { name: 'x', type: 'log', required_address: 'pigeon' }, ['required_address']],
   ])('answers 400 with per-field errors for %s, creating nothing', async (_case, body, fields) => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
 
     // Act
     const reply = await api.post('/api/v1/channels', body);
@@ -173,7 +158,7 @@ describe('POST /api/v1/channels', () => {
 describe('GET /api/v1/channels', () => {
   it('pages through the tenant’s channels with next_cursor', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await create(api, { name: `c${i}`, type: 'log' })).id);
 
@@ -218,7 +203,7 @@ describe('PUT /api/v1/channels/:id', () => {
 
   it('rotates the secret and moves the default', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const previous = await create(api, { name: 'Log', type: 'log', is_default: true });
     const created = await create(api, webhookBody());
 
@@ -280,7 +265,7 @@ describe('DELETE /api/v1/channels/:id', () => {
 
   it('answers 409 channel.in_use while a broadcast that has not finished names it', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const channel = await create(api, webhookBody());
     const list = (await api.post('/api/v1/contact-lists', { name: 'Audience' })).body;
     const broadcast = (
@@ -305,7 +290,7 @@ describe('DELETE /api/v1/channels/:id', () => {
 
   it('deleting the default leaves the tenant without one', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const created = await create(api, webhookBody({ is_default: true }));
     const other = await create(api, { name: 'Log', type: 'log' });
 

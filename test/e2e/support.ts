@@ -1,28 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
 import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../local/local-runtime.js';
+import { type Api, type ApiOptions, apiClient, type Reply } from '../support/http-client.js';
 
-/** What a test sees of a response: the body parsed when it is JSON (problem+json included). */
-export interface Reply {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
-  body: any;
-}
-
-export interface Api {
-  get(path: string): Promise<Reply>;
-  post(path: string, body?: unknown): Promise<Reply>;
-  put(path: string, body?: unknown): Promise<Reply>;
-  delete(path: string): Promise<Reply>;
-  /** A body sent verbatim, for malformed JSON, other media types and oversized bodies. */
-  raw(method: string, path: string, body: string, contentType: string): Promise<Reply>;
-}
+export type { Api, Reply } from '../support/http-client.js';
 
 export interface E2e {
   runtime: LocalRuntime;
-  /** A client calling as the bearer of `token` (none: no Authorization header). */
-  api(token?: string): Api;
+  /** A client calling as the bearer of `token` (none: no Authorization header); `onReply` sees its replies. */
+  api(token?: string, onReply?: ApiOptions['onReply']): Api;
   /** Every 5xx answered so far, as "METHOD path -> status", except the documented 501 of execute. */
   serverErrors: string[];
 }
@@ -36,33 +22,22 @@ export async function startE2e(): Promise<E2e> {
     TABLE_NAME: `e2e-${randomUUID()}`,
   });
   const serverErrors: string[] = [];
-  const request = async (token: string | undefined, method: string, path: string, body?: string, type?: string) => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (type) headers['content-type'] = type;
-    const response = await fetch(`${runtime.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
-    const text = await response.text();
-    const json = (response.headers.get('content-type') ?? '').includes('json') && text !== '';
-    const reply = { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
+  const keepServerErrors = (method: string, path: string, reply: Reply) => {
     if (reply.status >= 500 && !(reply.status === 501 && reply.body?.code === 'not_implemented')) {
       serverErrors.push(`${method} ${path} -> ${reply.status}`);
     }
-    return reply;
   };
-  const withJson = (token: string | undefined, method: string, path: string, body: unknown) =>
-    body === undefined
-      ? request(token, method, path)
-      : request(token, method, path, JSON.stringify(body), 'application/json');
   return {
     runtime,
     serverErrors,
-    api: (token) => ({
-      get: (path) => request(token, 'GET', path),
-      post: (path, body) => withJson(token, 'POST', path, body),
-      put: (path, body) => withJson(token, 'PUT', path, body),
-      delete: (path) => request(token, 'DELETE', path),
-      raw: (method, path, body, contentType) => request(token, method, path, body, contentType),
-    }),
+    api: (token, onReply) =>
+      apiClient(runtime.url, {
+        token,
+        onReply: (method, path, reply) => {
+          keepServerErrors(method, path, reply);
+          onReply?.(method, path, reply);
+        },
+      }),
   };
 }
 

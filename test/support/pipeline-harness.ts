@@ -10,6 +10,7 @@ import {
   loadLocalSettings,
   startLocalRuntime,
 } from '../../local/local-runtime.js';
+import { type Api, apiClient, type Reply } from './http-client.js';
 import type { WebhookSink } from './webhook-sink.js';
 
 /**
@@ -18,20 +19,7 @@ import type { WebhookSink } from './webhook-sink.js';
  * pipeline's invariants (DESIGN.md section 4) with faults injected.
  */
 
-/** What a test sees of a response: the body parsed when it is JSON. */
-export interface Reply {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
-  body: any;
-}
-
-export interface Api {
-  get(path: string): Promise<Reply>;
-  post(path: string, body?: unknown): Promise<Reply>;
-  put(path: string, body?: unknown): Promise<Reply>;
-  /** A call that must succeed: fails the test with the answer otherwise. */
-  ok(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Reply['body']>;
-}
+export type { Api, Reply } from './http-client.js';
 
 export interface PipelineRuntime {
   runtime: LocalRuntime;
@@ -101,7 +89,7 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
   return {
     runtime,
     url,
-    anonymous: apiFor(url),
+    anonymous: apiClient(url),
     published: async (broadcastId) => {
       await runtime.stream.drain();
       return broadcastId === undefined
@@ -109,7 +97,9 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
         : published.filter((e) => e.detail.broadcast_id === broadcastId);
     },
     newTenant: async () =>
-      apiFor(url, await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId: `t-${randomUUID()}` })),
+      apiClient(url, {
+        token: await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId: `t-${randomUUID()}` }),
+      }),
     stop: async () => {
       try {
         await runtime.stop();
@@ -140,34 +130,6 @@ function keepingWhatIsPublished(
         published.push(...events);
       },
     };
-  };
-}
-
-export function apiFor(baseUrl: string, token?: string): Api {
-  const request = async (method: string, path: string, body?: unknown): Promise<Reply> => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    const json = (response.headers.get('content-type') ?? '').includes('json') && text !== '';
-    return { status: response.status, body: json ? JSON.parse(text) : text };
-  };
-  return {
-    get: (path) => request('GET', path),
-    post: (path, body) => request('POST', path, body),
-    put: (path, body) => request('PUT', path, body),
-    ok: async (method, path, body) => {
-      const reply = await request(method, path, body);
-      if (reply.status < 200 || reply.status >= 300) {
-        throw new Error(`${method} ${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-      }
-      return reply.body;
-    },
   };
 }
 
