@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isChunkFinished, tallyOf } from '../domain/chunk-tally.js';
 import { sendTiming } from '../domain/pacing.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
@@ -96,8 +97,4 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
 
 function nothingRecorded(result: ChunkResult): ChunkReport {
   return { result, sent: 0, failed: 0, skipped: 0, retried: 0, throttled: 0 };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

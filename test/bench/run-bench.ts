@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
@@ -13,7 +14,6 @@ import {
   observerDeps,
   SINK_SECRET,
   seconds,
-  sleep,
   startDynamoDb,
   startRuntime,
   tenantApi,

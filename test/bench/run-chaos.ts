@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import { getRuntime } from '../../lib/composition-root.js';
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
@@ -12,7 +13,6 @@ import {
   observerDeps,
   SINK_SECRET,
   seconds,
-  sleep,
   startDynamoDb,
   startRuntime,
   tenantApi,

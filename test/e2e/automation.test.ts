@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Api, type E2e, errorFields, expectProblem, newTenant, startE2e, tokenFor } from './support.js';
 
 // Issue 4 section 2, as a user of `npm start` sees it: POST /api/v1/automation/events triggers broadcasts.
@@ -9,7 +10,6 @@ let api: Api;
 let listId: string;
 let contactIds: string[];
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 /** Tests that wait for a broadcast to complete (the local pipeline's pacer runs on a timer). */
 const SLOW = 30_000;
 

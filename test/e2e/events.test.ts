@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
 import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../local/local-runtime.js';
 
@@ -40,8 +41,6 @@ async function eventsOf(): Promise<EventLine[]> {
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as EventLine);
 }
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'events-e2e-'));

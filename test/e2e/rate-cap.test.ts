@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getRuntime, resetRuntime } from '../../lib/composition-root.js';
 import { type Api, type E2e, expectProblem, newTenant, type Reply, startE2e, tokenFor } from './support.js';
 
@@ -12,8 +13,6 @@ let e2e: E2e;
 let tenant: string;
 let api: Api;
 let listId: string;
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /**
  * A redeploy with another cap, as the next cold start sees it: the environment changes and the runtime is read again.

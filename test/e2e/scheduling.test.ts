@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type LocalRuntime, startLocalRuntime } from '../../local/local-runtime.js';
 import { type Api, type E2e, newTenant, startE2e, tokenFor } from './support.js';
 
@@ -23,7 +24,6 @@ function reader(url: string, token: string): Reader {
   };
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const inMs = (ms: number) => new Date(Date.now() + ms);
 
 beforeAll(async () => {

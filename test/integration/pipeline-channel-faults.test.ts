@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   aBroadcast,
   allExecutions,
@@ -5,7 +6,6 @@ import {
   expectSettledRun,
   type PipelineRuntime,
   SINK_SECRET,
-  sleep,
   startPipelineRuntime,
   statsOf,
   waitForCompletion,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainEvent } from '../../lib/domain/events.js';
 import {
   type Api,
@@ -6,7 +7,6 @@ import {
   expectSettledRun,
   type PipelineRuntime,
   SINK_SECRET,
-  sleep,
   startPipelineRuntime,
   statsOf,
   waitForCompletion,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { sendInBatches } from '../../lib/adapters/sqs/send-in-batches.js';
@@ -50,7 +51,7 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((done) => setTimeout(done, 50));
+    await sleep(50);
   }
 }
 

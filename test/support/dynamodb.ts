@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -49,7 +50,7 @@ export async function createTestTable(): Promise<TestTable> {
     streamArn = Table?.LatestStreamArn;
     if (Table?.TableStatus === 'ACTIVE' && indexesActive && streamArn) break;
     if (attempt >= 100) throw new Error(`table ${tableName} did not become ACTIVE with a stream`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   const client = createDocumentClient({ tableName, endpoint, region: REGION, maxAttempts: 3 });
   return {

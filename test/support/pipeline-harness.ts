@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type RuntimeHooks, resetRuntime, setRuntimeHooks } from '../../lib/composition-root.js';
 import type { DomainEvent } from '../../lib/domain/events.js';
@@ -360,8 +361,4 @@ export async function expectSettledRun(
     expect(accepted.sort()).toEqual(sentContacts.sort());
   }
   return { stats, executions, byContact, tally };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

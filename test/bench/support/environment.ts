@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildDeps, type RuntimeHooks, setRuntimeHooks } from '../../../lib/composition-root.js';
 import { loadConfig } from '../../../lib/config.js';
 import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
@@ -174,10 +175,6 @@ export async function waitForStatus(
       throw new Error(`broadcast ${broadcastId}: still ${broadcast?.status} after ${timeoutMs} ms`);
     await sleep(intervalMs);
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }
 
 /** Seconds, 1 decimal. */

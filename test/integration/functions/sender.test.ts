@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { handler } from '../../../functions/sender.js';
 import { paceBroadcast } from '../../../lib/use-cases/pace-broadcast.js';
@@ -118,7 +119,7 @@ async function eventually<T>(read: () => Promise<T[]>): Promise<T[]> {
   for (let attempt = 0; attempt < 300; attempt++) {
     const found = await read();
     if (found.length > 0) return found;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   throw new Error('nothing arrived in time');
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Broadcast } from '../../../lib/domain/broadcast.js';
 import type { ScheduledPosition } from '../../../lib/ports/broadcast-repository.js';
 import type { PipelineMessage } from '../../../lib/ports/message-queue.js';
@@ -34,8 +35,6 @@ function scheduledIn(ms: number, extra: Partial<Broadcast> = {}): Broadcast {
     ...extra,
   };
 }
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** A repository holding `broadcasts`, paged as the real one is. */
 function repositoryOf(broadcasts: Broadcast[]) {
