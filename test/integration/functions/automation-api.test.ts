@@ -2,27 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { handler } from '../../../functions/automation-api.js';
 import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
-import {
-  expectProblem,
-  type HttpRequest,
-  httpApiEvent,
-  httpLambdaContext,
-  httpReply,
-} from '../../support/lambda-events.js';
+import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
+import { expectProblem, type HttpRequest, httpInvoker } from '../../support/lambda-events.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
-
-const invoke = async (request: HttpRequest, tenantId: string | undefined) =>
-  httpReply(await handler(httpApiEvent(request, tenantId), httpLambdaContext('automation-api')));
+const runtime = handlerRuntimeForFile();
+const invoke = httpInvoker(handler, 'automation-api');
 
 /** A draft broadcast to a static list of one contact. */
 async function aDraft() {

@@ -2,18 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { handler, InvalidAutomationEvent } from '../../../functions/automation-trigger.js';
 import { aBroadcast, aContact, aStaticList, rejectionOf } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { automationEvent, eventFixture, lambdaContext } from '../../support/lambda-events.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
+const runtime = handlerRuntimeForFile();
 
 const invoke = (event: unknown) => handler(event, lambdaContext('automation-trigger'));
 

@@ -1,27 +1,11 @@
 import { handler } from '../../../functions/broadcasts-api.js';
 import { aContact, aStaticList } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
-import {
-  expectProblem,
-  type HttpRequest,
-  httpApiEvent,
-  httpLambdaContext,
-  httpReply,
-} from '../../support/lambda-events.js';
+import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
+import { expectProblem, httpInvoker } from '../../support/lambda-events.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
-
-const invoke = async (request: HttpRequest, tenantId: string | undefined) =>
-  httpReply(await handler(httpApiEvent(request, tenantId), httpLambdaContext('broadcasts-api')));
+const runtime = handlerRuntimeForFile();
+const invoke = httpInvoker(handler, 'broadcasts-api');
 
 /** A tenant with a static list of one contact. */
 async function aTenantWithList() {

@@ -4,19 +4,11 @@ import type { PipelineMessage } from '../../../lib/ports/message-queue.js';
 import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
 import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
 import { allExecutions } from '../../support/pipeline.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
+const runtime = handlerRuntimeForFile();
 
 /** One SQS batch from the pipeline queue, as its event source mapping delivers it. */
 const deliver = (bodies: readonly unknown[]) =>

@@ -7,27 +7,19 @@ import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
 import { type RunningSqsEventSource, startSqsEventSource } from '../../../local/sqs-event-source.js';
 import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
 import { allExecutions } from '../../support/pipeline.js';
 
 /** Receives before the DLQ: two, each failed delivery back after one second, so a poison message dies fast. */
 const SEND_QUEUE = { visibilityTimeoutSeconds: 1, maxReceiveCount: 2 };
 
-let runtime: HandlerRuntime;
+const runtime = handlerRuntimeForFile({ queues: { send: SEND_QUEUE } });
 let source: RunningSqsEventSource | undefined;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime({ queues: { send: SEND_QUEUE } });
-});
 
 afterEach(async () => {
   await source?.stop();
   source = undefined;
-});
-
-afterAll(async () => {
-  await runtime.stop();
 });
 
 const deliver = (bodies: readonly unknown[]) =>

@@ -3,22 +3,14 @@ import { SCHEDULE_EXPIRED } from '../../../lib/domain/scheduling.js';
 import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
 import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { eventFixture, lambdaContext } from '../../support/lambda-events.js';
 
 const MINUTE = 60_000;
 /** The sweeper's timeout in the catalog (infra/function-catalog.ts). */
 const SWEEPER_TIMEOUT_MS = 60_000;
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
+const runtime = handlerRuntimeForFile();
 
 /** One run of the sweeper's schedule. */
 const sweep = (timeoutMs = SWEEPER_TIMEOUT_MS) =>
