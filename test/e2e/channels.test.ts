@@ -1,18 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Api,
-  allPages,
-  type E2e,
-  errorFields,
-  expectProblem,
-  ISO_INSTANT,
-  newTenant,
-  startE2e,
-  tokenFor,
-  UUID,
-} from './support.js';
+import { type Api, allPages, e2eForFile, errorFields, expectProblem, ISO_INSTANT, UUID } from './support.js';
 
-let e2e: E2e;
+const e2e = e2eForFile();
 let acme: Api;
 let globex: Api;
 
@@ -23,7 +12,7 @@ const seen: string[] = [];
 
 /** A client for a tenant of its own whose every answer is kept in `seen`. */
 async function freshTenant(): Promise<Api> {
-  return e2e.api(await tokenFor(newTenant()), (_method, _path, reply) => seen.push(JSON.stringify(reply.body)));
+  return e2e.tenantApi((_method, _path, reply) => seen.push(JSON.stringify(reply.body)));
 }
 
 const webhookBody = (fields: Record<string, unknown> = {}) => ({
@@ -43,13 +32,8 @@ async function create(api: Api, body: Record<string, unknown>) {
 const read = async (id: string, api: Api = acme) => (await api.get(`/api/v1/channels/${id}`)).body;
 
 beforeAll(async () => {
-  e2e = await startE2e();
   acme = await freshTenant();
   globex = await freshTenant();
-});
-
-afterAll(async () => {
-  await e2e?.runtime.stop();
 });
 
 describe('POST /api/v1/channels', () => {

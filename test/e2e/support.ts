@@ -9,6 +9,8 @@ export interface E2e {
   runtime: LocalRuntime;
   /** A client calling as the bearer of `token` (none: no Authorization header); `onReply` sees its replies. */
   api(token?: string, onReply?: ApiOptions['onReply']): Api;
+  /** A client for a new tenant of its own, whose collections hold only what the test puts there. */
+  tenantApi(onReply?: ApiOptions['onReply']): Promise<Api>;
   /** Every 5xx answered so far, as "METHOD path -> status", except the documented 501 of execute. */
   serverErrors: string[];
 }
@@ -27,18 +29,64 @@ export async function startE2e(): Promise<E2e> {
       serverErrors.push(`${method} ${path} -> ${reply.status}`);
     }
   };
+  const api: E2e['api'] = (token, onReply) =>
+    apiClient(runtime.url, {
+      token,
+      onReply: (method, path, reply) => {
+        keepServerErrors(method, path, reply);
+        onReply?.(method, path, reply);
+      },
+    });
   return {
     runtime,
     serverErrors,
-    api: (token, onReply) =>
-      apiClient(runtime.url, {
-        token,
-        onReply: (method, path, reply) => {
-          keepServerErrors(method, path, reply);
-          onReply?.(method, path, reply);
-        },
-      }),
+    api,
+    tenantApi: async (onReply) => api(await tokenFor(newTenant()), onReply),
   };
+}
+
+/**
+ * The e2e runtime of a test file: started before its first test and stopped after its last (call this at the top
+ * of the file, before the hooks that use it). What it returns reads the running one.
+ */
+export function e2eForFile(): E2e {
+  let started: E2e | undefined;
+  beforeAll(async () => {
+    started = await startE2e();
+  });
+  afterAll(async () => {
+    await started?.runtime.stop();
+  });
+  const running = (): E2e => {
+    if (!started) throw new Error('the e2e runtime runs only while the tests of the file do');
+    return started;
+  };
+  return {
+    get runtime() {
+      return running().runtime;
+    },
+    get serverErrors() {
+      return running().serverErrors;
+    },
+    api: (token, onReply) => running().api(token, onReply),
+    tenantApi: (onReply) => running().tenantApi(onReply),
+  };
+}
+
+/** A static list of new contacts, each with a name and a phone (Ada alone unless given). */
+export async function aListOfContacts(
+  api: Api,
+  people: readonly { name: string; phone: string }[] = [{ name: 'Ada', phone: '+5511999990001' }],
+): Promise<{ listId: string; contactIds: string[] }> {
+  const contactIds: string[] = [];
+  for (const person of people) {
+    const contact = await api.post('/api/v1/contacts', person);
+    expect(contact.status).toBe(201);
+    contactIds.push(contact.body.id);
+  }
+  const list = await api.post('/api/v1/contact-lists', { name: 'Audience', contact_ids: contactIds });
+  expect(list.status).toBe(201);
+  return { listId: list.body.id, contactIds };
 }
 
 /** A token the local server accepts, for `tenantId`; without one, a token that names no tenant. */
