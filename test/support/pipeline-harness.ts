@@ -12,7 +12,7 @@ import {
   startLocalRuntime,
 } from '../../local/local-runtime.js';
 import { type Api, apiClient, type Reply } from './http-client.js';
-import type { WebhookSink } from './webhook-sink.js';
+import { type SinkPolicy, WebhookSink } from './webhook-sink.js';
 
 /**
  * The local runtime (DynamoDB Local of the Jest global setup, local SQS, the pipeline and sender event
@@ -34,6 +34,8 @@ export interface PipelineRuntime {
    * relayed up to now; only a broadcast's (by `broadcast_id`) when given.
    */
   published(broadcastId?: string): Promise<DomainEvent[]>;
+  /** A webhook receiver that checks the signatures of SINK_SECRET; stop() stops it with the runtime. */
+  newSink(policy?: SinkPolicy): Promise<WebhookSink>;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
     throw error;
   }
   const url = runtime.url;
+  const sinks: WebhookSink[] = [];
   return {
     runtime,
     url,
@@ -101,9 +104,15 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
       apiClient(url, {
         token: await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId: `t-${randomUUID()}` }),
       }),
+    newSink: async (policy = {}) => {
+      const sink = await WebhookSink.start({ secret: SINK_SECRET, policy });
+      sinks.push(sink);
+      return sink;
+    },
     stop: async () => {
       try {
         await runtime.stop();
+        await Promise.all(sinks.map((sink) => sink.stop()));
         const admin = new DynamoDBClient({
           endpoint,
           region: 'us-east-1',
@@ -149,6 +158,23 @@ export async function webhookChannel(api: Api, sink: WebhookSink): Promise<{ id:
 /** The tenant's default channel: the built-in log channel (cannot de-duplicate by key). */
 export async function logChannel(api: Api): Promise<{ id: string }> {
   return api.ok('POST', '/api/v1/channels', { name: 'Log', type: 'log', is_default: true });
+}
+
+/**
+ * A new tenant whose default channel is `channel` (a webhook to that sink, or the built-in log channel), `size`
+ * contacts in a static list, and a draft broadcast to the list.
+ */
+export async function aTenantWithBroadcast(
+  pipeline: Pick<PipelineRuntime, 'newTenant'>,
+  channel: WebhookSink | 'log',
+  size: number,
+  fields: Parameters<typeof aBroadcast>[2] = {},
+): Promise<{ api: Api; audience: Audience; broadcast: { id: string } }> {
+  const api = await pipeline.newTenant();
+  await (channel === 'log' ? logChannel(api) : webhookChannel(api, channel));
+  const audience = await anAudience(api, size);
+  const broadcast = await aBroadcast(api, audience.listId, fields);
+  return { api, audience, broadcast };
 }
 
 export interface Audience {
@@ -240,6 +266,12 @@ export async function waitForStats(
     }
     await sleep(250);
   }
+}
+
+/** Executes the broadcast and waits for it to complete. */
+export async function executeToCompletion(api: Api, broadcastId: string, timeoutMs?: number): Promise<Stats> {
+  await api.ok('POST', `/api/v1/broadcasts/${broadcastId}/execute`);
+  return waitForCompletion(api, broadcastId, timeoutMs);
 }
 
 /** Waits for the broadcast to complete. */
