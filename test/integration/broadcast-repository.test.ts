@@ -6,18 +6,13 @@ import { SCHEDULED_DUE_INDEX } from '../../lib/adapters/dynamodb/table-definitio
 import { type Broadcast, type BroadcastStatus, transition } from '../../lib/domain/broadcast.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../lib/domain/errors.js';
 import { aBroadcast, allPages, rejectionOf } from '../support/builders.js';
-import { createTestTable, newTenantId, rawPartition, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let repository: DynamoDbBroadcastRepository;
 
 beforeAll(async () => {
-  table = await createTestTable();
   repository = new DynamoDbBroadcastRepository(table.client, table.tableName);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 const NOW = '2025-01-15T12:00:00.000Z';

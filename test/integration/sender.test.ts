@@ -9,7 +9,7 @@ import type { DeliverySettings } from '../../lib/use-cases/deps.js';
 import { paceBroadcast, RELEASE_HORIZON_MS } from '../../lib/use-cases/pace-broadcast.js';
 import { cancelBroadcast, pauseBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
-import { createTestTable, newTenantId, TestClock, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, TestClock, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 import {
   allExecutions,
   aPlannedBroadcast,
@@ -20,7 +20,7 @@ import {
 } from '../support/pipeline.js';
 import { PublishedEvents } from '../support/published-events.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let clock: TestClock;
 let channel: ScriptedChannel;
 let deps: TestDeps;
@@ -29,17 +29,9 @@ let published: PublishedEvents;
 const LEASE_MS = 180_000;
 const RETRY_BASE_MS = 5000;
 
-beforeAll(async () => {
-  table = await createTestTable();
-});
-
 beforeEach(() => {
   clock = new TestClock('2025-01-15T12:00:00.000Z');
   useChannel(new ScriptedChannel(clock));
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 function useChannel(next: ScriptedChannel, delivery: Partial<DeliverySettings> = {}) {

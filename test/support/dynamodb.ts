@@ -37,6 +37,36 @@ export interface TestTable {
   deleteTable(): Promise<void>;
 }
 
+/**
+ * The table of a test file: created before its first test and deleted after its last (call this at the top of the
+ * file, before the hooks that use it). What it returns reads the created one.
+ */
+export function testTableForFile(): TestTable {
+  let created: TestTable | undefined;
+  beforeAll(async () => {
+    created = await createTestTable();
+  });
+  afterAll(async () => {
+    await created?.deleteTable();
+  });
+  const current = (): TestTable => {
+    if (!created) throw new Error('the test table exists only while the tests of the file run');
+    return created;
+  };
+  return {
+    get tableName() {
+      return current().tableName;
+    },
+    get streamArn() {
+      return current().streamArn;
+    },
+    get client() {
+      return current().client;
+    },
+    deleteTable: () => current().deleteTable(),
+  };
+}
+
 /** A fresh, uniquely named table with the production shape, ACTIVE when this resolves. One per test file. */
 export async function createTestTable(): Promise<TestTable> {
   const endpoint = dynamoDbEndpoint();
