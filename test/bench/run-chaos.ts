@@ -6,6 +6,7 @@ import { createDocumentClient } from '../../lib/adapters/dynamodb/document-clien
 import { getRuntime } from '../../lib/composition-root.js';
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
 import { allExecutions } from '../support/pipeline.js';
+import { pollUntil } from '../support/poll.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 import {
   type Api,
@@ -99,12 +100,12 @@ export async function runChaos(): Promise<void> {
     const progress = () => traffic.accepted / RECIPIENTS;
 
     // One pause/resume at ~30 %, one opt-out at ~50 %.
-    await until(() => progress() >= 0.3, TIMEOUT_MS, 'reached 30 %');
+    await pollUntil(() => progress() >= 0.3, { timeoutMs: TIMEOUT_MS, intervalMs: 100, what: 'reached 30 %' });
     const pause = await pauseAndResume(api, broadcast.id, traffic.requestTimes);
     log(
       `paused at ${Math.round(progress() * 100)} % for 5 s: ${pause.requests_later_than_2s_after_pause_returned} requests arrived later than 2 s after pause returned`,
     );
-    await until(() => progress() >= 0.5, TIMEOUT_MS, 'reached 50 %');
+    await pollUntil(() => progress() >= 0.5, { timeoutMs: TIMEOUT_MS, intervalMs: 100, what: 'reached 50 %' });
     const optOut = await optOutOneContact(api, broadcast.id, contacts, traffic.keysByContact);
     log(`contact ${optOut.contact_id} opted out through its unsubscribe link at ${Math.round(progress() * 100)} %`);
 
@@ -210,14 +211,6 @@ export async function runChaos(): Promise<void> {
     await runtime.stop();
     await sink.stop();
     await db.stop();
-  }
-}
-
-async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`chaos: not ${what} after ${timeoutMs} ms`);
-    await sleep(100);
   }
 }
 

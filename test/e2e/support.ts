@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
 import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../local/local-runtime.js';
 import { type Api, type ApiOptions, apiClient, type Reply } from '../support/http-client.js';
+import { sharedForFile } from '../support/shared-for-file.js';
 
 export type { Api, Reply } from '../support/http-client.js';
 
@@ -45,32 +46,9 @@ export async function startE2e(): Promise<E2e> {
   };
 }
 
-/**
- * The e2e runtime of a test file: started before its first test and stopped after its last (call this at the top
- * of the file, before the hooks that use it). What it returns reads the running one.
- */
+/** The e2e runtime of a test file: started before its first test and stopped after its last (see sharedForFile). */
 export function e2eForFile(): E2e {
-  let started: E2e | undefined;
-  beforeAll(async () => {
-    started = await startE2e();
-  });
-  afterAll(async () => {
-    await started?.runtime.stop();
-  });
-  const running = (): E2e => {
-    if (!started) throw new Error('the e2e runtime runs only while the tests of the file do');
-    return started;
-  };
-  return {
-    get runtime() {
-      return running().runtime;
-    },
-    get serverErrors() {
-      return running().serverErrors;
-    },
-    api: (token, onReply) => running().api(token, onReply),
-    tenantApi: (onReply) => running().tenantApi(onReply),
-  };
+  return sharedForFile(startE2e, (e2e) => e2e.runtime.stop());
 }
 
 /** A static list of new contacts, each with a name and a phone (Ada alone unless given). */

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
 import type { BroadcastRun } from '../../lib/domain/broadcast-run.js';
 import type { Contact, ContactFields } from '../../lib/domain/contact.js';
@@ -18,6 +17,7 @@ import {
   takeChunks,
   takePipeline,
 } from '../support/pipeline.js';
+import { pollUntil } from '../support/poll.js';
 import { PublishedEvents } from '../support/published-events.js';
 
 const table = testTableForFile();
@@ -84,15 +84,6 @@ async function executionOf(p: Planned, name: string): Promise<BroadcastExecution
 
 async function isTallied(p: Planned, chunk = 0): Promise<boolean> {
   return (await deps.runs.talliedChunks(p.tenantId, p.broadcastId, [chunk])).has(chunk);
-}
-
-/** Polls until `check` holds (work still running in the background of a crashed sender). */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await sleep(20);
-  }
-  throw new Error('the condition never held');
 }
 
 async function completedEvents(p: Planned): Promise<number> {
@@ -461,7 +452,11 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const crashed = channel.whenCrashed();
       void sendChunk(deps, p.message());
       await crashed;
-      await eventually(async () => (await executionOf(p, 'Ana'))?.status === 'pending');
+      // Work still running in the background of the crashed sender.
+      await pollUntil(async () => (await executionOf(p, 'Ana'))?.status === 'pending', {
+        timeoutMs: 2000,
+        intervalMs: 20,
+      });
       const sendsBefore = channel.received.length;
       clock.advance(LEASE_MS + 1000);
 

@@ -18,6 +18,7 @@ import type { BroadcastScheduler } from '../../lib/ports/broadcast-scheduler.js'
 import type { DelayedMessage, MessageQueue, PipelineMessage, SendChunkMessage } from '../../lib/ports/message-queue.js';
 import type { Clock } from '../../lib/ports/runtime.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
+import { sharedForFile } from './shared-for-file.js';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -37,34 +38,9 @@ export interface TestTable {
   deleteTable(): Promise<void>;
 }
 
-/**
- * The table of a test file: created before its first test and deleted after its last (call this at the top of the
- * file, before the hooks that use it). What it returns reads the created one.
- */
+/** The table of a test file: created before its first test and deleted after its last (see sharedForFile). */
 export function testTableForFile(): TestTable {
-  let created: TestTable | undefined;
-  beforeAll(async () => {
-    created = await createTestTable();
-  });
-  afterAll(async () => {
-    await created?.deleteTable();
-  });
-  const current = (): TestTable => {
-    if (!created) throw new Error('the test table exists only while the tests of the file run');
-    return created;
-  };
-  return {
-    get tableName() {
-      return current().tableName;
-    },
-    get streamArn() {
-      return current().streamArn;
-    },
-    get client() {
-      return current().client;
-    },
-    deleteTable: () => current().deleteTable(),
-  };
+  return sharedForFile(createTestTable, (table) => table.deleteTable());
 }
 
 /** A fresh, uniquely named table with the production shape, ACTIVE when this resolves. One per test file. */

@@ -8,6 +8,7 @@ import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
 import { createTestTable, dynamoDbEndpoint, type TestTable } from './dynamodb.js';
 import { TENANT_CLAIM } from './lambda-events.js';
+import { sharedForFile } from './shared-for-file.js';
 
 export type QueueName = 'pipeline' | 'send' | 'pipelineDlq' | 'sendDlq';
 
@@ -69,39 +70,12 @@ export async function startHandlerRuntime(
   };
 }
 
-/**
- * The handler runtime of a test file: started before its first test and stopped after its last (call this at the
- * top of the file). What it returns reads the running one, so use it inside the tests and their hooks only.
- */
+/** The handler runtime of a test file: started before its first test and stopped after its last (see sharedForFile). */
 export function handlerRuntimeForFile(options: Parameters<typeof startHandlerRuntime>[0] = {}): HandlerRuntime {
-  let started: HandlerRuntime | undefined;
-  beforeAll(async () => {
-    started = await startHandlerRuntime(options);
-  });
-  afterAll(async () => {
-    await started?.stop();
-  });
-  const running = (): HandlerRuntime => {
-    if (!started) throw new Error('the handler runtime runs only while the tests of the file do');
-    return started;
-  };
-  return {
-    get table() {
-      return running().table;
-    },
-    get sqs() {
-      return running().sqs;
-    },
-    get sqsClient() {
-      return running().sqsClient;
-    },
-    get dataDir() {
-      return running().dataDir;
-    },
-    deps: () => running().deps(),
-    take: (queue) => running().take(queue),
-    stop: () => running().stop(),
-  };
+  return sharedForFile(
+    () => startHandlerRuntime(options),
+    (runtime) => runtime.stop(),
+  );
 }
 
 /** Sets the variables; the function returned puts back what was there before. */
