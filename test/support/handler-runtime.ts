@@ -7,6 +7,7 @@ import { getRuntime, resetRuntime } from '../../lib/composition-root.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
 import { createTestTable, dynamoDbEndpoint, type TestTable } from './dynamodb.js';
+import { setEnv } from './env.js';
 import { TENANT_CLAIM } from './lambda-events.js';
 import { sharedForFile } from './shared-for-file.js';
 
@@ -76,18 +77,6 @@ export function handlerRuntimeForFile(options: Parameters<typeof startHandlerRun
     () => startHandlerRuntime(options),
     (runtime) => runtime.stop(),
   );
-}
-
-/** Sets the variables; the function returned puts back what was there before. */
-function setEnv(values: Record<string, string>): () => void {
-  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  return () => {
-    for (const [name, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
 }
 
 async function takeMessages(client: SQSClient, queueUrl: string): Promise<unknown[]> {
