@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
+import { maxInWindow } from '../support/send-windows.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 import { type ChildReport, startChild } from './support/child.js';
 import {
@@ -492,18 +493,6 @@ function median(values: readonly number[]): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** The most sends any window [a, a + width) holds. */
-function maxInWindow(times: readonly number[], width: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= width) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
 }
 
 /** The fewest sends in a 60 s window wholly inside [from, to), windows 100 ms apart. */

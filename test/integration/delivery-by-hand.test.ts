@@ -4,14 +4,9 @@ import { planAudiencePage } from '../../lib/use-cases/plan-audience.js';
 import { pauseBroadcast, resumeBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
 import { newTenantId, TestClock, type TestDeps, testTableForFile } from '../support/dynamodb.js';
-import {
-  allExecutions,
-  aStartedBroadcast,
-  maxInAnyMinute,
-  pipelineDeps,
-  ScriptedChannel,
-} from '../support/pipeline.js';
+import { allExecutions, aStartedBroadcast, pipelineDeps, ScriptedChannel } from '../support/pipeline.js';
 import { PublishedEvents } from '../support/published-events.js';
+import { maxInAnyMinute } from '../support/send-windows.js';
 
 const table = testTableForFile();
 
