@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
 import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../local/local-runtime.js';
 import { type Api, type ApiOptions, apiClient, type Reply } from '../support/http-client.js';
+import { expectProblemAnswer } from '../support/problem.js';
 import { sharedForFile } from '../support/shared-for-file.js';
 
 export type { Api, Reply } from '../support/http-client.js';
@@ -83,17 +84,7 @@ export function newTenant(): string {
 
 /** Asserts an RFC 9457 problem: status, stable code, content type and the documented fields. */
 export function expectProblem(reply: Reply, status: number, code: string): void {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers.get('content-type')).toBe('application/problem+json');
-  expect(reply.body).toEqual(
-    expect.objectContaining({
-      type: expect.any(String),
-      title: expect.any(String),
-      status,
-      detail: expect.any(String),
-      code,
-    }),
-  );
+  expectProblemAnswer({ ...reply, contentType: reply.headers.get('content-type') }, status, code);
 }
 
 /** The fields a 400 validation problem names, sorted. */
