@@ -5,9 +5,7 @@ import { paceBroadcast } from '../../../lib/use-cases/pace-broadcast.js';
 import { planAudiencePage } from '../../../lib/use-cases/plan-audience.js';
 import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
 import { type RunningSqsEventSource, startSqsEventSource } from '../../../local/sqs-event-source.js';
-import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
-import { newTenantId } from '../../support/dynamodb.js';
-import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
+import { aStoredBroadcast, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
 import { allExecutions } from '../../support/pipeline.js';
 
@@ -28,16 +26,7 @@ const deliver = (bodies: readonly unknown[]) =>
 /** A started, planned and paced broadcast to two contacts through the stage's log channel: its chunk message. */
 async function aReleasedChunk() {
   const deps = runtime.deps();
-  const tenantId = newTenantId();
-  const contacts = [aContact(tenantId, { name: 'Ana' }), aContact(tenantId, { name: 'Bia' })];
-  const list = aStaticList(tenantId);
-  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0 });
-  for (const contact of contacts) await deps.contacts.create(contact);
-  await deps.contactLists.create(
-    list,
-    contacts.map((contact) => contact.id),
-  );
-  await deps.broadcasts.create(broadcast);
+  const { tenantId, broadcast } = await aStoredBroadcast(deps, ['Ana', 'Bia']);
   await startBroadcast(deps, tenantId, broadcast.id);
   await planAudiencePage(deps, tenantId, broadcast.id);
   await paceBroadcast(deps, tenantId, broadcast.id, (await deps.runs.get(tenantId, broadcast.id))?.pacerTick ?? 0);
