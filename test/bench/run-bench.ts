@@ -337,22 +337,28 @@ async function pipelineRun(ctx: Context, listId: string, recipients: number): Pr
       eventbridgeEvents: report.domainEvents,
       schedulerInvocations: 0,
     });
-    const traffic = ctx.sink.of(broadcast.id);
-    const result = {
+    return {
       recipients,
       elapsedMs,
       ...(planningMs === undefined ? {} : { planningMs }),
       executeMs,
       report,
       cost,
-      delivered: traffic.accepted,
-      duplicates: ctx.sink.duplicateContacts(broadcast.id).length,
+      ...deliveryFigures(ctx, broadcast.id),
     };
-    ctx.sink.forget(broadcast.id);
-    return result;
   } finally {
     await child.stop();
   }
+}
+
+/** What the sink got of the broadcast; its traffic is forgotten then, its figures taken. */
+function deliveryFigures(ctx: Context, broadcastId: string): { delivered: number; duplicates: number } {
+  const figures = {
+    delivered: ctx.sink.of(broadcastId).accepted,
+    duplicates: ctx.sink.duplicateContacts(broadcastId).length,
+  };
+  ctx.sink.forget(broadcastId);
+  return figures;
 }
 
 /** Invocations as the event source counted them; billed time from the measured ones, scaled to all. */
@@ -392,18 +398,14 @@ async function baselineRun(ctx: Context, listId: string, recipients: number): Pr
       eventbridgeEvents: 2,
       schedulerInvocations: 0,
     });
-    const traffic = ctx.sink.of(broadcast.id);
-    const result = {
+    return {
       recipients,
       elapsedMs: run.durationMs,
       executeMs: 0,
       report,
       cost,
-      delivered: traffic.accepted,
-      duplicates: ctx.sink.duplicateContacts(broadcast.id).length,
+      ...deliveryFigures(ctx, broadcast.id),
     };
-    ctx.sink.forget(broadcast.id);
-    return result;
   } finally {
     await child.stop();
   }
