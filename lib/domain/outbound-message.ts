@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Broadcast } from './broadcast.js';
 import type { BroadcastExecution } from './broadcast-execution.js';
 import type { Contact } from './contact.js';
+import type { MessageTemplate } from './message-template.js';
 import type { RenderedMessage } from './template-rendering.js';
 
 /** One rendered message for one contact, as a channel adapter delivers it. */
@@ -12,13 +13,8 @@ export interface OutboundMessage {
   broadcastId: string;
   executionId: string;
   contact: { id: string; name?: string; email?: string; phone?: string };
-  message: {
-    type: 'text' | 'template' | 'media';
-    content?: string;
-    templateId?: string;
-    variables?: Record<string, string>;
-    mediaUrl?: string;
-  };
+  /** The broadcast's template as rendered for the contact. */
+  message: MessageTemplate;
 }
 
 /** Stable per (tenant, broadcast, contact): every attempt for a contact carries the same key. */

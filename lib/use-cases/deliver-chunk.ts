@@ -12,7 +12,7 @@ import { ChunkLedger, type RecordedCounts } from './chunk-ledger.js';
 import { decideSends } from './decide-sends.js';
 import type { UseCaseDeps } from './deps.js';
 
-type Deps = Pick<
+export type DeliverChunkDeps = Pick<
   UseCaseDeps,
   | 'broadcasts'
   | 'executions'
@@ -52,7 +52,7 @@ export interface ChunkDelivery {
  * contacts about to be sent (one conditional write), record the closures, look at the broadcast's status once
  * more, send, record the outcomes, and give the lease back.
  */
-export async function deliverChunk(deps: Deps, job: ChunkJob): Promise<ChunkDelivery> {
+export async function deliverChunk(deps: DeliverChunkDeps, job: ChunkJob): Promise<ChunkDelivery> {
   const ledger = new ChunkLedger(deps, job.state.executions);
   const progress = await work(deps, job, ledger);
   return {
@@ -64,7 +64,7 @@ export async function deliverChunk(deps: Deps, job: ChunkJob): Promise<ChunkDeli
   };
 }
 
-async function work(deps: Deps, job: ChunkJob, ledger: ChunkLedger): Promise<'done' | 'busy' | 'stopped'> {
+async function work(deps: DeliverChunkDeps, job: ChunkJob, ledger: ChunkLedger): Promise<'done' | 'busy' | 'stopped'> {
   const open = job.state.executions.filter((e) => !isTerminal(e.status));
   if (open.length === 0) return 'done';
   const now = deps.clock.now();
@@ -104,7 +104,7 @@ function closeIfDecided(ledger: ChunkLedger, decision: SendDecision): Promise<vo
 
 /** One attempt for one contact, and its outcome recorded. */
 async function sendOne(
-  deps: Deps,
+  deps: DeliverChunkDeps,
   ledger: ChunkLedger,
   leaseVersion: number,
   sender: ChannelSender,
