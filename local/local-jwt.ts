@@ -1,6 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 
-/** Documented in the README; fine for a laptop, never for anything reachable by others. */
+/** Documented in docs/configuration.md; fine for a laptop, never for anything reachable by others. */
 export const DEFAULT_LOCAL_JWT_SECRET = 'local-dev-secret-change-me';
 export const LOCAL_ISSUER = 'broadcast-local';
 

@@ -12,8 +12,8 @@ export interface ApiAuthProps {
 }
 
 /**
- * Who may call the API: the JWT authorizer every non-public route uses (DESIGN.md section 7). Either a Cognito user
- * pool created here, whose ID tokens carry the tenant as an immutable custom attribute (nobody can move a user to
+ * Who may call the API: the JWT authorizer every non-public route uses (docs/design.md section 12). Either a Cognito
+ * user pool created here, whose ID tokens carry the tenant as an immutable custom attribute (nobody can move a user to
  * another tenant after creation), or an external OIDC issuer from the stage config.
  */
 export class ApiAuth extends Construct {

@@ -12,8 +12,8 @@ import { SCHEDULED_DUE_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/adapte
 export type TableAccess = 'read' | 'read-update' | 'read-write';
 
 /**
- * The actions the repositories use. Deliberately not `grantReadWriteData`: that includes Scan, and DESIGN.md section
- * 3 allows no Scan in any request or delivery path, so IAM refuses it too.
+ * The actions the repositories use. Deliberately not `grantReadWriteData`: that includes Scan, and docs/design.md
+ * section 4 allows no Scan in any request or delivery path, so IAM refuses it too.
  */
 const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],

@@ -6,7 +6,7 @@ import type { Naming } from '../naming.js';
 import { DeadLetteredQueue } from './queues.js';
 
 /**
- * The queues of DESIGN.md section 4. Each one's consumer timeout lives here, not on the function, so the queue's
+ * The queues of docs/design.md section 5. Each one's consumer timeout lives here, not on the function, so the queue's
  * visibility timeout and the consumer's timeout cannot be changed independently.
  */
 export const PIPELINE_QUEUES = {

@@ -17,10 +17,10 @@ export interface SchedulingProps {
 }
 
 /**
- * EventBridge Scheduler for scheduled broadcasts (DESIGN.md section 5): one schedule group per tenant stage holding
- * the one-time `at(...)` schedules the service creates at run time, and the role those schedules run as. The role
- * can do one thing: sqs:SendMessage, to the pipeline queue and to the schedules' DLQ (Scheduler delivers dead-letter
- * events with the schedule's own role).
+ * EventBridge Scheduler for scheduled broadcasts (docs/design.md section 9): one schedule group per tenant stage
+ * holding the one-time `at(...)` schedules the service creates at run time, and the role those schedules run as.
+ * The role can do one thing: sqs:SendMessage, to the pipeline queue and to the schedules' DLQ (Scheduler delivers
+ * dead-letter events with the schedule's own role).
  */
 export class Scheduling extends Construct {
   readonly group: ScheduleGroup;

@@ -99,7 +99,7 @@ export class ServiceFunction extends Construct {
    * Makes this function the consumer of a queue: partial batch failures reported (one bad message never fails its
    * batch-mates), parallelism bounded by the event source's maxConcurrency. Reserved concurrency must be at least
    * that, or the poller gets throttled invocations that burn receive counts and push good messages into the DLQ
-   * (DESIGN.md section 4).
+   * (docs/design.md section 5).
    */
   consume(source: DeadLetteredQueue, options: ConsumeOptions): void {
     const timeout = this.function.timeout ?? Duration.seconds(3);

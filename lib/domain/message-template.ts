@@ -32,3 +32,18 @@ export function missingTemplateField(template: MessageTemplate): string | undefi
   const value = template[key];
   return typeof value === 'string' && value.trim() !== '' ? undefined : field;
 }
+
+/**
+ * The template as the API presents it and the channels put it on the wire: snake_case, every field present,
+ * null when unset (no variables: an empty object).
+ */
+export function toWireTemplate(template: MessageTemplate) {
+  return {
+    type: template.type,
+    content: template.content ?? null,
+    template_id: template.templateId ?? null,
+    variables: template.variables ?? {},
+    media_url: template.mediaUrl ?? null,
+    language: template.language ?? null,
+  };
+}

@@ -3,6 +3,7 @@ import type { Broadcast } from './broadcast.js';
 import type { BroadcastExecution } from './broadcast-execution.js';
 import type { Contact } from './contact.js';
 import { formatExecutionReference } from './execution-reference.js';
+import type { MessageTemplate } from './message-template.js';
 import type { RenderedMessage } from './template-rendering.js';
 
 /** One rendered message for one contact, as a channel adapter delivers it. */
@@ -15,15 +16,8 @@ export interface OutboundMessage {
   /** Where the execution lives (formatExecutionReference), for providers that echo it back with receipts. */
   executionReference: string;
   contact: { id: string; name?: string; email?: string; phone?: string };
-  message: {
-    type: 'text' | 'template' | 'media';
-    content?: string;
-    templateId?: string;
-    variables?: Record<string, string>;
-    mediaUrl?: string;
-    /** A template message's language and locale (`en_US`, `pt_BR`), when the broadcast names one. */
-    language?: string;
-  };
+  /** The broadcast's template as rendered for the contact. */
+  message: MessageTemplate;
 }
 
 /** Stable per (tenant, broadcast, contact): every attempt for a contact carries the same key. */

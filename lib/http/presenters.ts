@@ -4,7 +4,7 @@ import { type Channel, channelCapPerSecond } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import { deliveryStatusOf } from '../domain/delivery-status.js';
-import type { MessageTemplate } from '../domain/message-template.js';
+import { toWireTemplate } from '../domain/message-template.js';
 import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
 
 /** Domain objects as resources on the wire: snake_case, every field present (null when unset). */
@@ -50,24 +50,13 @@ export function presentContactList(l: ContactList) {
   };
 }
 
-function presentTemplate(t: MessageTemplate) {
-  return {
-    type: t.type,
-    content: t.content ?? null,
-    template_id: t.templateId ?? null,
-    variables: t.variables ?? {},
-    media_url: t.mediaUrl ?? null,
-    language: t.language ?? null,
-  };
-}
-
 export function presentBroadcast(b: Broadcast) {
   return {
     id: b.id,
     name: b.name,
     list_id: b.listId,
     channel_id: b.channelId ?? null,
-    message_template: presentTemplate(b.messageTemplate),
+    message_template: toWireTemplate(b.messageTemplate),
     status: b.status,
     status_reason: b.statusReason ?? null,
     scheduled_for: b.scheduledFor ?? null,

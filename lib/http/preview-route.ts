@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toWireTemplate } from '../domain/message-template.js';
 import { type BroadcastPreview, previewBroadcast } from '../use-cases/preview-broadcast.js';
 import type { Route } from './http-handler.js';
 import { json, pathId, requireBody } from './request.js';
@@ -16,19 +17,12 @@ export const previewRoute: Route = async ({ event, tenantId, body }, deps) => {
 };
 
 export function presentPreview(p: BroadcastPreview) {
-  const t = p.template;
   return {
     broadcast_id: p.broadcastId,
     contact_id: p.contactId,
+    // What the contact would get: the rendered content and variables, the rest as the template has it.
     message: p.message
-      ? {
-          type: t.type,
-          content: p.message.content ?? null,
-          template_id: t.templateId ?? null,
-          variables: p.message.variables ?? {},
-          media_url: t.mediaUrl ?? null,
-          language: t.language ?? null,
-        }
+      ? toWireTemplate({ ...p.template, content: p.message.content, variables: p.message.variables })
       : null,
     missing: p.missing ?? null,
     reason: p.reason ?? null,

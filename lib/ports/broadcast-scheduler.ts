@@ -2,7 +2,7 @@ import type { Broadcast } from '../domain/broadcast.js';
 import type { StartMessage } from './message-queue.js';
 
 /**
- * Starts scheduled broadcasts at their time (DESIGN.md section 5): one one-time schedule per broadcast which,
+ * Starts scheduled broadcasts at their time (docs/design.md section 9): one one-time schedule per broadcast which,
  * when it fires, puts the broadcast's start message on the pipeline queue. The table stays the truth: a
  * schedule that fires for a broadcast no longer scheduled for that time is ignored, and the sweeper starts
  * a scheduled broadcast whose schedule was lost.

@@ -1,19 +1,13 @@
 import { autoPauseReason, isAutoPauseOn } from '../domain/auto-pause.js';
 import type { Broadcast } from '../domain/broadcast.js';
 import { InvalidTransitionError } from '../domain/errors.js';
-import type { UseCaseDeps } from './deps.js';
-import { pauseBroadcast } from './run-lifecycle.js';
-
-type Deps = Pick<
-  UseCaseDeps,
-  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'clock' | 'contactLists' | 'delivery'
->;
+import { pauseBroadcast, type RunLifecycleDeps } from './run-lifecycle.js';
 
 /**
  * Pauses a broadcast whose first sends mostly fail (see autoPauseReason), judged on the run's counts once a
  * chunk with failures is counted.
  */
-export async function autoPauseIfFailing(deps: Deps, broadcast: Broadcast): Promise<void> {
+export async function autoPauseIfFailing(deps: RunLifecycleDeps, broadcast: Broadcast): Promise<void> {
   const policy = deps.delivery.autoPause;
   if (!isAutoPauseOn(policy)) return;
   const run = await deps.runs.get(broadcast.tenantId, broadcast.id);

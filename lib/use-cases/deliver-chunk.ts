@@ -13,7 +13,7 @@ import { ChunkLedger, type RecordedCounts } from './chunk-ledger.js';
 import { decideSends } from './decide-sends.js';
 import type { UseCaseDeps } from './deps.js';
 
-type Deps = Pick<
+export type DeliverChunkDeps = Pick<
   UseCaseDeps,
   | 'broadcasts'
   | 'executions'
@@ -62,7 +62,7 @@ export interface ChunkDelivery {
  * contacts about to be sent (one conditional write), record the closures, look at the broadcast's status once
  * more, send, record the outcomes, and give the lease back.
  */
-export async function deliverChunk(deps: Deps, job: ChunkJob): Promise<ChunkDelivery> {
+export async function deliverChunk(deps: DeliverChunkDeps, job: ChunkJob): Promise<ChunkDelivery> {
   const ledger = new ChunkLedger(deps, job.state.executions);
   const halt = new ChannelHalt(deps, job.broadcast);
   const progress = await work(deps, job, ledger, halt);
@@ -78,7 +78,7 @@ export async function deliverChunk(deps: Deps, job: ChunkJob): Promise<ChunkDeli
 }
 
 async function work(
-  deps: Deps,
+  deps: DeliverChunkDeps,
   job: ChunkJob,
   ledger: ChunkLedger,
   halt: ChannelHalt,
@@ -122,7 +122,7 @@ function closeIfDecided(ledger: ChunkLedger, decision: SendDecision): Promise<vo
 
 /** One attempt for one contact, and its outcome recorded. */
 async function sendOne(
-  deps: Deps,
+  deps: DeliverChunkDeps,
   ledger: ChunkLedger,
   leaseVersion: number,
   sender: ChannelSender,

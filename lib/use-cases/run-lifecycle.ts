@@ -8,12 +8,13 @@ import { disarmSchedule } from './broadcast-schedules.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
 import { resolveChannel } from './resolve-channel.js';
 
-type Deps = Pick<
+/** What moving a run from one status to the next takes. */
+export type RunLifecycleDeps = Pick<
   UseCaseDeps,
   'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'clock' | 'contactLists' | 'delivery'
 >;
 /** Execute and cancel also keep the broadcast's schedule in step. */
-type SchedulingDeps = Deps & Pick<UseCaseDeps, 'scheduler'>;
+type SchedulingDeps = RunLifecycleDeps & Pick<UseCaseDeps, 'scheduler'>;
 
 /**
  * ExecuteBroadcastCommand: draft|scheduled -> running and the run item, in one transaction, so a second
@@ -33,7 +34,7 @@ export async function startBroadcast(deps: SchedulingDeps, tenantId: string, id:
  * `broadcast.concurrent_update` when it was scheduled again for another time) and nothing else happens.
  */
 export async function startAsRead(
-  deps: Deps,
+  deps: RunLifecycleDeps,
   broadcast: Broadcast,
   options: { scheduledFor?: string; audienceContactIds?: string[] } = {},
 ): Promise<Broadcast> {
@@ -57,12 +58,17 @@ export async function startAsRead(
 }
 
 /** running -> paused. Senders check the status before every chunk, so nothing new starts after this returns. */
-export function pauseBroadcast(deps: Deps, tenantId: string, id: string, reason?: string): Promise<Broadcast> {
+export function pauseBroadcast(
+  deps: RunLifecycleDeps,
+  tenantId: string,
+  id: string,
+  reason?: string,
+): Promise<Broadcast> {
   return changeRunStatus(deps, tenantId, id, 'paused', reason);
 }
 
 /** paused -> running: a new pacer loop first re-releases the chunks dropped while paused. */
-export async function resumeBroadcast(deps: Deps, tenantId: string, id: string): Promise<Broadcast> {
+export async function resumeBroadcast(deps: RunLifecycleDeps, tenantId: string, id: string): Promise<Broadcast> {
   // The new loop's tick and "auto-pause off" are set before the status flips, so a chunk counted in
   // between can neither re-pause the broadcast nor meet the old loop; the loop starts once it runs.
   const watchDeadline = new Date(deps.clock.now().getTime() + deps.delivery.pacerWatchGraceMs);
@@ -87,7 +93,7 @@ export async function cancelBroadcast(deps: SchedulingDeps, tenantId: string, id
 }
 
 /** running -> completed once every execution is terminal; safe to call from anywhere, any number of times. */
-export async function completeIfFinished(deps: Deps, tenantId: string, id: string): Promise<boolean> {
+export async function completeIfFinished(deps: RunLifecycleDeps, tenantId: string, id: string): Promise<boolean> {
   const [broadcast, run] = await Promise.all([deps.broadcasts.findById(tenantId, id), deps.runs.get(tenantId, id)]);
   if (!broadcast || !run || broadcast.status !== 'running' || !isRunFinished(run)) return false;
   try {
@@ -102,7 +108,7 @@ export async function completeIfFinished(deps: Deps, tenantId: string, id: strin
 }
 
 async function changeRunStatus(
-  deps: Deps,
+  deps: RunLifecycleDeps,
   tenantId: string,
   id: string,
   to: BroadcastStatus,
@@ -115,7 +121,7 @@ async function changeRunStatus(
 }
 
 async function restartPacer(
-  deps: Deps,
+  deps: RunLifecycleDeps,
   tenantId: string,
   id: string,
   options: { autoPauseOff?: boolean } = {},

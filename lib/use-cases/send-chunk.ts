@@ -1,12 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isChunkFinished, tallyOf } from '../domain/chunk-tally.js';
 import { sendTiming } from '../domain/pacing.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
 import { autoPauseIfFailing } from './auto-pause-if-failing.js';
 import type { RecordedCounts } from './chunk-ledger.js';
-import { deliverChunk } from './deliver-chunk.js';
-import type { UseCaseDeps } from './deps.js';
+import { type DeliverChunkDeps, deliverChunk } from './deliver-chunk.js';
 import { requeueAfter, requeueInFreshSlot, requeueUntilSlot } from './requeue-chunk.js';
-import { completeIfFinished } from './run-lifecycle.js';
+import { completeIfFinished, type RunLifecycleDeps } from './run-lifecycle.js';
 
 /** A chunk this early is held in the invocation; earlier than that, it goes back to the queue. */
 const MAX_HOLD_MS = 1500;
@@ -21,22 +21,8 @@ export interface ChunkReport extends RecordedCounts {
   result: ChunkResult;
 }
 
-type Deps = Pick<
-  UseCaseDeps,
-  | 'broadcasts'
-  | 'runs'
-  | 'executions'
-  | 'contacts'
-  | 'channels'
-  | 'defaultChannel'
-  | 'senders'
-  | 'unsubscribeLinks'
-  | 'queue'
-  | 'clock'
-  | 'delivery'
-  | 'contactLists'
-  | 'ids'
->;
+/** Delivering the chunk, then counting it into the run, which may pause or complete it. */
+type Deps = DeliverChunkDeps & RunLifecycleDeps;
 
 /**
  * The sender, for one chunk. Per execution: skip it if the broadcast was cancelled or the contact opted
@@ -97,8 +83,4 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
 
 function nothingRecorded(result: ChunkResult): ChunkReport {
   return { result, sent: 0, failed: 0, skipped: 0, retried: 0, throttled: 0 };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

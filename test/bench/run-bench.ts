@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
+import { maxInWindow } from '../support/send-windows.js';
+import { WebhookSink } from '../support/webhook-sink.js';
 import { type ChildReport, startChild } from './support/child.js';
 import {
   type Api,
@@ -12,7 +15,6 @@ import {
   observerDeps,
   SINK_SECRET,
   seconds,
-  sleep,
   startDynamoDb,
   startRuntime,
   tenantApi,
@@ -30,11 +32,10 @@ import {
 } from './support/prices.js';
 import { compare, machine, type Row, table } from './support/report.js';
 import { checkAudience, seedContacts, seedList } from './support/seed-data.js';
-import { BenchSink } from './support/sink.js';
 
 /**
  * `npm run bench`: the figures of issue 6 section 1, ours beside the seed's reference algorithm (baseline/),
- * measured in one run on the local runtime. See README "Performance and reliability".
+ * measured in one run on the local runtime. See docs/performance.md.
  */
 
 const int = (name: string, fallback: number) => {
@@ -76,7 +77,7 @@ const FUNCTION_OF_QUEUE: Record<string, string> = {
 interface Context {
   endpoint: string;
   tableName: string;
-  sink: BenchSink;
+  sink: WebhookSink;
   api: Api;
   observer: UseCaseDeps;
   runtime: LocalRuntime;
@@ -109,7 +110,7 @@ export async function runBench(): Promise<void> {
   log(`settings for speed (no faults are injected here): ${JSON.stringify(SERVICE_ENV)}`);
 
   const db = await startDynamoDb();
-  const sink = await BenchSink.start(SINK_SECRET);
+  const sink = await WebhookSink.start({ secret: SINK_SECRET, keepRequests: false });
   const tableName = `bench-${randomUUID()}`;
   Object.assign(process.env, SERVICE_ENV);
   const runtime = await startRuntime({
@@ -336,22 +337,28 @@ async function pipelineRun(ctx: Context, listId: string, recipients: number): Pr
       eventbridgeEvents: report.domainEvents,
       schedulerInvocations: 0,
     });
-    const traffic = ctx.sink.of(broadcast.id);
-    const result = {
+    return {
       recipients,
       elapsedMs,
       ...(planningMs === undefined ? {} : { planningMs }),
       executeMs,
       report,
       cost,
-      delivered: traffic.accepted,
-      duplicates: ctx.sink.duplicateContacts(broadcast.id).length,
+      ...deliveryFigures(ctx, broadcast.id),
     };
-    ctx.sink.forget(broadcast.id);
-    return result;
   } finally {
     await child.stop();
   }
+}
+
+/** What the sink got of the broadcast; its traffic is forgotten then, its figures taken. */
+function deliveryFigures(ctx: Context, broadcastId: string): { delivered: number; duplicates: number } {
+  const figures = {
+    delivered: ctx.sink.of(broadcastId).accepted,
+    duplicates: ctx.sink.duplicateContacts(broadcastId).length,
+  };
+  ctx.sink.forget(broadcastId);
+  return figures;
 }
 
 /** Invocations as the event source counted them; billed time from the measured ones, scaled to all. */
@@ -391,18 +398,14 @@ async function baselineRun(ctx: Context, listId: string, recipients: number): Pr
       eventbridgeEvents: 2,
       schedulerInvocations: 0,
     });
-    const traffic = ctx.sink.of(broadcast.id);
-    const result = {
+    return {
       recipients,
       elapsedMs: run.durationMs,
       executeMs: 0,
       report,
       cost,
-      delivered: traffic.accepted,
-      duplicates: ctx.sink.duplicateContacts(broadcast.id).length,
+      ...deliveryFigures(ctx, broadcast.id),
     };
-    ctx.sink.forget(broadcast.id);
-    return result;
   } finally {
     await child.stop();
   }
@@ -410,13 +413,13 @@ async function baselineRun(ctx: Context, listId: string, recipients: number): Pr
 
 /** Ours and the baseline on the same list while every webhook answer takes SIZES.providerAnswerMs. */
 async function providerLatencyRun(ctx: Context, listId: string) {
-  ctx.sink.faults = { answerDelayMs: SIZES.providerAnswerMs };
+  ctx.sink.policy = { answerDelayMs: SIZES.providerAnswerMs };
   try {
     const ours = await pipelineRun(ctx, listId, SIZES.providerLatencyRecipients);
     const baseline = await baselineRun(ctx, listId, SIZES.providerLatencyRecipients);
     return { ours, baseline };
   } finally {
-    ctx.sink.faults = {};
+    ctx.sink.policy = {};
   }
 }
 
@@ -492,18 +495,6 @@ function median(values: readonly number[]): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** The most sends any window [a, a + width) holds. */
-function maxInWindow(times: readonly number[], width: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= width) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
 }
 
 /** The fewest sends in a 60 s window wholly inside [from, to), windows 100 ms apart. */

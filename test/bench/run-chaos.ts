@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import { getRuntime } from '../../lib/composition-root.js';
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
 import { allExecutions } from '../support/pipeline.js';
+import { pollUntil } from '../support/poll.js';
+import { WebhookSink } from '../support/webhook-sink.js';
 import {
   type Api,
   createBroadcast,
   observerDeps,
   SINK_SECRET,
   seconds,
-  sleep,
   startDynamoDb,
   startRuntime,
   tenantApi,
@@ -21,11 +23,10 @@ import {
 import { FaultInjector, KILL_RATES } from './support/faults.js';
 import { machine } from './support/report.js';
 import { checkAudience, seedContacts, seedList } from './support/seed-data.js';
-import { BenchSink } from './support/sink.js';
 
 /**
  * `npm run chaos` (issue 6, section 2): one broadcast on the local runtime with every fault at once, then
- * the invariants of DESIGN.md section 4 counted: duplicates, lost contacts, counters that disagree with the
+ * the invariants of docs/design.md section 8 counted: duplicates, lost contacts, counters that disagree with the
  * execution records.
  */
 
@@ -59,13 +60,16 @@ export async function runChaos(): Promise<void> {
   log(`settings for speed: ${JSON.stringify(SERVICE_ENV)}; queue visibility timeouts 6 s`);
   log(`faults: ${JSON.stringify(FAULTS)}`);
   const db = await startDynamoDb();
-  const sink = await BenchSink.start(SINK_SECRET);
-  sink.faults = {
-    failFirstAttemptShare: FAULTS.webhook_500_share_of_first_attempts,
-    hangFirstAttemptShare: FAULTS.webhook_timeout_share_of_first_attempts,
-    hangMs: 1500,
-    seed: randomUUID(),
-  };
+  const sink = await WebhookSink.start({
+    secret: SINK_SECRET,
+    keepRequests: false,
+    policy: {
+      failFirstAttemptShare: FAULTS.webhook_500_share_of_first_attempts,
+      hangFirstAttemptShare: FAULTS.webhook_timeout_share_of_first_attempts,
+      hangMs: 1500,
+      seed: randomUUID(),
+    },
+  });
   const faults = new FaultInjector();
   const tableName = `chaos-${randomUUID()}`;
   const runtime = await startRuntime({
@@ -96,12 +100,12 @@ export async function runChaos(): Promise<void> {
     const progress = () => traffic.accepted / RECIPIENTS;
 
     // One pause/resume at ~30 %, one opt-out at ~50 %.
-    await until(() => progress() >= 0.3, TIMEOUT_MS, 'reached 30 %');
+    await pollUntil(() => progress() >= 0.3, { timeoutMs: TIMEOUT_MS, intervalMs: 100, what: 'reached 30 %' });
     const pause = await pauseAndResume(api, broadcast.id, traffic.requestTimes);
     log(
       `paused at ${Math.round(progress() * 100)} % for 5 s: ${pause.requests_later_than_2s_after_pause_returned} requests arrived later than 2 s after pause returned`,
     );
-    await until(() => progress() >= 0.5, TIMEOUT_MS, 'reached 50 %');
+    await pollUntil(() => progress() >= 0.5, { timeoutMs: TIMEOUT_MS, intervalMs: 100, what: 'reached 50 %' });
     const optOut = await optOutOneContact(api, broadcast.id, contacts, traffic.keysByContact);
     log(`contact ${optOut.contact_id} opted out through its unsubscribe link at ${Math.round(progress() * 100)} %`);
 
@@ -151,7 +155,7 @@ export async function runChaos(): Promise<void> {
       settings: { service_env: SERVICE_ENV, queue_visibility_timeout_s: 6, faults: FAULTS },
       recipients: RECIPIENTS,
       injected_faults: {
-        webhook_500: traffic.injected500,
+        webhook_500: traffic.injectedFailures,
         webhook_timeout: traffic.injectedTimeouts,
         sender_killed: faults.kills,
         sender_killed_total: Object.values(faults.kills).reduce((a, b) => a + b, 0),
@@ -172,7 +176,7 @@ export async function runChaos(): Promise<void> {
         sink_versus_records: sinkVersusRecords,
         redundant_sends_deduplicated_by_idempotency_key: traffic.repeatsOfAcceptedKeys,
         webhook_requests: traffic.requestTimes.length,
-        bad_signatures: sink.badSignatures,
+        bad_signatures: sink.badSignatureCount,
         pause,
         opt_out: {
           ...optOut,
@@ -207,14 +211,6 @@ export async function runChaos(): Promise<void> {
     await runtime.stop();
     await sink.stop();
     await db.stop();
-  }
-}
-
-async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`chaos: not ${what} after ${timeoutMs} ms`);
-    await sleep(100);
   }
 }
 

@@ -1,39 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { type Api, type E2e, errorFields, expectProblem, newTenant, startE2e, tokenFor } from './support.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Api, aListOfContacts, e2eForFile, errorFields, expectProblem, newTenant, tokenFor } from './support.js';
 
 // Issue 4 section 2, as a user of `npm start` sees it: POST /api/v1/automation/events triggers broadcasts.
 
-let e2e: E2e;
+const e2e = e2eForFile();
 let tenant: string;
 let api: Api;
 let listId: string;
 let contactIds: string[];
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 /** Tests that wait for a broadcast to complete (the local pipeline's pacer runs on a timer). */
 const SLOW = 30_000;
 
 beforeAll(async () => {
-  e2e = await startE2e();
   tenant = newTenant();
   api = e2e.api(await tokenFor(tenant));
-  contactIds = [];
-  for (const [name, phone] of [
-    ['Ada', '+5511999990001'],
-    ['Bob', '+5511999990002'],
-  ]) {
-    const contact = await api.post('/api/v1/contacts', { name, phone });
-    expect(contact.status).toBe(201);
-    contactIds.push(contact.body.id);
-  }
-  const list = await api.post('/api/v1/contact-lists', { name: 'Audience', contact_ids: contactIds });
-  expect(list.status).toBe(201);
-  listId = list.body.id;
+  ({ listId, contactIds } = await aListOfContacts(api, [
+    { name: 'Ada', phone: '+5511999990001' },
+    { name: 'Bob', phone: '+5511999990002' },
+  ]));
 }, 120_000);
-
-afterAll(async () => {
-  await e2e?.runtime.stop();
-});
 
 afterEach(() => {
   expect(e2e.serverErrors).toEqual([]);
@@ -127,7 +114,7 @@ describe('POST /api/v1/automation/events', () => {
 
   it('refuses an event for another tenant with 403, whatever it names', async () => {
     const broadcast = await aBroadcast();
-    const other = e2e.api(await tokenFor(newTenant()));
+    const other = await e2e.tenantApi();
 
     const reply = await other.post('/api/v1/automation/events', event({ broadcast_id: broadcast.id }));
 

@@ -3,18 +3,15 @@ import { MAX_RATE_LIMIT } from '../../lib/domain/broadcast.js';
 import {
   type Api,
   allPages,
-  type E2e,
+  e2eForFile,
   errorFields,
   expectProblem,
   ISO_INSTANT,
-  newTenant,
   type Reply,
-  startE2e,
-  tokenFor,
   UUID,
 } from './support.js';
 
-let e2e: E2e;
+const e2e = e2eForFile();
 let acme: Api;
 let globex: Api;
 /** Lists of acme and globex that broadcasts can target. */
@@ -28,7 +25,7 @@ const text = { type: 'text', content: 'Hi {{contact.name}}' };
 const manyVariables = Object.fromEntries(Array.from({ length: 450 }, (_, i) => [`v${i}`, 'x'.repeat(2000)]));
 
 async function freshTenant(): Promise<{ api: Api; list: { id: string } }> {
-  const api = e2e.api(await tokenFor(newTenant()));
+  const api = await e2e.tenantApi();
   const list = (await api.post('/api/v1/contact-lists', { name: 'Audience' })).body;
   return { api, list };
 }
@@ -53,15 +50,10 @@ async function scheduled(api: Api = acme, listId: string = acmeList.id) {
 const read = async (id: string, api: Api = acme) => (await api.get(`/api/v1/broadcasts/${id}`)).body;
 
 beforeAll(async () => {
-  e2e = await startE2e();
-  acme = e2e.api(await tokenFor(newTenant()));
-  globex = e2e.api(await tokenFor(newTenant()));
+  acme = await e2e.tenantApi();
+  globex = await e2e.tenantApi();
   acmeList = (await acme.post('/api/v1/contact-lists', { name: 'Acme audience' })).body;
   globexList = (await globex.post('/api/v1/contact-lists', { name: 'Globex audience' })).body;
-});
-
-afterAll(async () => {
-  await e2e?.runtime.stop();
 });
 
 describe("the seed's examples", () => {

@@ -3,18 +3,16 @@ import { getRuntime } from '../../lib/composition-root.js';
 import {
   type Api,
   allPages,
-  type E2e,
+  e2eForFile,
   errorFields,
   expectProblem,
   ISO_INSTANT,
   newTenant,
-  type Reply,
-  startE2e,
   tokenFor,
   UUID,
 } from './support.js';
 
-let e2e: E2e;
+const e2e = e2eForFile();
 let acme: Api;
 let globex: Api;
 
@@ -27,23 +25,9 @@ const WA_NEW_TOKEN = 'EAAG-e2e-rotated-token-9876543210';
 /** Every body the API answered in this file, as text: none may contain a secret. */
 const seen: string[] = [];
 
+/** A client for a tenant of its own whose every answer is kept in `seen`. */
 async function freshTenant(): Promise<Api> {
-  return e2e.api(await tokenFor(newTenant()));
-}
-
-function watched(api: Api): Api {
-  const keep = async (reply: Promise<Reply>) => {
-    const r = await reply;
-    seen.push(JSON.stringify(r.body));
-    return r;
-  };
-  return {
-    get: (path) => keep(api.get(path)),
-    post: (path, body) => keep(api.post(path, body)),
-    put: (path, body) => keep(api.put(path, body)),
-    delete: (path) => keep(api.delete(path)),
-    raw: (method, path, body, type) => keep(api.raw(method, path, body, type)),
-  };
+  return e2e.tenantApi((_method, _path, reply) => seen.push(JSON.stringify(reply.body)));
 }
 
 const webhookBody = (fields: Record<string, unknown> = {}) => ({
@@ -63,13 +47,8 @@ async function create(api: Api, body: Record<string, unknown>) {
 const read = async (id: string, api: Api = acme) => (await api.get(`/api/v1/channels/${id}`)).body;
 
 beforeAll(async () => {
-  e2e = await startE2e();
-  acme = watched(await freshTenant());
-  globex = watched(await freshTenant());
-});
-
-afterAll(async () => {
-  await e2e?.runtime.stop();
+  acme = await freshTenant();
+  globex = await freshTenant();
 });
 
 describe('POST /api/v1/channels', () => {
@@ -106,7 +85,7 @@ describe('POST /api/v1/channels', () => {
 
   it('makes the new default the only one: the previous default is no longer one', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const first = await create(api, webhookBody({ is_default: true }));
 
     // Act
@@ -123,7 +102,7 @@ describe('POST /api/v1/channels', () => {
 
   it('keeps one default when several are created as default at once', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
 
     // Act
     const replies = await Promise.all(
@@ -156,7 +135,7 @@ describe('POST /api/v1/channels', () => {
     ['a bad required_address', { name: 'x', type: 'log', required_address: 'pigeon' }, ['required_address']],
   ])('answers 400 with per-field errors for %s, creating nothing', async (_case, body, fields) => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
 
     // Act
     const reply = await api.post('/api/v1/channels', body);
@@ -179,7 +158,7 @@ describe('POST /api/v1/channels', () => {
 describe('GET /api/v1/channels', () => {
   it('pages through the tenant’s channels with next_cursor', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await create(api, { name: `c${i}`, type: 'log' })).id);
 
@@ -224,7 +203,7 @@ describe('PUT /api/v1/channels/:id', () => {
 
   it('rotates the secret and moves the default', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const previous = await create(api, { name: 'Log', type: 'log', is_default: true });
     const created = await create(api, webhookBody());
 
@@ -286,7 +265,7 @@ describe('DELETE /api/v1/channels/:id', () => {
 
   it('answers 409 channel.in_use while a broadcast that has not finished names it', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const channel = await create(api, webhookBody());
     const list = (await api.post('/api/v1/contact-lists', { name: 'Audience' })).body;
     const broadcast = (
@@ -311,7 +290,7 @@ describe('DELETE /api/v1/channels/:id', () => {
 
   it('deleting the default leaves the tenant without one', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
     const created = await create(api, webhookBody({ is_default: true }));
     const other = await create(api, { name: 'Log', type: 'log' });
 
@@ -395,7 +374,7 @@ describe('WhatsApp channels', () => {
   it('takes its own cap and API version, keeps credentials a PUT leaves out and rotates the one it gives', async () => {
     // Prepare
     const tenant = newTenant();
-    const api = watched(e2e.api(await tokenFor(tenant)));
+    const api = e2e.api(await tokenFor(tenant), (_method, _path, reply) => seen.push(JSON.stringify(reply.body)));
     const channel = await create(api, whatsAppBody({ max_messages_per_second: 20 }, { api_version: 'v22.0' }));
 
     // Act
@@ -421,7 +400,7 @@ describe('WhatsApp channels', () => {
 
   it('answers 400 naming each bad field, and creates nothing', async () => {
     // Prepare
-    const api = watched(await freshTenant());
+    const api = await freshTenant();
 
     // Act
     const replies = [

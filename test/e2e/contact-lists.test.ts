@@ -2,24 +2,17 @@ import { randomUUID } from 'node:crypto';
 import {
   type Api,
   allPages,
-  type E2e,
+  e2eForFile,
   errorFields,
   expectProblem,
   ISO_INSTANT,
-  newTenant,
   type Reply,
-  startE2e,
-  tokenFor,
   UUID,
 } from './support.js';
 
-let e2e: E2e;
+const e2e = e2eForFile();
 let acme: Api;
 let globex: Api;
-
-async function freshTenant(): Promise<Api> {
-  return e2e.api(await tokenFor(newTenant()));
-}
 
 /** Creates contacts in one batch; answers their ids in the same order. */
 async function contacts(api: Api, ...bodies: Record<string, unknown>[]): Promise<string[]> {
@@ -43,13 +36,8 @@ async function memberIds(api: Api, listId: string, limit = 50): Promise<string[]
 const sorted = (ids: string[]) => [...ids].sort();
 
 beforeAll(async () => {
-  e2e = await startE2e();
-  acme = e2e.api(await tokenFor(newTenant()));
-  globex = e2e.api(await tokenFor(newTenant()));
-});
-
-afterAll(async () => {
-  await e2e?.runtime.stop();
+  acme = await e2e.tenantApi();
+  globex = await e2e.tenantApi();
 });
 
 describe('POST /api/v1/contact-lists', () => {
@@ -132,7 +120,7 @@ describe('POST /api/v1/contact-lists', () => {
 
   it('answers 422 naming the unknown contact ids, and creates no list', async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
     const [known] = await contacts(api, { name: 'Known' });
     const [foreign] = await contacts(globex, { name: 'Foreign' });
     const unknown = randomUUID();
@@ -173,7 +161,7 @@ describe('POST /api/v1/contact-lists', () => {
     ],
   ])('rejects %s with 400 and per-field errors, creating nothing', async (_, body, fields) => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
 
     // Act
     const reply = await api.post('/api/v1/contact-lists', body);
@@ -187,7 +175,7 @@ describe('POST /api/v1/contact-lists', () => {
 describe('GET /api/v1/contact-lists', () => {
   it("answers the tenant's lists, every one exactly once page after page", async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
     const created = [
       await createList(api, { name: 'One' }),
       await createList(api, { name: 'Two', is_dynamic: true, filters: { tags: ['x'] } }),
@@ -256,7 +244,7 @@ describe('GET /api/v1/contact-lists/:id/contacts', () => {
 
   it('evaluates the filters of Example 1 now: pipeline, status and every listed tag', async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
     const pipeline = randomUUID();
     const status = randomUUID();
     const [match, lacksTag, otherStatus, otherPipeline] = await contacts(
@@ -290,7 +278,7 @@ describe('GET /api/v1/contact-lists/:id/contacts', () => {
 
   it('evaluates the tags of Example 2', async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
     const [subscriber, both] = await contacts(
       api,
       { name: 'subscriber', tags: ['newsletter'] },
@@ -313,7 +301,7 @@ describe('GET /api/v1/contact-lists/:id/contacts', () => {
 
   it('evaluates the custom_fields of Example 3: equality, and "today" against the date part', async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
     const now = new Date();
     const today = now.toISOString().slice(0, 10);
     const yesterday = new Date(now.getTime() - 24 * 3600 * 1000).toISOString().slice(0, 10);
@@ -391,7 +379,7 @@ describe('PUT /api/v1/contact-lists/:id', () => {
 
   it('replaces the filters of a dynamic list, which then resolves to other contacts', async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
     const [gold, silver] = await contacts(api, { name: 'gold', tags: ['gold'] }, { name: 'silver', tags: ['silver'] });
     const list = await createList(api, { name: 'Tier', is_dynamic: true, filters: { tags: ['gold'] } });
 

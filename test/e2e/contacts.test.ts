@@ -1,25 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Api,
-  allPages,
-  type E2e,
-  errorFields,
-  expectProblem,
-  ISO_INSTANT,
-  newTenant,
-  startE2e,
-  tokenFor,
-  UUID,
-} from './support.js';
+import { type Api, allPages, e2eForFile, errorFields, expectProblem, ISO_INSTANT, UUID } from './support.js';
 
-let e2e: E2e;
+const e2e = e2eForFile();
 let acme: Api;
 let globex: Api;
-
-/** A client for a tenant of its own, whose collections hold only what the test puts there. */
-async function freshTenant(): Promise<Api> {
-  return e2e.api(await tokenFor(newTenant()));
-}
 
 const PIPELINE = randomUUID();
 const STATUS = randomUUID();
@@ -38,19 +22,14 @@ const fullBody = {
 };
 
 beforeAll(async () => {
-  e2e = await startE2e();
-  acme = e2e.api(await tokenFor(newTenant()));
-  globex = e2e.api(await tokenFor(newTenant()));
-});
-
-afterAll(async () => {
-  await e2e?.runtime.stop();
+  acme = await e2e.tenantApi();
+  globex = await e2e.tenantApi();
 });
 
 describe('POST /api/v1/contacts', () => {
   it('creates a contact and answers 201 with every field, snake_case', async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
 
     // Act
     const reply = await api.post('/api/v1/contacts', fullBody);
@@ -81,7 +60,7 @@ describe('POST /api/v1/contacts', () => {
 
   it('updates the contact that already has the external_id and answers 200 with it: one contact in all', async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
     const first = await api.post('/api/v1/contacts', { external_id: 'crm-7', name: 'Old name', tags: ['a'] });
 
     // Act
@@ -138,7 +117,7 @@ describe('POST /api/v1/contacts', () => {
     ['an empty name', { name: '   ' }, ['name']],
   ])('rejects %s with 400 and per-field errors, creating nothing', async (_, body, fields) => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
 
     // Act
     const reply = await api.post('/api/v1/contacts', body);
@@ -152,7 +131,7 @@ describe('POST /api/v1/contacts', () => {
 describe('POST /api/v1/contacts/batch', () => {
   it('answers a result per item for a mix of new, existing and invalid contacts', async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
     const existing = (await api.post('/api/v1/contacts', { external_id: 'crm-1', name: 'Before' })).body;
 
     // Act
@@ -193,7 +172,7 @@ describe('POST /api/v1/contacts/batch', () => {
 
   it('applies items sharing an external_id in order, the last one winning', async () => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
 
     // Act
     const reply = await api.post('/api/v1/contacts/batch', {
@@ -216,7 +195,7 @@ describe('POST /api/v1/contacts/batch', () => {
     ['more than 1,000 contacts', { contacts: Array.from({ length: 1001 }, () => ({})) }, ['contacts']],
   ])('rejects %s with 400 and per-field errors, creating nothing', async (_, body, fields) => {
     // Prepare
-    const api = await freshTenant();
+    const api = await e2e.tenantApi();
 
     // Act
     const reply = await api.post('/api/v1/contacts/batch', body);
@@ -234,7 +213,7 @@ describe('GET /api/v1/contacts', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    api = await freshTenant();
+    api = await e2e.tenantApi();
     const people = {
       ana: { tags: ['vip', 'customer'], pipeline_id: PIPELINE, status_id: STATUS },
       bia: { tags: ['vip'], pipeline_id: PIPELINE, status_id: otherStatus },

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type LocalRuntime, loadLocalSettings, startLocalRuntime } from '../../local/local-runtime.js';
+import { type Api, apiClient } from '../support/http-client.js';
+import { tokenFor } from './support.js';
 
 // Issue 4 section 3, as a user of `npm start` sees it: each domain event is one line of DATA_DIR/events.jsonl,
 // derived from the table's stream, in commit order.
@@ -17,21 +19,9 @@ interface EventLine {
 
 let runtime: LocalRuntime;
 let dataDir: string;
-let token: string;
+/** A client of the tenant `tenant`. */
+let api: Api;
 const tenant = `t-${randomUUID()}`;
-
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: await response.json() };
-}
 
 async function eventsOf(): Promise<EventLine[]> {
   const text = await readFile(join(dataDir, 'events.jsonl'), 'utf8').catch(() => '');
@@ -40,8 +30,6 @@ async function eventsOf(): Promise<EventLine[]> {
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as EventLine);
 }
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'events-e2e-'));
@@ -52,7 +40,7 @@ beforeAll(async () => {
     TABLE_NAME: `e2e-events-${randomUUID()}`,
     DATA_DIR: dataDir,
   });
-  token = await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId: tenant });
+  api = apiClient(runtime.url, { token: await tokenFor(tenant) });
 });
 
 afterAll(async () => {
@@ -63,10 +51,13 @@ afterAll(async () => {
 describe('domain events on the local runtime (events.jsonl)', () => {
   it('shows broadcast.created, scheduled, started and completed in order, with the ids in detail', async () => {
     // Prepare
-    const contact = await call('POST', '/api/v1/contacts', { name: 'Ada', phone: '+5511999990001' });
-    const list = await call('POST', '/api/v1/contact-lists', { name: 'Audience', contact_ids: [contact.body.id] });
+    const contact = await api.request('POST', '/api/v1/contacts', { name: 'Ada', phone: '+5511999990001' });
+    const list = await api.request('POST', '/api/v1/contact-lists', {
+      name: 'Audience',
+      contact_ids: [contact.body.id],
+    });
     expect(list.status).toBe(201);
-    const created = await call('POST', '/api/v1/broadcasts', {
+    const created = await api.request('POST', '/api/v1/broadcasts', {
       name: 'Promo',
       list_id: list.body.id,
       message_template: { type: 'text', content: 'Hi {{contact.name}}' },
@@ -76,10 +67,10 @@ describe('domain events on the local runtime (events.jsonl)', () => {
 
     // Act
     const at = new Date(Date.now() + 3_600_000).toISOString();
-    expect((await call('POST', `/api/v1/broadcasts/${id}/schedule`, { scheduled_for: at })).status).toBe(200);
-    expect((await call('POST', `/api/v1/broadcasts/${id}/execute`)).status).toBe(200);
+    expect((await api.request('POST', `/api/v1/broadcasts/${id}/schedule`, { scheduled_for: at })).status).toBe(200);
+    expect((await api.request('POST', `/api/v1/broadcasts/${id}/execute`)).status).toBe(200);
     const deadline = Date.now() + 30_000;
-    while ((await call('GET', `/api/v1/broadcasts/${id}`)).body.status !== 'completed') {
+    while ((await api.request('GET', `/api/v1/broadcasts/${id}`)).body.status !== 'completed') {
       if (Date.now() > deadline) throw new Error('the broadcast did not complete');
       await sleep(100);
     }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ROUTES, routeKey } from '../../lib/http/routes.js';
-import { type Api, type E2e, expectProblem, MiB, newTenant, startE2e, tokenFor } from './support.js';
+import { type Api, e2eForFile, expectProblem, MiB, newTenant, tokenFor } from './support.js';
 
 /**
  * What every route shares: authentication (401/403) and the parsing of request bodies (400/413/415),
  * checked on every route of lib/http/routes.ts, whatever it holds: against real resources where this
  * file has them (which must stay untouched), with random ids otherwise.
  */
-let e2e: E2e;
+const e2e = e2eForFile();
 let acme: Api;
 let tokens: { valid: string; badSignature: string; expired: string; noTenant: string };
 /** Per route key: a real path of tenant acme and a body that would succeed, were the request authorized. */
@@ -17,7 +17,6 @@ let snapshot: () => Promise<unknown>;
 const future = () => new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
 
 beforeAll(async () => {
-  e2e = await startE2e();
   const tenant = newTenant();
   tokens = {
     valid: await tokenFor(tenant),
@@ -106,10 +105,6 @@ beforeAll(async () => {
         return { path, status, body };
       }),
     );
-});
-
-afterAll(async () => {
-  await e2e?.runtime.stop();
 });
 
 const protectedRoutes = ROUTES.filter((route) => !route.public).map(routeKey);

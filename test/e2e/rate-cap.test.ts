@@ -1,5 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getRuntime, resetRuntime } from '../../lib/composition-root.js';
-import { type Api, type E2e, expectProblem, newTenant, type Reply, startE2e, tokenFor } from './support.js';
+import {
+  type Api,
+  aListOfContacts,
+  type E2e,
+  expectProblem,
+  newTenant,
+  type Reply,
+  startE2e,
+  tokenFor,
+} from './support.js';
 
 // The stage's cap on broadcast rates (MAX_RATE_PER_MINUTE, the stage's maxRatePerMinute), over HTTP: a rate_limit
 // above it is refused with 422 at create, edit, schedule and start, and the refusal changes nothing.
@@ -12,8 +22,6 @@ let e2e: E2e;
 let tenant: string;
 let api: Api;
 let listId: string;
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /**
  * A redeploy with another cap, as the next cold start sees it: the environment changes and the runtime is read again.
@@ -29,10 +37,7 @@ beforeAll(async () => {
   e2e = await startE2e();
   tenant = newTenant();
   api = e2e.api(await tokenFor(tenant));
-  const contact = await api.post('/api/v1/contacts', { name: 'Ada', phone: '+5511999990001' });
-  const list = await api.post('/api/v1/contact-lists', { name: 'Audience', contact_ids: [contact.body.id] });
-  expect(list.status).toBe(201);
-  listId = list.body.id;
+  ({ listId } = await aListOfContacts(api));
 });
 
 afterEach(() => {

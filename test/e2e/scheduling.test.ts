@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type LocalRuntime, startLocalRuntime } from '../../local/local-runtime.js';
-import { type Api, type E2e, newTenant, startE2e, tokenFor } from './support.js';
+import { apiClient } from '../support/http-client.js';
+import { type Api, aListOfContacts, type E2e, newTenant, startE2e, tokenFor } from './support.js';
 
 // Issue 4 section 1, as a user of `npm start` sees it: scheduled broadcasts fire by themselves, on time, once.
 
@@ -11,19 +13,6 @@ let api: Api;
 let listId: string;
 const savedSweep = process.env.SCHEDULE_SWEEP_SECONDS;
 
-type Reader = Pick<Api, 'get'>;
-
-/** GET against another runtime (the e2e client is bound to the first one's URL). */
-function reader(url: string, token: string): Reader {
-  return {
-    get: async (path) => {
-      const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-      return { status: response.status, headers: response.headers, body: await response.json() };
-    },
-  };
-}
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const inMs = (ms: number) => new Date(Date.now() + ms);
 
 beforeAll(async () => {
@@ -33,10 +22,7 @@ beforeAll(async () => {
   runtime = e2e.runtime;
   tenant = newTenant();
   api = e2e.api(await tokenFor(tenant));
-  const contact = await api.post('/api/v1/contacts', { name: 'Ada', phone: '+5511999990001' });
-  const list = await api.post('/api/v1/contact-lists', { name: 'Audience', contact_ids: [contact.body.id] });
-  expect(list.status).toBe(201);
-  listId = list.body.id;
+  ({ listId } = await aListOfContacts(api));
 });
 
 afterAll(async () => {
@@ -59,7 +45,7 @@ async function scheduledAt(at: Date, fields: Record<string, unknown> = {}, on: A
 }
 
 /** Polls the broadcast every 100 ms until `done` holds; fails with the last state after `timeoutMs`. */
-async function waitFor(id: string, done: (b: Record<string, unknown>) => boolean, timeoutMs: number, on: Reader = api) {
+async function waitFor(id: string, done: (b: Record<string, unknown>) => boolean, timeoutMs: number, on: Api = api) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const reply = await on.get(`/api/v1/broadcasts/${id}`);
@@ -69,7 +55,7 @@ async function waitFor(id: string, done: (b: Record<string, unknown>) => boolean
   }
 }
 
-const executionsOf = async (id: string, on: Reader = api) =>
+const executionsOf = async (id: string, on: Api = api) =>
   (await on.get(`/api/v1/broadcasts/${id}/executions`)).body.items as { status: string }[];
 
 describe('scheduled broadcasts on the local runtime', () => {
@@ -163,7 +149,7 @@ describe('scheduled broadcasts on the local runtime', () => {
     await runtime.stop();
     process.env.SCHEDULE_SWEEP_SECONDS = '3600';
     runtime = await startLocalRuntime({ ...settings, PORT: 0 });
-    const restarted = reader(runtime.url, await tokenFor(tenant));
+    const restarted = apiClient(runtime.url, { token: await tokenFor(tenant) });
     const completed = await waitFor(created.id, (b) => b.status === 'completed', 30_000, restarted);
 
     // Assess

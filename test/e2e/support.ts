@@ -6,28 +6,18 @@ import {
   loadLocalSettings,
   startLocalRuntime,
 } from '../../local/local-runtime.js';
+import { type Api, type ApiOptions, apiClient, type Reply } from '../support/http-client.js';
+import { expectProblemAnswer } from '../support/problem.js';
+import { sharedForFile } from '../support/shared-for-file.js';
 
-/** What a test sees of a response: the body parsed when it is JSON (problem+json included). */
-export interface Reply {
-  status: number;
-  headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
-  body: any;
-}
-
-export interface Api {
-  get(path: string): Promise<Reply>;
-  post(path: string, body?: unknown): Promise<Reply>;
-  put(path: string, body?: unknown): Promise<Reply>;
-  delete(path: string): Promise<Reply>;
-  /** A body sent verbatim, for malformed JSON, other media types and oversized bodies. */
-  raw(method: string, path: string, body: string, contentType: string): Promise<Reply>;
-}
+export type { Api, Reply } from '../support/http-client.js';
 
 export interface E2e {
   runtime: LocalRuntime;
-  /** A client calling as the bearer of `token` (none: no Authorization header). */
-  api(token?: string): Api;
+  /** A client calling as the bearer of `token` (none: no Authorization header); `onReply` sees its replies. */
+  api(token?: string, onReply?: ApiOptions['onReply']): Api;
+  /** A client for a new tenant of its own, whose collections hold only what the test puts there. */
+  tenantApi(onReply?: ApiOptions['onReply']): Promise<Api>;
   /** Every 5xx answered so far, as "METHOD path -> status", except the documented 501 of execute. */
   serverErrors: string[];
 }
@@ -47,34 +37,46 @@ export async function startE2e(faults: LocalRuntimeFaults = {}): Promise<E2e> {
     faults,
   );
   const serverErrors: string[] = [];
-  const request = async (token: string | undefined, method: string, path: string, body?: string, type?: string) => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (type) headers['content-type'] = type;
-    const response = await fetch(`${runtime.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
-    const text = await response.text();
-    const json = (response.headers.get('content-type') ?? '').includes('json') && text !== '';
-    const reply = { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
+  const keepServerErrors = (method: string, path: string, reply: Reply) => {
     if (reply.status >= 500 && !(reply.status === 501 && reply.body?.code === 'not_implemented')) {
       serverErrors.push(`${method} ${path} -> ${reply.status}`);
     }
-    return reply;
   };
-  const withJson = (token: string | undefined, method: string, path: string, body: unknown) =>
-    body === undefined
-      ? request(token, method, path)
-      : request(token, method, path, JSON.stringify(body), 'application/json');
+  const api: E2e['api'] = (token, onReply) =>
+    apiClient(runtime.url, {
+      token,
+      onReply: (method, path, reply) => {
+        keepServerErrors(method, path, reply);
+        onReply?.(method, path, reply);
+      },
+    });
   return {
     runtime,
     serverErrors,
-    api: (token) => ({
-      get: (path) => request(token, 'GET', path),
-      post: (path, body) => withJson(token, 'POST', path, body),
-      put: (path, body) => withJson(token, 'PUT', path, body),
-      delete: (path) => request(token, 'DELETE', path),
-      raw: (method, path, body, contentType) => request(token, method, path, body, contentType),
-    }),
+    api,
+    tenantApi: async (onReply) => api(await tokenFor(newTenant()), onReply),
   };
+}
+
+/** The e2e runtime of a test file: started before its first test and stopped after its last (see sharedForFile). */
+export function e2eForFile(): E2e {
+  return sharedForFile(startE2e, (e2e) => e2e.runtime.stop());
+}
+
+/** A static list of new contacts, each with a name and a phone (Ada alone unless given). */
+export async function aListOfContacts(
+  api: Api,
+  people: readonly { name: string; phone: string }[] = [{ name: 'Ada', phone: '+5511999990001' }],
+): Promise<{ listId: string; contactIds: string[] }> {
+  const contactIds: string[] = [];
+  for (const person of people) {
+    const contact = await api.post('/api/v1/contacts', person);
+    expect(contact.status).toBe(201);
+    contactIds.push(contact.body.id);
+  }
+  const list = await api.post('/api/v1/contact-lists', { name: 'Audience', contact_ids: contactIds });
+  expect(list.status).toBe(201);
+  return { listId: list.body.id, contactIds };
 }
 
 /** A token the local server accepts, for `tenantId`; without one, a token that names no tenant. */
@@ -93,17 +95,7 @@ export function newTenant(): string {
 
 /** Asserts an RFC 9457 problem: status, stable code, content type and the documented fields. */
 export function expectProblem(reply: Reply, status: number, code: string): void {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers.get('content-type')).toBe('application/problem+json');
-  expect(reply.body).toEqual(
-    expect.objectContaining({
-      type: expect.any(String),
-      title: expect.any(String),
-      status,
-      detail: expect.any(String),
-      code,
-    }),
-  );
+  expectProblemAnswer({ ...reply, contentType: reply.headers.get('content-type') }, status, code);
 }
 
 /** The fields a 400 validation problem names, sorted. */

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { HmacUnsubscribeLinks } from '../../lib/adapters/unsubscribe/hmac-unsubscribe-links.js';
 import { getRuntime } from '../../lib/composition-root.js';
 import type { UnsubscribeLinks } from '../../lib/ports/unsubscribe-links.js';
-import { type Api, type E2e, expectProblem, ISO_INSTANT, newTenant, startE2e, tokenFor } from './support.js';
+import { type Api, e2eForFile, expectProblem, ISO_INSTANT, newTenant, tokenFor } from './support.js';
 
-let e2e: E2e;
+const e2e = e2eForFile();
 let acme: Api;
 let acmeTenant: string;
 /** No Authorization header: the unsubscribe link is public. */
@@ -16,15 +16,10 @@ const ONE_CLICK = 'List-Unsubscribe=One-Click';
 const FORM = 'application/x-www-form-urlencoded';
 
 beforeAll(async () => {
-  e2e = await startE2e();
   acmeTenant = newTenant();
   acme = e2e.api(await tokenFor(acmeTenant));
   anonymous = e2e.api();
   links = getRuntime().deps.unsubscribeLinks;
-});
-
-afterAll(async () => {
-  await e2e?.runtime.stop();
 });
 
 afterEach(() => {

@@ -11,26 +11,18 @@ import {
   triggerBroadcast,
 } from '../../lib/use-cases/trigger-broadcast.js';
 import { aContact, rejectionOf } from '../support/builders.js';
-import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { buildTestDeps, newTenantId, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 import { allExecutions, planAll } from '../support/pipeline.js';
 
 // Issue 4 section 2: trigger_broadcast automation events, on DynamoDB Local.
 
 const AT = '2025-01-15T13:00:00.000Z';
 
-let table: TestTable;
+const table = testTableForFile();
 let deps: TestDeps & TriggerDeps;
-
-beforeAll(async () => {
-  table = await createTestTable();
-});
 
 beforeEach(() => {
   deps = buildTestDeps(table);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 async function aTemplate(options: { scheduledFor?: string; members?: number } = {}) {

@@ -3,21 +3,16 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBroadcastRepository } from '../../lib/adapters/dynamodb/broadcast-repository.js';
 import { broadcastKeys } from '../../lib/adapters/dynamodb/keys.js';
 import { SCHEDULED_DUE_INDEX } from '../../lib/adapters/dynamodb/table-definition.js';
-import { type Broadcast, type BroadcastStatus, transition } from '../../lib/domain/broadcast.js';
+import { BROADCAST_STATUSES, type Broadcast, type BroadcastStatus, transition } from '../../lib/domain/broadcast.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../lib/domain/errors.js';
 import { aBroadcast, allPages, rejectionOf } from '../support/builders.js';
-import { createTestTable, newTenantId, rawPartition, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let repository: DynamoDbBroadcastRepository;
 
 beforeAll(async () => {
-  table = await createTestTable();
   repository = new DynamoDbBroadcastRepository(table.client, table.tableName);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 const NOW = '2025-01-15T12:00:00.000Z';
@@ -330,16 +325,7 @@ describe('DynamoDbBroadcastRepository', () => {
       // Prepare
       const tenantId = newTenantId();
       const listId = randomUUID();
-      const statuses: BroadcastStatus[] = [
-        'draft',
-        'scheduled',
-        'running',
-        'paused',
-        'completed',
-        'failed',
-        'cancelled',
-      ];
-      const ofList = statuses.map((status) => inStatus(tenantId, status, { listId }));
+      const ofList = BROADCAST_STATUSES.map((status) => inStatus(tenantId, status, { listId }));
       const ofOtherList = inStatus(tenantId, 'draft', { listId: randomUUID() });
       for (const b of [...ofList, ofOtherList]) await repository.create(b);
 

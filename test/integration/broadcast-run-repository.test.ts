@@ -4,19 +4,14 @@ import { executionKeys, runKeys } from '../../lib/adapters/dynamodb/keys.js';
 import { type BroadcastRun, type ChunkTally, newRun } from '../../lib/domain/broadcast-run.js';
 import { slotSpacingMs } from '../../lib/domain/pacing.js';
 import type { PlanPageCommit } from '../../lib/ports/broadcast-run-repository.js';
-import { createTestTable, newTenantId, rawPartition, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 import { gaps, putRun } from '../support/pipeline.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let repository: DynamoDbBroadcastRunRepository;
 
 beforeAll(async () => {
-  table = await createTestTable();
   repository = new DynamoDbBroadcastRunRepository(table.client, table.tableName);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 const START = new Date('2025-01-15T12:00:00.000Z');

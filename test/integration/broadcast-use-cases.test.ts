@@ -14,26 +14,18 @@ import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
 import { readingTogether } from '../support/barrier.js';
 import { allPages, rejectionOf } from '../support/builders.js';
-import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { buildTestDeps, newTenantId, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 import { aPlannedBroadcast, pipelineDeps, ScriptedChannel } from '../support/pipeline.js';
 import { PublishedEvents } from '../support/published-events.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let deps: TestDeps;
 let published: PublishedEvents;
-
-beforeAll(async () => {
-  table = await createTestTable();
-});
 
 beforeEach(async () => {
   deps = buildTestDeps(table);
   deps.clock.set('2025-01-15T12:00:00.000Z');
   published = await PublishedEvents.watch(table);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 async function aDraft(tenantId = newTenantId(), fields: Partial<BroadcastFields> = {}): Promise<Broadcast> {

@@ -6,18 +6,13 @@ import type { Channel } from '../../lib/domain/channel.js';
 import { NotFoundError } from '../../lib/domain/errors.js';
 import { readingTogether } from '../support/barrier.js';
 import { allPages, rejectionOf } from '../support/builders.js';
-import { createTestTable, newTenantId, rawPartition, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let channels: DynamoDbChannelRepository;
 
 beforeAll(async () => {
-  table = await createTestTable();
   channels = new DynamoDbChannelRepository(table.client, table.tableName);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 const NOW = '2025-01-15T12:00:00.000Z';

@@ -6,20 +6,15 @@ import type { Contact } from '../../lib/domain/contact.js';
 import type { ContactList } from '../../lib/domain/contact-list.js';
 import { NotFoundError } from '../../lib/domain/errors.js';
 import { aContact, allPages, aStaticList, rejectionOf } from '../support/builders.js';
-import { createTestTable, newTenantId, rawPartition, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let lists: DynamoDbContactListRepository;
 let contacts: DynamoDbContactRepository;
 
 beforeAll(async () => {
-  table = await createTestTable();
   lists = new DynamoDbContactListRepository(table.client, table.tableName);
   contacts = new DynamoDbContactRepository(table.client, table.tableName);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 async function createContacts(tenantId: string, count: number): Promise<Contact[]> {

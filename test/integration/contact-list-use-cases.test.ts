@@ -14,26 +14,18 @@ import { deleteContact } from '../../lib/use-cases/delete-contact.js';
 import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { upsertContact } from '../../lib/use-cases/upsert-contact.js';
 import { allPages, rejectionOf } from '../support/builders.js';
-import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { buildTestDeps, newTenantId, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 import { PublishedEvents } from '../support/published-events.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let deps: TestDeps;
 let published: PublishedEvents;
-
-beforeAll(async () => {
-  table = await createTestTable();
-});
 
 beforeEach(async () => {
   // Wednesday 2025-01-15, noon UTC: "today" is 2025-01-15 and "yesterday" 2025-01-14.
   deps = buildTestDeps(table);
   deps.clock.set('2025-01-15T12:00:00.000Z');
   published = await PublishedEvents.watch(table);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 async function given(tenantId: string, named: Record<string, ContactFields>): Promise<Record<string, Contact>> {

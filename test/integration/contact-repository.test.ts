@@ -6,18 +6,13 @@ import { ConflictError, InvalidCursorError, NotFoundError } from '../../lib/doma
 import { upsertContact } from '../../lib/use-cases/upsert-contact.js';
 import { readingTogether } from '../support/barrier.js';
 import { aContact, allPages, rejectionOf } from '../support/builders.js';
-import { buildTestDeps, createTestTable, newTenantId, rawPartition, type TestTable } from '../support/dynamodb.js';
+import { buildTestDeps, newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let repository: DynamoDbContactRepository;
 
 beforeAll(async () => {
-  table = await createTestTable();
   repository = new DynamoDbContactRepository(table.client, table.tableName);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 async function createContacts(tenantId: string, count: number, fields: (i: number) => Parameters<typeof aContact>[1]) {

@@ -3,25 +3,12 @@ import { paceBroadcast } from '../../lib/use-cases/pace-broadcast.js';
 import { planAudiencePage } from '../../lib/use-cases/plan-audience.js';
 import { pauseBroadcast, resumeBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
-import { createTestTable, newTenantId, TestClock, type TestDeps, type TestTable } from '../support/dynamodb.js';
-import {
-  allExecutions,
-  aStartedBroadcast,
-  maxInAnyMinute,
-  pipelineDeps,
-  ScriptedChannel,
-} from '../support/pipeline.js';
+import { newTenantId, TestClock, type TestDeps, testTableForFile } from '../support/dynamodb.js';
+import { allExecutions, aStartedBroadcast, pipelineDeps, ScriptedChannel } from '../support/pipeline.js';
 import { PublishedEvents } from '../support/published-events.js';
+import { maxInAnyMinute } from '../support/send-windows.js';
 
-let table: TestTable;
-
-beforeAll(async () => {
-  table = await createTestTable();
-});
-
-afterAll(async () => {
-  await table.deleteTable();
-});
+const table = testTableForFile();
 
 const START = '2025-01-15T12:00:00.000Z';
 

@@ -5,18 +5,13 @@ import { executionKeys } from '../../lib/adapters/dynamodb/keys.js';
 import type { BroadcastExecution, ExecutionStatus } from '../../lib/domain/broadcast-execution.js';
 import type { ExecutionLayout } from '../../lib/ports/execution-repository.js';
 import { allPages, anExecution } from '../support/builders.js';
-import { createTestTable, newTenantId, rawPartition, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let repository: DynamoDbExecutionRepository;
 
 beforeAll(async () => {
-  table = await createTestTable();
   repository = new DynamoDbExecutionRepository(table.client, table.tableName);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 const LATER = '2025-01-15T12:05:00.000Z';

@@ -4,7 +4,7 @@ import type { SendChunkMessage } from '../../lib/ports/message-queue.js';
 import { MAX_CHUNKS_PER_TICK, paceBroadcast, RELEASE_HORIZON_MS } from '../../lib/use-cases/pace-broadcast.js';
 import { cancelBroadcast, pauseBroadcast, resumeBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
-import { createTestTable, newTenantId, TestClock, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, TestClock, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 import {
   allExecutions,
   aPlannedBroadcast,
@@ -16,24 +16,16 @@ import {
   takePipeline,
 } from '../support/pipeline.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let clock: TestClock;
 let deps: TestDeps;
 
 const SWEEP_IDLE_MS = 60_000;
 const MAX_SWEEPS = 2;
 
-beforeAll(async () => {
-  table = await createTestTable();
-});
-
 beforeEach(() => {
   clock = new TestClock('2025-01-15T12:00:00.000Z');
   deps = pipelineDeps(table, clock, new ScriptedChannel(clock), { sweepIdleMs: SWEEP_IDLE_MS, maxSweeps: MAX_SWEEPS });
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 async function runOf(tenantId: string, broadcastId: string): Promise<BroadcastRun> {

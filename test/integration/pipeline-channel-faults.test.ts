@@ -1,27 +1,22 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  aBroadcast,
   allExecutions,
-  anAudience,
+  aTenantWithBroadcast,
+  executeToCompletion,
   expectSettledRun,
   type PipelineRuntime,
-  SINK_SECRET,
-  sleep,
   startPipelineRuntime,
   statsOf,
-  waitForCompletion,
   waitForStats,
-  webhookChannel,
 } from '../support/pipeline-harness.js';
-import { type SinkPolicy, WebhookSink } from '../support/webhook-sink.js';
 
 /**
- * DESIGN.md section 4, invariants 1, 2, 3 and 6 against a misbehaving channel: a webhook that fails or
+ * docs/design.md section 8, invariants 1, 2, 3 and 6 against a misbehaving channel: a webhook that fails or
  * times out on first attempts, one that rejects one recipient, one that rejects everything.
  */
 
 const SCENARIO_MS = 180_000;
 let pipeline: PipelineRuntime;
-const sinks: WebhookSink[] = [];
 
 beforeAll(async () => {
   pipeline = await startPipelineRuntime();
@@ -29,14 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pipeline?.stop();
-  await Promise.all(sinks.map((sink) => sink.stop()));
 }, 120_000);
-
-async function aSink(policy: SinkPolicy = {}): Promise<WebhookSink> {
-  const sink = await WebhookSink.start({ secret: SINK_SECRET, policy });
-  sinks.push(sink);
-  return sink;
-}
 
 describe('a channel that fails and times out on first attempts', () => {
   it(
@@ -44,20 +32,16 @@ describe('a channel that fails and times out on first attempts', () => {
     async () => {
       // Prepare: of the first attempts, 30% answer 500, 10% are accepted but answered after the client's
       // timeout, 5% are accepted and the connection drops before the answer.
-      const sink = await aSink({
+      const sink = await pipeline.newSink({
         failFirstAttemptShare: 0.3,
         hangFirstAttemptShare: 0.1,
         dropAfterAcceptShare: 0.05,
         hangMs: 1500,
       });
-      const api = await pipeline.newTenant();
-      await webhookChannel(api, sink);
-      const audience = await anAudience(api, 200);
-      const broadcast = await aBroadcast(api, audience.listId);
+      const { api, audience, broadcast } = await aTenantWithBroadcast(pipeline, sink, 200);
 
       // Act
-      await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-      await waitForCompletion(api, broadcast.id);
+      await executeToCompletion(api, broadcast.id);
 
       // Assess
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds, sink);
@@ -90,20 +74,16 @@ describe('one bad recipient', () => {
     'fails that execution only, with the status in its error; everyone else is sent',
     async () => {
       // Prepare
-      const api = await pipeline.newTenant();
       let bad = '';
-      const sink = await aSink({
+      const sink = await pipeline.newSink({
         respond: ({ body }) =>
           body.contact.id === bad ? { kind: 'status', status: 422, body: '{"error":"invalid recipient"}' } : undefined,
       });
-      await webhookChannel(api, sink);
-      const audience = await anAudience(api, 60);
+      const { api, audience, broadcast } = await aTenantWithBroadcast(pipeline, sink, 60);
       bad = audience.contactIds[17] as string;
-      const broadcast = await aBroadcast(api, audience.listId);
 
       // Act
-      await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-      await waitForCompletion(api, broadcast.id);
+      await executeToCompletion(api, broadcast.id);
 
       // Assess
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds, sink);
@@ -124,15 +104,12 @@ describe('a channel that rejects every message', () => {
    * chunks) to a sink answering 401 while `rejecting`.
    */
   async function aRejectedBroadcast() {
-    const api = await pipeline.newTenant();
     const control = { rejecting: true };
-    const sink = await aSink({
+    const sink = await pipeline.newSink({
       respond: () =>
         control.rejecting ? { kind: 'status', status: 401, body: '{"error":"bad credentials"}' } : undefined,
     });
-    await webhookChannel(api, sink);
-    const audience = await anAudience(api, 200);
-    const broadcast = await aBroadcast(api, audience.listId, { rate_limit: 600 });
+    const { api, audience, broadcast } = await aTenantWithBroadcast(pipeline, sink, 200, { rate_limit: 600 });
     await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
     const paused = await waitForStats(api, broadcast.id, (s) => s.status === 'paused', 'auto-paused', 120_000);
     return { api, control, sink, audience, broadcast, paused };

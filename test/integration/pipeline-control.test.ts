@@ -1,22 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainEvent } from '../../lib/domain/events.js';
 import {
   type Api,
-  aBroadcast,
-  anAudience,
+  aTenantWithBroadcast,
   expectSettledRun,
   type PipelineRuntime,
-  SINK_SECRET,
-  sleep,
   startPipelineRuntime,
   statsOf,
   waitForCompletion,
   waitForSettled,
-  webhookChannel,
 } from '../support/pipeline-harness.js';
-import { WebhookSink } from '../support/webhook-sink.js';
 
 /**
- * DESIGN.md section 4, invariants 1, 2, 3 and 5 while people act on a running broadcast: cancel, pause
+ * docs/design.md section 8, invariants 1, 2, 3 and 5 while people act on a running broadcast: cancel, pause
  * and resume, a contact opting out. Rate-limited broadcasts (about one chunk a second) keep it running
  * long enough to act on.
  */
@@ -28,7 +24,6 @@ const CHUNK_AT_600 = 10;
 const CHUNK_AT_1200 = 20;
 
 let pipeline: PipelineRuntime;
-const sinks: WebhookSink[] = [];
 
 beforeAll(async () => {
   // No webhook timeouts under load: every request the sink sees is then one decision of the pipeline.
@@ -37,7 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pipeline?.stop();
-  await Promise.all(sinks.map((sink) => sink.stop()));
 }, 120_000);
 
 /** The published events of a broadcast but its progress (how many of those depends on the timing). */
@@ -46,13 +40,8 @@ function lifecycleEvents(events: readonly DomainEvent[]): string[] {
 }
 
 async function aRunningSetup(size: number, rateLimit: number) {
-  const sink = await WebhookSink.start({ secret: SINK_SECRET });
-  sinks.push(sink);
-  const api = await pipeline.newTenant();
-  await webhookChannel(api, sink);
-  const audience = await anAudience(api, size);
-  const broadcast = await aBroadcast(api, audience.listId, { rate_limit: rateLimit });
-  return { api, sink, audience, broadcast };
+  const sink = await pipeline.newSink();
+  return { sink, ...(await aTenantWithBroadcast(pipeline, sink, size, { rate_limit: rateLimit })) };
 }
 
 describe('cancel mid-run', () => {

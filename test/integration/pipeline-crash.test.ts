@@ -7,20 +7,17 @@ import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js
 import type { ChannelSender, OutboundMessage } from '../../lib/ports/channel-sender.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import {
-  aBroadcast,
-  anAudience,
+  aTenantWithBroadcast,
+  executeToCompletion,
   expectSettledRun,
-  logChannel,
   type PipelineRuntime,
-  SINK_SECRET,
+  type SettledRun,
   startPipelineRuntime,
-  waitForCompletion,
-  webhookChannel,
 } from '../support/pipeline-harness.js';
-import { WebhookSink } from '../support/webhook-sink.js';
+import type { WebhookSink } from '../support/webhook-sink.js';
 
 /**
- * DESIGN.md section 4, invariant 1: a sender that dies between the provider's acceptance and the record.
+ * docs/design.md section 8, invariant 1: a sender that dies between the provider's acceptance and the record.
  * A channel that honours the idempotency key gets the message again under the same key (and counts it
  * once); one that cannot de-duplicate (log) must never get it twice: that execution ends `failed` with
  * reason `outcome_unknown`.
@@ -136,7 +133,6 @@ function outboxLines(): Map<string, number> {
 }
 
 let pipeline: PipelineRuntime;
-const sinks: WebhookSink[] = [];
 
 beforeAll(async () => {
   outboxDir = mkdtempSync(join(tmpdir(), 'pipeline-crash-'));
@@ -154,7 +150,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pipeline?.stop();
-  await Promise.all(sinks.map((sink) => sink.stop()));
   rmSync(outboxDir, { recursive: true, force: true });
 }, 120_000);
 
@@ -163,21 +158,36 @@ afterEach(() => {
 });
 
 async function webhookTenant() {
-  const sink = await WebhookSink.start({ secret: SINK_SECRET });
-  sinks.push(sink);
-  const api = await pipeline.newTenant();
-  await webhookChannel(api, sink);
-  const audience = await anAudience(api, AUDIENCE);
-  const broadcast = await aBroadcast(api, audience.listId);
-  return { api, sink, audience, broadcast };
+  const sink = await pipeline.newSink();
+  return { sink, ...(await aTenantWithBroadcast(pipeline, sink, AUDIENCE)) };
 }
 
-async function logTenant() {
-  const api = await pipeline.newTenant();
-  await logChannel(api);
-  const audience = await anAudience(api, AUDIENCE);
-  const broadcast = await aBroadcast(api, audience.listId);
-  return { api, audience, broadcast };
+/** More than a few crashed, and each crashed message came again under its one key, accepted once. */
+function expectResentUnderOneKey(sink: WebhookSink, crashed: readonly string[]): void {
+  expect(crashed.length).toBeGreaterThan(5);
+  for (const contactId of crashed) {
+    const attempts = sink.requestsFor(contactId);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(attempts.map((r) => r.idempotencyKey)).size).toBe(1);
+    expect(attempts.filter((r) => r.firstAcceptance)).toHaveLength(1);
+  }
+}
+
+/**
+ * More than a few crashed; the log channel got one message per contact (in the outbox and as counted at the
+ * channel), and each crashed one ended failed with reason outcome_unknown.
+ */
+function expectSentOnceEach(run: SettledRun, audience: readonly string[], crashed: readonly string[]): void {
+  expect(crashed.length).toBeGreaterThan(5);
+  const lines = outboxLines();
+  expect(audience.filter((id) => lines.get(id) !== 1)).toEqual([]);
+  expect(audience.filter((id) => realSends.get(id) !== 1)).toEqual([]);
+  expect(crashed.map((id) => run.byContact.get(id)?.reason)).toEqual(crashed.map(() => 'outcome_unknown'));
+  expect(run.tally).toEqual({
+    sent: AUDIENCE - crashed.length,
+    failed: crashed.length,
+    'failed:outcome_unknown': crashed.length,
+  });
 }
 
 describe('the channel call throws after the provider accepted', () => {
@@ -189,20 +199,15 @@ describe('the channel call throws after the provider accepted', () => {
       plan = { contacts: new Set(audience.contactIds), afterSend: true, beforeRecord: false };
 
       // Act
-      await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-      await waitForCompletion(api, broadcast.id);
+      await executeToCompletion(api, broadcast.id);
 
       // Assess
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds, sink);
       expect(run.tally).toEqual({ sent: AUDIENCE });
-      const crashed = audience.contactIds.filter((id) => crashedSends.has(id));
-      expect(crashed.length).toBeGreaterThan(5);
-      for (const contactId of crashed) {
-        const attempts = sink.requestsFor(contactId);
-        expect(attempts.length).toBeGreaterThanOrEqual(2);
-        expect(new Set(attempts.map((r) => r.idempotencyKey)).size).toBe(1);
-        expect(attempts.filter((r) => r.firstAcceptance)).toHaveLength(1);
-      }
+      expectResentUnderOneKey(
+        sink,
+        audience.contactIds.filter((id) => crashedSends.has(id)),
+      );
     },
     SCENARIO_MS,
   );
@@ -211,27 +216,19 @@ describe('the channel call throws after the provider accepted', () => {
     'log (cannot de-duplicate): never sent twice, the unknown outcomes end failed with reason outcome_unknown',
     async () => {
       // Prepare
-      const { api, audience, broadcast } = await logTenant();
+      const { api, audience, broadcast } = await aTenantWithBroadcast(pipeline, 'log', AUDIENCE);
       plan = { contacts: new Set(audience.contactIds), afterSend: true, beforeRecord: false };
 
       // Act
-      await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-      await waitForCompletion(api, broadcast.id);
+      await executeToCompletion(api, broadcast.id);
 
       // Assess
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds);
-      const crashed = audience.contactIds.filter((id) => crashedSends.has(id));
-      expect(crashed.length).toBeGreaterThan(5);
-      // One message per contact, whatever happened: in the outbox and as counted at the channel.
-      const lines = outboxLines();
-      expect(audience.contactIds.filter((id) => lines.get(id) !== 1)).toEqual([]);
-      expect(audience.contactIds.filter((id) => realSends.get(id) !== 1)).toEqual([]);
-      expect(crashed.map((id) => run.byContact.get(id)?.reason)).toEqual(crashed.map(() => 'outcome_unknown'));
-      expect(run.tally).toEqual({
-        sent: AUDIENCE - crashed.length,
-        failed: crashed.length,
-        'failed:outcome_unknown': crashed.length,
-      });
+      expectSentOnceEach(
+        run,
+        audience.contactIds,
+        audience.contactIds.filter((id) => crashedSends.has(id)),
+      );
     },
     SCENARIO_MS,
   );
@@ -246,20 +243,15 @@ describe('the invocation dies between the acceptance and the record', () => {
       plan = { contacts: new Set(audience.contactIds), afterSend: false, beforeRecord: true };
 
       // Act
-      await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-      await waitForCompletion(api, broadcast.id);
+      await executeToCompletion(api, broadcast.id);
 
       // Assess
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds, sink);
       expect(run.tally).toEqual({ sent: AUDIENCE });
-      const crashedContacts = audience.contactIds.filter((id) => crashedRecords.has(id));
-      expect(crashedContacts.length).toBeGreaterThan(5);
-      for (const contactId of crashedContacts) {
-        const attempts = sink.requestsFor(contactId);
-        expect(attempts.length).toBeGreaterThanOrEqual(2);
-        expect(new Set(attempts.map((r) => r.idempotencyKey)).size).toBe(1);
-        expect(attempts.filter((r) => r.firstAcceptance)).toHaveLength(1);
-      }
+      expectResentUnderOneKey(
+        sink,
+        audience.contactIds.filter((id) => crashedRecords.has(id)),
+      );
     },
     SCENARIO_MS,
   );
@@ -268,26 +260,19 @@ describe('the invocation dies between the acceptance and the record', () => {
     'log (cannot de-duplicate): the stale claim ends failed with reason outcome_unknown, never a second send',
     async () => {
       // Prepare
-      const { api, audience, broadcast } = await logTenant();
+      const { api, audience, broadcast } = await aTenantWithBroadcast(pipeline, 'log', AUDIENCE);
       plan = { contacts: new Set(audience.contactIds), afterSend: false, beforeRecord: true };
 
       // Act
-      await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-      await waitForCompletion(api, broadcast.id);
+      await executeToCompletion(api, broadcast.id);
 
       // Assess
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds);
-      const crashed = audience.contactIds.filter((id) => crashedRecords.has(id));
-      expect(crashed.length).toBeGreaterThan(5);
-      expect(crashed.map((id) => run.byContact.get(id)?.reason)).toEqual(crashed.map(() => 'outcome_unknown'));
-      expect(run.tally).toEqual({
-        sent: AUDIENCE - crashed.length,
-        failed: crashed.length,
-        'failed:outcome_unknown': crashed.length,
-      });
-      const lines = outboxLines();
-      expect(audience.contactIds.filter((id) => lines.get(id) !== 1)).toEqual([]);
-      expect(audience.contactIds.filter((id) => realSends.get(id) !== 1)).toEqual([]);
+      expectSentOnceEach(
+        run,
+        audience.contactIds,
+        audience.contactIds.filter((id) => crashedRecords.has(id)),
+      );
     },
     SCENARIO_MS,
   );
@@ -302,8 +287,7 @@ describe('the pacer dies after moving its cursor, before its chunks reach the se
       plan = { ...noCrashes, pacerDiesFor: broadcast.id };
 
       // Act
-      await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-      await waitForCompletion(api, broadcast.id, 90_000);
+      await executeToCompletion(api, broadcast.id, 90_000);
 
       // Assess
       expect(crashedReleases.has(broadcast.id)).toBe(true);

@@ -1,18 +1,16 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
-  aBroadcast,
-  anAudience,
+  aTenantWithBroadcast,
+  executeToCompletion,
   expectSettledRun,
   type PipelineRuntime,
-  SINK_SECRET,
   startPipelineRuntime,
   waitForCompletion,
-  webhookChannel,
 } from '../support/pipeline-harness.js';
-import { WebhookSink } from '../support/webhook-sink.js';
+import type { WebhookSink } from '../support/webhook-sink.js';
 
 /**
- * DESIGN.md section 4, invariants 1-3 when the infrastructure misbehaves: SQS delivers every message
+ * docs/design.md section 8, invariants 1-3 when the infrastructure misbehaves: SQS delivers every message
  * twice, DynamoDB throttles some calls (most retried by the SDK, some escaping its retries).
  */
 
@@ -30,30 +28,25 @@ describe('every SQS message delivered twice', () => {
   let sink: WebhookSink;
 
   beforeAll(async () => {
-    sink = await WebhookSink.start({ secret: SINK_SECRET });
     pipeline = await startPipelineRuntime({
       env: { WEBHOOK_TIMEOUT_MS: '2000' },
       faults: { duplicateDeliveryRate: 1, sqs: FAST_QUEUES },
     });
+    sink = await pipeline.newSink();
   }, 120_000);
 
   afterAll(async () => {
     await pipeline?.stop();
-    await sink?.stop();
   }, 120_000);
 
   it(
     'sends nobody twice and keeps the counters exact',
     async () => {
       // Prepare
-      const api = await pipeline.newTenant();
-      await webhookChannel(api, sink);
-      const audience = await anAudience(api, 150);
-      const broadcast = await aBroadcast(api, audience.listId);
+      const { api, audience, broadcast } = await aTenantWithBroadcast(pipeline, sink, 150);
 
       // Act
-      await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-      await waitForCompletion(api, broadcast.id);
+      await executeToCompletion(api, broadcast.id);
 
       // Assess
       const run = await expectSettledRun(api, broadcast.id, audience.contactIds, sink);
@@ -134,29 +127,25 @@ describe('DynamoDB throttling some calls', () => {
   };
 
   beforeAll(async () => {
-    sink = await WebhookSink.start({ secret: SINK_SECRET });
     pipeline = await startPipelineRuntime({
       // Three attempts: an escaping throttle gives up after about a second, not half a minute.
       env: { DYNAMODB_MAX_ATTEMPTS: '3', SWEEP_IDLE_SECONDS: '5', WEBHOOK_TIMEOUT_MS: '2000' },
       hooks: { onDynamoDbClient: throttle(control) },
       faults: { sqs: FAST_QUEUES },
     });
+    sink = await pipeline.newSink();
   }, 120_000);
 
   afterAll(async () => {
     control.on = false;
     await pipeline?.stop();
-    await sink?.stop();
   }, 120_000);
 
   it(
     'still completes, everyone sent once, with exact counters',
     async () => {
       // Prepare
-      const api = await pipeline.newTenant();
-      await webhookChannel(api, sink);
-      const audience = await anAudience(api, 150);
-      const broadcast = await aBroadcast(api, audience.listId);
+      const { api, audience, broadcast } = await aTenantWithBroadcast(pipeline, sink, 150);
 
       // Act
       await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);

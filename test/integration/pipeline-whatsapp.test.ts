@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseExecutionReference } from '../../lib/domain/execution-reference.js';
 import {
   aBroadcast,
@@ -5,7 +6,6 @@ import {
   anAudience,
   expectSettledRun,
   type PipelineRuntime,
-  sleep,
   startPipelineRuntime,
   statsOf,
   waitForCompletion,

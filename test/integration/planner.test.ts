@@ -7,7 +7,7 @@ import type { ContactRepository } from '../../lib/ports/contact-repository.js';
 import { PLAN_LEASE_MS, PLAN_PAGE_SIZE, planAudiencePage } from '../../lib/use-cases/plan-audience.js';
 import { cancelBroadcast, pauseBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
-import { createTestTable, newTenantId, TestClock, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, TestClock, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 import {
   allExecutions,
   aStartedBroadcast,
@@ -19,7 +19,7 @@ import {
 } from '../support/pipeline.js';
 import { PublishedEvents } from '../support/published-events.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let clock: TestClock;
 let deps: TestDeps;
 
@@ -28,7 +28,6 @@ const BIG = { tenantId: newTenantId(), contacts: [] as Contact[] };
 const BIG_SIZE = 1100;
 
 beforeAll(async () => {
-  table = await createTestTable();
   clock = new TestClock();
   deps = pipelineDeps(table, clock, new ScriptedChannel(clock));
   const fields: ContactFields[] = Array.from({ length: BIG_SIZE }, (_, i) => ({
@@ -42,10 +41,6 @@ beforeAll(async () => {
 beforeEach(() => {
   clock.set('2025-01-15T12:00:00.000Z');
   deps = pipelineDeps(table, clock, new ScriptedChannel(clock));
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 async function runOf(tenantId: string, broadcastId: string): Promise<BroadcastRun> {

@@ -7,26 +7,18 @@ import { previewBody, previewRoute } from '../../lib/http/preview-route.js';
 import { ValidationProblem } from '../../lib/http/problem.js';
 import { type PreviewDeps, previewBroadcast } from '../../lib/use-cases/preview-broadcast.js';
 import { aBroadcast, aContact, rejectionOf } from '../support/builders.js';
-import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { buildTestDeps, newTenantId, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let deps: TestDeps;
 let previewDeps: PreviewDeps;
 const links = new HmacUnsubscribeLinks('preview-test-secret-0123456789-0123456789', 'https://broadcast.example');
-
-beforeAll(async () => {
-  table = await createTestTable();
-});
 
 beforeEach(() => {
   deps = buildTestDeps(table);
   deps.clock.set('2025-01-15T23:30:00.000Z');
   // Only what the use case may touch: no executions, no events, no sender.
   previewDeps = { broadcasts: deps.broadcasts, contacts: deps.contacts, clock: deps.clock, unsubscribeLinks: links };
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 async function seed(tenantId = newTenantId()) {

@@ -13,7 +13,14 @@ import { startScheduledBroadcast } from '../../lib/use-cases/start-scheduled.js'
 import { sweepScheduledBroadcasts } from '../../lib/use-cases/sweep-scheduled.js';
 import { readingTogether } from '../support/barrier.js';
 import { aBroadcast } from '../support/builders.js';
-import { buildTestDeps, createTestTable, newTenantId, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import {
+  buildTestDeps,
+  createTestTable,
+  newTenantId,
+  type TestDeps,
+  type TestTable,
+  testTableForFile,
+} from '../support/dynamodb.js';
 import { PublishedEvents } from '../support/published-events.js';
 
 // Issue 4 section 1: the scheduler wired into the use cases, the start message, the sweeper, on DynamoDB Local.
@@ -23,22 +30,14 @@ const AT = '2025-01-15T13:00:00.000Z';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-let table: TestTable;
+const table = testTableForFile();
 let deps: TestDeps;
 let published: PublishedEvents;
-
-beforeAll(async () => {
-  table = await createTestTable();
-});
 
 beforeEach(async () => {
   deps = buildTestDeps(table);
   deps.clock.set(T0);
   published = await PublishedEvents.watch(table);
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 async function aScheduled(

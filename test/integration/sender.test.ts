@@ -8,7 +8,7 @@ import type { DeliverySettings } from '../../lib/use-cases/deps.js';
 import { paceBroadcast, RELEASE_HORIZON_MS } from '../../lib/use-cases/pace-broadcast.js';
 import { cancelBroadcast, pauseBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
-import { createTestTable, newTenantId, TestClock, type TestDeps, type TestTable } from '../support/dynamodb.js';
+import { newTenantId, TestClock, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 import {
   allExecutions,
   aPlannedBroadcast,
@@ -17,9 +17,10 @@ import {
   takeChunks,
   takePipeline,
 } from '../support/pipeline.js';
+import { pollUntil } from '../support/poll.js';
 import { PublishedEvents } from '../support/published-events.js';
 
-let table: TestTable;
+const table = testTableForFile();
 let clock: TestClock;
 let channel: ScriptedChannel;
 let deps: TestDeps;
@@ -28,17 +29,9 @@ let published: PublishedEvents;
 const LEASE_MS = 180_000;
 const RETRY_BASE_MS = 5000;
 
-beforeAll(async () => {
-  table = await createTestTable();
-});
-
 beforeEach(() => {
   clock = new TestClock('2025-01-15T12:00:00.000Z');
   useChannel(new ScriptedChannel(clock));
-});
-
-afterAll(async () => {
-  await table.deleteTable();
 });
 
 function useChannel(next: ScriptedChannel, delivery: Partial<DeliverySettings> = {}) {
@@ -91,15 +84,6 @@ async function executionOf(p: Planned, name: string): Promise<BroadcastExecution
 
 async function isTallied(p: Planned, chunk = 0): Promise<boolean> {
   return (await deps.runs.talliedChunks(p.tenantId, p.broadcastId, [chunk])).has(chunk);
-}
-
-/** Polls until `check` holds (work still running in the background of a crashed sender). */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the condition never held');
 }
 
 async function completedEvents(p: Planned): Promise<number> {
@@ -468,7 +452,11 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       const crashed = channel.whenCrashed();
       void sendChunk(deps, p.message());
       await crashed;
-      await eventually(async () => (await executionOf(p, 'Ana'))?.status === 'pending');
+      // Work still running in the background of the crashed sender.
+      await pollUntil(async () => (await executionOf(p, 'Ana'))?.status === 'pending', {
+        timeoutMs: 2000,
+        intervalMs: 20,
+      });
       const sendsBefore = channel.received.length;
       clock.advance(LEASE_MS + 1000);
 

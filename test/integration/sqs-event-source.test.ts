@@ -1,39 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { sendInBatches } from '../../lib/adapters/sqs/send-in-batches.js';
-import { createSqsClient } from '../../lib/adapters/sqs/sqs-client.js';
-import {
-  type RunningSqsEventSource,
-  type SqsEventSourceOptions,
-  startSqsEventSource,
-} from '../../local/sqs-event-source.js';
-import { type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
+import type { RunningSqsEventSource, SqsEventSourceOptions } from '../../local/sqs-event-source.js';
 import { createQueueWithDlq } from '../../local/sqs-queues.js';
+import { localSqsForFile } from '../support/local-sqs.js';
+import { pollUntil } from '../support/poll.js';
 
-let sqs: RunningLocalSqs;
-let client: SQSClient;
-const running: RunningSqsEventSource[] = [];
-
-beforeAll(async () => {
-  sqs = await startLocalSqs();
-  client = createSqsClient({ region: sqs.region, endpoint: sqs.endpoint, maxAttempts: 3 });
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((source) => source.stop()));
-});
-
-afterAll(async () => {
-  client.destroy();
-  await sqs.stop();
-});
+const sqs = localSqsForFile();
 
 /** A queue of its own per test, with a 1 s visibility timeout so redeliveries come back fast. */
 function freshQueue(maxReceiveCount = 10) {
   return createQueueWithDlq(
-    client,
+    sqs.client,
     { name: `t-${randomUUID().slice(0, 8)}`, visibilityTimeoutSeconds: 1, maxReceiveCount },
     { redriveBy: 'queue' },
   );
@@ -41,7 +22,7 @@ function freshQueue(maxReceiveCount = 10) {
 
 function sendBodies(queueUrl: string, bodies: readonly unknown[]) {
   return sendInBatches(
-    client,
+    sqs.client,
     queueUrl,
     bodies.map((body) => ({ body })),
   );
@@ -50,8 +31,7 @@ function sendBodies(queueUrl: string, bodies: readonly unknown[]) {
 async function start(
   options: Pick<SqsEventSourceOptions, 'queueUrl' | 'handler'> & Partial<SqsEventSourceOptions>,
 ): Promise<RunningSqsEventSource> {
-  const source = await startSqsEventSource({
-    client,
+  return sqs.startSource({
     batchSize: 10,
     maxConcurrency: 2,
     visibilityTimeoutSeconds: 1,
@@ -59,21 +39,9 @@ async function start(
     onError: () => {},
     ...options,
   });
-  running.push(source);
-  return source;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
-}
+const waitFor = (condition: () => boolean) => pollUntil(condition, { intervalMs: 20 });
 
 /** Every delivery of every message, by the message's own `n`. */
 function deliveryLog() {
@@ -96,7 +64,7 @@ describe('startSqsEventSource', () => {
   it('hands a middy handler real SQS records and a Lambda context', async () => {
     // Prepare
     const queue = await freshQueue();
-    await client.send(
+    await sqs.client.send(
       new SendMessageCommand({
         QueueUrl: queue.url,
         MessageBody: '{"hello":"world"}',

@@ -1,56 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { ChangeMessageVisibilityCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { sendInBatches } from '../../lib/adapters/sqs/send-in-batches.js';
-import { createSqsClient } from '../../lib/adapters/sqs/sqs-client.js';
-import { type RunningSqsEventSource, startSqsEventSource } from '../../local/sqs-event-source.js';
-import { type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
-import { consumerOptions, createQueueWithDlq, type RedriveBy } from '../../local/sqs-queues.js';
+import type { SqsLambdaHandler } from '../../local/sqs-event-source.js';
+import { consumerOptions, createQueueWithDlq, type QueueWithDlq, type RedriveBy } from '../../local/sqs-queues.js';
+import { localSqsForFile } from '../support/local-sqs.js';
+import { pollUntil } from '../support/poll.js';
 
-let sqs: RunningLocalSqs;
-let client: SQSClient;
-const running: RunningSqsEventSource[] = [];
-
-beforeAll(async () => {
-  sqs = await startLocalSqs();
-  client = createSqsClient({ region: sqs.region, endpoint: sqs.endpoint, maxAttempts: 3 });
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((source) => source.stop()));
-});
-
-afterAll(async () => {
-  client.destroy();
-  await sqs.stop();
-});
+const sqs = localSqsForFile();
 
 function freshQueue(redriveBy: RedriveBy, maxReceiveCount: number) {
   return createQueueWithDlq(
-    client,
+    sqs.client,
     { name: `t-${randomUUID().slice(0, 8)}`, visibilityTimeoutSeconds: 1, maxReceiveCount },
     { redriveBy },
   );
+}
+
+/** An event source doing the redrive itself (the consumer's way), one invocation at a time. */
+function startConsumer(queue: QueueWithDlq, handler: SqsLambdaHandler) {
+  return sqs.startSource({ handler, batchSize: 10, maxConcurrency: 1, maxIdleDelayMs: 50, ...consumerOptions(queue) });
 }
 
 /** Everything on a queue right now, each message once (they stay hidden for 30 s after this look). */
 async function drain(queueUrl: string): Promise<string[]> {
   const bodies: string[] = [];
   for (;;) {
-    const result = await client.send(
+    const result = await sqs.client.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
     );
     const messages = result.Messages ?? [];
     bodies.push(...messages.map((message) => message.Body ?? ''));
     if (messages.length === 0) return bodies;
-  }
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((done) => setTimeout(done, 50));
   }
 }
 
@@ -86,13 +67,12 @@ describe('redrive to the dead-letter queue', () => {
   it('by the queue: moves a message to the DLQ after its maxReceiveCount deliveries, the others untouched', async () => {
     // Prepare
     const queue = await freshQueue('queue', 2);
-    await sendInBatches(client, queue.url, [{ body: { poison: true } }, { body: { good: true } }]);
+    await sendInBatches(sqs.client, queue.url, [{ body: { poison: true } }, { body: { good: true } }]);
     const { deliveries, handler } = poisonHandler();
     let dead: string[] = [];
 
     // Act
-    const source = await startSqsEventSource({
-      client,
+    const source = await sqs.startSource({
       queueUrl: queue.url,
       handler,
       batchSize: 10,
@@ -100,8 +80,7 @@ describe('redrive to the dead-letter queue', () => {
       visibilityTimeoutSeconds: 1,
       maxIdleDelayMs: 50,
     });
-    running.push(source);
-    await waitFor(async () => {
+    await pollUntil(async () => {
       dead = [...dead, ...(await drain(queue.dlqUrl))];
       return dead.length > 0;
     });
@@ -116,20 +95,12 @@ describe('redrive to the dead-letter queue', () => {
   it('by the consumer: moves a message to the DLQ instead of receiving it past maxReceiveCount', async () => {
     // Prepare
     const queue = await freshQueue('consumer', 1);
-    await sendInBatches(client, queue.url, [{ body: { poison: true } }, { body: { good: true } }]);
+    await sendInBatches(sqs.client, queue.url, [{ body: { poison: true } }, { body: { good: true } }]);
     const { deliveries, handler } = poisonHandler();
 
     // Act
-    const source = await startSqsEventSource({
-      client,
-      handler,
-      batchSize: 10,
-      maxConcurrency: 1,
-      maxIdleDelayMs: 50,
-      ...consumerOptions(queue),
-    });
-    running.push(source);
-    await waitFor(() => source.stats().movedToDlq === 1);
+    const source = await startConsumer(queue, handler);
+    await pollUntil(() => source.stats().movedToDlq === 1);
 
     // Assert
     expect(await drain(queue.dlqUrl)).toEqual([POISON]);
@@ -141,24 +112,16 @@ describe('redrive to the dead-letter queue', () => {
   it('by the consumer: a handler that backs off with ChangeMessageVisibility still gets every try, truly counted', async () => {
     // Prepare: local-aws-sqs counts the visibility change as a receive too, so its own redrive would stop after 2
     const queue = await freshQueue('consumer', 3);
-    await sendInBatches(client, queue.url, [{ body: { poison: true } }]);
+    await sendInBatches(sqs.client, queue.url, [{ body: { poison: true } }]);
     const { deliveries, handler } = poisonHandler(async (receiptHandle) => {
-      await client.send(
+      await sqs.client.send(
         new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }),
       );
     });
 
     // Act
-    const source = await startSqsEventSource({
-      client,
-      handler,
-      batchSize: 10,
-      maxConcurrency: 1,
-      maxIdleDelayMs: 50,
-      ...consumerOptions(queue),
-    });
-    running.push(source);
-    await waitFor(() => source.stats().movedToDlq === 1);
+    const source = await startConsumer(queue, handler);
+    await pollUntil(() => source.stats().movedToDlq === 1);
 
     // Assert
     expect(deliveries.get(POISON)).toEqual(['1', '2', '3']);

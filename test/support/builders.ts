@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Broadcast } from '../../lib/domain/broadcast.js';
+import { type Broadcast, newDraftBroadcast } from '../../lib/domain/broadcast.js';
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
 import { type Contact, type ContactFields, newContact } from '../../lib/domain/contact.js';
 import type { ContactList } from '../../lib/domain/contact-list.js';
@@ -25,25 +25,15 @@ export function aStaticList(tenantId: string, overrides: Partial<ContactList> = 
   };
 }
 
+/** A draft as the domain makes one (zeroed counters, version 1), with `overrides` applied. */
 export function aBroadcast(tenantId: string, overrides: Partial<Broadcast> = {}): Broadcast {
-  return {
-    id: randomUUID(),
-    tenantId,
+  const fields = {
     name: 'Black Friday',
     listId: randomUUID(),
     messageTemplate: { type: 'text', content: 'Hi {{contact.name}}' },
-    status: 'draft',
     rateLimit: 60,
-    totalContacts: 0,
-    sent: 0,
-    failed: 0,
-    skipped: 0,
-    sending: 0,
-    version: 1,
-    createdAt: NOW,
-    updatedAt: NOW,
-    ...overrides,
-  };
+  } as const;
+  return { ...newDraftBroadcast(randomUUID(), tenantId, fields, NOW), ...overrides };
 }
 
 export function anExecution(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -17,6 +18,7 @@ import type { BroadcastScheduler } from '../../lib/ports/broadcast-scheduler.js'
 import type { DelayedMessage, MessageQueue, PipelineMessage, SendChunkMessage } from '../../lib/ports/message-queue.js';
 import type { Clock } from '../../lib/ports/runtime.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
+import { sharedForFile } from './shared-for-file.js';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -36,6 +38,11 @@ export interface TestTable {
   deleteTable(): Promise<void>;
 }
 
+/** The table of a test file: created before its first test and deleted after its last (see sharedForFile). */
+export function testTableForFile(): TestTable {
+  return sharedForFile(createTestTable, (table) => table.deleteTable());
+}
+
 /** A fresh, uniquely named table with the production shape, ACTIVE when this resolves. One per test file. */
 export async function createTestTable(): Promise<TestTable> {
   const endpoint = dynamoDbEndpoint();
@@ -49,7 +56,7 @@ export async function createTestTable(): Promise<TestTable> {
     streamArn = Table?.LatestStreamArn;
     if (Table?.TableStatus === 'ACTIVE' && indexesActive && streamArn) break;
     if (attempt >= 100) throw new Error(`table ${tableName} did not become ACTIVE with a stream`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   const client = createDocumentClient({ tableName, endpoint, region: REGION, maxAttempts: 3 });
   return {

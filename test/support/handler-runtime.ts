@@ -4,10 +4,15 @@ import { join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../lib/adapters/sqs/sqs-client.js';
 import { getRuntime, resetRuntime } from '../../lib/composition-root.js';
+import type { Broadcast } from '../../lib/domain/broadcast.js';
+import type { Contact } from '../../lib/domain/contact.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
-import { createTestTable, dynamoDbEndpoint, type TestTable } from './dynamodb.js';
+import { aBroadcast, aContact, aStaticList } from './builders.js';
+import { createTestTable, dynamoDbEndpoint, newTenantId, type TestTable } from './dynamodb.js';
+import { setEnv } from './env.js';
 import { TENANT_CLAIM } from './lambda-events.js';
+import { sharedForFile } from './shared-for-file.js';
 
 export type QueueName = 'pipeline' | 'send' | 'receipts' | 'pipelineDlq' | 'sendDlq' | 'receiptsDlq';
 
@@ -70,16 +75,12 @@ export async function startHandlerRuntime(
   };
 }
 
-/** Sets the variables; the function returned puts back what was there before. */
-function setEnv(values: Record<string, string>): () => void {
-  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  return () => {
-    for (const [name, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
+/** The handler runtime of a test file: started before its first test and stopped after its last (see sharedForFile). */
+export function handlerRuntimeForFile(options: Parameters<typeof startHandlerRuntime>[0] = {}): HandlerRuntime {
+  return sharedForFile(
+    () => startHandlerRuntime(options),
+    (runtime) => runtime.stop(),
+  );
 }
 
 async function takeMessages(client: SQSClient, queueUrl: string): Promise<unknown[]> {
@@ -103,4 +104,35 @@ function parsed(body: string): unknown {
   } catch {
     return body;
   }
+}
+
+/**
+ * A new tenant's static list of contacts with these names and a stored broadcast to it: a draft at no rate limit
+ * unless `fields` say otherwise.
+ */
+export async function aStoredBroadcast(
+  deps: UseCaseDeps,
+  names: readonly string[] = ['Ana'],
+  fields: Partial<Broadcast> = {},
+): Promise<{ tenantId: string; contacts: Contact[]; broadcast: Broadcast }> {
+  const tenantId = newTenantId();
+  const contacts = names.map((name) => aContact(tenantId, { name }));
+  const list = aStaticList(tenantId);
+  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0, ...fields });
+  for (const contact of contacts) await deps.contacts.create(contact);
+  await deps.contactLists.create(
+    list,
+    contacts.map((contact) => contact.id),
+  );
+  await deps.broadcasts.create(broadcast);
+  return { tenantId, contacts, broadcast };
+}
+
+/** The broadcast is running, and its first plan and pace steps are all the pipeline queue holds (taken off it). */
+export async function expectJustStarted(runtime: HandlerRuntime, tenantId: string, broadcastId: string): Promise<void> {
+  expect(await runtime.deps().broadcasts.findById(tenantId, broadcastId)).toMatchObject({ status: 'running' });
+  expect(await runtime.take('pipeline')).toEqual([
+    { type: 'plan', tenantId, broadcastId },
+    { type: 'pace', tenantId, broadcastId, tick: expect.any(Number) },
+  ]);
 }

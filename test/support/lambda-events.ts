@@ -13,6 +13,7 @@ import type {
 import type { HttpContext } from '../../lib/http/middlewares.js';
 import type { HttpMethod } from '../../lib/http/routes.js';
 import { invocationContext } from '../../local/sqs-lambda-event.js';
+import { expectProblemAnswer } from './problem.js';
 
 /** The `detail` of a `trigger_broadcast` automation event, as the automation rule delivers it. */
 export interface TriggerBroadcastDetail {
@@ -131,18 +132,21 @@ export function httpReply(result: APIGatewayProxyResultV2): HttpReply {
   return { status: result.statusCode ?? 200, headers, body: isJson ? JSON.parse(result.body ?? '') : result.body };
 }
 
+/**
+ * Calls an HTTP function's handler as API Gateway would: `request` as the tenant `tenantId` (undefined: a request
+ * that never passed the authorizer), with the Lambda context of `functionName`; answers the reply parsed.
+ */
+export function httpInvoker(
+  handler: (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: HttpContext) => Promise<APIGatewayProxyResultV2>,
+  functionName: string,
+): (request: HttpRequest, tenantId: string | undefined) => Promise<HttpReply> {
+  return async (request, tenantId) =>
+    httpReply(await handler(httpApiEvent(request, tenantId), httpLambdaContext(functionName)));
+}
+
 /** Asserts an RFC 9457 problem: status, stable code, media type and the documented fields. */
 export function expectProblem(reply: HttpReply, status: number, code: string): void {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers['content-type']).toBe('application/problem+json');
-  expect(reply.body).toEqual(
-    expect.objectContaining({
-      type: expect.any(String),
-      title: expect.any(String),
-      status,
-      detail: expect.any(String),
-    }),
-  );
+  expectProblemAnswer({ ...reply, contentType: reply.headers['content-type'] as string | undefined }, status, code);
 }
 
 /**

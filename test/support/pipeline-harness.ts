@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type RuntimeHooks, resetRuntime, setRuntimeHooks } from '../../lib/composition-root.js';
 import type { DomainEvent } from '../../lib/domain/events.js';
@@ -10,28 +11,16 @@ import {
   loadLocalSettings,
   startLocalRuntime,
 } from '../../local/local-runtime.js';
-import type { WebhookSink } from './webhook-sink.js';
+import { type Api, apiClient, type Reply } from './http-client.js';
+import { type SinkPolicy, WebhookSink } from './webhook-sink.js';
 
 /**
  * The local runtime (DynamoDB Local of the Jest global setup, local SQS, the pipeline and sender event
  * sources, the HTTP API) driven over HTTP as a user would, for the tests that prove the delivery
- * pipeline's invariants (DESIGN.md section 4) with faults injected.
+ * pipeline's invariants (docs/design.md section 8) with faults injected.
  */
 
-/** What a test sees of a response: the body parsed when it is JSON. */
-export interface Reply {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
-  body: any;
-}
-
-export interface Api {
-  get(path: string): Promise<Reply>;
-  post(path: string, body?: unknown): Promise<Reply>;
-  put(path: string, body?: unknown): Promise<Reply>;
-  /** A call that must succeed: fails the test with the answer otherwise. */
-  ok(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Reply['body']>;
-}
+export type { Api, Reply } from './http-client.js';
 
 export interface PipelineRuntime {
   runtime: LocalRuntime;
@@ -45,6 +34,8 @@ export interface PipelineRuntime {
    * relayed up to now; only a broadcast's (by `broadcast_id`) when given.
    */
   published(broadcastId?: string): Promise<DomainEvent[]>;
+  /** A webhook receiver that checks the signatures of SINK_SECRET; stop() stops it with the runtime. */
+  newSink(policy?: SinkPolicy): Promise<WebhookSink>;
   stop(): Promise<void>;
 }
 
@@ -98,10 +89,11 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
     throw error;
   }
   const url = runtime.url;
+  const sinks: WebhookSink[] = [];
   return {
     runtime,
     url,
-    anonymous: apiFor(url),
+    anonymous: apiClient(url),
     published: async (broadcastId) => {
       await runtime.stream.drain();
       return broadcastId === undefined
@@ -109,10 +101,18 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
         : published.filter((e) => e.detail.broadcast_id === broadcastId);
     },
     newTenant: async () =>
-      apiFor(url, await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId: `t-${randomUUID()}` })),
+      apiClient(url, {
+        token: await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId: `t-${randomUUID()}` }),
+      }),
+    newSink: async (policy = {}) => {
+      const sink = await WebhookSink.start({ secret: SINK_SECRET, policy });
+      sinks.push(sink);
+      return sink;
+    },
     stop: async () => {
       try {
         await runtime.stop();
+        await Promise.all(sinks.map((sink) => sink.stop()));
         const admin = new DynamoDBClient({
           endpoint,
           region: 'us-east-1',
@@ -143,34 +143,6 @@ function keepingWhatIsPublished(
   };
 }
 
-export function apiFor(baseUrl: string, token?: string): Api {
-  const request = async (method: string, path: string, body?: unknown): Promise<Reply> => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    const json = (response.headers.get('content-type') ?? '').includes('json') && text !== '';
-    return { status: response.status, body: json ? JSON.parse(text) : text };
-  };
-  return {
-    get: (path) => request('GET', path),
-    post: (path, body) => request('POST', path, body),
-    put: (path, body) => request('PUT', path, body),
-    ok: async (method, path, body) => {
-      const reply = await request(method, path, body);
-      if (reply.status < 200 || reply.status >= 300) {
-        throw new Error(`${method} ${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-      }
-      return reply.body;
-    },
-  };
-}
-
 export const SINK_SECRET = 'whsec-pipeline-tests-0123456789';
 
 /** The tenant's default channel: a webhook to `sink`. */
@@ -186,6 +158,23 @@ export async function webhookChannel(api: Api, sink: WebhookSink): Promise<{ id:
 /** The tenant's default channel: the built-in log channel (cannot de-duplicate by key). */
 export async function logChannel(api: Api): Promise<{ id: string }> {
   return api.ok('POST', '/api/v1/channels', { name: 'Log', type: 'log', is_default: true });
+}
+
+/**
+ * A new tenant whose default channel is `channel` (a webhook to that sink, or the built-in log channel), `size`
+ * contacts in a static list, and a draft broadcast to the list.
+ */
+export async function aTenantWithBroadcast(
+  pipeline: Pick<PipelineRuntime, 'newTenant'>,
+  channel: WebhookSink | 'log',
+  size: number,
+  fields: Parameters<typeof aBroadcast>[2] = {},
+): Promise<{ api: Api; audience: Audience; broadcast: { id: string } }> {
+  const api = await pipeline.newTenant();
+  await (channel === 'log' ? logChannel(api) : webhookChannel(api, channel));
+  const audience = await anAudience(api, size);
+  const broadcast = await aBroadcast(api, audience.listId, fields);
+  return { api, audience, broadcast };
 }
 
 export interface Audience {
@@ -282,6 +271,12 @@ export async function waitForStats(
   }
 }
 
+/** Executes the broadcast and waits for it to complete. */
+export async function executeToCompletion(api: Api, broadcastId: string, timeoutMs?: number): Promise<Stats> {
+  await api.ok('POST', `/api/v1/broadcasts/${broadcastId}/execute`);
+  return waitForCompletion(api, broadcastId, timeoutMs);
+}
+
 /** Waits for the broadcast to complete. */
 export function waitForCompletion(api: Api, broadcastId: string, timeoutMs = 120_000): Promise<Stats> {
   return waitForStats(api, broadcastId, (stats) => stats.status === 'completed', 'completed', timeoutMs);
@@ -351,7 +346,7 @@ export interface SettledRun {
 }
 
 /**
- * The invariants every scenario ends with (DESIGN.md section 4, 1-3): every contact of the audience
+ * The invariants every scenario ends with (docs/design.md section 8, 1-3): every contact of the audience
  * has exactly one execution, in a terminal state, with a reason when failed or skipped; the stats
  * counters equal the records and total_contacts the audience; the sink saw valid signatures only,
  * no contact accepted under two keys, and accepted exactly the contacts recorded as sent (nobody who
@@ -405,8 +400,4 @@ export async function expectSettledRun(
     expect(accepted.sort()).toEqual(sentContacts.sort());
   }
   return { stats, executions, byContact, tally };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

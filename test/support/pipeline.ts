@@ -278,15 +278,3 @@ export async function allExecutions(
 export function gaps(values: readonly number[]): number[] {
   return values.slice(1).map((value, i) => value - (values[i] as number));
 }
-
-/** The most sends any 60-second window [a, a + 60 s) holds, over the send times. */
-export function maxInAnyMinute(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= 60_000) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
-}

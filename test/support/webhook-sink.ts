@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What a webhook receiver sees of one message (the channel's wire format, see webhook-channel.ts). */
 export interface SinkMessage {
@@ -75,36 +76,71 @@ export interface SinkPolicy {
   respond?: (request: { body: SinkMessage; attempt: number }) => SinkDecision | undefined;
   /** Changes the hash that picks the faulty keys. */
   seed?: string;
+  /** Every well-formed request waits this long before its answer, like a provider's API across the internet. */
+  answerDelayMs?: number;
+}
+
+export interface SinkOptions {
+  /** The channel's signing secret. */
+  secret: string;
+  policy?: SinkPolicy;
+  /**
+   * Keep every request, body included, in `requests`. The benchmarks turn it off: at their volumes the log
+   * would weigh on the pipeline they measure, and the per-broadcast traffic is all they read. @default true
+   */
+  keepRequests?: boolean;
+}
+
+/** One broadcast's messages as the sink saw them: what the benchmarks' figures are made of. */
+export interface BroadcastTraffic {
+  /** Every well-formed, signed request (sends, retries, repeats), epoch ms of arrival. */
+  requestTimes: number[];
+  firstRequestAt?: number;
+  /** Distinct keys accepted. */
+  accepted: number;
+  lastAcceptedAt?: number;
+  /** Key -> requests seen for it. */
+  attempts: Map<string, number>;
+  /** Contact -> the distinct keys accepted for it. */
+  keysByContact: Map<string, Set<string>>;
+  /** Repeats of an already accepted key (answered 2xx, not counted again). */
+  repeatsOfAcceptedKeys: number;
+  /** Error statuses the policy made the sink answer. */
+  injectedFailures: number;
+  /** Answers the policy held past the client's timeout. */
+  injectedTimeouts: number;
 }
 
 /**
- * A webhook receiver for the pipeline tests: a node:http server on 127.0.0.1 that checks the
- * X-Signature of every request (HMAC-SHA256 of the raw body with the channel's secret), records every
- * request, and counts ACCEPTED messages by Idempotency-Key and by contact. It honours the key: a key
- * accepted before is answered 2xx again and not counted twice. A contact accepted under two different
- * keys is a duplicate the service sent.
+ * The webhook receiver of the pipeline tests and the benchmarks: a node:http server on 127.0.0.1 that checks
+ * the X-Signature of every request (HMAC-SHA256 of the raw body with the channel's secret) and counts
+ * ACCEPTED messages by Idempotency-Key and by contact, per broadcast. It honours the key like a provider that
+ * de-duplicates: a key accepted before is answered 2xx again and not counted twice. A contact accepted under
+ * two different keys is a duplicate the service sent. Faults are injected by `policy`, which a test may
+ * change between requests.
  */
 export class WebhookSink {
+  /** Every request in arrival order (empty when started with `keepRequests: false`). */
   readonly requests: SinkRequest[] = [];
   policy: SinkPolicy;
-  /** Accepted keys, each with the contact it was for. */
-  private readonly acceptedKeys = new Map<string, string | undefined>();
-  /** Contact -> the distinct keys accepted for it. */
-  private readonly keysByContact = new Map<string, Set<string>>();
-  private readonly attemptsByKey = new Map<string, number>();
+  /** Requests whose signature did not verify (answered 401, never counted). */
+  badSignatureCount = 0;
+  private readonly traffic = new Map<string, BroadcastTraffic>();
   private readonly held = new Set<ServerResponse>();
   private listeners: (() => void)[] = [];
+  private arrivals = 0;
 
   private constructor(
     private readonly server: Server,
     readonly url: string,
     private readonly secret: string,
     policy: SinkPolicy,
+    private readonly keepRequests: boolean,
   ) {
     this.policy = policy;
   }
 
-  static async start(options: { secret: string; policy?: SinkPolicy }): Promise<WebhookSink> {
+  static async start(options: SinkOptions): Promise<WebhookSink> {
     let sink: WebhookSink | undefined;
     const server = createServer((request, response) => {
       void sink?.handle(request, response).catch((error: unknown) => {
@@ -113,7 +149,7 @@ export class WebhookSink {
     });
     // A slow or hung answer must never be cut by the server's own timeouts.
     server.requestTimeout = 0;
-    server.keepAliveTimeout = 5000;
+    server.keepAliveTimeout = 10_000;
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
       server.listen(0, '127.0.0.1', () => {
@@ -122,23 +158,50 @@ export class WebhookSink {
       });
     });
     const { port } = server.address() as AddressInfo;
-    sink = new WebhookSink(server, `http://127.0.0.1:${port}/hooks/broadcast`, options.secret, options.policy ?? {});
+    const url = `http://127.0.0.1:${port}/hooks/broadcast`;
+    sink = new WebhookSink(server, url, options.secret, options.policy ?? {}, options.keepRequests ?? true);
     return sink;
+  }
+
+  /** The broadcast's traffic, kept up to date as requests arrive. */
+  of(broadcastId: string): BroadcastTraffic {
+    let traffic = this.traffic.get(broadcastId);
+    if (!traffic) {
+      traffic = {
+        requestTimes: [],
+        accepted: 0,
+        attempts: new Map(),
+        keysByContact: new Map(),
+        repeatsOfAcceptedKeys: 0,
+        injectedFailures: 0,
+        injectedTimeouts: 0,
+      };
+      this.traffic.set(broadcastId, traffic);
+    }
+    return traffic;
+  }
+
+  /** Forgets a broadcast's traffic (its figures were taken). */
+  forget(broadcastId: string): void {
+    this.traffic.delete(broadcastId);
   }
 
   /** Distinct keys accepted. */
   acceptedCount(): number {
-    return this.acceptedKeys.size;
+    let count = 0;
+    for (const traffic of this.traffic.values()) count += traffic.accepted;
+    return count;
   }
 
   /** Contacts with at least one accepted message. */
   acceptedContacts(): Set<string> {
-    return new Set(this.keysByContact.keys());
+    return new Set(this.keysByContact().keys());
   }
 
-  /** Contacts accepted under more than one key: each is a second message the service sent. */
-  duplicateContacts(): string[] {
-    return [...this.keysByContact].filter(([, keys]) => keys.size > 1).map(([contact]) => contact);
+  /** Contacts accepted under more than one key (of the broadcast, when given): each is a second message sent. */
+  duplicateContacts(broadcastId?: string): string[] {
+    const keysByContact = broadcastId === undefined ? this.keysByContact() : this.of(broadcastId).keysByContact;
+    return [...keysByContact].filter(([, keys]) => keys.size > 1).map(([contact]) => contact);
   }
 
   /** Requests whose signature did not verify (answered 401, never counted). */
@@ -169,8 +232,14 @@ export class WebhookSink {
     });
   }
 
+  /** Resolves once `count` distinct keys of the broadcast were accepted. */
+  waitForAccepted(broadcastId: string, count: number, timeoutMs: number): Promise<void> {
+    const traffic = this.of(broadcastId);
+    return this.waitFor(() => traffic.accepted >= count, timeoutMs, `${count} accepted of broadcast ${broadcastId}`);
+  }
+
   summary(): string {
-    return `${this.requests.length} requests, ${this.acceptedCount()} keys accepted, ${this.keysByContact.size} contacts`;
+    return `${this.arrivals} requests, ${this.acceptedCount()} keys accepted, ${this.keysByContact().size} contacts`;
   }
 
   async stop(): Promise<void> {
@@ -182,60 +251,78 @@ export class WebhookSink {
     });
   }
 
+  /** Contact -> the distinct keys accepted for it, over every broadcast. */
+  private keysByContact(): Map<string, Set<string>> {
+    const merged = new Map<string, Set<string>>();
+    for (const traffic of this.traffic.values()) {
+      for (const [contact, keys] of traffic.keysByContact) {
+        merged.set(contact, new Set([...(merged.get(contact) ?? []), ...keys]));
+      }
+    }
+    return merged;
+  }
+
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const raw = await readBody(request);
+    const at = Date.now();
     const signatureValid = verifySignature(raw, request.headers['x-signature'], this.secret);
     const headerKey = request.headers['idempotency-key'];
     const key = typeof headerKey === 'string' ? headerKey : undefined;
-    let body: SinkMessage | undefined;
-    try {
-      body = JSON.parse(raw.toString('utf8')) as SinkMessage;
-    } catch {
-      body = undefined;
-    }
-    const attempt = key === undefined ? 1 : (this.attemptsByKey.get(key) ?? 0) + 1;
-    if (key !== undefined) this.attemptsByKey.set(key, attempt);
+    const body = parseMessage(raw);
+    const broadcastId = body?.broadcast_id;
+    const traffic = broadcastId ? this.of(broadcastId) : undefined;
+    const attempt = key === undefined || !traffic ? 1 : (traffic.attempts.get(key) ?? 0) + 1;
+    if (key !== undefined) traffic?.attempts.set(key, attempt);
     const entry: SinkRequest = {
-      seq: this.requests.length,
-      at: Date.now(),
+      seq: this.arrivals++,
+      at,
       idempotencyKey: key,
       attempt,
       contactId: body?.contact?.id,
-      broadcastId: body?.broadcast_id,
+      broadcastId,
       body,
       signatureValid,
       outcome: 'rejected',
       status: undefined,
       firstAcceptance: false,
     };
-    this.requests.push(entry);
+    if (this.keepRequests) this.requests.push(entry);
 
     if (!signatureValid) {
+      this.badSignatureCount++;
       entry.outcome = 'bad_signature';
       this.answer(entry, response, 401, '{"error":"bad signature"}');
       return;
     }
-    if (!body || key === undefined || body.idempotency_key !== key || !body.contact?.id) {
+    if (!body || !traffic || key === undefined || body.idempotency_key !== key || !body.contact?.id) {
       entry.outcome = 'bad_request';
       this.answer(entry, response, 400, '{"error":"malformed message"}');
       return;
     }
+    traffic.requestTimes.push(at);
+    traffic.firstRequestAt ??= at;
+    if (this.policy.answerDelayMs) await sleep(this.policy.answerDelayMs);
+    const accept = () => this.accept(entry, traffic, key, body.contact.id, at);
     const decision = this.policy.respond?.({ body, attempt }) ?? this.byShares(key, attempt);
     switch (decision.kind) {
       case 'status':
         if (decision.status >= 200 && decision.status < 300) {
-          this.accept(entry, key, body.contact.id);
+          accept();
           entry.outcome = 'accepted';
-        } else entry.outcome = 'rejected';
+        } else {
+          traffic.injectedFailures++;
+          entry.outcome = 'rejected';
+        }
         this.answer(entry, response, decision.status, decision.body ?? '');
         return;
       case 'accept':
-        this.accept(entry, key, body.contact.id);
+        accept();
         entry.outcome = 'accepted';
         this.answer(entry, response, 200, JSON.stringify({ message_id: `sink-${key}` }));
         return;
       case 'hang': {
-        if (decision.accept) this.accept(entry, key, body.contact.id);
+        if (decision.accept) accept();
+        traffic.injectedTimeouts++;
         entry.outcome = decision.accept ? 'accepted_hung' : 'hung';
         this.notify();
         this.held.add(response);
@@ -246,7 +333,7 @@ export class WebhookSink {
         return;
       }
       case 'drop_after_accept':
-        this.accept(entry, key, body.contact.id);
+        accept();
         entry.outcome = 'accepted_dropped';
         this.notify();
         response.socket?.destroy();
@@ -266,16 +353,20 @@ export class WebhookSink {
     return { kind: 'accept' };
   }
 
-  private accept(entry: SinkRequest, key: string, contactId: string): void {
-    entry.firstAcceptance = !this.acceptedKeys.has(key);
-    if (!entry.firstAcceptance) return;
-    this.acceptedKeys.set(key, contactId);
-    let keys = this.keysByContact.get(contactId);
+  private accept(entry: SinkRequest, traffic: BroadcastTraffic, key: string, contactId: string, at: number): void {
+    let keys = traffic.keysByContact.get(contactId);
+    entry.firstAcceptance = !keys?.has(key);
+    if (!entry.firstAcceptance) {
+      traffic.repeatsOfAcceptedKeys++;
+      return;
+    }
     if (!keys) {
       keys = new Set();
-      this.keysByContact.set(contactId, keys);
+      traffic.keysByContact.set(contactId, keys);
     }
     keys.add(key);
+    traffic.accepted++;
+    traffic.lastAcceptedAt = at;
   }
 
   private answer(entry: SinkRequest, response: ServerResponse, status: number, body: string): void {
@@ -301,6 +392,14 @@ function verifySignature(raw: Buffer, header: string | string[] | undefined, sec
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+function parseMessage(raw: Buffer): SinkMessage | undefined {
+  try {
+    return JSON.parse(raw.toString('utf8')) as SinkMessage;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A stable number in [0, 1) for `text`. */
 function unitHash(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32BE(0) / 2 ** 32;
@@ -313,8 +412,4 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on('end', () => done(Buffer.concat(chunks)));
     request.on('error', fail);
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

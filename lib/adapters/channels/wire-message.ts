@@ -1,3 +1,4 @@
+import { toWireTemplate } from '../../domain/message-template.js';
 import type { OutboundMessage } from '../../ports/channel-sender.js';
 
 /**
@@ -5,7 +6,7 @@ import type { OutboundMessage } from '../../ports/channel-sender.js';
  * present, null when unset, as the API presents resources.
  */
 export function toWireMessage(message: OutboundMessage) {
-  const { contact, message: m } = message;
+  const { contact } = message;
   return {
     idempotency_key: message.idempotencyKey,
     tenant_id: message.tenantId,
@@ -17,14 +18,7 @@ export function toWireMessage(message: OutboundMessage) {
       email: contact.email ?? null,
       phone: contact.phone ?? null,
     },
-    message: {
-      type: m.type,
-      content: m.content ?? null,
-      template_id: m.templateId ?? null,
-      variables: m.variables ?? {},
-      media_url: m.mediaUrl ?? null,
-      language: m.language ?? null,
-    },
+    message: toWireTemplate(message.message),
   };
 }
 

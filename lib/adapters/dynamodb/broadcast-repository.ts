@@ -15,7 +15,7 @@ import { runItem } from './broadcast-run-repository.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { deliveryCountersOf } from './delivery-status-repository.js';
 import { broadcastKeys, runKeys } from './keys.js';
-import { pagedQuery } from './paged-query.js';
+import { pagedQuery, statusFilter } from './paged-query.js';
 import { SCHEDULED_DUE_INDEX } from './table-definition.js';
 import { transactWrite } from './transactions.js';
 
@@ -77,15 +77,7 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
         partitions: [broadcastKeys.partition(tenantId)],
         sortKeyPrefix: broadcastKeys.sortPrefix,
         toItem: fromItem,
-        ...(status
-          ? {
-              filter: {
-                FilterExpression: '#status = :status',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':status': status },
-              },
-            }
-          : {}),
+        filter: statusFilter(status),
       },
       page,
     );

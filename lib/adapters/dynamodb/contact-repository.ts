@@ -1,10 +1,4 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../../domain/contact.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ContactQuery, ContactRepository } from '../../ports/contact-repository.js';
@@ -13,6 +7,7 @@ import { batchGet } from './batch.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { CONTACT_SHARDS, contactKeys, idFromSortKey, listKeys } from './keys.js';
 import { pagedQuery } from './paged-query.js';
+import { queryAll } from './query-all.js';
 import { transactWrite } from './transactions.js';
 
 export class DynamoDbContactRepository implements ContactRepository {
@@ -140,21 +135,14 @@ export class DynamoDbContactRepository implements ContactRepository {
 
   async delete(contact: Contact): Promise<void> {
     const { tenantId, id } = contact;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const memberships = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': contactKeys.listMemberships(tenantId, id) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const membership of memberships.Items ?? []) {
-        await this.leaveList(tenantId, idFromSortKey(membership.sk as string), id);
-      }
-      startKey = memberships.LastEvaluatedKey;
-    } while (startKey);
+    const memberships = queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': contactKeys.listMemberships(tenantId, id) },
+    });
+    for await (const membership of memberships) {
+      await this.leaveList(tenantId, idFromSortKey(membership.sk as string), id);
+    }
     if (contact.externalId) {
       await this.client
         .send(

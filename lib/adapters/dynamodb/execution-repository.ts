@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BroadcastExecution, ExecutionStatus } from '../../domain/broadcast-execution.js';
 import type {
   ChunkLease,
@@ -11,7 +11,8 @@ import type { Page, PageRequest } from '../../ports/pagination.js';
 import { batchWrite } from './batch.js';
 import { isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { executionKeys, idFromSortKey } from './keys.js';
-import { pagedQuery } from './paged-query.js';
+import { pagedQuery, statusFilter } from './paged-query.js';
+import { queryAll } from './query-all.js';
 
 export class DynamoDbExecutionRepository implements ExecutionRepository {
   constructor(
@@ -36,23 +37,16 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
   ): Promise<void> {
     const pk = partitionKey(tenantId, broadcastId, partition);
     const stale: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': executionKeys.sortPrefix },
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        if (!keepContactIds.has(idFromSortKey(item.sk as string))) stale.push(item.sk as string);
-      }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
+    const items = queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': executionKeys.sortPrefix },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+    });
+    for await (const item of items) {
+      if (!keepContactIds.has(idFromSortKey(item.sk as string))) stale.push(item.sk as string);
+    }
     await batchWrite(
       this.client,
       this.tableName,
@@ -67,23 +61,16 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
   /** The whole chunk partition: the lease and tally marker sort first, then the executions. */
   async readChunk(tenantId: string, broadcastId: string, chunk: number): Promise<ChunkState> {
     const state: ChunkState = { executions: [] };
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': executionKeys.chunkPartition(tenantId, broadcastId, chunk) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        if (item.sk === executionKeys.leaseSortKey) state.lease = leaseFromItem(item);
-        else if (String(item.sk).startsWith(executionKeys.sortPrefix)) state.executions.push(fromItem(item));
-      }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
+    const items = queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': executionKeys.chunkPartition(tenantId, broadcastId, chunk) },
+      ConsistentRead: true,
+    });
+    for await (const item of items) {
+      if (item.sk === executionKeys.leaseSortKey) state.lease = leaseFromItem(item);
+      else if (String(item.sk).startsWith(executionKeys.sortPrefix)) state.executions.push(fromItem(item));
+    }
     return state;
   }
 
@@ -174,15 +161,7 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
         partitions,
         sortKeyPrefix: executionKeys.sortPrefix,
         toItem: fromItem,
-        ...(status
-          ? {
-              filter: {
-                FilterExpression: '#status = :status',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':status': status },
-              },
-            }
-          : {}),
+        filter: statusFilter(status),
       },
       page,
     );

@@ -19,6 +19,16 @@ export interface PagedQuery<T> {
   accept?: (item: T) => boolean;
 }
 
+/** The push-down filter that keeps the items in `status`; none when no status is asked for. */
+export function statusFilter(status: string | undefined): PagedQuery<unknown>['filter'] {
+  if (!status) return undefined;
+  return {
+    FilterExpression: '#status = :status',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':status': status },
+  };
+}
+
 /**
  * Walks the partitions in order and returns up to `limit` accepted items. The cursor names the last
  * item examined, so the next page starts right after it, whatever was filtered out in between.

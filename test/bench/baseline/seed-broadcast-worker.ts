@@ -1,7 +1,7 @@
 /**
  * COMPARISON BASELINE, NOT PART OF THE PRODUCT.
  *
- * The seed's own delivery algorithm (shared/seed, "Workers (Planned)": BroadcastExecutionWorker and RateLimiter),
+ * The seed's own delivery algorithm (its "Workers (Planned)": BroadcastExecutionWorker and RateLimiter),
  * ported to TypeScript so `npm run bench` can measure it side by side with the product, against the same
  * DynamoDB Local and the same webhook sink. Nothing under lib/ or functions/ may import this file.
  *

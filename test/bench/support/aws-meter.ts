@@ -62,7 +62,7 @@ export interface MeterSnapshot {
     /** Requests in billed units: each 64 KB of payload is one request. */
     billedRequests: number;
     emptyReceives: number;
-    /** Billed requests without the empty receives (see README: in AWS the event source's long polls are a fixed cost). */
+    /** Billed requests without the empty receives (docs/performance.md: on AWS long polls are a fixed cost). */
     billedRequestsExcludingEmptyReceives: number;
   };
   /** By queue name: the function consuming it. */

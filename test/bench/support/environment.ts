@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildDeps, type RuntimeHooks, setRuntimeHooks } from '../../../lib/composition-root.js';
 import { loadConfig } from '../../../lib/config.js';
 import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
@@ -10,6 +11,7 @@ import {
   loadLocalSettings,
   startLocalRuntime,
 } from '../../../local/local-runtime.js';
+import { apiClient, type Api as HttpApi } from '../../support/http-client.js';
 
 /** The webhook channel's signing secret in every benchmark. */
 export const SINK_SECRET = 'whsec-bench-0123456789abcdef';
@@ -80,65 +82,15 @@ export function observerDeps(endpoint: string, tableName: string): UseCaseDeps {
   return buildDeps(loadConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, DEFAULT_CHANNEL: 'none' }));
 }
 
-export interface Reply {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: bodies are read field by field
-  body: any;
-}
-
-export interface Api {
+/** A client for one tenant of the API. */
+export interface Api extends HttpApi {
   readonly tenantId: string;
-  readonly baseUrl: string;
-  /** Any answer. */
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
-  /** A 2xx or an error; a 5xx or a dropped connection is retried (`retries` times) first. */
-  // biome-ignore lint/suspicious/noExplicitAny: bodies are read field by field
-  ok(method: string, path: string, body?: unknown): Promise<any>;
 }
 
+/** A client for `tenantId`, whose ok() tries a 5xx or a dropped connection again `retries` times. */
 export async function tenantApi(baseUrl: string, tenantId = `bench-${randomUUID()}`, retries = 0): Promise<Api> {
   const token = await signLocalToken({ secret: DEFAULT_LOCAL_JWT_SECRET, tenantId });
-  return apiFor(baseUrl, tenantId, token, retries);
-}
-
-export function apiFor(baseUrl: string, tenantId: string, token: string | undefined, retries: number): Api {
-  const request = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
-    const headers: Record<string, string> = { ...extra };
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    const json = (response.headers.get('content-type') ?? '').includes('json') && text !== '';
-    return { status: response.status, body: json ? JSON.parse(text) : text };
-  };
-  return {
-    tenantId,
-    baseUrl,
-    request,
-    ok: async (method, path, body) => {
-      for (let attempt = 0; ; attempt++) {
-        let reply: Reply | undefined;
-        let failure: unknown;
-        try {
-          reply = await request(method, path, body);
-        } catch (error) {
-          failure = error;
-        }
-        if (reply && reply.status >= 200 && reply.status < 300) return reply.body;
-        const retryable = !reply || reply.status >= 500;
-        if (!retryable || attempt >= retries) {
-          throw new Error(
-            `${method} ${path} answered ${reply ? `${reply.status}: ${JSON.stringify(reply.body)}` : String(failure)}`,
-          );
-        }
-        await sleep(200 * (attempt + 1));
-      }
-    },
-  };
+  return { ...apiClient(baseUrl, { token, retries }), tenantId };
 }
 
 /** The tenant's default channel: a webhook to the sink. */
@@ -223,10 +175,6 @@ export async function waitForStatus(
       throw new Error(`broadcast ${broadcastId}: still ${broadcast?.status} after ${timeoutMs} ms`);
     await sleep(intervalMs);
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }
 
 /** Seconds, 1 decimal. */

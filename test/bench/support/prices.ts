@@ -1,9 +1,9 @@
 import { FUNCTION_CATALOG } from '../../../infra/function-catalog.js';
 
 /**
- * AWS list prices the cost figures use: us-east-1, on-demand, as of the date below (taken from
- * shared/reference/aws-limits-and-pitfalls.md section 5, compiled late 2026; not re-checked against the
- * AWS pricing pages on the day of a run). Free tiers are ignored: they would flatter small runs.
+ * AWS list prices the cost figures use: us-east-1, on-demand, as of the date below (compiled late 2026; not
+ * re-checked against the AWS pricing pages on the day of a run). Free tiers are ignored: they would flatter small
+ * runs.
  */
 export const PRICES = {
   as_of: '2026-11-28',

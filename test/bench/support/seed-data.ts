@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { contactKeys, listKeys } from '../../../lib/adapters/dynamodb/keys.js';
 import { newContact } from '../../../lib/domain/contact.js';
@@ -90,7 +91,7 @@ async function writeAll(client: DynamoDBDocumentClient, tableName: string, items
       let pending: Record<string, unknown>[] = batch.map((Item) => ({ PutRequest: { Item } }));
       for (let round = 0; pending.length > 0; round++) {
         if (round > 20) throw new Error('BatchWriteItem kept items unprocessed');
-        if (round > 0) await new Promise((done) => setTimeout(done, 50 * round));
+        if (round > 0) await sleep(50 * round);
         const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending as never } }));
         pending = (result.UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
       }

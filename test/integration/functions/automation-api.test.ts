@@ -1,40 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { handler } from '../../../functions/automation-api.js';
-import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
-import {
-  expectProblem,
-  type HttpRequest,
-  httpApiEvent,
-  httpLambdaContext,
-  httpReply,
-} from '../../support/lambda-events.js';
+import { aStoredBroadcast, expectJustStarted, handlerRuntimeForFile } from '../../support/handler-runtime.js';
+import { expectProblem, type HttpRequest, httpInvoker } from '../../support/lambda-events.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
-
-const invoke = async (request: HttpRequest, tenantId: string | undefined) =>
-  httpReply(await handler(httpApiEvent(request, tenantId), httpLambdaContext('automation-api')));
+const runtime = handlerRuntimeForFile();
+const invoke = httpInvoker(handler, 'automation-api');
 
 /** A draft broadcast to a static list of one contact. */
-async function aDraft() {
-  const tenantId = newTenantId();
-  const contact = aContact(tenantId);
-  const list = aStaticList(tenantId);
-  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0 });
-  await runtime.deps().contacts.create(contact);
-  await runtime.deps().contactLists.create(list, [contact.id]);
-  await runtime.deps().broadcasts.create(broadcast);
-  return { tenantId, broadcast };
-}
+const aDraft = () => aStoredBroadcast(runtime.deps());
 
 const postEvent = (tenantId: string, broadcastId: string, id = randomUUID()): HttpRequest => ({
   method: 'POST',
@@ -57,11 +31,7 @@ describe('functions/automation-api.ts', () => {
 
     // Assess
     expect(reply).toMatchObject({ status: 202, body: { result: 'started', broadcast_id: broadcast.id } });
-    expect(await runtime.deps().broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'running' });
-    expect(await runtime.take('pipeline')).toEqual([
-      { type: 'plan', tenantId, broadcastId: broadcast.id },
-      { type: 'pace', tenantId, broadcastId: broadcast.id, tick: expect.any(Number) },
-    ]);
+    await expectJustStarted(runtime, tenantId, broadcast.id);
   });
 
   it("answers an event for another tenant than the token's with a 403 problem, and starts nothing", async () => {

@@ -1,33 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { handler, InvalidAutomationEvent } from '../../../functions/automation-trigger.js';
-import { aBroadcast, aContact, aStaticList, rejectionOf } from '../../support/builders.js';
+import { rejectionOf } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { aStoredBroadcast, expectJustStarted, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { automationEvent, eventFixture, lambdaContext } from '../../support/lambda-events.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
+const runtime = handlerRuntimeForFile();
 
 const invoke = (event: unknown) => handler(event, lambdaContext('automation-trigger'));
 
 /** A draft broadcast to a static list of one contact. */
-async function aDraft() {
-  const tenantId = newTenantId();
-  const contact = aContact(tenantId);
-  const list = aStaticList(tenantId);
-  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0 });
-  await runtime.deps().contacts.create(contact);
-  await runtime.deps().contactLists.create(list, [contact.id]);
-  await runtime.deps().broadcasts.create(broadcast);
-  return { tenantId, broadcast };
-}
+const aDraft = () => aStoredBroadcast(runtime.deps());
 
 describe('functions/automation-trigger.ts', () => {
   it('applies a trigger_broadcast event: the broadcast starts and its steps go on the pipeline queue', async () => {
@@ -39,11 +22,7 @@ describe('functions/automation-trigger.ts', () => {
 
     // Assess
     expect(outcome).toEqual({ result: 'started', broadcastId: broadcast.id });
-    expect(await runtime.deps().broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'running' });
-    expect(await runtime.take('pipeline')).toEqual([
-      { type: 'plan', tenantId, broadcastId: broadcast.id },
-      { type: 'pace', tenantId, broadcastId: broadcast.id, tick: expect.any(Number) },
-    ]);
+    await expectJustStarted(runtime, tenantId, broadcast.id);
   });
 
   it('does nothing more for a redelivery of the same event id', async () => {

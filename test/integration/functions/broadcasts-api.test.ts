@@ -1,27 +1,11 @@
 import { handler } from '../../../functions/broadcasts-api.js';
 import { aContact, aStaticList } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
-import {
-  expectProblem,
-  type HttpRequest,
-  httpApiEvent,
-  httpLambdaContext,
-  httpReply,
-} from '../../support/lambda-events.js';
+import { expectJustStarted, handlerRuntimeForFile } from '../../support/handler-runtime.js';
+import { expectProblem, httpInvoker } from '../../support/lambda-events.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
-
-const invoke = async (request: HttpRequest, tenantId: string | undefined) =>
-  httpReply(await handler(httpApiEvent(request, tenantId), httpLambdaContext('broadcasts-api')));
+const runtime = handlerRuntimeForFile();
+const invoke = httpInvoker(handler, 'broadcasts-api');
 
 /** A tenant with a static list of one contact. */
 async function aTenantWithList() {
@@ -54,11 +38,7 @@ describe('functions/broadcasts-api.ts', () => {
     // Assess
     expect(created).toMatchObject({ status: 201, body: { status: 'draft', list_id: list.id } });
     expect(executed).toMatchObject({ status: 200, body: { id: created.body.id, status: 'running' } });
-    expect(await runtime.deps().broadcasts.findById(tenantId, created.body.id)).toMatchObject({ status: 'running' });
-    expect(await runtime.take('pipeline')).toEqual([
-      { type: 'plan', tenantId, broadcastId: created.body.id },
-      { type: 'pace', tenantId, broadcastId: created.body.id, tick: expect.any(Number) },
-    ]);
+    await expectJustStarted(runtime, tenantId, created.body.id);
   });
 
   it('answers executing a running broadcast again with a 409 problem, and queues nothing', async () => {

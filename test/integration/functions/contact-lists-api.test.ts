@@ -1,27 +1,11 @@
 import { handler } from '../../../functions/contact-lists-api.js';
 import { aContact } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
-import {
-  expectProblem,
-  type HttpRequest,
-  httpApiEvent,
-  httpLambdaContext,
-  httpReply,
-} from '../../support/lambda-events.js';
+import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
+import { expectProblem, httpInvoker } from '../../support/lambda-events.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
-
-const invoke = async (request: HttpRequest, tenantId: string | undefined) =>
-  httpReply(await handler(httpApiEvent(request, tenantId), httpLambdaContext('contact-lists-api')));
+const runtime = handlerRuntimeForFile();
+const invoke = httpInvoker(handler, 'contact-lists-api');
 
 describe('functions/contact-lists-api.ts', () => {
   it('creates a static list of existing contacts (201) and lists its members', async () => {

@@ -1,26 +1,10 @@
 import { handler } from '../../../functions/contacts-api.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
-import {
-  expectProblem,
-  type HttpRequest,
-  httpApiEvent,
-  httpLambdaContext,
-  httpReply,
-} from '../../support/lambda-events.js';
+import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
+import { expectProblem, httpInvoker } from '../../support/lambda-events.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
-
-const invoke = async (request: HttpRequest, tenantId: string | undefined) =>
-  httpReply(await handler(httpApiEvent(request, tenantId), httpLambdaContext('contacts-api')));
+const runtime = handlerRuntimeForFile();
+const invoke = httpInvoker(handler, 'contacts-api');
 
 describe('functions/contacts-api.ts', () => {
   it('creates a contact of the token tenant: 201, and the contact is stored', async () => {

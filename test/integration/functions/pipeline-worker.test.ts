@@ -1,39 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { handler } from '../../../functions/pipeline-worker.js';
+import type { Broadcast } from '../../../lib/domain/broadcast.js';
 import type { PipelineMessage } from '../../../lib/ports/message-queue.js';
 import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
-import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
-import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { aStoredBroadcast, expectJustStarted, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
 import { allExecutions } from '../../support/pipeline.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
+const runtime = handlerRuntimeForFile();
 
 /** One SQS batch from the pipeline queue, as its event source mapping delivers it. */
 const deliver = (bodies: readonly unknown[]) =>
   handler(sqsEvent(bodies, runtime.sqs.queues.pipeline.arn), lambdaContext('pipeline-worker', 60_000));
 
 /** A broadcast to a static list of two contacts, written as `fields` say (a draft unless told). */
-async function aBroadcastOfTwo(fields: Parameters<typeof aBroadcast>[1] = {}) {
-  const tenantId = newTenantId();
-  const contacts = [aContact(tenantId, { name: 'Ana' }), aContact(tenantId, { name: 'Bia' })];
-  const list = aStaticList(tenantId);
-  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0, ...fields });
-  for (const contact of contacts) await runtime.deps().contacts.create(contact);
-  await runtime.deps().contactLists.create(
-    list,
-    contacts.map((contact) => contact.id),
-  );
-  await runtime.deps().broadcasts.create(broadcast);
+async function aBroadcastOfTwo(fields: Partial<Broadcast> = {}) {
+  const { tenantId, contacts, broadcast } = await aStoredBroadcast(runtime.deps(), ['Ana', 'Bia'], fields);
   return { tenantId, broadcastId: broadcast.id, contacts };
 }
 
@@ -56,11 +38,7 @@ describe('functions/pipeline-worker.ts', () => {
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(await runtime.deps().broadcasts.findById(tenantId, broadcastId)).toMatchObject({ status: 'running' });
-    expect(await runtime.take('pipeline')).toEqual([
-      { type: 'plan', tenantId, broadcastId },
-      { type: 'pace', tenantId, broadcastId, tick: expect.any(Number) },
-    ]);
+    await expectJustStarted(runtime, tenantId, broadcastId);
   });
 
   it('plan: writes an execution per contact of the list and finishes planning', async () => {

@@ -1,32 +1,23 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { handler } from '../../../functions/sender.js';
 import { paceBroadcast } from '../../../lib/use-cases/pace-broadcast.js';
 import { planAudiencePage } from '../../../lib/use-cases/plan-audience.js';
 import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
 import { type RunningSqsEventSource, startSqsEventSource } from '../../../local/sqs-event-source.js';
-import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
-import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { aStoredBroadcast, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
 import { allExecutions } from '../../support/pipeline.js';
 
 /** Receives before the DLQ: two, each failed delivery back after one second, so a poison message dies fast. */
 const SEND_QUEUE = { visibilityTimeoutSeconds: 1, maxReceiveCount: 2 };
 
-let runtime: HandlerRuntime;
+const runtime = handlerRuntimeForFile({ queues: { send: SEND_QUEUE } });
 let source: RunningSqsEventSource | undefined;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime({ queues: { send: SEND_QUEUE } });
-});
 
 afterEach(async () => {
   await source?.stop();
   source = undefined;
-});
-
-afterAll(async () => {
-  await runtime.stop();
 });
 
 const deliver = (bodies: readonly unknown[]) =>
@@ -35,16 +26,7 @@ const deliver = (bodies: readonly unknown[]) =>
 /** A started, planned and paced broadcast to two contacts through the stage's log channel: its chunk message. */
 async function aReleasedChunk() {
   const deps = runtime.deps();
-  const tenantId = newTenantId();
-  const contacts = [aContact(tenantId, { name: 'Ana' }), aContact(tenantId, { name: 'Bia' })];
-  const list = aStaticList(tenantId);
-  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0 });
-  for (const contact of contacts) await deps.contacts.create(contact);
-  await deps.contactLists.create(
-    list,
-    contacts.map((contact) => contact.id),
-  );
-  await deps.broadcasts.create(broadcast);
+  const { tenantId, broadcast } = await aStoredBroadcast(deps, ['Ana', 'Bia']);
   await startBroadcast(deps, tenantId, broadcast.id);
   await planAudiencePage(deps, tenantId, broadcast.id);
   await paceBroadcast(deps, tenantId, broadcast.id, (await deps.runs.get(tenantId, broadcast.id))?.pacerTick ?? 0);
@@ -118,7 +100,7 @@ async function eventually<T>(read: () => Promise<T[]>): Promise<T[]> {
   for (let attempt = 0; attempt < 300; attempt++) {
     const found = await read();
     if (found.length > 0) return found;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   throw new Error('nothing arrived in time');
 }

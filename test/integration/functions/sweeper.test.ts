@@ -1,38 +1,23 @@
 import { handler } from '../../../functions/sweeper.js';
+import type { Broadcast } from '../../../lib/domain/broadcast.js';
 import { SCHEDULE_EXPIRED } from '../../../lib/domain/scheduling.js';
 import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
-import { aBroadcast, aContact, aStaticList } from '../../support/builders.js';
-import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { aStoredBroadcast, expectJustStarted, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { eventFixture, lambdaContext } from '../../support/lambda-events.js';
 
 const MINUTE = 60_000;
 /** The sweeper's timeout in the catalog (infra/function-catalog.ts). */
 const SWEEPER_TIMEOUT_MS = 60_000;
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime();
-});
-
-afterAll(async () => {
-  await runtime.stop();
-});
+const runtime = handlerRuntimeForFile();
 
 /** One run of the sweeper's schedule. */
 const sweep = (timeoutMs = SWEEPER_TIMEOUT_MS) =>
   handler(eventFixture('scheduler-sweeper'), lambdaContext('sweeper', timeoutMs));
 
 /** A broadcast to a list of one contact, a draft unless `fields` say otherwise. */
-async function aBroadcastToOne(fields: Parameters<typeof aBroadcast>[1] = {}) {
-  const tenantId = newTenantId();
-  const contact = aContact(tenantId);
-  const list = aStaticList(tenantId);
-  const broadcast = aBroadcast(tenantId, { listId: list.id, rateLimit: 0, ...fields });
-  await runtime.deps().contacts.create(contact);
-  await runtime.deps().contactLists.create(list, [contact.id]);
-  await runtime.deps().broadcasts.create(broadcast);
+async function aBroadcastToOne(fields: Partial<Broadcast> = {}) {
+  const { tenantId, broadcast } = await aStoredBroadcast(runtime.deps(), ['Ana'], fields);
   return { tenantId, broadcastId: broadcast.id };
 }
 
@@ -58,12 +43,8 @@ describe('functions/sweeper.ts', () => {
       errors: 0,
       unfinished: false,
     });
-    expect(await statusOf(overdue)).toMatchObject({ status: 'running' });
     expect(await statusOf(tooLate)).toMatchObject({ status: 'failed', statusReason: SCHEDULE_EXPIRED });
-    expect(await runtime.take('pipeline')).toEqual([
-      { type: 'plan', tenantId: overdue.tenantId, broadcastId: overdue.broadcastId },
-      { type: 'pace', tenantId: overdue.tenantId, broadcastId: overdue.broadcastId, tick: expect.any(Number) },
-    ]);
+    await expectJustStarted(runtime, overdue.tenantId, overdue.broadcastId);
   });
 
   it('restarts a pacer loop whose next tick was lost', async () => {

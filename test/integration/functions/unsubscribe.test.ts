@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { handler } from '../../../functions/unsubscribe.js';
 import { aContact } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
-import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
+import { handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import {
   expectProblem,
   type HttpRequest,
@@ -11,16 +11,8 @@ import {
   publicHttpApiEvent,
 } from '../../support/lambda-events.js';
 
-let runtime: HandlerRuntime;
-
-beforeAll(async () => {
-  runtime = await startHandlerRuntime({
-    env: { UNSUBSCRIBE_SECRET: 'a-test-unsubscribe-secret-of-at-least-32-chars' },
-  });
-});
-
-afterAll(async () => {
-  await runtime.stop();
+const runtime = handlerRuntimeForFile({
+  env: { UNSUBSCRIBE_SECRET: 'a-test-unsubscribe-secret-of-at-least-32-chars' },
 });
 
 const invoke = async (request: HttpRequest) =>

@@ -9,28 +9,23 @@ import {
   transition,
 } from '../../../lib/domain/broadcast.js';
 import { InvalidTransitionError } from '../../../lib/domain/errors.js';
+import { aBroadcast } from '../../support/builders.js';
 
 const NOW = '2026-01-01T10:00:00.000Z';
 
 function broadcastIn(status: BroadcastStatus, extra: Partial<Broadcast> = {}): Broadcast {
-  return {
+  return aBroadcast('acme', {
     id: 'b-1',
-    tenantId: 'acme',
     name: 'Weekly',
     listId: 'l-1',
     messageTemplate: { type: 'text', content: 'Hi' },
     status,
     rateLimit: 0,
-    totalContacts: 0,
-    sent: 0,
-    failed: 0,
-    skipped: 0,
-    sending: 0,
     version: 3,
     createdAt: NOW,
     updatedAt: NOW,
     ...extra,
-  };
+  });
 }
 
 /** The table, written out independently of the implementation. */

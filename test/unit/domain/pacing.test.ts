@@ -9,18 +9,7 @@ import {
   slotSpacingMs,
   slotsBefore,
 } from '../../../lib/domain/pacing.js';
-
-/** The most sends any 60-second window [a, a + 60 s) contains, over sorted send times. */
-function maxInAnyMinute(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= 60_000) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
-}
+import { maxInAnyMinute } from '../../support/send-windows.js';
 
 /**
  * Simulates the pipeline with a controllable clock: chunks get slots, each is delivered with a random

@@ -3,6 +3,7 @@ import type { DynamoDBRecord, AttributeValue as StreamAttributeValue } from 'aws
 import { broadcastKeys, listKeys } from '../../../lib/adapters/dynamodb/keys.js';
 import { deriveDomainEvents, eventSourceEntities } from '../../../lib/adapters/dynamodb/stream/derive-domain-events.js';
 import { type Broadcast, transition } from '../../../lib/domain/broadcast.js';
+import { aBroadcast } from '../../support/builders.js';
 
 type Plain = Record<string, unknown>;
 
@@ -172,24 +173,19 @@ describe('deriveDomainEvents: broadcasts', () => {
 
 describe("deriveDomainEvents: the changes the domain's transition() makes", () => {
   const NOW = '2026-01-01T10:00:00.000Z';
-  const broadcastIn = (status: Broadcast['status'], extra: Partial<Broadcast> = {}): Broadcast => ({
-    id: 'b-1',
-    tenantId: 'acme',
-    name: 'Weekly',
-    listId: 'l-1',
-    messageTemplate: { type: 'text', content: 'Hi' },
-    status,
-    rateLimit: 0,
-    totalContacts: 0,
-    sent: 0,
-    failed: 0,
-    skipped: 0,
-    sending: 0,
-    version: 3,
-    createdAt: '2025-12-01T00:00:00.000Z',
-    updatedAt: '2025-12-01T00:00:00.000Z',
-    ...extra,
-  });
+  const broadcastIn = (status: Broadcast['status'], extra: Partial<Broadcast> = {}): Broadcast =>
+    aBroadcast('acme', {
+      id: 'b-1',
+      name: 'Weekly',
+      listId: 'l-1',
+      messageTemplate: { type: 'text', content: 'Hi' },
+      status,
+      rateLimit: 0,
+      version: 3,
+      createdAt: '2025-12-01T00:00:00.000Z',
+      updatedAt: '2025-12-01T00:00:00.000Z',
+      ...extra,
+    });
   /** The broadcast as the repository stores it (its scheduled-due index keys aside). */
   const stored = (broadcast: Broadcast): Plain => ({
     ...broadcastKeys.byId(broadcast.tenantId, broadcast.id),

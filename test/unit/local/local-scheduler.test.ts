@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Broadcast } from '../../../lib/domain/broadcast.js';
 import type { ScheduledPosition } from '../../../lib/ports/broadcast-repository.js';
 import type { PipelineMessage } from '../../../lib/ports/message-queue.js';
 import { LocalScheduler } from '../../../local/local-scheduler.js';
+import { aBroadcast } from '../../support/builders.js';
 
 /** Records start messages with the time they were put on the queue. */
 class RecordingQueue {
@@ -14,28 +16,20 @@ class RecordingQueue {
 let counter = 0;
 function scheduledIn(ms: number, extra: Partial<Broadcast> = {}): Broadcast {
   counter++;
-  return {
+  return aBroadcast('acme', {
     id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
-    tenantId: 'acme',
     name: 'Weekly',
     listId: 'l-1',
     messageTemplate: { type: 'text', content: 'Hi' },
     status: 'scheduled',
     scheduledFor: new Date(Date.now() + ms).toISOString(),
     rateLimit: 0,
-    totalContacts: 0,
-    sent: 0,
-    failed: 0,
-    skipped: 0,
-    sending: 0,
     version: 2,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
     ...extra,
-  };
+  });
 }
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** A repository holding `broadcasts`, paged as the real one is. */
 function repositoryOf(broadcasts: Broadcast[]) {

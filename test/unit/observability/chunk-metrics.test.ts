@@ -1,31 +1,13 @@
-import { afterAll, afterEach, beforeEach } from '@jest/globals';
-import { captureJsonOutput } from './json-output.js';
+import { envForFile } from '../../support/env.js';
+import { jsonOutputOfEachTest } from './json-output.js';
 import { aLambdaContext } from './lambda-context.js';
 
 // Metrics on, on purpose (as in Lambda), for a tenant stage; the modules read this when they are created.
-const saved = { ...process.env };
-process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
-process.env.STAGE = 'acme-prod';
+envForFile({ POWERTOOLS_METRICS_DISABLED: 'false', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', STAGE: 'acme-prod' });
 const { publishChunkMetrics } = await import('../../../lib/observability/chunk-metrics.js');
 const { observedHandler } = await import('../../../lib/observability/observed-handler.js');
 
-let stdout: ReturnType<typeof captureJsonOutput>;
-
-beforeEach(() => {
-  stdout = captureJsonOutput();
-});
-
-afterEach(() => {
-  stdout.restore();
-});
-
-afterAll(() => {
-  for (const key of ['POWERTOOLS_METRICS_DISABLED', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'STAGE']) {
-    if (saved[key] === undefined) delete process.env[key];
-    else process.env[key] = saved[key];
-  }
-});
+const stdout = jsonOutputOfEachTest();
 
 const emf = () => stdout.lines().filter((line) => '_aws' in line);
 

@@ -1,30 +1,20 @@
-import { afterAll, afterEach, beforeEach } from '@jest/globals';
+import { beforeEach } from '@jest/globals';
 import type { Route } from '../../../lib/http/http-handler.js';
 import type { HttpEvent } from '../../../lib/http/middlewares.js';
-import { captureJsonOutput } from './json-output.js';
+import { envForFile } from '../../support/env.js';
+import { jsonOutputOfEachTest } from './json-output.js';
 import { aLambdaContext } from './lambda-context.js';
 
 // The level these lines are logged at, whatever the run's environment says (the integration project's global set-up
 // lowers it to WARN for every worker): the handler stack goes back to the environment's level at each invocation.
-const savedLevel = process.env.POWERTOOLS_LOG_LEVEL;
-process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+envForFile({ POWERTOOLS_LOG_LEVEL: 'INFO' });
 const { httpHandler } = await import('../../../lib/http/http-handler.js');
 const { logger } = await import('../../../lib/observability/logger.js');
 
-afterAll(() => {
-  if (savedLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
-  else process.env.POWERTOOLS_LOG_LEVEL = savedLevel;
-});
-
-let stdout: ReturnType<typeof captureJsonOutput>;
+const stdout = jsonOutputOfEachTest();
 
 beforeEach(() => {
   logger.setLogLevel('INFO');
-  stdout = captureJsonOutput();
-});
-
-afterEach(() => {
-  stdout.restore();
 });
 
 const linesSaying = (message: string) => stdout.lines().filter((line) => line.message === message);

@@ -1,4 +1,4 @@
-import { jest } from '@jest/globals';
+import { afterEach, beforeEach, jest } from '@jest/globals';
 
 /**
  * Collects the JSON lines the process writes to standard output and error (Powertools' logger writes warnings and
@@ -25,4 +25,16 @@ export function captureJsonOutput(): { lines: () => Record<string, unknown>[]; r
       for (const spy of spies) spy.mockRestore();
     },
   };
+}
+
+/** The JSON lines written during the current test: captureJsonOutput around each test of the file. */
+export function jsonOutputOfEachTest(): { lines: () => Record<string, unknown>[] } {
+  let output: ReturnType<typeof captureJsonOutput> | undefined;
+  beforeEach(() => {
+    output = captureJsonOutput();
+  });
+  afterEach(() => {
+    output?.restore();
+  });
+  return { lines: () => output?.lines() ?? [] };
 }

@@ -1,36 +1,24 @@
-import { afterAll, afterEach, beforeEach } from '@jest/globals';
+import { beforeEach } from '@jest/globals';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { captureJsonOutput } from './json-output.js';
+import { envForFile } from '../../support/env.js';
+import { jsonOutputOfEachTest } from './json-output.js';
 import { aLambdaContext, rendezvous } from './lambda-context.js';
 
 // As Lambda sets it for an on-demand environment, so that its first invocation is a cold start; read by Powertools
 // when the logger is created, hence the imports after it.
-process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
 // The level these lines are logged at, whatever the run's environment says (the integration project's global set-up
 // lowers it to WARN for every worker): the handler stack goes back to the environment's level at each invocation.
-const savedLevel = process.env.POWERTOOLS_LOG_LEVEL;
-process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+envForFile({ AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', POWERTOOLS_LOG_LEVEL: 'INFO' });
 const { sqsBatchHandler } = await import('../../../lib/adapters/sqs/sqs-batch-handler.js');
 const { withLogKeys } = await import('../../../lib/observability/log-scope.js');
 const { logger } = await import('../../../lib/observability/logger.js');
 const { observedHandler } = await import('../../../lib/observability/observed-handler.js');
 
-afterAll(() => {
-  delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
-  if (savedLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
-  else process.env.POWERTOOLS_LOG_LEVEL = savedLevel;
-});
-
-let stdout: ReturnType<typeof captureJsonOutput>;
+const stdout = jsonOutputOfEachTest();
 
 beforeEach(() => {
   logger.setLogLevel('INFO');
-  stdout = captureJsonOutput();
-});
-
-afterEach(() => {
-  stdout.restore();
 });
 
 const linesSaying = (message: string) => stdout.lines().filter((line) => line.message === message);

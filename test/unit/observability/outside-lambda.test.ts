@@ -1,29 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { afterAll, afterEach, beforeEach } from '@jest/globals';
-import { captureJsonOutput } from './json-output.js';
+import { envForFile } from '../../support/env.js';
+import { jsonOutputOfEachTest } from './json-output.js';
 import { aLambdaContext } from './lambda-context.js';
 
 // Locally and in tests: no AWS_LAMBDA_FUNCTION_NAME, no AWS_EXECUTION_ENV, no metrics switch set. An on-demand
 // initialization type makes the first invocation a cold start, which would write a ColdStart metric if metrics were on.
-delete process.env.POWERTOOLS_METRICS_DISABLED;
-process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+envForFile({ POWERTOOLS_METRICS_DISABLED: undefined, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
 const { metrics } = await import('../../../lib/observability/metrics.js');
 const { observedHandler } = await import('../../../lib/observability/observed-handler.js');
 const { tracer } = await import('../../../lib/observability/tracer.js');
 
-let stdout: ReturnType<typeof captureJsonOutput>;
-
-beforeEach(() => {
-  stdout = captureJsonOutput();
-});
-
-afterEach(() => {
-  stdout.restore();
-});
-
-afterAll(() => {
-  delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
-});
+const stdout = jsonOutputOfEachTest();
 
 describe('outside Lambda', () => {
   it("writes no EMF: Powertools' own switch turns the metrics off", async () => {

@@ -18,6 +18,7 @@ import {
 } from '../../../lib/adapters/scheduler/eventbridge-broadcast-scheduler.js';
 import { pipelineMessageSchema } from '../../../lib/adapters/sqs/message-schemas.js';
 import type { Broadcast } from '../../../lib/domain/broadcast.js';
+import { aBroadcast } from '../../support/builders.js';
 
 const schedulerMock = mockClient(SchedulerClient);
 
@@ -32,25 +33,19 @@ const SETTINGS: EventBridgeSchedulerSettings = {
 const BROADCAST_ID = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 
 function scheduled(extra: Partial<Broadcast> = {}): Broadcast {
-  return {
+  return aBroadcast('acme', {
     id: BROADCAST_ID,
-    tenantId: 'acme',
     name: 'Weekly Newsletter',
     listId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
     messageTemplate: { type: 'template', templateId: 'newsletter_weekly' },
     status: 'scheduled',
     scheduledFor: '2030-01-20T10:00:00.000Z',
     rateLimit: 200,
-    totalContacts: 0,
-    sent: 0,
-    failed: 0,
-    skipped: 0,
-    sending: 0,
     version: 2,
     createdAt: '2030-01-01T00:00:00.000Z',
     updatedAt: '2030-01-01T00:00:00.000Z',
     ...extra,
-  };
+  });
 }
 
 /** The request the issue asks for, written out by hand. */

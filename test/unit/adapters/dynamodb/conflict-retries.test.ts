@@ -22,8 +22,8 @@ import { DynamoDbContactListRepository } from '../../../../lib/adapters/dynamodb
 import { listKeys } from '../../../../lib/adapters/dynamodb/keys.js';
 import { newRun } from '../../../../lib/domain/broadcast-run.js';
 import type { Channel } from '../../../../lib/domain/channel.js';
-import type { ContactList } from '../../../../lib/domain/contact-list.js';
 import { ConflictError, NotFoundError } from '../../../../lib/domain/errors.js';
+import { aStaticList } from '../../../support/builders.js';
 
 /**
  * The "lost a race: read again and retry" loops of the repositories, against a mocked DynamoDB that makes
@@ -103,15 +103,7 @@ describe('DynamoDbChannelRepository: a write that loses the race for the default
 
 describe('DynamoDbContactListRepository.addContacts: a chunk a concurrent add got to first', () => {
   const repository = new DynamoDbContactListRepository(client, TABLE);
-  const list: ContactList = {
-    tenantId: 't-1',
-    id: 'l-1',
-    name: 'VIP',
-    tags: [],
-    isDynamic: false,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-  };
+  const list = aStaticList('t-1', { id: 'l-1' });
   const member = (contactId: string) => listKeys.member(list.tenantId, list.id, contactId);
   const memberPuts = () =>
     dynamoDbMock

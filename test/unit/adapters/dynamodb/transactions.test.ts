@@ -4,8 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { DynamoDbContactListRepository } from '../../../../lib/adapters/dynamodb/contact-list-repository.js';
 import { TRANSACTION_CONFLICT_RETRY, transactWrite } from '../../../../lib/adapters/dynamodb/transactions.js';
-import type { ContactList } from '../../../../lib/domain/contact-list.js';
 import { NotFoundError } from '../../../../lib/domain/errors.js';
+import { aStaticList } from '../../../support/builders.js';
 
 const dynamoDbMock = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
@@ -105,15 +105,7 @@ describe('transactWrite', () => {
 
 describe('a repository over transactWrite (DynamoDbContactListRepository.removeContact)', () => {
   const repository = new DynamoDbContactListRepository(client, TABLE);
-  const list: ContactList = {
-    tenantId: 't-1',
-    id: 'l-1',
-    name: 'VIP',
-    tags: [],
-    isDynamic: false,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-  };
+  const list = aStaticList('t-1', { id: 'l-1' });
 
   it('rides out a TransactionConflict and removes the member', async () => {
     // Prepare
