@@ -23,10 +23,10 @@ export class InvalidAutomationEvent extends Error {
  * redelivery a no-op.
  *
  * - Applied, left scheduled or ignored (a running/finished broadcast, a duplicate): logged, returns normally.
- * - Invalid content (bad shape, unknown broadcast or tenant, its list or channel gone): logged and thrown as
- *   InvalidAutomationEvent. EventBridge invokes asynchronously, so Lambda retries it twice (bounded, never
- *   forever) and then puts it on the automation DLQ with the error (infra/constructs/automation-events.ts), where
- *   it is alarmed on and can be inspected.
+ * - Invalid content (bad shape, unknown broadcast or tenant, a tenant other than the stage's TENANT_ID, its list or
+ *   channel gone): logged and thrown as InvalidAutomationEvent. EventBridge invokes asynchronously, so Lambda retries
+ *   it twice (bounded, never forever) and then puts it on the automation DLQ with the error
+ *   (infra/constructs/automation-events.ts), where it is alarmed on and can be inspected.
  * - Anything else (throttling, an outage) is thrown too: the same two retries, then the DLQ.
  */
 export const handler = observedHandler<unknown, TriggerOutcome>().handler(async (event: unknown) => {
@@ -43,6 +43,13 @@ export const handler = observedHandler<unknown, TriggerOutcome>().handler(async 
     throw new InvalidAutomationEvent(`unsupported detail-type ${parsed.data['detail-type']}`, {});
   }
   const context = { eventId: id, tenantId: detail.tenant_id, broadcastId: detail.broadcast_id };
+  // The stage serves one tenant (TENANT_ID): an event for another one is refused as a token of another tenant is,
+  // whoever managed to put it on this stage's bus.
+  const stageTenant = getRuntime().config.TENANT_ID;
+  if (stageTenant !== undefined && detail.tenant_id !== stageTenant) {
+    logger.error('automation event for another tenant than the stage', { ...context, stageTenant });
+    throw new InvalidAutomationEvent("detail.tenant_id is not this stage's tenant", { code: 'auth.tenant_mismatch' });
+  }
   try {
     const outcome = await withLogKeys(context, () =>
       triggerBroadcast(getRuntime().deps, {

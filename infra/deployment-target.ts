@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { isTenantId } from '../lib/domain/tenant.js';
 import { isStageName, parseStageConfig, STAGE_NAMES, STAGES, type StageConfig, type StageName } from './stages.js';
 
 /** A tenant's stage: what one `cdk deploy -c tenant=... -c stage=...` creates. */
@@ -28,9 +29,10 @@ export function readDeploymentTarget(node: Node): DeploymentTarget {
       `choose what to deploy: -c tenant=<id> -c stage=<${STAGE_NAMES.join('|')}> (e.g. -c tenant=acme -c stage=dev)`,
     );
   }
-  if (!TENANT_PATTERN.test(tenant)) {
+  // isTenantId: the functions get it as TENANT_ID and must accept it (`null`, `true` and `false` they would not).
+  if (!TENANT_PATTERN.test(tenant) || !isTenantId(tenant)) {
     throw new DeploymentTargetError(
-      `invalid tenant "${tenant}": use 1-20 lowercase letters, digits or hyphens, starting with a letter`,
+      `invalid tenant "${tenant}": use 1-20 lowercase letters, digits or hyphens, starting with a letter (not null, true or false)`,
     );
   }
   if (!isStageName(stage)) {

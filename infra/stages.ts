@@ -6,9 +6,40 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** Where Cognito may send a browser back to: https, or http on localhost only (a developer's machine). */
+const redirectUrl = z
+  .url()
+  .refine(
+    (url) => url.startsWith('https://') || /^http:\/\/localhost(:\d+)?(\/|$)/.test(url),
+    'must be https (http only for localhost)',
+  );
+
+/**
+ * The Cognito hosted UI (authorization code flow; PKCE is the client's part): where it lives and where it may send
+ * the browser back to. Without it the app client has no OAuth flow at all, only the API's own sign-in flows.
+ */
+const hostedUiSchema = z
+  .object({
+    /** `<prefix>.auth.<region>.amazoncognito.com`: unique per Region, without "aws", "amazon" or "cognito". */
+    domainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and inner hyphens, at most 63')
+      .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'Cognito refuses "aws", "amazon" and "cognito"'),
+    callbackUrls: z.array(redirectUrl).min(1),
+    logoutUrls: z.array(redirectUrl).min(1),
+  })
+  .strict();
+
 const authSchema = z.discriminatedUnion('kind', [
   /** The stack creates a Cognito user pool; its ID tokens carry the tenant as a custom attribute. */
-  z.object({ kind: z.literal('cognito') }).strict(),
+  z
+    .object({
+      kind: z.literal('cognito'),
+      /** TOTP (authenticator app) as second factor: `required` for everyone, or `optional` per user. */
+      mfa: z.enum(['required', 'optional']).default('required'),
+      hostedUi: hostedUiSchema.optional(),
+    })
+    .strict(),
   /** An external OpenID Connect issuer (Auth0, Okta, another pool) that already puts the tenant claim in tokens. */
   z
     .object({
@@ -33,6 +64,11 @@ export const stageConfigSchema = z
     auth: authSchema,
     /** The JWT claim naming the tenant (lib/config.ts TENANT_CLAIM). Cognito exposes custom attributes as `custom:<name>`. */
     tenantClaim: z.string().regex(/^\S+$/, 'a claim name without spaces'),
+    /**
+     * The JWT claim listing the caller's groups, among them the roles viewer, operator and admin (lib/config.ts
+     * ROLE_CLAIM). Cognito puts a user's groups in `cognito:groups`.
+     */
+    roleClaim: z.string().regex(/^\S+$/, 'a claim name without spaces').default('cognito:groups'),
     /**
      * The channel a broadcast uses when neither it nor its tenant names one (DEFAULT_CHANNEL). Only channels that
      * need no per-tenant configuration qualify; `none` means `execute` answers 422 instead of sending somewhere
@@ -88,7 +124,8 @@ const COGNITO_TENANT_CLAIM = 'custom:tenant_id';
 /** Every deployable stage. Adding one here is all a new stage needs; `-c stage=<name>` selects it. */
 export const STAGES = {
   dev: {
-    auth: { kind: 'cognito' },
+    // Second factor offered, not imposed: developers sign in often, from scripts too.
+    auth: { kind: 'cognito', mfa: 'optional' },
     tenantClaim: COGNITO_TENANT_CLAIM,
     defaultChannel: 'log',
     sendConcurrency: 5,
@@ -101,7 +138,7 @@ export const STAGES = {
     sendQueueMaxAgeSeconds: 1200,
   },
   prod: {
-    auth: { kind: 'cognito' },
+    auth: { kind: 'cognito', mfa: 'required' },
     tenantClaim: COGNITO_TENANT_CLAIM,
     defaultChannel: 'none',
     sendConcurrency: 50,

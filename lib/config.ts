@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_RATE_LIMIT } from './domain/broadcast.js';
+import { isTenantId } from './domain/tenant.js';
 import { OBSERVABILITY_DEFAULTS } from './observability/settings.js';
 
 /**
@@ -77,6 +78,29 @@ export const configSchema = z.object({
       "The JWT claim that names the tenant. In AWS the stage's `tenantClaim` (with Cognito, `custom:tenant_id`).",
     setBy: ['stack', 'operator'],
     stageSetting: 'tenantClaim',
+  }),
+
+  TENANT_ID: setting(z.string().refine(isTenantId, 'must be a tenant id').optional(), {
+    description:
+      "The stage's tenant: a token whose tenant claim names another tenant is refused (403 `auth.tenant_mismatch`), " +
+      'and so is an automation event for another tenant. In AWS the tenant the stack is deployed for (`-c tenant=`).',
+    defaultText: 'unset: any tenant (`npm start` by default)',
+    acceptsText: '1 to 64 of `A-Z a-z 0-9 _ . -`, not reading as a number, `null`, `true` or `false`',
+    setBy: ['stack', 'operator'],
+  }),
+  ROLE_CLAIM: setting(z.string().min(1).default('cognito:groups'), {
+    description:
+      "The JWT claim listing the caller's groups, among them the roles `viewer`, `operator` and `admin` (an array, " +
+      "or the string API Gateway's JWT authorizer makes of it). In AWS the stage's `roleClaim`.",
+    setBy: ['stack', 'operator'],
+    stageSetting: 'roleClaim',
+  }),
+  REQUIRE_ROLES: setting(z.stringbool().optional(), {
+    description:
+      'A token naming none of the roles is refused (403 `auth.insufficient_role`). When false, such a token acts as ' +
+      '`admin`; a token that names a role is held to it either way.',
+    defaultText: '`true` in AWS (where AWS_LAMBDA_FUNCTION_NAME is set); `false` locally',
+    setBy: ['operator'],
   }),
 
   AWS_ENDPOINT_URL_SQS: setting(z.url().optional(), {
@@ -310,7 +334,8 @@ export const configSchema = z.object({
   }),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** The configuration as the service reads it: REQUIRE_ROLES resolved to its default where unset. */
+export type Config = Omit<z.infer<typeof configSchema>, 'REQUIRE_ROLES'> & { REQUIRE_ROLES: boolean };
 
 export const DEFAULT_LOCAL_UNSUBSCRIBE_SECRET = 'local-unsubscribe-secret-do-not-use-in-aws-0123456789';
 
@@ -322,7 +347,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
-  const config = result.data;
+  // In AWS a token without a role is refused unless the operator says otherwise; locally it acts as admin.
+  const config: Config = {
+    ...result.data,
+    REQUIRE_ROLES: result.data.REQUIRE_ROLES ?? result.data.AWS_LAMBDA_FUNCTION_NAME !== undefined,
+  };
   if (config.SCHEDULE_GROUP_NAME && !(config.SCHEDULE_ROLE_ARN && config.SCHEDULE_TARGET_QUEUE_ARN)) {
     throw new ConfigError(
       'invalid configuration: SCHEDULE_GROUP_NAME needs SCHEDULE_ROLE_ARN and SCHEDULE_TARGET_QUEUE_ARN as well',

@@ -9,7 +9,7 @@ import type {
 import { MAX_BODY_BYTES } from '../lib/http/middlewares.js';
 import { HttpProblem, problemResponse } from '../lib/http/problem.js';
 import { type HttpFunctionName, ROUTES, type RouteDefinition, routeKey } from '../lib/http/routes.js';
-import { verifyLocalToken } from './local-jwt.js';
+import { type LocalJwtTrust, verifyLocalToken } from './local-jwt.js';
 
 type LambdaHandler = (event: never, context: never, options: never) => Promise<APIGatewayProxyResultV2>;
 
@@ -28,7 +28,8 @@ function lambdaHandler(fn: HttpFunctionName): Promise<LambdaHandler> {
 export interface LocalApiOptions {
   port: number;
   host?: string;
-  jwtSecret: string;
+  /** The tokens the stand-in for API Gateway's JWT authorizer accepts. */
+  jwt: LocalJwtTrust;
 }
 
 interface CompiledRoute {
@@ -48,7 +49,7 @@ const COMPILED: CompiledRoute[] = ROUTES.map((route) => {
 
 /**
  * Stands in for API Gateway (HTTP API, payload v2): matches the route, runs the JWT authorizer with
- * HS256 and LOCAL_JWT_SECRET, and invokes the route's Lambda handler with the event API Gateway would send.
+ * HS256 and LOCAL_JWT_SECRET (issuer, audience and expiry required), and invokes the route's Lambda handler with the event API Gateway would send.
  */
 export function startLocalApi(options: LocalApiOptions): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
@@ -89,7 +90,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: LocalAp
   let claims: Record<string, string> | undefined;
   if (!route.public) {
     const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    claims = token ? await verifyLocalToken(token, options.jwtSecret) : undefined;
+    claims = token ? await verifyLocalToken(token, options.jwt) : undefined;
     if (!claims) {
       const problem = new HttpProblem(401, 'auth.unauthorized', 'a valid bearer token is required', [], {
         'www-authenticate': 'Bearer',

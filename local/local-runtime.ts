@@ -79,7 +79,15 @@ export async function startLocalRuntime(
     stack.push(() => stream.stop());
     const sqs = await startLocalSqs(faults.sqs);
     stack.push(() => sqs.stop());
-    const api = await startLocalApi({ port: settings.PORT, host: settings.HOST, jwtSecret: settings.LOCAL_JWT_SECRET });
+    const api = await startLocalApi({
+      port: settings.PORT,
+      host: settings.HOST,
+      jwt: {
+        secret: settings.LOCAL_JWT_SECRET,
+        issuer: settings.LOCAL_JWT_ISSUER,
+        audience: settings.LOCAL_JWT_AUDIENCE,
+      },
+    });
     const server: Server = api.server;
     stack.push(() => closeServer(server));
 

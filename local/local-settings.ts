@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SettingDocs } from '../lib/config.js';
-import { DEFAULT_LOCAL_JWT_SECRET } from './local-jwt.js';
+import { DEFAULT_LOCAL_JWT_AUDIENCE, DEFAULT_LOCAL_JWT_ISSUER, DEFAULT_LOCAL_JWT_SECRET } from './local-jwt.js';
 
 /** The convention of lib/config.ts, minus `setBy`: these are read by `npm start` alone, and set by whoever runs it. */
 function localSetting<T extends z.ZodType>(schema: T, docs: SettingDocs): T {
@@ -27,6 +27,14 @@ export const localSettingsSchema = z.object({
   LOCAL_JWT_SECRET: localSetting(z.string().min(16).default(DEFAULT_LOCAL_JWT_SECRET), {
     description:
       'The HS256 secret the local server verifies tokens with (and `npm run token` signs with). For a laptop only.',
+  }),
+  LOCAL_JWT_ISSUER: localSetting(z.string().min(1).default(DEFAULT_LOCAL_JWT_ISSUER), {
+    description:
+      'The `iss` the local server requires of tokens (and `npm run token` puts in), as API Gateway requires its issuer.',
+  }),
+  LOCAL_JWT_AUDIENCE: localSetting(z.string().min(1).default(DEFAULT_LOCAL_JWT_AUDIENCE), {
+    description:
+      "The `aud` the local server requires of tokens (and `npm run token` puts in), as API Gateway requires its app client's.",
   }),
   DYNAMODB_ENDPOINT: localSetting(z.url().optional(), {
     description: 'Use this DynamoDB instead of starting DynamoDB Local.',

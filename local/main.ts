@@ -1,6 +1,7 @@
+import { getRuntime } from '../lib/composition-root.js';
 import { ConfigError } from '../lib/config.js';
+import { devToken } from './dev-token.js';
 import { JavaMissingError } from './dynamodb-local.js';
-import { signLocalToken } from './local-jwt.js';
 import { loadLocalSettings, startLocalRuntime } from './local-runtime.js';
 
 /** `npm start`: the whole service on this machine, no AWS account needed. */
@@ -9,14 +10,17 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = loadLocalSettings();
   const runtime = await startLocalRuntime(settings);
-  const token = await signLocalToken({ secret: settings.LOCAL_JWT_SECRET, tenantId: 'acme' });
+  const { config } = getRuntime();
+  // Pinned to a tenant (TENANT_ID), the server accepts that tenant's tokens only.
+  const tenantId = config.TENANT_ID ?? 'acme';
+  const token = await devToken(settings, config, { tenantId, role: 'admin' });
   const where = settings.DATA_DIR ? `data kept in ${settings.DATA_DIR}` : 'data in memory (set DATA_DIR to keep it)';
   process.stdout.write(
     [
       '',
       `Broadcast service listening on ${runtime.url} (DynamoDB at ${runtime.dynamoDbEndpoint}, ${where})`,
       '',
-      'Dev token for tenant "acme", valid 24 h (another: npm run token -- --tenant <id>):',
+      `Dev token for tenant "${tenantId}", role admin, valid 24 h (another: npm run token -- --tenant <id> --role viewer):`,
       `  export TOKEN=${token}`,
       '',
       'Try:',

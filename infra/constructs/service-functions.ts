@@ -160,7 +160,10 @@ function stageEnvironment(target: DeploymentTarget): Record<string, string> {
   const { config } = target;
   return {
     ...telemetryEnvironment(telemetryOf(target)),
+    // The stage serves one tenant: every function refuses tokens and automation events of any other.
+    TENANT_ID: target.tenant,
     TENANT_CLAIM: config.tenantClaim,
+    ROLE_CLAIM: config.roleClaim,
     MAX_RATE_PER_MINUTE: String(config.maxRatePerMinute),
     DEFAULT_CHANNEL: config.defaultChannel,
     AUTOMATION_SOURCE: config.automationSource,

@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   'request.invalid_cursor': 'The pagination cursor is invalid',
   'auth.unauthorized': 'A valid bearer token is required',
   'auth.forbidden': 'The token does not grant access to a tenant',
+  'auth.tenant_mismatch': "The token is for another tenant than this stage's",
+  'auth.insufficient_role': "The token's role does not allow this request",
   'route.not_found': 'No such route',
   'contact.not_found': 'Contact not found',
   'contact.external_id_taken': 'Another contact has this external_id',

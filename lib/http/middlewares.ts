@@ -2,37 +2,43 @@ import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { logger } from '../observability/logger.js';
+import { type AccessSettings, authorizeCaller } from './authorize-caller.js';
 import { HttpProblem, problemResponse, toProblem } from './problem.js';
+import type { Role } from './roles.js';
+import { routeFor } from './routes.js';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpMiddleware = middy.MiddlewareObj<HttpEvent, APIGatewayProxyResultV2, Error, HttpContext>;
 
-/** What the middlewares hand the route: the caller's tenant and the parsed JSON body. */
+/** What the middlewares hand the route: the caller's tenant and role, and the parsed JSON body. */
 export interface HttpContext extends Context {
   tenantId: string;
+  role: Role;
   body: unknown;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Tenant ids become part of every DynamoDB key, so they are held to a safe alphabet. */
-const TENANT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-
 /**
- * Reads the tenant from the claims the JWT authorizer verified (in AWS: API Gateway; locally: the
- * local server). No claims at all means the request never passed an authorizer: 401. A token without
- * a usable tenant claim: 403.
+ * Who is calling, from the claims the JWT authorizer verified (in AWS: API Gateway; locally: the local server),
+ * checked against the role the route table (lib/http/routes.ts) declares for the request's route: 401 without
+ * claims, 403 for a token without a usable tenant, of another tenant than the stage's, or whose role falls short.
+ * A route missing from the table is not served (404): every route served here has declared its role.
  */
-export function tenantFromClaims(claimName: () => string): HttpMiddleware {
+export function authorizedCaller(settings: () => AccessSettings): HttpMiddleware {
   return {
     before: (request) => {
-      const claims = request.event.requestContext.authorizer?.jwt?.claims;
-      if (!claims) throw new HttpProblem(401, 'auth.unauthorized', 'a valid bearer token is required');
-      const tenant = claims[claimName()];
-      if (typeof tenant !== 'string' || !TENANT_ID.test(tenant)) {
-        throw new HttpProblem(403, 'auth.forbidden', `the token carries no valid "${claimName()}" claim`);
+      const route = routeFor(request.event.routeKey);
+      if (!route) throw new HttpProblem(404, 'route.not_found', `no route ${request.event.routeKey}`);
+      if (route.public) {
+        // A public route has no token to read a tenant from; serving it here would run it without one.
+        throw new Error(`${request.event.routeKey} is public: serve it outside the authenticated handler stack`);
       }
-      (request.context as HttpContext).tenantId = tenant;
+      const claims = request.event.requestContext.authorizer?.jwt?.claims;
+      const caller = authorizeCaller(claims, route.role, settings());
+      const context = request.context as HttpContext;
+      context.tenantId = caller.tenantId;
+      context.role = caller.role;
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { Role } from './roles.js';
+
 /**
  * Every HTTP route, once: the local server routes with it and the CDK stack creates API Gateway routes
  * from it, so the two cannot drift. `fn` names the Lambda entry point in functions/ that serves it.
@@ -16,16 +18,25 @@ export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-export interface RouteDefinition {
+interface RouteTarget {
   method: HttpMethod;
   /** API Gateway syntax: path parameters in braces. */
   path: string;
   fn: HttpFunctionName;
-  /** Public routes skip the JWT authorizer. */
-  public?: true;
 }
 
-const route = (method: HttpMethod, path: string, fn: HttpFunctionName): RouteDefinition => ({ method, path, fn });
+/**
+ * A route is either public (no JWT: the authorizer is skipped) or names the least role a caller needs
+ * (lib/http/roles.ts): the type admits nothing in between, so a new route does not compile until it says which.
+ */
+export type RouteDefinition = RouteTarget & ({ public: true; role?: never } | { public?: never; role: Role });
+
+const route = (method: HttpMethod, path: string, fn: HttpFunctionName, role: Role): RouteDefinition => ({
+  method,
+  path,
+  fn,
+  role,
+});
 
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', fn: 'health', public: true },
@@ -36,50 +47,60 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/api/v1/webhooks/whatsapp/{channel_id}', fn: 'whatsapp-webhook', public: true },
   { method: 'POST', path: '/api/v1/webhooks/whatsapp/{channel_id}', fn: 'whatsapp-webhook', public: true },
 
-  route('POST', '/api/v1/contacts', 'contacts-api'),
-  route('POST', '/api/v1/contacts/batch', 'contacts-api'),
-  route('GET', '/api/v1/contacts', 'contacts-api'),
-  route('GET', '/api/v1/contacts/{id}', 'contacts-api'),
-  route('PUT', '/api/v1/contacts/{id}', 'contacts-api'),
-  route('DELETE', '/api/v1/contacts/{id}', 'contacts-api'),
+  // Roles: reading is `viewer`; changing contacts, lists and broadcasts, running broadcasts and sending automation
+  // events is `operator`; managing channels (where messages go, and their credentials) is `admin`.
+  route('POST', '/api/v1/contacts', 'contacts-api', 'operator'),
+  route('POST', '/api/v1/contacts/batch', 'contacts-api', 'operator'),
+  route('GET', '/api/v1/contacts', 'contacts-api', 'viewer'),
+  route('GET', '/api/v1/contacts/{id}', 'contacts-api', 'viewer'),
+  route('PUT', '/api/v1/contacts/{id}', 'contacts-api', 'operator'),
+  route('DELETE', '/api/v1/contacts/{id}', 'contacts-api', 'operator'),
 
-  route('POST', '/api/v1/contact-lists', 'contact-lists-api'),
-  route('GET', '/api/v1/contact-lists', 'contact-lists-api'),
-  route('GET', '/api/v1/contact-lists/{id}', 'contact-lists-api'),
-  route('PUT', '/api/v1/contact-lists/{id}', 'contact-lists-api'),
-  route('DELETE', '/api/v1/contact-lists/{id}', 'contact-lists-api'),
-  route('GET', '/api/v1/contact-lists/{id}/contacts', 'contact-lists-api'),
-  route('POST', '/api/v1/contact-lists/{id}/contacts', 'contact-lists-api'),
-  route('DELETE', '/api/v1/contact-lists/{id}/contacts/{cid}', 'contact-lists-api'),
+  route('POST', '/api/v1/contact-lists', 'contact-lists-api', 'operator'),
+  route('GET', '/api/v1/contact-lists', 'contact-lists-api', 'viewer'),
+  route('GET', '/api/v1/contact-lists/{id}', 'contact-lists-api', 'viewer'),
+  route('PUT', '/api/v1/contact-lists/{id}', 'contact-lists-api', 'operator'),
+  route('DELETE', '/api/v1/contact-lists/{id}', 'contact-lists-api', 'operator'),
+  route('GET', '/api/v1/contact-lists/{id}/contacts', 'contact-lists-api', 'viewer'),
+  route('POST', '/api/v1/contact-lists/{id}/contacts', 'contact-lists-api', 'operator'),
+  route('DELETE', '/api/v1/contact-lists/{id}/contacts/{cid}', 'contact-lists-api', 'operator'),
 
-  route('POST', '/api/v1/broadcasts', 'broadcasts-api'),
-  route('GET', '/api/v1/broadcasts', 'broadcasts-api'),
-  route('GET', '/api/v1/broadcasts/{id}', 'broadcasts-api'),
-  route('PUT', '/api/v1/broadcasts/{id}', 'broadcasts-api'),
-  route('DELETE', '/api/v1/broadcasts/{id}', 'broadcasts-api'),
-  route('POST', '/api/v1/broadcasts/{id}/schedule', 'broadcasts-api'),
-  route('POST', '/api/v1/broadcasts/{id}/unschedule', 'broadcasts-api'),
-  route('POST', '/api/v1/broadcasts/{id}/execute', 'broadcasts-api'),
-  route('POST', '/api/v1/broadcasts/{id}/cancel', 'broadcasts-api'),
-  route('POST', '/api/v1/broadcasts/{id}/pause', 'broadcasts-api'),
-  route('POST', '/api/v1/broadcasts/{id}/resume', 'broadcasts-api'),
-  route('POST', '/api/v1/broadcasts/{id}/preview', 'broadcasts-api'),
-  route('GET', '/api/v1/broadcasts/{id}/stats', 'broadcasts-api'),
-  route('GET', '/api/v1/broadcasts/{id}/executions', 'broadcasts-api'),
+  route('POST', '/api/v1/broadcasts', 'broadcasts-api', 'operator'),
+  route('GET', '/api/v1/broadcasts', 'broadcasts-api', 'viewer'),
+  route('GET', '/api/v1/broadcasts/{id}', 'broadcasts-api', 'viewer'),
+  route('PUT', '/api/v1/broadcasts/{id}', 'broadcasts-api', 'operator'),
+  route('DELETE', '/api/v1/broadcasts/{id}', 'broadcasts-api', 'operator'),
+  route('POST', '/api/v1/broadcasts/{id}/schedule', 'broadcasts-api', 'operator'),
+  route('POST', '/api/v1/broadcasts/{id}/unschedule', 'broadcasts-api', 'operator'),
+  route('POST', '/api/v1/broadcasts/{id}/execute', 'broadcasts-api', 'operator'),
+  route('POST', '/api/v1/broadcasts/{id}/cancel', 'broadcasts-api', 'operator'),
+  route('POST', '/api/v1/broadcasts/{id}/pause', 'broadcasts-api', 'operator'),
+  route('POST', '/api/v1/broadcasts/{id}/resume', 'broadcasts-api', 'operator'),
+  route('POST', '/api/v1/broadcasts/{id}/preview', 'broadcasts-api', 'operator'),
+  route('GET', '/api/v1/broadcasts/{id}/stats', 'broadcasts-api', 'viewer'),
+  route('GET', '/api/v1/broadcasts/{id}/executions', 'broadcasts-api', 'viewer'),
   // Test sends: one real message to one contact, outside the broadcast's executions and stats, and their history.
-  route('POST', '/api/v1/broadcasts/{id}/test-send', 'broadcasts-api'),
-  route('GET', '/api/v1/broadcasts/{id}/test-sends', 'broadcasts-api'),
+  route('POST', '/api/v1/broadcasts/{id}/test-send', 'broadcasts-api', 'operator'),
+  route('GET', '/api/v1/broadcasts/{id}/test-sends', 'broadcasts-api', 'viewer'),
 
-  route('POST', '/api/v1/channels', 'channels-api'),
-  route('GET', '/api/v1/channels', 'channels-api'),
-  route('GET', '/api/v1/channels/{id}', 'channels-api'),
-  route('PUT', '/api/v1/channels/{id}', 'channels-api'),
-  route('DELETE', '/api/v1/channels/{id}', 'channels-api'),
+  // Viewers may read channels: credentials are write-only, never presented (lib/http/presenters.ts).
+  route('POST', '/api/v1/channels', 'channels-api', 'admin'),
+  route('GET', '/api/v1/channels', 'channels-api', 'viewer'),
+  route('GET', '/api/v1/channels/{id}', 'channels-api', 'viewer'),
+  route('PUT', '/api/v1/channels/{id}', 'channels-api', 'admin'),
+  route('DELETE', '/api/v1/channels/{id}', 'channels-api', 'admin'),
 
   // Issue 4: a trigger_broadcast automation event over HTTP (the same event the EventBridge rule routes).
-  route('POST', '/api/v1/automation/events', 'automation-api'),
+  route('POST', '/api/v1/automation/events', 'automation-api', 'operator'),
 ];
 
 export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): string {
   return `${route.method} ${route.path}`;
+}
+
+const BY_KEY = new Map(ROUTES.map((definition) => [routeKey(definition), definition]));
+
+/** The route table's entry for an API Gateway routeKey (`GET /api/v1/contacts`), if there is one. */
+export function routeFor(key: string): RouteDefinition | undefined {
+  return BY_KEY.get(key);
 }

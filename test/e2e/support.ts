@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_LOCAL_JWT_SECRET, signLocalToken } from '../../local/local-jwt.js';
+import { SignJWT } from 'jose';
+import {
+  DEFAULT_LOCAL_JWT_AUDIENCE,
+  DEFAULT_LOCAL_JWT_ISSUER,
+  DEFAULT_LOCAL_JWT_SECRET,
+  signLocalToken,
+} from '../../local/local-jwt.js';
 import {
   type LocalRuntime,
   type LocalRuntimeFaults,
@@ -79,13 +85,40 @@ export async function aListOfContacts(
   return { listId: list.body.id, contactIds };
 }
 
-/** A token the local server accepts, for `tenantId`; without one, a token that names no tenant. */
-export function tokenFor(tenantId?: string, options: { secret?: string; expiresIn?: string } = {}): Promise<string> {
+/**
+ * A token the local server accepts, for `tenantId`; without one, a token that names no tenant. `roles` puts groups in
+ * the role claim (`cognito:groups`); without them the token names no role.
+ */
+export function tokenFor(
+  tenantId?: string,
+  options: { secret?: string; expiresIn?: string; roles?: readonly string[] } = {},
+): Promise<string> {
   return signLocalToken({
     secret: options.secret ?? DEFAULT_LOCAL_JWT_SECRET,
     ...(tenantId === undefined ? {} : { tenantId }),
     ...(options.expiresIn ? { expiresIn: options.expiresIn } : {}),
+    ...(options.roles ? { roles: options.roles } : {}),
   });
+}
+
+/**
+ * A token with exactly these claims, signed with the local secret (or `secret`): nothing added, so a test can leave
+ * out `exp`, put in another `iss`, or give the tenant claim any JSON value, as an attacker holding a signing key of a
+ * trusted issuer could.
+ */
+export function forgedToken(claims: Record<string, unknown>, secret = DEFAULT_LOCAL_JWT_SECRET): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+}
+
+/** The claims every token of the local issuer carries besides tenant and roles: issuer, audience, subject, expiry. */
+export function standardClaims(): Record<string, unknown> {
+  return {
+    iss: DEFAULT_LOCAL_JWT_ISSUER,
+    aud: DEFAULT_LOCAL_JWT_AUDIENCE,
+    sub: 'local-user',
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 3600,
+  };
 }
 
 /** A tenant id no other test uses, so its collections hold exactly what the test put there. */

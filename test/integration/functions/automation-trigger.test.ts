@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { handler, InvalidAutomationEvent } from '../../../functions/automation-trigger.js';
-import { rejectionOf } from '../../support/builders.js';
+import { resetRuntime } from '../../../lib/composition-root.js';
+import { aBroadcast, aContact, aStaticList, rejectionOf } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
 import { aStoredBroadcast, expectJustStarted, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { automationEvent, eventFixture, lambdaContext } from '../../support/lambda-events.js';
@@ -77,5 +78,46 @@ describe('functions/automation-trigger.ts', () => {
     // Assess
     expect(error).toBeInstanceOf(InvalidAutomationEvent);
     expect((error as InvalidAutomationEvent).details).toEqual({ code: 'broadcast.not_found' });
+  });
+
+  describe('on a stage pinned to its tenant (TENANT_ID)', () => {
+    afterEach(() => {
+      delete process.env.TENANT_ID;
+      resetRuntime();
+    });
+
+    /** The next cold start reads TENANT_ID, as the stack sets it on every function. */
+    function pinTo(tenantId: string): void {
+      process.env.TENANT_ID = tenantId;
+      resetRuntime();
+    }
+
+    it('refuses an event for another tenant: InvalidAutomationEvent, its broadcast left as it was', async () => {
+      // Prepare: another tenant's real draft, and an event naming it on this stage's bus.
+      const { tenantId, broadcast } = await aDraft();
+      pinTo(newTenantId());
+
+      // Act
+      const error = await rejectionOf(invoke(automationEvent({ tenant_id: tenantId, broadcast_id: broadcast.id })));
+
+      // Assess
+      expect(error).toBeInstanceOf(InvalidAutomationEvent);
+      expect((error as InvalidAutomationEvent).details).toEqual({ code: 'auth.tenant_mismatch' });
+      expect(await runtime.deps().broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'draft' });
+      expect(await runtime.take('pipeline')).toEqual([]);
+    });
+
+    it("applies an event for the stage's own tenant", async () => {
+      // Prepare
+      const { tenantId, broadcast } = await aDraft();
+      pinTo(tenantId);
+
+      // Act
+      const outcome = await invoke(automationEvent({ tenant_id: tenantId, broadcast_id: broadcast.id }));
+
+      // Assess
+      expect(outcome).toEqual({ result: 'started', broadcastId: broadcast.id });
+      await runtime.take('pipeline');
+    });
   });
 });

@@ -73,4 +73,39 @@ describe('loadConfig', () => {
     // Assess
     expect(config.WHATSAPP_API_BASE_URL).toBe('https://graph.example.com');
   });
+
+  it('requires roles in AWS and not locally, unless REQUIRE_ROLES says otherwise', () => {
+    // Act
+    const inAws = loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'broadcast-acme-prod-contacts-api' });
+    const local = loadConfig({});
+    const relaxedInAws = loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'f', REQUIRE_ROLES: 'false' });
+    const strictLocally = loadConfig({ REQUIRE_ROLES: 'true' });
+
+    // Assess
+    expect([inAws, local, relaxedInAws, strictLocally].map((config) => config.REQUIRE_ROLES)).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect(() => loadConfig({ REQUIRE_ROLES: 'maybe' })).toThrow(/REQUIRE_ROLES/);
+  });
+
+  it('reads the roles from cognito:groups unless ROLE_CLAIM names another claim', () => {
+    expect(loadConfig({}).ROLE_CLAIM).toBe('cognito:groups');
+    expect(loadConfig({ ROLE_CLAIM: 'groups' }).ROLE_CLAIM).toBe('groups');
+  });
+
+  it('pins no tenant by default, and refuses a TENANT_ID no token could carry', () => {
+    // Act
+    const unpinned = loadConfig({});
+    const pinned = loadConfig({ TENANT_ID: 'acme' });
+
+    // Assess
+    expect(unpinned.TENANT_ID).toBeUndefined();
+    expect(pinned.TENANT_ID).toBe('acme');
+    for (const value of ['', 'null', '123', 'acme corp', 'a/b']) {
+      expect(() => loadConfig({ TENANT_ID: value })).toThrow(/TENANT_ID/);
+    }
+  });
 });

@@ -40,7 +40,11 @@ function aRequest(routeKey: string, pathParameters: Record<string, string> = {})
       stage: '$default',
       time: '',
       timeEpoch: 0,
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: { tenant_id: 'acme' }, scopes: [] } },
+      authorizer: {
+        principalId: '',
+        integrationLatency: 0,
+        jwt: { claims: { tenant_id: 'acme', exp: '1718722804' }, scopes: [] },
+      },
     },
   };
 }
