@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   'contact.not_found': 'Contact not found',
   'contact.external_id_taken': 'Another contact has this external_id',
   'contact.concurrent_update': 'The contact changed meanwhile; read it again and retry',
+  'contact.unidentifiable': 'A contact needs a name, an email, a phone or an external_id',
+  'contact.not_stored': 'The contact could not be stored; send the entry again',
   'contact_list.not_found': 'Contact list not found',
   'contact_list.unknown_contacts': 'Some contact ids do not exist',
   'contact_list.not_static': 'The operation needs a static list',
