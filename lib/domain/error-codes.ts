@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   'channel.in_use': 'The channel is used by a broadcast that has not finished',
   'channel.type_immutable': 'A channel keeps the type it was created with',
   'channel.concurrent_update': 'The channels changed meanwhile; retry',
+  'channel.url_not_allowed': 'The webhook URL points somewhere the service may not send to',
   'broadcast.no_channel': 'The broadcast has no channel, the tenant no default and the stage no default channel',
   'broadcast.unknown_channel': 'channel_id is not one of your channels',
   'broadcast.rate_limit_above_cap': "rate_limit is above this stage's cap (MAX_RATE_PER_MINUTE)",

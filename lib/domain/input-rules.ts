@@ -34,3 +34,30 @@ export function isStorableNumber(n: number): boolean {
   const magnitude = Math.abs(n);
   return magnitude <= MAX_STORABLE_NUMBER && (magnitude === 0 || magnitude >= MIN_STORABLE_MAGNITUDE);
 }
+
+/** Whether a URL carries credentials (`https://user:password@host/`), which are refused wherever a URL is taken. */
+export function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A URL as the API shows it: one stored with credentials before they were refused comes back without them (and
+ * one that does not parse but looks as if it had some, not at all).
+ */
+export function withoutCredentials(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.includes('@') ? null : url;
+  }
+  if (parsed.username === '' && parsed.password === '') return url;
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
+}

@@ -1,3 +1,5 @@
+import { safeReason } from './safe-text.js';
+
 /** What a channel answered for one message. */
 export type SendOutcome =
   | { kind: 'accepted'; providerMessageId?: string }
@@ -37,7 +39,7 @@ export function classifySend(
 ): SendVerdict {
   let outcome: SendOutcome;
   if ('thrown' in result) {
-    const reason = `channel error: ${(result.thrown as Error).message}`.slice(0, 300);
+    const reason = safeReason(`channel error: ${(result.thrown as Error)?.message ?? String(result.thrown)}`);
     // A throw says nothing about whether the message left: only a channel that de-duplicates may try again.
     if (!mayRepeat) return { next: 'failed', reason: 'outcome_unknown', error: reason };
     outcome = { kind: 'transient', reason };

@@ -3,6 +3,7 @@ import type { BroadcastExecution } from '../domain/broadcast-execution.js';
 import { type Channel, channelCapPerSecond } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
+import { withoutCredentials } from '../domain/input-rules.js';
 import type { MessageTemplate } from '../domain/message-template.js';
 import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
 
@@ -55,7 +56,7 @@ function presentTemplate(t: MessageTemplate) {
     content: t.content ?? null,
     template_id: t.templateId ?? null,
     variables: t.variables ?? {},
-    media_url: t.mediaUrl ?? null,
+    media_url: t.mediaUrl === undefined ? null : withoutCredentials(t.mediaUrl),
   };
 }
 
@@ -134,7 +135,7 @@ function presentChannelConfig(c: Channel) {
   switch (c.type) {
     case 'webhook':
       return {
-        url: typeof c.config.url === 'string' ? c.config.url : null,
+        url: typeof c.config.url === 'string' ? withoutCredentials(c.config.url) : null,
         secret_set: typeof c.config.secret === 'string' && c.config.secret !== '',
       };
     case 'whatsapp':

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withoutCredentials } from '../domain/input-rules.js';
 import { type BroadcastPreview, previewBroadcast } from '../use-cases/preview-broadcast.js';
 import type { Route } from './http-handler.js';
 import { json, pathId, requireBody } from './request.js';
@@ -26,7 +27,7 @@ export function presentPreview(p: BroadcastPreview) {
           content: p.message.content ?? null,
           template_id: t.templateId ?? null,
           variables: p.message.variables ?? {},
-          media_url: t.mediaUrl ?? null,
+          media_url: t.mediaUrl === undefined ? null : withoutCredentials(t.mediaUrl),
         }
       : null,
     missing: p.missing ?? null,

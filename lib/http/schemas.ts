@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { BROADCAST_STATUSES, MAX_RATE_LIMIT } from '../domain/broadcast.js';
 import { EXECUTION_STATUSES } from '../domain/broadcast-execution.js';
 import type { RequiredAddress } from '../domain/channel.js';
-import { isCleanLongText, isCleanShortText, isStorableNumber, RESERVED_KEYS } from '../domain/input-rules.js';
+import {
+  hasCredentials,
+  isCleanLongText,
+  isCleanShortText,
+  isStorableNumber,
+  RESERVED_KEYS,
+} from '../domain/input-rules.js';
 import { isTimeZone } from '../domain/wall-clock.js';
 import { MAX_BATCH_CONTACTS } from '../use-cases/batch-upsert-contacts.js';
 import { MAX_CONTACT_IDS_PER_REQUEST } from '../use-cases/contact-list-commands.js';
@@ -166,7 +172,12 @@ export const messageTemplate = z
           .refine((variables) => Object.keys(variables).length <= 100, 'at most 100 variables'),
       ),
     ),
-    media_url: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048)),
+    media_url: optional(
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .max(2048)
+        .refine((url) => !hasCredentials(url), 'must not carry credentials (user:password@)'),
+    ),
   })
   .superRefine((template, ctx) => {
     const required = { text: 'content', template: 'template_id', media: 'media_url' } as const;
