@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DefaultChannelSenderFactory } from './adapters/channels/channel-sender-factory.js';
 import { stageLogChannel } from './adapters/channels/log-channel.js';
+import { type HostResolver, OutboundUrlGuard } from './adapters/channels/outbound-url-guard.js';
 import { WhatsAppReceiptWebhook } from './adapters/channels/whatsapp/receipt-webhook.js';
 import { DynamoDbBroadcastRepository } from './adapters/dynamodb/broadcast-repository.js';
 import { DynamoDbBroadcastRunRepository } from './adapters/dynamodb/broadcast-run-repository.js';
@@ -57,6 +58,7 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     pipeline: config.PIPELINE_QUEUE_URL ?? '',
     send: config.SEND_QUEUE_URL ?? '',
   });
+  const outboundUrls = outboundUrlGuard(config, hooks);
   const deps: UseCaseDeps = {
     contacts: new DynamoDbContactRepository(client, table),
     contactLists: new DynamoDbContactListRepository(client, table),
@@ -72,9 +74,10 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     senders: new DefaultChannelSenderFactory({
       // In AWS the log channel prints contacts' addresses masked; locally developers need them readable.
       log: { dataDir: config.DATA_DIR, maskContacts: config.AWS_LAMBDA_FUNCTION_NAME !== undefined },
-      webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+      webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS, guard: outboundUrls },
       whatsapp: { baseUrl: config.WHATSAPP_API_BASE_URL },
     }),
+    outboundUrls,
     ...(config.DEFAULT_CHANNEL === 'log' ? { defaultChannel: stageLogChannel() } : {}),
     unsubscribeLinks: config.UNSUBSCRIBE_SECRET
       ? new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET, config.PUBLIC_BASE_URL)
@@ -118,6 +121,19 @@ function buildScheduler(config: Config, queue: MessageQueue, hooks: RuntimeHooks
   return { schedule: refuse, unschedule: refuse };
 }
 
+/**
+ * The server-side request forgery guard of webhook URLs, shared by the channel use cases (create, update) and the
+ * webhook sender (each send). In AWS: https only, and internal addresses refused unless ALLOW_PRIVATE_WEBHOOK_URLS.
+ */
+function outboundUrlGuard(config: Config, hooks: RuntimeHooks): OutboundUrlGuard {
+  const inAws = config.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+  return new OutboundUrlGuard({
+    allowPrivate: config.ALLOW_PRIVATE_WEBHOOK_URLS ?? !inAws,
+    requireHttps: inAws,
+    ...(hooks.resolveHost && !inAws ? { resolve: hooks.resolveHost } : {}),
+  });
+}
+
 /** Domain events go to the stage's bus where the CDK named one (EVENT_BUS_NAME); else to events.jsonl and the log. */
 export function buildEventPublisher(config: Config): EventPublisher {
   if (config.EVENT_BUS_NAME) {
@@ -156,6 +172,8 @@ export interface RuntimeHooks {
   decorateEventPublisher?: (publisher: EventPublisher) => EventPublisher;
   /** The local runtime's stand-in for EventBridge Scheduler, injected so that no Lambda bundle carries it. */
   scheduler?: (queue: MessageQueue) => BroadcastScheduler;
+  /** Name resolution of the outbound URL guard (tests: a host name that answers what the test says). */
+  resolveHost?: HostResolver;
 }
 
 let hooks: RuntimeHooks = {};

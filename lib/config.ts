@@ -141,6 +141,14 @@ export const configSchema = z.object({
     defaultText: 'unset (standard output only)',
     setBy: ['local-runtime'],
   }),
+  ALLOW_PRIVATE_WEBHOOK_URLS: setting(z.stringbool().optional(), {
+    description:
+      'Lets webhook URLs reach loopback, private, link-local and other internal addresses (a receiver on this ' +
+      'machine or network). Off, a webhook URL whose host is, or resolves to, such an address is refused at create ' +
+      'and update (422 `channel.url_not_allowed`) and again at each send. See docs/security-input.md.',
+    defaultText: '`true` locally (`npm start`, tests); `false` in AWS (where only `https` URLs are accepted)',
+    setBy: ['operator'],
+  }),
   WEBHOOK_TIMEOUT_MS: setting(z.coerce.number().int().min(100).max(60_000).default(10_000), {
     description: 'A webhook call taking longer is a transient failure, retried.',
     setBy: ['operator'],

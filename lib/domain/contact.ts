@@ -1,3 +1,5 @@
+import { UnprocessableError } from './errors.js';
+
 /** A person the tenant can message. The CRM that owns the contacts pushes them in; we keep a copy. */
 export type CustomFieldValue = string | number | boolean | null;
 
@@ -67,6 +69,19 @@ export function applyContactFields(contact: Contact, fields: ContactFields, now:
     createdAt: contact.createdAt,
     updatedAt: now,
   });
+}
+
+/**
+ * A contact must be reachable or identifiable: a name, an email, a phone or the CRM's external_id. One with none of
+ * them can neither receive a message nor be found again (a CRM import gone wrong): 422 `contact.unidentifiable`.
+ */
+export function assertIdentifiable(contact: Pick<Contact, 'name' | 'email' | 'phone' | 'externalId'>): void {
+  if (contact.name || contact.email || contact.phone || contact.externalId) return;
+  throw new UnprocessableError(
+    'contact.unidentifiable',
+    'a contact needs at least one of name, email, phone or external_id',
+    [{ field: 'contact', message: 'give at least one of name, email, phone or external_id' }],
+  );
 }
 
 export function uniqueTags(tags: readonly string[]): string[] {

@@ -1,3 +1,5 @@
+import { safeReason } from './safe-text.js';
+
 /** What a channel answered for one message. */
 export type SendOutcome =
   | { kind: 'accepted'; providerMessageId?: string }
@@ -56,7 +58,10 @@ export function classifySend(
   let outcome: SendOutcome =
     'thrown' in result
       ? // A throw says nothing about whether the message left.
-        { kind: 'unknown', reason: `channel error: ${(result.thrown as Error).message}`.slice(0, 300) }
+        {
+          kind: 'unknown',
+          reason: safeReason(`channel error: ${(result.thrown as Error)?.message ?? String(result.thrown)}`),
+        }
       : result.outcome;
   if (outcome.kind === 'unknown') {
     // Only a channel that de-duplicates may try again: for it, a repeat is harmless.

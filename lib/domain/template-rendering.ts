@@ -30,6 +30,7 @@ import {
   AssertionError,
   Liquid,
   LiquidError,
+  RenderError,
   type Template,
   Tokenizer,
   TypeGuards,
@@ -139,9 +140,56 @@ export function compileMessageTemplate(template: MessageTemplate): CompiledMessa
   };
 }
 
-/** For the create and update use cases: throws as compileMessageTemplate does, keeps nothing. */
+/**
+ * For the create and update use cases (and execute): throws as compileMessageTemplate does, and also when a trial
+ * render for a sample contact exceeds the engine's limits (a huge loop, a string doubled until it fills memory):
+ * such a template would fail for every contact at send time. Keeps nothing.
+ */
 export function validateMessageTemplate(template: MessageTemplate): void {
-  compileMessageTemplate(template);
+  assertRendersWithinLimits(compileMessageTemplate(template));
+}
+
+/** A contact with every standard field, for the trial render. */
+const SAMPLE_CONTEXT: RenderContext = {
+  contact: { name: 'Sample Contact', email: 'sample@example.com', phone: '+15555550100', customFields: {} },
+  broadcast: { name: 'Sample broadcast' },
+  now: new Date(0),
+  unsubscribeLink: 'https://example.com/unsubscribe/sample',
+};
+
+/**
+ * Renders each Liquid text once for SAMPLE_CONTEXT with the engine's limits, missing variables rendered empty (so
+ * the render runs past a custom field the sample lacks). Only exceeding a limit is an error here: anything else
+ * depends on a contact's data, and is that contact's `missing_variable` at send time.
+ */
+function assertRendersWithinLimits(compiled: CompiledMessageTemplate): void {
+  const scope = scopeOf(SAMPLE_CONTEXT);
+  const texts = [...(compiled.content ? [compiled.content] : []), ...(compiled.variables ?? []).map(([, v]) => v)];
+  const errors: FieldError[] = [];
+  for (const text of texts) {
+    if (text.kind !== 'liquid') continue;
+    try {
+      liquid.renderSync(text.templates, scope, { strictVariables: false });
+    } catch (error) {
+      if (isLimitError(error)) {
+        errors.push({ field: text.field, message: `cannot render within the limits: ${(error as Error).message}` });
+      }
+    }
+  }
+  if (errors.length > 0) {
+    throw new UnprocessableError(
+      'broadcast.invalid_template',
+      `the message template cannot render within its limits: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+      errors,
+    );
+  }
+}
+
+/** liquidjs enforces renderLimit and memoryLimit with an AssertionError, wrapped in a RenderError while rendering. */
+function isLimitError(error: unknown): boolean {
+  return (
+    error instanceof AssertionError || (error instanceof RenderError && error.originalError instanceof AssertionError)
+  );
 }
 
 /**

@@ -13,12 +13,13 @@ import {
 import { getBroadcastStats, listBroadcastExecutions, listBroadcasts } from '../use-cases/broadcast-queries.js';
 import type { UseCaseDeps } from '../use-cases/deps.js';
 import { cancelBroadcast, pauseBroadcast, resumeBroadcast, startBroadcast } from '../use-cases/run-lifecycle.js';
-import { pageOf } from './contact-list-routes.js';
 import type { Route } from './http-handler.js';
+import { paging } from './page-cursor.js';
 import { presentBroadcast, presentExecution, presentStats } from './presenters.js';
 import { previewRoute } from './preview-route.js';
-import { json, noContent, pageBody, pathId, queryOf, requireBody } from './request.js';
+import { json, noContent, parseWith, pathId, queryOf, requireBody } from './request.js';
 import {
+  actionBody,
   broadcastListQuery,
   createBroadcastBody,
   executionListQuery,
@@ -32,8 +33,12 @@ type StatusCommand = (deps: UseCaseDeps, tenantId: string, id: string) => Promis
 
 const statusRoute =
   (command: StatusCommand): Route =>
-  async ({ event, tenantId }, deps) =>
-    json(200, presentBroadcast(await command(deps, tenantId, pathId(event))));
+  async ({ event, tenantId, body }, deps) => {
+    const id = pathId(event);
+    // No body, an empty one or `{}`; anything else is refused as on every other route, before anything changes.
+    if (body !== undefined) parseWith(actionBody, body);
+    return json(200, presentBroadcast(await command(deps, tenantId, id)));
+  };
 
 export const broadcastRoutes: Record<string, Route> = {
   'POST /api/v1/broadcasts': async ({ tenantId, body }, deps) => {
@@ -47,8 +52,8 @@ export const broadcastRoutes: Record<string, Route> = {
 
   'GET /api/v1/broadcasts': async ({ event, tenantId }, deps) => {
     const query = queryOf(event, broadcastListQuery);
-    const page = await listBroadcasts(deps, tenantId, pageOf(query), query.status);
-    return json(200, pageBody(page, presentBroadcast));
+    const page = paging(event, tenantId, query);
+    return json(200, page.body(await listBroadcasts(deps, tenantId, page.request, query.status), presentBroadcast));
   },
 
   'GET /api/v1/broadcasts/{id}': async ({ event, tenantId }, deps) =>
@@ -86,8 +91,9 @@ export const broadcastRoutes: Record<string, Route> = {
   'GET /api/v1/broadcasts/{id}/executions': async ({ event, tenantId }, deps) => {
     const id = pathId(event);
     const query = queryOf(event, executionListQuery);
-    const page = await listBroadcastExecutions(deps, tenantId, id, pageOf(query), query.status);
-    return json(200, pageBody(page, presentExecution));
+    const page = paging(event, tenantId, query);
+    const executions = await listBroadcastExecutions(deps, tenantId, id, page.request, query.status);
+    return json(200, page.body(executions, presentExecution));
   },
 };
 

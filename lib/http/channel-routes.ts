@@ -8,10 +8,10 @@ import {
   listChannels,
   updateChannel,
 } from '../use-cases/channel-commands.js';
-import { pageOf } from './contact-list-routes.js';
 import type { Route } from './http-handler.js';
+import { paging } from './page-cursor.js';
 import { presentChannel } from './presenters.js';
-import { json, noContent, pageBody, pathId, queryOf, requireBody } from './request.js';
+import { json, noContent, pathId, queryOf, requireBody } from './request.js';
 import { createChannelBody, pageQuery, updateChannelBody } from './schemas.js';
 
 export const channelRoutes: Record<string, Route> = {
@@ -23,8 +23,8 @@ export const channelRoutes: Record<string, Route> = {
 
   'GET /api/v1/channels': async ({ event, tenantId }, deps) => {
     const query = queryOf(event, pageQuery);
-    const page = await listChannels(deps, tenantId, pageOf(query));
-    return json(200, pageBody(page, presentChannel));
+    const page = paging(event, tenantId, query);
+    return json(200, page.body(await listChannels(deps, tenantId, page.request), presentChannel));
   },
 
   'GET /api/v1/channels/{id}': async ({ event, tenantId }, deps) =>

@@ -9,8 +9,9 @@ import {
 } from '../use-cases/contact-list-commands.js';
 import { getContactList, listContactLists, resolveListContacts } from '../use-cases/contact-list-queries.js';
 import type { Route } from './http-handler.js';
+import { paging } from './page-cursor.js';
 import { presentContact, presentContactList } from './presenters.js';
-import { json, noContent, pageBody, pathId, queryOf, requireBody } from './request.js';
+import { json, noContent, pathId, queryOf, requireBody } from './request.js';
 import {
   addContactsBody,
   createContactListBody,
@@ -39,8 +40,8 @@ export const contactListRoutes: Record<string, Route> = {
 
   'GET /api/v1/contact-lists': async ({ event, tenantId }, deps) => {
     const query = queryOf(event, pageQuery);
-    const page = await listContactLists(deps, tenantId, pageOf(query));
-    return json(200, pageBody(page, presentContactList));
+    const page = paging(event, tenantId, query);
+    return json(200, page.body(await listContactLists(deps, tenantId, page.request), presentContactList));
   },
 
   'GET /api/v1/contact-lists/{id}': async ({ event, tenantId }, deps) =>
@@ -66,8 +67,8 @@ export const contactListRoutes: Record<string, Route> = {
   'GET /api/v1/contact-lists/{id}/contacts': async ({ event, tenantId }, deps) => {
     const id = pathId(event);
     const query = queryOf(event, pageQuery);
-    const page = await resolveListContacts(deps, tenantId, id, pageOf(query));
-    return json(200, pageBody(page, presentContact));
+    const page = paging(event, tenantId, query);
+    return json(200, page.body(await resolveListContacts(deps, tenantId, id, page.request), presentContact));
   },
 
   'POST /api/v1/contact-lists/{id}/contacts': async ({ event, tenantId, body }, deps) => {
@@ -82,10 +83,6 @@ export const contactListRoutes: Record<string, Route> = {
     return noContent();
   },
 };
-
-export function pageOf(query: { limit: number; cursor?: string | undefined }) {
-  return { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) };
-}
 
 function toFilters(input: z.output<typeof listFilters>): ListFilters {
   return {

@@ -6,9 +6,10 @@ import { deleteContact } from '../use-cases/delete-contact.js';
 import { updateContact } from '../use-cases/update-contact.js';
 import { upsertContact } from '../use-cases/upsert-contact.js';
 import type { Route } from './http-handler.js';
+import { paging } from './page-cursor.js';
 import { presentContact } from './presenters.js';
 import { ValidationProblem } from './problem.js';
-import { json, noContent, pageBody, parseWith, pathId, queryOf, requireBody } from './request.js';
+import { json, noContent, parseWith, pathId, queryOf, requireBody } from './request.js';
 import { contactBatchBody, contactBody, contactListQuery } from './schemas.js';
 
 export const contactRoutes: Record<string, Route> = {
@@ -34,17 +35,13 @@ export const contactRoutes: Record<string, Route> = {
 
   'GET /api/v1/contacts': async ({ event, tenantId }, deps) => {
     const query = queryOf(event, contactListQuery);
-    const page = await listContacts(
-      deps,
-      tenantId,
-      { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) },
-      {
-        ...(query.tag ? { tag: query.tag } : {}),
-        ...(query.pipeline_id ? { pipelineId: query.pipeline_id } : {}),
-        ...(query.status_id ? { statusId: query.status_id } : {}),
-      },
-    );
-    return json(200, pageBody(page, presentContact));
+    const page = paging(event, tenantId, query);
+    const contacts = await listContacts(deps, tenantId, page.request, {
+      ...(query.tag ? { tag: query.tag } : {}),
+      ...(query.pipeline_id ? { pipelineId: query.pipeline_id } : {}),
+      ...(query.status_id ? { statusId: query.status_id } : {}),
+    });
+    return json(200, page.body(contacts, presentContact));
   },
 
   'GET /api/v1/contacts/{id}': async ({ event, tenantId }, deps) =>

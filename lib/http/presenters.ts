@@ -4,7 +4,8 @@ import { type Channel, channelCapPerSecond } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import { deliveryStatusOf } from '../domain/delivery-status.js';
-import { toWireTemplate } from '../domain/message-template.js';
+import { withoutCredentials } from '../domain/input-rules.js';
+import { type MessageTemplate, toWireTemplate } from '../domain/message-template.js';
 import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
 
 /** Domain objects as resources on the wire: snake_case, every field present (null when unset). */
@@ -50,13 +51,19 @@ export function presentContactList(l: ContactList) {
   };
 }
 
+/** The template as the API shows it; a media URL stored before credentials were refused is shown without them. */
+export function presentedTemplate(t: MessageTemplate) {
+  const wire = toWireTemplate(t);
+  return wire.media_url === null ? wire : { ...wire, media_url: withoutCredentials(wire.media_url) };
+}
+
 export function presentBroadcast(b: Broadcast) {
   return {
     id: b.id,
     name: b.name,
     list_id: b.listId,
     channel_id: b.channelId ?? null,
-    message_template: toWireTemplate(b.messageTemplate),
+    message_template: presentedTemplate(b.messageTemplate),
     status: b.status,
     status_reason: b.statusReason ?? null,
     scheduled_for: b.scheduledFor ?? null,
@@ -132,7 +139,7 @@ function presentChannelConfig(c: Channel) {
   switch (c.type) {
     case 'webhook':
       return {
-        url: typeof c.config.url === 'string' ? c.config.url : null,
+        url: typeof c.config.url === 'string' ? withoutCredentials(c.config.url) : null,
         secret_set: typeof c.config.secret === 'string' && c.config.secret !== '',
       };
     case 'whatsapp':

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { toWireTemplate } from '../domain/message-template.js';
 import { type BroadcastPreview, previewBroadcast } from '../use-cases/preview-broadcast.js';
 import type { Route } from './http-handler.js';
+import { presentedTemplate } from './presenters.js';
 import { json, pathId, requireBody } from './request.js';
 import { id } from './schemas.js';
 
@@ -22,7 +22,7 @@ export function presentPreview(p: BroadcastPreview) {
     contact_id: p.contactId,
     // What the contact would get: the rendered content and variables, the rest as the template has it.
     message: p.message
-      ? toWireTemplate({ ...p.template, content: p.message.content, variables: p.message.variables })
+      ? presentedTemplate({ ...p.template, content: p.message.content, variables: p.message.variables })
       : null,
     missing: p.missing ?? null,
     reason: p.reason ?? null,

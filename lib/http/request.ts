@@ -13,10 +13,13 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where 
       // zod reports all unknown keys of an object as one issue; name each one as its own field.
       const unknown = issue.code === 'unrecognized_keys';
       const paths = unknown ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
-      return paths.map((path) => ({
-        field: path.length > 0 ? path.join('.') : where,
-        message: unknown ? 'unknown field' : issue.message,
-      }));
+      // A record key that fails its schema: the key schema's own words say why.
+      const message = unknown
+        ? 'unknown field'
+        : issue.code === 'invalid_key'
+          ? (issue.issues[0]?.message ?? issue.message)
+          : issue.message;
+      return paths.map((path) => ({ field: path.length > 0 ? path.join('.') : where, message }));
     }),
   );
 }
@@ -49,9 +52,4 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyStructur
 
 export function noContent(): APIGatewayProxyStructuredResultV2 {
   return { statusCode: 204 };
-}
-
-/** A collection page on the wire. */
-export function pageBody<T, R>(page: { items: T[]; nextCursor?: string }, present: (item: T) => R) {
-  return { items: page.items.map(present), next_cursor: page.nextCursor ?? null };
 }

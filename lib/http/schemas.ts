@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { BROADCAST_STATUSES, MAX_RATE_LIMIT } from '../domain/broadcast.js';
 import { EXECUTION_STATUSES } from '../domain/broadcast-execution.js';
 import type { RequiredAddress } from '../domain/channel.js';
+import {
+  hasCredentials,
+  isCleanLongText,
+  isCleanShortText,
+  isStorableNumber,
+  RESERVED_KEYS,
+} from '../domain/input-rules.js';
 import { TEMPLATE_LANGUAGE_PATTERN } from '../domain/message-template.js';
 import { isTimeZone } from '../domain/wall-clock.js';
 import { MAX_BATCH_CONTACTS } from '../use-cases/batch-upsert-contacts.js';
@@ -15,20 +22,56 @@ import { MAX_TRIGGER_CONTACTS } from '../use-cases/trigger-broadcast.js';
 export const id = z.uuid({ error: 'must be a UUID' });
 /** Ids the CRM owns (pipelines, statuses): any UUID-shaped value, whatever its version. */
 const externalUuid = z.guid({ error: 'must be a UUID' });
-const name = z.string().trim().min(1).max(200);
-const tag = z.string().trim().min(1).max(100);
+/** Names, tags, ids and keys: no control characters (see lib/domain/input-rules.ts). */
+const shortText = (max: number) =>
+  z.string().trim().min(1).max(max).refine(isCleanShortText, 'must not contain control characters');
+/** Descriptions and other longer text: tabs and line breaks are fine, other control characters are not. */
+const longText = (max: number) =>
+  z.string().max(max).refine(isCleanLongText, 'must not contain control characters other than tabs and line breaks');
+const name = shortText(200);
+const tag = shortText(100);
 const tags = z.array(tag).max(100);
-const customFieldValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
-const customFields = z
-  .record(z.string().min(1).max(100), customFieldValue)
-  .refine((fields) => Object.keys(fields).length <= 100, 'at most 100 custom fields');
+/** A custom field's (or a template variable's) name. */
+const fieldKey = z.string().min(1).max(100).refine(isCleanShortText, 'must not contain control characters');
+/**
+ * A map whose keys may not name a prototype member. Checked on the parsed JSON as it came: a record schema never
+ * sees an own `"__proto__"` key (zod skips it), so it would silently drop that field.
+ */
+const keyedMap = <T extends z.ZodType>(schema: T) =>
+  z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (value === null || typeof value !== 'object') return;
+      for (const key of Object.keys(value)) {
+        if (RESERVED_KEYS.has(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'is a reserved name (__proto__, constructor, prototype)',
+          });
+        }
+      }
+    })
+    .pipe(schema);
+const storableNumber = z
+  .number()
+  .refine(
+    isStorableNumber,
+    'must be at most 9007199254740991 (2^53 - 1) in magnitude and, unless 0, at least 1e-130: a number stored exactly',
+  );
+const customFieldValue = z.union([longText(2000), storableNumber, z.boolean(), z.null()]);
+const customFields = keyedMap(
+  z
+    .record(fieldKey, customFieldValue)
+    .refine((fields) => Object.keys(fields).length <= 100, 'at most 100 custom fields'),
+);
 const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Lisbon');
 /** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
 const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +5511999998888');
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
 export const contactBody = z.strictObject({
-  external_id: optional(z.string().trim().min(1).max(200)),
+  external_id: optional(shortText(200)),
   name: optional(name),
   email: optional(z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320)),
   phone: optional(phone),
@@ -44,8 +87,19 @@ export const contactBatchBody = z.strictObject({
   contacts: z.array(z.unknown()).min(1).max(MAX_BATCH_CONTACTS),
 });
 
+/**
+ * `limit` of a collection: plain decimal digits only. A coercing number parser would read "1e2" as 100, "0x10" as
+ * 16 and " 5" as 5: a client sending those has a bug it should hear about.
+ */
+const pageLimit = z
+  .string()
+  .regex(/^[0-9]{1,4}$/, 'must be a whole number from 1 to 1000, in decimal digits')
+  .transform(Number)
+  .pipe(z.int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'))
+  .default(50);
+
 export const contactListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  limit: pageLimit,
   cursor: z.string().min(1).max(2048).optional(),
   tag: tag.optional(),
   pipeline_id: externalUuid.optional(),
@@ -53,7 +107,7 @@ export const contactListQuery = z.strictObject({
 });
 
 export const pageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  limit: pageLimit,
   cursor: z.string().min(1).max(2048).optional(),
 });
 
@@ -78,7 +132,7 @@ const contactIds = z.array(id).max(MAX_CONTACT_IDS_PER_REQUEST);
 export const createContactListBody = z
   .strictObject({
     name,
-    description: optional(z.string().max(2000)),
+    description: optional(longText(2000)),
     tags: optional(tags),
     is_dynamic: z.boolean().default(false),
     contact_ids: optional(contactIds),
@@ -99,7 +153,7 @@ export const createContactListBody = z
 export const updateContactListBody = z
   .strictObject({
     name: optional(name),
-    description: z.string().max(2000).nullish(),
+    description: longText(2000).nullish(),
     tags: optional(tags),
     filters: optional(listFilters),
   })
@@ -111,13 +165,20 @@ export const messageTemplate = z
   .strictObject({
     type: z.enum(['text', 'template', 'media']),
     content: optional(z.string().max(10_000)),
-    template_id: optional(z.string().trim().min(1).max(512)),
+    template_id: optional(shortText(512)),
     variables: optional(
-      z
-        .record(z.string().min(1).max(100), z.string().max(2000))
-        .refine((variables) => Object.keys(variables).length <= 100, 'at most 100 variables'),
+      keyedMap(
+        z
+          .record(fieldKey, z.string().max(2000))
+          .refine((variables) => Object.keys(variables).length <= 100, 'at most 100 variables'),
+      ),
     ),
-    media_url: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048)),
+    media_url: optional(
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .max(2048)
+        .refine((url) => !hasCredentials(url), 'must not carry credentials (user:password@)'),
+    ),
     /** The approved template's language (WhatsApp `en_US` when absent). */
     language: optional(
       z.string().regex(TEMPLATE_LANGUAGE_PATTERN, 'must be a template language code such as en_US, pt_BR or es'),
@@ -164,6 +225,8 @@ export const updateBroadcastBody = z
   .refine((body) => Object.values(body).some((v) => v !== undefined), 'give at least one field to change');
 
 export const scheduleBody = z.strictObject({ scheduled_for: isoDateTime });
+/** execute, pause, resume, cancel, unschedule: no fields; the body may be left out, or be `{}`. */
+export const actionBody = z.strictObject({});
 
 export const broadcastListQuery = pageQuery.extend({ status: z.enum(BROADCAST_STATUSES).optional() });
 export const executionListQuery = pageQuery.extend({ status: z.enum(EXECUTION_STATUSES).optional() });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { withoutCredentials } from '../domain/input-rules.js';
 import type { TestSend } from '../domain/test-send.js';
 import { sendTestMessage } from '../use-cases/test-send.js';
 import { listTestSends } from '../use-cases/test-send-history.js';
-import { pageOf } from './contact-list-routes.js';
 import type { Route } from './http-handler.js';
-import { json, pageBody, pathId, queryOf, requireBody } from './request.js';
+import { paging } from './page-cursor.js';
+import { json, pathId, queryOf, requireBody } from './request.js';
 import { id, pageQuery } from './schemas.js';
 
 /** POST /api/v1/broadcasts/{id}/test-send body. */
@@ -23,8 +24,8 @@ export const testSendRoute: Route = async ({ event, tenantId, body }, deps) => {
 /** GET /api/v1/broadcasts/{id}/test-sends: the broadcast's test-send history, newest first. */
 export const testSendsRoute: Route = async ({ event, tenantId }, deps) => {
   const broadcastId = pathId(event);
-  const query = queryOf(event, pageQuery);
-  return json(200, pageBody(await listTestSends(deps, tenantId, broadcastId, pageOf(query)), presentTestSend));
+  const page = paging(event, tenantId, queryOf(event, pageQuery));
+  return json(200, page.body(await listTestSends(deps, tenantId, broadcastId, page.request), presentTestSend));
 };
 
 export function presentTestSend(t: TestSend) {
@@ -42,7 +43,7 @@ export function presentTestSend(t: TestSend) {
       content: t.message.content ?? null,
       template_id: t.message.templateId ?? null,
       variables: t.message.variables ?? {},
-      media_url: t.message.mediaUrl ?? null,
+      media_url: t.message.mediaUrl === undefined ? null : withoutCredentials(t.message.mediaUrl),
       truncated: t.message.truncated === true,
     },
     created_at: t.createdAt,

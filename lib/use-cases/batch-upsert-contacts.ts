@@ -1,5 +1,6 @@
 import type { ContactFields } from '../domain/contact.js';
 import { DomainError, type FieldError } from '../domain/errors.js';
+import { logger } from '../observability/logger.js';
 import type { UseCaseDeps } from './deps.js';
 import { upsertContact } from './upsert-contact.js';
 
@@ -16,7 +17,9 @@ export type BatchItemResult =
 
 /**
  * POST /contacts/batch: upserts each valid entry independently, so one bad entry never rejects the rest.
- * Entries sharing an external_id are applied in order, the last one winning.
+ * Entries sharing an external_id are applied in order, the last one winning. Every entry gets a result of its own,
+ * whatever happens to the others: a write that fails for any reason is that entry's `rejected` result (code
+ * `contact.not_stored`), never an error for the whole batch after part of it was written.
  */
 export async function batchUpsertContacts(
   deps: Pick<UseCaseDeps, 'contacts' | 'clock' | 'ids'>,
@@ -49,7 +52,15 @@ async function applyEntry(
     return { index, status: created ? 'created' : 'updated', id: contact.id };
   } catch (error) {
     if (error instanceof DomainError) return { index, status: 'rejected', code: error.code, detail: error.message };
-    throw error;
+    // Each write is one item or one transaction: a failed one wrote nothing, unless the failure came after the
+    // commit (a lost answer), which a repeat of the entry resolves (an external_id makes it an update).
+    logger.error('a contact of a batch could not be stored', { error: error as Error, tenantId, index });
+    return {
+      index,
+      status: 'rejected',
+      code: 'contact.not_stored',
+      detail: 'the contact could not be stored (an internal error, logged); send this entry again',
+    };
   }
 }
 

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../domain/erro
 import { assertChannelRateWithinCap } from '../domain/rate-cap.js';
 import type { BroadcastRepository } from '../ports/broadcast-repository.js';
 import type { ChannelRepository } from '../ports/channel-repository.js';
+import type { OutboundUrlPolicy } from '../ports/outbound-url-policy.js';
 import type { Page, PageRequest } from '../ports/pagination.js';
 import type { Clock, IdGenerator } from '../ports/runtime.js';
 import { type DeliverySettings, nowIso } from './deps.js';
@@ -18,6 +19,7 @@ export interface ChannelUseCaseDeps {
   clock: Clock;
   ids: IdGenerator;
   delivery: Pick<DeliverySettings, 'maxRatePerMinute'>;
+  outboundUrls: OutboundUrlPolicy;
 }
 
 export interface ChannelFields {
@@ -59,11 +61,12 @@ export function listChannels(
 
 /** With `isDefault` the tenant's previous default stops being one, atomically. */
 export async function createChannel(
-  deps: Pick<ChannelUseCaseDeps, 'channels' | 'clock' | 'ids' | 'delivery'>,
+  deps: Pick<ChannelUseCaseDeps, 'channels' | 'clock' | 'ids' | 'delivery' | 'outboundUrls'>,
   tenantId: string,
   fields: ChannelFields & { type: ChannelType },
 ): Promise<Channel> {
   assertCapWithinStage(deps, fields.maxMessagesPerSecond);
+  await assertUrlAllowed(deps, fields.type, fields.config);
   const now = nowIso(deps);
   const channel: Channel = {
     id: deps.ids.newId(),
@@ -83,7 +86,7 @@ export async function createChannel(
 
 /** PUT: name and config are replaced; the type is fixed at creation (a different one is a 422). */
 export async function updateChannel(
-  deps: Pick<ChannelUseCaseDeps, 'channels' | 'clock' | 'delivery'>,
+  deps: Pick<ChannelUseCaseDeps, 'channels' | 'clock' | 'delivery' | 'outboundUrls'>,
   tenantId: string,
   id: string,
   fields: ChannelFields & { type?: ChannelType },
@@ -97,6 +100,7 @@ export async function updateChannel(
       [{ field: 'type', message: `must be ${existing.type}` }],
     );
   }
+  await assertUrlAllowed(deps, existing.type, fields.config);
   const config = { ...fields.config };
   for (const key of SECRET_CONFIG_KEYS[existing.type]) {
     if (config[key] === undefined && existing.config[key] !== undefined) config[key] = existing.config[key];
@@ -145,6 +149,23 @@ export async function deleteChannel(
     );
   }
   await deps.channels.delete(channel);
+}
+
+/**
+ * A webhook's URL may not point inside (loopback, private, link-local, metadata services...), carry credentials, or
+ * be plain http in AWS: 422 `channel.url_not_allowed`, naming why. The sender checks again at every send.
+ */
+async function assertUrlAllowed(
+  deps: Pick<ChannelUseCaseDeps, 'outboundUrls'>,
+  type: ChannelType,
+  config: Record<string, unknown>,
+): Promise<void> {
+  if (type !== 'webhook' || typeof config.url !== 'string') return;
+  const refusal = await deps.outboundUrls.refusal(config.url);
+  if (refusal === undefined) return;
+  throw new UnprocessableError('channel.url_not_allowed', `the webhook URL is not allowed: ${refusal}`, [
+    { field: 'config.url', message: refusal },
+  ]);
 }
 
 /** A channel may not be set to send faster than the stage was sized for (MAX_RATE_PER_MINUTE). */

@@ -7,6 +7,7 @@ import type { ContactListRepository } from '../ports/contact-list-repository.js'
 import type { ContactRepository } from '../ports/contact-repository.js';
 import type { ExecutionRepository } from '../ports/execution-repository.js';
 import type { MessageQueue } from '../ports/message-queue.js';
+import type { OutboundUrlPolicy } from '../ports/outbound-url-policy.js';
 import type { ProcessedEventStore } from '../ports/processed-event-store.js';
 import type { DeliveryStatusRepository, ReceiptQueue, ReceiptWebhooks } from '../ports/receipts.js';
 import type { Clock, IdGenerator } from '../ports/runtime.js';
@@ -37,6 +38,8 @@ export interface UseCaseDeps {
   executions: ExecutionRepository;
   channels: ChannelRepository;
   senders: ChannelSenderFactory;
+  /** Which URLs a webhook channel may point at (the server-side request forgery guard). */
+  outboundUrls: OutboundUrlPolicy;
   /** The stage's default channel, if it has one (locally: the built-in log channel). */
   defaultChannel?: Channel;
   unsubscribeLinks: UnsubscribeLinks;

@@ -69,6 +69,10 @@ export function pauseBroadcast(
 
 /** paused -> running: a new pacer loop first re-releases the chunks dropped while paused. */
 export async function resumeBroadcast(deps: RunLifecycleDeps, tenantId: string, id: string): Promise<Broadcast> {
+  // Only a paused broadcast has a run to resume: anything else (unknown: 404; a draft, scheduled or running one:
+  // 409) is refused before the run is touched, so a refused resume changes nothing.
+  const current = await getBroadcast(deps, tenantId, id);
+  if (current.status !== 'paused') throw new InvalidTransitionError(current.status, 'running');
   // The new loop's tick and "auto-pause off" are set before the status flips, so a chunk counted in
   // between can neither re-pause the broadcast nor meet the old loop; the loop starts once it runs.
   const watchDeadline = new Date(deps.clock.now().getTime() + deps.delivery.pacerWatchGraceMs);

@@ -1,4 +1,4 @@
-import { applyContactFields, type Contact, type ContactFields } from '../domain/contact.js';
+import { applyContactFields, assertIdentifiable, type Contact, type ContactFields } from '../domain/contact.js';
 import { getContact } from './contact-queries.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
 import { retryOnConflict } from './retry-on-conflict.js';
@@ -16,6 +16,7 @@ export async function updateContact(
   return retryOnConflict(['contact.concurrent_update'], async () => {
     const existing = await getContact(deps, tenantId, id);
     const contact = applyContactFields(existing, fields, nowIso(deps));
+    assertIdentifiable(contact);
     await deps.contacts.replace(contact, existing);
     return contact;
   });

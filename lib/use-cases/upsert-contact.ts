@@ -1,4 +1,10 @@
-import { applyContactFields, type Contact, type ContactFields, newContact } from '../domain/contact.js';
+import {
+  applyContactFields,
+  assertIdentifiable,
+  type Contact,
+  type ContactFields,
+  newContact,
+} from '../domain/contact.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
@@ -23,10 +29,12 @@ export async function upsertContact(
     const existing = fields.externalId ? await deps.contacts.findByExternalId(tenantId, fields.externalId) : undefined;
     if (existing) {
       const contact = applyContactFields(existing, fields, now);
+      assertIdentifiable(contact);
       await deps.contacts.replace(contact, existing);
       return { contact, created: false };
     }
     const contact = newContact(tenantId, deps.ids.newId(), fields, now);
+    assertIdentifiable(contact);
     await deps.contacts.create(contact);
     return { contact, created: true };
   });

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { OutboundUrlGuard } from '../../lib/adapters/channels/outbound-url-guard.js';
 import { WebhookChannel } from '../../lib/adapters/channels/webhook-channel.js';
 import { EVENTS_FILE } from '../../lib/adapters/events/local-event-publisher.js';
 import { buildDeps } from '../../lib/composition-root.js';
@@ -122,7 +123,11 @@ async function runBaseline(): Promise<void> {
   });
   const sender = new WebhookChannel(
     { url: required('BENCH_SINK_URL'), secret: SINK_SECRET },
-    { timeoutMs: Number(process.env.WEBHOOK_TIMEOUT_MS ?? 10_000) },
+    // The sink is on this machine: private addresses allowed, as under `npm start`.
+    {
+      timeoutMs: Number(process.env.WEBHOOK_TIMEOUT_MS ?? 10_000),
+      guard: new OutboundUrlGuard({ allowPrivate: true, requireHttps: false }),
+    },
   );
   const worker = new SeedBroadcastExecutionWorker({
     repositories: deps,

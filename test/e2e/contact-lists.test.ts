@@ -263,6 +263,7 @@ describe('GET /api/v1/contact-lists/:id/contacts', () => {
 
     // Act
     await api.put(`/api/v1/contacts/${lacksTag}`, {
+      name: 'lacks tag',
       pipeline_id: pipeline,
       status_id: status,
       tags: ['active', 'customer'],

@@ -47,14 +47,21 @@ describe('POST /api/v1/contacts', () => {
     expect((await api.get(`/api/v1/contacts/${reply.body.id}`)).body).toEqual(reply.body);
   });
 
-  it('creates a contact from an empty object, with null and empty defaults', async () => {
+  it('creates a contact from a name alone, with null and empty defaults', async () => {
     // Act
-    const reply = await acme.post('/api/v1/contacts', {});
+    const reply = await acme.post('/api/v1/contacts', { name: 'Only a name' });
 
     // Assess
     expect(reply.status).toBe(201);
     expect(reply.body).toEqual(
-      expect.objectContaining({ name: null, email: null, phone: null, tags: [], custom_fields: {}, opted_out: false }),
+      expect.objectContaining({
+        name: 'Only a name',
+        email: null,
+        phone: null,
+        tags: [],
+        custom_fields: {},
+        opted_out: false,
+      }),
     );
   });
 
@@ -418,8 +425,8 @@ describe('PUT /api/v1/contacts/:id', () => {
     const created = (await acme.post('/api/v1/contacts', { name: 'Consent' })).body;
 
     // Act
-    const optedOut = await acme.put(`/api/v1/contacts/${created.id}`, { opted_out: true });
-    const optedIn = await acme.put(`/api/v1/contacts/${created.id}`, { opted_out: false });
+    const optedOut = await acme.put(`/api/v1/contacts/${created.id}`, { name: 'Consent', opted_out: true });
+    const optedIn = await acme.put(`/api/v1/contacts/${created.id}`, { name: 'Consent', opted_out: false });
 
     // Assess
     expect(created.opted_out_at).toBeNull();

@@ -183,6 +183,7 @@ export class DynamoDbContactListRepository implements ContactListRepository {
         tableName: this.tableName,
         partitions: [listKeys.membersPartition(list.tenantId, list.id)],
         toItem: (raw) => idFromSortKey(raw.sk as string),
+        sortKeyFits: (sk) => sk.startsWith('CONTACT#'),
       },
       page,
     );

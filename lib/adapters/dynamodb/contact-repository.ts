@@ -119,6 +119,7 @@ export class DynamoDbContactRepository implements ContactRepository {
         tableName: this.tableName,
         partitions: this.partitions(tenantId),
         toItem: fromItem,
+        sortKeyFits: contactKeys.sortKeyInShard,
         ...(filter ? { filter } : {}),
       },
       page,
@@ -128,7 +129,13 @@ export class DynamoDbContactRepository implements ContactRepository {
   listMatching(tenantId: string, page: PageRequest, accept: (contact: Contact) => boolean): Promise<Page<Contact>> {
     return pagedQuery(
       this.client,
-      { tableName: this.tableName, partitions: this.partitions(tenantId), toItem: fromItem, accept },
+      {
+        tableName: this.tableName,
+        partitions: this.partitions(tenantId),
+        toItem: fromItem,
+        sortKeyFits: contactKeys.sortKeyInShard,
+        accept,
+      },
       page,
     );
   }

@@ -57,6 +57,9 @@ export const contactKeys = {
     sk: 'EXTID',
   }),
   listMemberships: (tenantId: string, contactId: string) => `T#${tenantId}#CONTACT#${contactId}#LISTS`,
+  /** Whether `sk` is the sort key of a contact that lives in shard `shard` (a position in the walk over the shards). */
+  sortKeyInShard: (sk: string, shard: number) =>
+    sk.startsWith('CONTACT#') && shardOf(idFromSortKey(sk), CONTACT_SHARDS) === shard,
 };
 
 const MEMBERS_PARTITION = /^T#(.+)#LIST#([^#]+)#MEMBERS$/;

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { InvalidCursorError } from '../../domain/errors.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
 
 /** Items examined per request at most, so a very selective filter answers a short page instead of timing out. */
 export const MAX_EXAMINED_PER_PAGE = 5000;
@@ -17,6 +18,11 @@ export interface PagedQuery<T> {
   toItem: (raw: Record<string, unknown>) => T;
   /** Evaluated in code after the push-down filter. */
   accept?: (item: T) => boolean;
+  /**
+   * Whether a sort key can be a position this query issued in partition number `partition`. By default: it starts
+   * with sortKeyPrefix, when the query has one. See positionFits.
+   */
+  sortKeyFits?: (sortKey: string, partition: number) => boolean;
 }
 
 /** The push-down filter that keeps the items in `status`; none when no status is asked for. */
@@ -39,6 +45,7 @@ export async function pagedQuery<T>(
   page: PageRequest,
 ): Promise<Page<T>> {
   const cursor = decodeCursor(page.cursor);
+  if (cursor && !positionFits(query, cursor)) throw new InvalidCursorError();
   const items: T[] = [];
   let examined = 0;
   let partition = cursor?.s ?? 0;
@@ -87,4 +94,16 @@ export async function pagedQuery<T>(
     }
   }
   return { items };
+}
+
+/**
+ * A cursor of another collection, or a forged one, names a partition this query does not have (an empty "last"
+ * page) or a sort key outside its range (DynamoDB refuses the start key): either way it is not one this query
+ * issued, and the caller hears so (400) rather than getting a wrong page or an error.
+ */
+function positionFits<T>(query: PagedQuery<T>, cursor: Cursor): boolean {
+  if (cursor.s >= query.partitions.length) return false;
+  if (cursor.k === undefined) return true;
+  if (query.sortKeyFits) return query.sortKeyFits(cursor.k, cursor.s);
+  return query.sortKeyPrefix === undefined || cursor.k.startsWith(query.sortKeyPrefix);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { handler, InvalidAutomationEvent } from '../../../functions/automation-trigger.js';
 import { resetRuntime } from '../../../lib/composition-root.js';
-import { aBroadcast, aContact, aStaticList, rejectionOf } from '../../support/builders.js';
+import { rejectionOf } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
 import { aStoredBroadcast, expectJustStarted, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { automationEvent, eventFixture, lambdaContext } from '../../support/lambda-events.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DefaultChannelSenderFactory } from '../../../lib/adapters/channels/channel-sender-factory.js';
 import { LogChannel, stageLogChannel } from '../../../lib/adapters/channels/log-channel.js';
+import { OutboundUrlGuard } from '../../../lib/adapters/channels/outbound-url-guard.js';
 import { WebhookChannel } from '../../../lib/adapters/channels/webhook-channel.js';
 import type { Broadcast } from '../../../lib/domain/broadcast.js';
 import type { Channel } from '../../../lib/domain/channel.js';
@@ -67,13 +68,14 @@ function broadcastsOf(items: Broadcast[]): BroadcastRepository {
 const clock = { now: () => new Date('2025-01-15T12:00:00.000Z') };
 const ids = { newId: () => randomUUID() };
 
-function deps(broadcasts: Broadcast[] = []) {
+function deps(broadcasts: Broadcast[] = [], allowPrivate = true) {
   return {
     channels: new InMemoryChannels(),
     broadcasts: broadcastsOf(broadcasts),
     clock,
     ids,
     delivery: { maxRatePerMinute: 60_000 },
+    outboundUrls: new OutboundUrlGuard({ allowPrivate, requireHttps: false }),
   };
 }
 
@@ -145,6 +147,37 @@ describe('channel use cases', () => {
     // Assess
     expect(error).toBeInstanceOf(UnprocessableError);
     expect(error).toEqual(expect.objectContaining({ code: 'channel.type_immutable' }));
+  });
+
+  it('refuses a webhook URL that points inside at create: 422 channel.url_not_allowed naming why, nothing stored', async () => {
+    // Prepare
+    const d = deps([], false);
+
+    // Act
+    const error = await rejectionOf(createChannel(d, 'acme', webhook('http://169.254.169.254/latest/meta-data/')));
+
+    // Assess
+    expect(error).toBeInstanceOf(UnprocessableError);
+    expect(error).toEqual(
+      expect.objectContaining({
+        code: 'channel.url_not_allowed',
+        errors: [{ field: 'config.url', message: '169.254.169.254 is not a public address (link-local)' }],
+      }),
+    );
+    expect(d.channels.items.size).toBe(0);
+  });
+
+  it('refuses such a URL at update too, keeping the channel as it was', async () => {
+    // Prepare
+    const d = deps([], false);
+    const created = await createChannel(d, 'acme', webhook('https://8.8.8.8/hook'));
+
+    // Act
+    const error = await rejectionOf(updateChannel(d, 'acme', created.id, webhook('http://[::1]:8080/')));
+
+    // Assess
+    expect(error).toEqual(expect.objectContaining({ code: 'channel.url_not_allowed' }));
+    expect(d.channels.items.get(`acme/${created.id}`)).toEqual(created);
   });
 
   it("answers 404 for another tenant's channel", async () => {

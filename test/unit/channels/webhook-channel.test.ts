@@ -2,6 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import {
+  type HostResolver,
+  OutboundUrlGuard,
+  type ResolvedAddress,
+} from '../../../lib/adapters/channels/outbound-url-guard.js';
 import { parseRetryAfter, WebhookChannel } from '../../../lib/adapters/channels/webhook-channel.js';
 import type { OutboundMessage } from '../../../lib/ports/channel-sender.js';
 
@@ -63,10 +68,13 @@ function aMessage(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
   };
 }
 
+/** The receiver is on 127.0.0.1: these tests run with private addresses allowed, as `npm start` does. */
+const local = new OutboundUrlGuard({ allowPrivate: true, requireHttps: false });
+
 function channel(options: { timeoutMs?: number; path?: string } = {}): WebhookChannel {
   return new WebhookChannel(
     { url: `${baseUrl}${options.path ?? '/hooks/broadcast'}`, secret: SECRET },
-    options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+    { guard: local, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) },
   );
 }
 
@@ -226,7 +234,7 @@ describe('WebhookChannel', () => {
     },
   );
 
-  it('truncates a long answer to a short, single-line reason', async () => {
+  it('keeps a long answer that is no known error shape out of the reason', async () => {
     // Prepare
     respond = answer(400, `line one\nline two\r\n\t${'x'.repeat(100_000)}`);
 
@@ -234,10 +242,7 @@ describe('WebhookChannel', () => {
     const outcome = await channel().send(aMessage());
 
     // Assess
-    expect(outcome.kind).toBe('permanent');
-    const { reason } = outcome as { reason: string };
-    expect(reason.length).toBeLessThanOrEqual(200);
-    expect(reason).toMatch(/^HTTP 400 Bad Request: line one line two x+…$/);
+    expect(outcome).toEqual({ kind: 'permanent', reason: 'HTTP 400 Bad Request' });
   });
 
   it('does not follow a redirect: the signature is for the configured URL, so it is permanent', async () => {
@@ -274,7 +279,7 @@ describe('WebhookChannel', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const webhook = new WebhookChannel({ url: `http://127.0.0.1:${port}/hook`, secret: SECRET });
+    const webhook = new WebhookChannel({ url: `http://127.0.0.1:${port}/hook`, secret: SECRET }, { guard: local });
 
     // Act
     const outcome = await webhook.send(aMessage());
@@ -311,6 +316,220 @@ describe('WebhookChannel', () => {
     ]) {
       expect(shown).not.toContain(SECRET);
     }
+  });
+});
+
+describe('WebhookChannel: what an error says (issue 11)', () => {
+  const INTERNAL = 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG db-password=hunter2 at /srv/app/internal.js:42';
+
+  it.each([
+    ['a stack trace', 500, `Error: boom\n    ${INTERNAL}`, 'HTTP 500 Internal Server Error'],
+    [
+      'an HTML error page',
+      502,
+      `<html><body><h1>Bad gateway</h1><pre>${INTERNAL}</pre></body></html>`,
+      'HTTP 502 Bad Gateway',
+    ],
+    ['a metadata document', 404, `{"AccessKeyId":"ASIA0000","SecretAccessKey":"${INTERNAL}"}`, 'HTTP 404 Not Found'],
+    ['JSON of no known shape', 400, `{"debug":{"trace":"${INTERNAL}"}}`, 'HTTP 400 Bad Request'],
+  ])('never copies %s into the reason: only the status', async (_, status, body, expected) => {
+    // Prepare
+    respond = answer(status, body, { 'content-type': 'text/plain' });
+
+    // Act
+    const outcome = await channel().send(aMessage());
+
+    // Assess
+    expect(outcome).toEqual(expect.objectContaining({ reason: expected }));
+    expect(JSON.stringify(outcome)).not.toContain('hunter2');
+  });
+
+  it("ignores the server's own reason phrase, which it writes freely", async () => {
+    // Prepare
+    respond = (_req, res) => res.writeHead(503, `leaked ${INTERNAL}`).end();
+
+    // Act
+    const outcome = await channel().send(aMessage());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'transient', reason: 'HTTP 503 Service Unavailable' });
+  });
+
+  it.each([
+    [
+      '{"error":{"code":"E4012","message":"Recipient blocked the sender","stack":"SECRET"}}',
+      'E4012: Recipient blocked the sender',
+    ],
+    ['{"error":{"code":131026,"message":"Message undeliverable"}}', '131026: Message undeliverable'],
+    ['{"code":"invalid_phone","message":"Phone number is not valid"}', 'invalid_phone: Phone number is not valid'],
+    ['{"error":"invalid_token","error_description":"The token expired"}', 'invalid_token: The token expired'],
+    ['{"type":"about:blank","title":"Unknown recipient","status":422,"detail":"SECRET"}', 'Unknown recipient'],
+    ['{"errors":[{"code":"blocked","detail":"Contact opted out"}]}', 'blocked: Contact opted out'],
+  ])('keeps the code and title of a known error shape: %s', async (body, expected) => {
+    // Prepare
+    respond = answer(422, body, { 'content-type': 'application/json' });
+
+    // Act
+    const outcome = await channel().send(aMessage());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'permanent', reason: `HTTP 422 Unprocessable Entity: ${expected}` });
+  });
+
+  it('strips control characters from a title and keeps the reason within 200 characters', async () => {
+    // Prepare
+    const title = `Bad\u0000 \u001b[31mrecipient\u202e\n${'y'.repeat(500)}`;
+    respond = answer(400, JSON.stringify({ code: 'E1\u0007', message: title }));
+
+    // Act
+    const outcome = await channel().send(aMessage());
+
+    // Assess
+    const { reason } = outcome as { reason: string };
+    expect(reason.length).toBeLessThanOrEqual(200);
+    expect(reason).toMatch(/^HTTP 400 Bad Request: Bad \[31mrecipient y+…$/);
+  });
+});
+
+describe('WebhookChannel: where it may connect (issue 11)', () => {
+  /** A resolver whose answers the test sets, counting the questions. */
+  const resolverOf = (...answers: ResolvedAddress[][]) => {
+    const asked: string[] = [];
+    const resolve: HostResolver = async (hostname) => {
+      asked.push(hostname);
+      return answers[Math.min(asked.length, answers.length) - 1] ?? [];
+    };
+    return { resolve, asked };
+  };
+  const strict = (resolve?: HostResolver) =>
+    new OutboundUrlGuard({ allowPrivate: false, requireHttps: false, ...(resolve ? { resolve } : {}) });
+  const port = () => new URL(baseUrl).port;
+
+  it('refuses a loopback URL by default, sending nothing: a permanent failure naming why', async () => {
+    // Prepare
+    const webhook = new WebhookChannel({ url: `${baseUrl}/hooks/broadcast`, secret: SECRET });
+
+    // Act
+    const outcome = await webhook.send(aMessage());
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'permanent',
+      reason: 'the URL is not allowed: 127.0.0.1 is not a public address (loopback)',
+    });
+    expect(received).toEqual([]);
+  });
+
+  it('refuses at send time a host name that now resolves to 127.0.0.1, sending nothing', async () => {
+    // Prepare
+    const { resolve } = resolverOf([{ address: '127.0.0.1', family: 4 }]);
+    const webhook = new WebhookChannel(
+      { url: `http://hooks.example.com:${port()}/hooks/broadcast`, secret: SECRET },
+      { guard: strict(resolve) },
+    );
+
+    // Act
+    const outcome = await webhook.send(aMessage());
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'permanent',
+      reason: 'the URL is not allowed: hooks.example.com resolves to 127.0.0.1, not a public address (loopback)',
+    });
+    expect(received).toEqual([]);
+  });
+
+  it('refuses a name with one internal address among public ones', async () => {
+    // Prepare
+    const { resolve } = resolverOf([
+      { address: '93.184.216.34', family: 4 },
+      { address: 'fd00:ec2::254', family: 6 },
+    ]);
+    const webhook = new WebhookChannel(
+      { url: 'https://hooks.example.com/hook', secret: SECRET },
+      { guard: strict(resolve) },
+    );
+
+    // Act
+    const outcome = await webhook.send(aMessage());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'permanent', reason: expect.stringContaining('fd00:ec2::254') });
+  });
+
+  it('connects to the address it checked: a name that answers public, then 127.0.0.1, never reaches 127.0.0.1', async () => {
+    // Prepare: a rebinding DNS server: the check hears a public address, any later question hears loopback.
+    const { resolve, asked } = resolverOf(
+      [{ address: '93.184.216.34', family: 4 }],
+      [{ address: '127.0.0.1', family: 4 }],
+    );
+    const webhook = new WebhookChannel(
+      { url: `http://rebind.example.com:${port()}/hooks/broadcast`, secret: SECRET },
+      { guard: strict(resolve), timeoutMs: 300 },
+    );
+
+    // Act
+    const outcome = await webhook.send(aMessage());
+
+    // Assess: the one lookup was the check's; the connection went to 93.184.216.34 (unreachable here) or timed out.
+    expect(asked).toEqual(['rebind.example.com']);
+    expect(received).toEqual([]);
+    expect(outcome.kind).toBe('transient');
+  });
+
+  it('connects to the addresses the guard vetted, not where DNS says, keeping the URL as Host', async () => {
+    // Prepare: a guard that vetted 127.0.0.1 for a name DNS does not know (a stand-in for a public address).
+    class VettedToLoopback extends OutboundUrlGuard {
+      override async vet(url: string) {
+        return { url: new URL(url), addresses: [{ address: '127.0.0.1', family: 4 as const }] };
+      }
+    }
+    const webhook = new WebhookChannel(
+      { url: `http://hooks.unknown-name.invalid:${port()}/hooks/broadcast`, secret: SECRET },
+      { guard: new VettedToLoopback({ allowPrivate: false, requireHttps: false }) },
+    );
+
+    // Act
+    const outcome = await webhook.send(aMessage());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'accepted' });
+    expect(received.map((r) => r.headers.host)).toEqual([`hooks.unknown-name.invalid:${port()}`]);
+  });
+
+  it.each([
+    ['credentials', 'https://user:pass@hooks.example.com/', 'credentials in the URL'],
+    ['plain http where https is required', 'http://hooks.example.com/', 'only https'],
+  ])('refuses a stored URL with %s at send time', async (_, url, expected) => {
+    // Prepare
+    const guard = new OutboundUrlGuard({ allowPrivate: true, requireHttps: true });
+    const webhook = new WebhookChannel({ url, secret: SECRET }, { guard });
+
+    // Act
+    const outcome = await webhook.send(aMessage());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'permanent', reason: expect.stringContaining(expected) });
+  });
+
+  it('a name that does not resolve is a transient failure', async () => {
+    // Prepare
+    const resolve: HostResolver = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+    };
+    const webhook = new WebhookChannel(
+      { url: 'https://nowhere.example.com/hook', secret: SECRET },
+      { guard: strict(resolve) },
+    );
+
+    // Act
+    const outcome = await webhook.send(aMessage());
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'transient',
+      reason: 'connection failed: nowhere.example.com did not resolve: ENOTFOUND',
+    });
   });
 });
 

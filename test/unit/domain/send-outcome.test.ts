@@ -88,14 +88,16 @@ describe('classifySend', () => {
 
   it('fails a throw as outcome_unknown where the channel cannot de-duplicate: it may have sent', () => {
     // Prepare
-    const result: SendResult = { thrown: new Error('x'.repeat(500)) };
+    const result: SendResult = { thrown: new Error(`socket\u0000 hang\nup \u001b[2J${'x'.repeat(500)}`) };
 
     // Act
     const verdict = classifySend(result, 1, false, policy);
 
-    // Assess
+    // Assess: one line, no control characters, at most 200 characters (issue 11).
     expect(verdict).toMatchObject({ next: 'failed', reason: 'outcome_unknown' });
-    expect(verdict.next === 'failed' && verdict.error).toHaveLength(300);
+    const error = verdict.next === 'failed' ? verdict.error : '';
+    expect(error).toHaveLength(200);
+    expect(error).toMatch(/^channel error: socket hang up \[2Jx+…$/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { MAX_REASON_CHARS, oneLine, truncate } from '../../../domain/safe-text.js';
 import { parseRetryAfter } from '../webhook-channel.js';
 
 /**
@@ -104,7 +105,6 @@ export const PERMANENT_CODES: ReadonlySet<number> = new Set([
 export const PAIR_RATE_RETRY_MS = 6000;
 
 const MAX_BODY_CHARS = 64 * 1024;
-const MAX_REASON_CHARS = 200;
 const MAX_TITLE_CHARS = 160;
 
 interface GraphErrorBody {
@@ -164,8 +164,7 @@ export function describeWhatsAppError(code: number | string, title: string, deta
   // Details that only repeat the title (Graph often says it twice, once as `(#code) Title.`) add nothing.
   const extra = details === undefined ? '' : oneLine(details);
   const repeats = extra.replace(/^\(#\d+\)\s*/, '').replace(/\.$/, '') === label;
-  const text = extra === '' || extra === label || repeats ? head : `${head} (${extra})`;
-  return text.length <= MAX_REASON_CHARS ? text : `${text.slice(0, MAX_REASON_CHARS - 1)}…`;
+  return truncate(extra === '' || extra === label || repeats ? head : `${head} (${extra})`, MAX_REASON_CHARS);
 }
 
 /** Graph's `{ error: { message, type, code, error_subcode, error_data: { details }, is_transient } }`. */
@@ -201,7 +200,7 @@ function integerOf(value: unknown): number | undefined {
 function titleOf(error: GraphErrorBody, httpStatus: number): string {
   const title = oneLine((error.message ?? '').replace(/^\(#\d+\)\s*/, '')).replace(/\.$/, '');
   if (title === '') return `HTTP ${httpStatus}`;
-  return title.length <= MAX_TITLE_CHARS ? title : `${title.slice(0, MAX_TITLE_CHARS - 1)}…`;
+  return truncate(title, MAX_TITLE_CHARS);
 }
 
 /**
@@ -222,9 +221,4 @@ function concernsRecipient(error: GraphErrorBody): boolean {
 
 function retryAfterOf({ retryAfter, now }: GraphFailureContext): number | undefined {
   return retryAfter === undefined ? undefined : parseRetryAfter(retryAfter, now ?? Date.now());
-}
-
-/** Control characters and bidirectional overrides go (they could disguise a reason shown to operators). */
-function oneLine(text: string): string {
-  return text.replace(/[\p{Cc}\s\u202a-\u202e\u2066-\u2069]+/gu, ' ').trim();
 }
