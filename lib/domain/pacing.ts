@@ -28,6 +28,14 @@ export function chunkSizeFor(rateLimit: number): number {
   return Math.min(MAX_RATED_CHUNK_SIZE, Math.max(1, Math.ceil(rateLimit / 60)));
 }
 
+/**
+ * On a capped channel: about one second of the broadcast's share of the channel (messages per second), within what
+ * its own rate allows. Fixed at start; the share it was sized for may change later, the slot spacing follows.
+ */
+export function chunkSizeForShare(rateLimit: number, sharePerSecond: number): number {
+  return Math.max(1, Math.min(chunkSizeFor(rateLimit), Math.floor(sharePerSecond)));
+}
+
 /** Milliseconds between chunk slots; undefined when the rate is unlimited. */
 export function slotSpacingMs(rateLimit: number, chunkSize: number): number | undefined {
   if (rateLimit === 0) return undefined;
@@ -55,6 +63,31 @@ export function allocateSlots(
   const anchorMs = Math.max(clock.anchorMs, earliestMs - clock.nextSlot * clock.spacingMs);
   const slots = Array.from({ length: count }, (_, i) => anchorMs + (clock.nextSlot + i) * clock.spacingMs);
   return { clock: { ...clock, anchorMs, nextSlot: clock.nextSlot + count }, slots };
+}
+
+/**
+ * Slot spacing for a broadcast paced at its share of a capped channel: chunks of `chunkSize` at `sharePerSecond`,
+ * never faster than its own rate_limit allows (slotSpacingMs), so its per-minute invariant holds whatever the share.
+ */
+export function shareSlotSpacingMs(rateLimit: number, chunkSize: number, sharePerSecond: number): number {
+  const own = slotSpacingMs(rateLimit, chunkSize) ?? 0;
+  const share = Math.max(sharePerSecond, MIN_SHARE_PER_SECOND);
+  return Math.max(own, Math.ceil((chunkSize * 1000) / share));
+}
+
+/** A share is never taken as less than this (one message a minute): it keeps a slot clock finite. */
+const MIN_SHARE_PER_SECOND = 1 / 60;
+
+/**
+ * The clock with a new spacing from its next slot on. The next slot stays where the old spacing put it (one old
+ * gap after the last slot handed out), later ones follow at the new spacing: slot times stay increasing, and every
+ * gap is one of the spacings used, so whatever bound holds for each spacing holds across the change. The anchor is
+ * only bookkeeping (next slot = anchor + nextSlot × spacing): it moves back when the spacing grows.
+ */
+export function respaceClock(clock: SlotClock, spacingMs: number): SlotClock {
+  if (spacingMs === clock.spacingMs) return clock;
+  const nextMs = clock.anchorMs + clock.nextSlot * clock.spacingMs;
+  return { anchorMs: nextMs - clock.nextSlot * spacingMs, spacingMs, nextSlot: clock.nextSlot };
 }
 
 /** How many slots starting at the clock's next one fall before `untilMs`. */
