@@ -5,6 +5,7 @@ import { DefaultChannelSenderFactory } from './adapters/channels/channel-sender-
 import { stageLogChannel } from './adapters/channels/log-channel.js';
 import { DynamoDbBroadcastRepository } from './adapters/dynamodb/broadcast-repository.js';
 import { DynamoDbBroadcastRunRepository } from './adapters/dynamodb/broadcast-run-repository.js';
+import { DynamoDbChannelPaceStore } from './adapters/dynamodb/channel-pace-store.js';
 import { DynamoDbChannelRepository } from './adapters/dynamodb/channel-repository.js';
 import { DynamoDbContactListRepository } from './adapters/dynamodb/contact-list-repository.js';
 import { DynamoDbContactRepository } from './adapters/dynamodb/contact-repository.js';
@@ -60,6 +61,7 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     runs: new DynamoDbBroadcastRunRepository(client, table),
     executions: new DynamoDbExecutionRepository(client, table),
     channels: new DynamoDbChannelRepository(client, table),
+    channelPace: new DynamoDbChannelPaceStore(client, table),
     processedEvents: new DynamoDbProcessedEventStore(client, table),
     senders: new DefaultChannelSenderFactory({
       // In AWS the log channel prints contacts' addresses masked; locally developers need them readable.

@@ -25,10 +25,14 @@
  * | channels of a tenant                  | Query     | T#{t}#CHANNELS                       | begins CHANNEL#    |
  * | channel by id                         | GetItem   | T#{t}#CHANNELS                       | CHANNEL#{id}       |
  * | the tenant's default channel (pointer)| GetItem   | T#{t}#CHANNELS                       | DEFAULT            |
+ * | a capped channel's timeline and AIMD  | Update    | T#{t}#CHANNEL#{c}#PACE               | PACE               |
+ * | broadcasts' share claims on a channel | Update    | T#{t}#CHANNEL#{c}#PACE               | SHARES             |
  *
  * Contacts are spread over several partitions and every send chunk is its own partition (a partition
  * takes at most 1,000 writes/s and 3,000 reads/s), so a big import or a fast broadcast never queues
- * behind one hot key; the run item takes one write per chunk, not per message.
+ * behind one hot key; the run item takes one write per chunk, not per message. A capped channel's pace item takes
+ * one write per group of sends (lib/domain/channel-pace.ts), in a partition of its own, away from the tenant's
+ * channel items.
  */
 export const CONTACT_SHARDS = 8;
 
@@ -129,4 +133,23 @@ export const channelKeys = {
   sortPrefix: 'CHANNEL#',
   byId: (tenantId: string, id: string): ItemKey => ({ pk: channelKeys.partition(tenantId), sk: `CHANNEL#${id}` }),
   defaultPointer: (tenantId: string): ItemKey => ({ pk: channelKeys.partition(tenantId), sk: 'DEFAULT' }),
+};
+
+/**
+ * A capped channel's shared pacing state: the timeline every sender reserves its sends on (written per group of
+ * sends) and, apart from it so that its size never weighs on those writes, the broadcasts' share claims (written
+ * once per pacer tick). Each claim is an attribute of its own (`claim#{broadcastId}`), so a claim is put or
+ * removed without reading the others.
+ */
+export const channelPaceKeys = {
+  partition: (tenantId: string, channelId: string) => `T#${tenantId}#CHANNEL#${channelId}#PACE`,
+  pace: (tenantId: string, channelId: string): ItemKey => ({
+    pk: channelPaceKeys.partition(tenantId, channelId),
+    sk: 'PACE',
+  }),
+  shares: (tenantId: string, channelId: string): ItemKey => ({
+    pk: channelPaceKeys.partition(tenantId, channelId),
+    sk: 'SHARES',
+  }),
+  claimPrefix: 'claim#',
 };
