@@ -1,16 +1,27 @@
 import type { Broadcast } from '../domain/broadcast.js';
-import { type BroadcastExecution, isTerminal } from '../domain/broadcast-execution.js';
+import { isTerminal } from '../domain/broadcast-execution.js';
 import type { ChunkTally } from '../domain/broadcast-run.js';
-import type { OutboundMessage } from '../domain/outbound-message.js';
+import { channelCapPerSecond } from '../domain/channel.js';
 import type { SendDecision } from '../domain/send-decision.js';
-import { classifySend, type SendResult } from '../domain/send-outcome.js';
-import type { ChannelSender } from '../ports/channel-sender.js';
 import type { ChunkState } from '../ports/execution-repository.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
+import { ChannelTimeline } from './channel-timeline.js';
 import { ChunkLeaseHold } from './chunk-lease.js';
 import { ChunkLedger, type RecordedCounts } from './chunk-ledger.js';
 import { decideSends } from './decide-sends.js';
 import type { UseCaseDeps } from './deps.js';
+import { type Send, sendGroup } from './send-group.js';
+
+/**
+ * Where the channel cannot de-duplicate: contacts sent per group, each group named in the chunk's lease before it
+ * leaves. A sender that dies mid-send leaves at most this many outcomes unknown (`failed: outcome_unknown`).
+ */
+export const IN_FLIGHT_GROUP_SIZE = 5;
+/**
+ * Rounds of one chunk delivery, per group it started with, before what is left is deferred to a fresh slot: a
+ * round that sends nothing (every send late, in a stalled process) must not loop for ever.
+ */
+const MAX_ROUNDS_PER_GROUP = 3;
 
 type Deps = Pick<
   UseCaseDeps,
@@ -24,6 +35,7 @@ type Deps = Pick<
   | 'clock'
   | 'ids'
   | 'delivery'
+  | 'channelPace'
 >;
 
 export interface ChunkJob {
@@ -41,6 +53,11 @@ export interface ChunkDelivery {
   stoppedMeanwhile: boolean;
   /** Another delivery of the chunk holds its lease or wrote an execution first: its view may be newer. */
   busyElsewhere: boolean;
+  /**
+   * The capped channel's timeline had no room for some sends within the chunk's slot window (or they kept finding
+   * themselves late): they are still open, for a fresh slot.
+   */
+  deferred: boolean;
   /** Set when an attempt was put back: the longest wait it asked for. */
   retryAfterMs: number | undefined;
   tally: ChunkTally;
@@ -49,8 +66,14 @@ export interface ChunkDelivery {
 
 /**
  * The work on one chunk's open executions: decide each one's fate (reads only), take the chunk's lease naming the
- * contacts about to be sent (one conditional write), record the closures, look at the broadcast's status once
- * more, send, record the outcomes, and give the lease back.
+ * first group about to be sent (one conditional write), record the closures, look at the broadcast's status once
+ * more, then send group by group, recording the outcomes, and give the lease back.
+ *
+ * Groups: a channel that de-duplicates sends the whole chunk as one group, as before. One that cannot (log,
+ * WhatsApp) sends groups of IN_FLIGHT_GROUP_SIZE, naming each group in the lease before it leaves and looking at
+ * the broadcast's status again: a death mid-send leaves at most one group's outcomes unknown, and a pause stops the
+ * chunk between two groups. On a capped channel every group first reserves its instants on the channel's timeline
+ * (channel-timeline.ts); what finds no room within the chunk's slot window is deferred to a fresh slot.
  */
 export async function deliverChunk(deps: Deps, job: ChunkJob): Promise<ChunkDelivery> {
   const ledger = new ChunkLedger(deps, job.state.executions);
@@ -58,76 +81,94 @@ export async function deliverChunk(deps: Deps, job: ChunkJob): Promise<ChunkDeli
   return {
     stoppedMeanwhile: progress === 'stopped',
     busyElsewhere: progress === 'busy' || ledger.lostARace,
+    deferred: progress === 'deferred',
     retryAfterMs: ledger.retryAfterMs,
     tally: ledger.tally(job.message.chunk),
     recorded: ledger.counts,
   };
 }
 
-async function work(deps: Deps, job: ChunkJob, ledger: ChunkLedger): Promise<'done' | 'busy' | 'stopped'> {
+type Progress = 'done' | 'busy' | 'stopped' | 'deferred';
+
+async function work(deps: Deps, job: ChunkJob, ledger: ChunkLedger): Promise<Progress> {
   const open = job.state.executions.filter((e) => !isTerminal(e.status));
   if (open.length === 0) return 'done';
   const now = deps.clock.now();
   const lease = new ChunkLeaseHold(deps, job.message, job.state.lease, now.getTime());
   if (lease.heldElsewhere()) return 'busy';
-  const { decisions, sender } = await decideSends(deps, job.broadcast, open, {
+  const { decisions, sender, channel } = await decideSends(deps, job.broadcast, open, {
     stopped: job.stopped,
     finalize: job.message.finalize === true,
     suspects: lease.suspects(job.state.executions),
     now,
   });
-  const toSend = decisions.filter((d) => 'outbound' in d);
+  const pending: Send[] = decisions.filter((d) => 'outbound' in d);
+  const groupSize = sender?.honoursIdempotencyKey === false ? IN_FLIGHT_GROUP_SIZE : pending.length;
   // Another delivery took the lease since the chunk was read: what was read may be stale.
-  if (!(await lease.take(toSend.map((d) => d.execution.contactId)))) return 'busy';
+  if (!(await lease.take(contactsOf(pending.slice(0, groupSize))))) return 'busy';
   let midSend = false;
   try {
     const closing = Promise.all(decisions.map((d) => closeIfDecided(ledger, d)));
-    if (toSend.length === 0 || !sender) {
+    if (pending.length === 0 || !sender || !channel) {
       await closing;
       return 'done';
     }
     // A pause or cancel may have landed since the status was read: look once more, right before sending.
     const [current] = await Promise.all([deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id), closing]);
     if (current?.status !== 'running') return 'stopped';
-    midSend = true;
-    await Promise.all(toSend.map((d) => sendOne(deps, ledger, lease.version, sender, d.execution, d.outbound)));
-    midSend = false;
+    const cap = channelCapPerSecond(channel);
+    const timeline = cap === undefined ? undefined : new ChannelTimeline(deps, channel, cap, job.message.slotAt);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) {
+        if (round > MAX_ROUNDS_PER_GROUP * Math.ceil(open.length / groupSize)) return 'deferred';
+        const next = await nextGroup(deps, job, lease, sender.honoursIdempotencyKey, pending.slice(0, groupSize));
+        if (next !== 'go') return next;
+      }
+      let group = pending.splice(0, groupSize);
+      let instants: number[] | undefined;
+      if (timeline) {
+        instants = await timeline.reserve(group.length);
+        // The rest waits for the next reservation (or, when nothing fits, for a fresh slot).
+        pending.unshift(...group.slice(instants.length));
+        group = group.slice(0, instants.length);
+        if (group.length === 0) return 'deferred';
+      }
+      midSend = true;
+      const outcome = await sendGroup(deps, ledger, lease.version, sender, group, instants);
+      midSend = false;
+      pending.unshift(...outcome.late);
+      if (outcome.throttled) await timeline?.recordThrottle();
+    }
     return 'done';
   } finally {
     await lease.handBack(ledger.isDone(), midSend);
   }
 }
 
-function closeIfDecided(ledger: ChunkLedger, decision: SendDecision): Promise<void> | undefined {
-  return 'close' in decision ? ledger.close(decision.execution, decision.close, decision.fields) : undefined;
+/**
+ * Before a group after the first: where the channel cannot de-duplicate, the lease names this group (and is
+ * extended); and a pause or cancel since the last look stops the chunk here.
+ */
+async function nextGroup(
+  deps: Deps,
+  job: ChunkJob,
+  lease: ChunkLeaseHold,
+  deduplicates: boolean,
+  group: readonly Send[],
+): Promise<'go' | 'busy' | 'stopped'> {
+  const nowMs = deps.clock.now().getTime();
+  const [named, current] = await Promise.all([
+    deduplicates ? true : lease.name(contactsOf(group), nowMs),
+    deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id),
+  ]);
+  if (!named) return 'busy';
+  return current?.status === 'running' ? 'go' : 'stopped';
 }
 
-/** One attempt for one contact, and its outcome recorded. */
-async function sendOne(
-  deps: Deps,
-  ledger: ChunkLedger,
-  leaseVersion: number,
-  sender: ChannelSender,
-  execution: BroadcastExecution,
-  outbound: OutboundMessage,
-): Promise<void> {
-  const attempts = execution.attempts + 1;
-  let result: SendResult;
-  try {
-    result = { outcome: await sender.send(outbound) };
-  } catch (thrown) {
-    result = { thrown };
-  }
-  const verdict = classifySend(result, attempts, sender.honoursIdempotencyKey, deps.delivery);
-  switch (verdict.next) {
-    case 'sent': {
-      const sentAt = deps.clock.now().toISOString();
-      const messageId = verdict.providerMessageId;
-      return ledger.close(execution, 'sent', { sentAt, ...(messageId ? { messageId } : {}) }, attempts);
-    }
-    case 'failed':
-      return ledger.close(execution, 'failed', { reason: verdict.reason, error: verdict.error }, attempts);
-    case 'retry':
-      return ledger.putBack(execution, { ...verdict, attempts, attemptLease: leaseVersion });
-  }
+function contactsOf(sends: readonly Send[]): string[] {
+  return sends.map((s) => s.execution.contactId);
+}
+
+function closeIfDecided(ledger: ChunkLedger, decision: SendDecision): Promise<void> | undefined {
+  return 'close' in decision ? ledger.close(decision.execution, decision.close, decision.fields) : undefined;
 }

@@ -12,6 +12,8 @@ import { completeIfFinished } from './run-lifecycle.js';
 const MAX_HOLD_MS = 1500;
 /** When another delivery of the chunk is mid-send, check back this much later. */
 const BUSY_RECHECK_MS = 5000;
+/** A chunk without a slot that its capped channel had no room for looks again this much later. */
+const DEFERRED_RECHECK_MS = 1000;
 
 /** `counted`: every execution is terminal and the chunk is counted; `retry_later`: it is back on the queue. */
 export type ChunkResult = 'counted' | 'retry_later' | 'dropped';
@@ -36,13 +38,15 @@ type Deps = Pick<
   | 'delivery'
   | 'contactLists'
   | 'ids'
+  | 'channelPace'
 >;
 
 /**
  * The sender, for one chunk. Per execution: skip it if the broadcast was cancelled or the contact opted
  * out meanwhile; render; then take the chunk's lease naming the contacts about to be sent (one conditional
- * write for the chunk, so two deliveries never send it at once); send with an idempotency key; record the
- * outcome, conditionally on the status read. A lease left behind by a sender that died mid-send means the
+ * write for the chunk, so two deliveries never send it at once; one per small group where the channel cannot
+ * de-duplicate); on a capped channel, reserve the sends on the channel's timeline; send with an idempotency key;
+ * record the outcome, conditionally on the status read. A lease left behind by a sender that died mid-send means the
  * outcome of its in-flight contacts is unknown: re-sent with the same key where the channel de-duplicates,
  * failed as `outcome_unknown` where it cannot. When every execution of the chunk is terminal, the chunk is
  * counted, exactly once.
@@ -77,6 +81,14 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   if (delivery.stoppedMeanwhile) return report('dropped');
   let retryAfterMs = delivery.retryAfterMs;
   let tally = delivery.tally;
+  if (delivery.deferred && retryAfterMs === undefined) {
+    // The channel's cap left no room for the rest within this slot: what is left takes a fresh slot, as a late
+    // chunk does (a retry's backoff, when there is one, brings it back late anyway).
+    // A run without a slot clock (started before its channel had a cap) looks again a little later.
+    if (run.slotSpacingMs === undefined) await requeueAfter(deps, message, DEFERRED_RECHECK_MS);
+    else await requeueInFreshSlot(deps, run, message);
+    return report('retry_later');
+  }
   if (retryAfterMs === undefined && (delivery.busyElsewhere || !isChunkFinished(tally))) {
     // Another delivery of this chunk (SQS delivers at least once) holds its lease. Whoever finishes last
     // counts the chunk: look again, and come back later if it is still busy.
