@@ -8,6 +8,7 @@ import {
   listChannels,
   updateChannel,
 } from '../use-cases/channel-commands.js';
+import { channelPaceView } from '../use-cases/channel-pace-view.js';
 import { pageOf } from './contact-list-routes.js';
 import type { Route } from './http-handler.js';
 import { presentChannel } from './presenters.js';
@@ -24,17 +25,26 @@ export const channelRoutes: Record<string, Route> = {
   'GET /api/v1/channels': async ({ event, tenantId }, deps) => {
     const query = queryOf(event, pageQuery);
     const page = await listChannels(deps, tenantId, pageOf(query));
-    return json(200, pageBody(page, presentChannel));
+    // One read per capped channel of the page, none for the others.
+    const paces = new Map(
+      await Promise.all(page.items.map(async (c) => [c.id, await channelPaceView(deps, c)] as const)),
+    );
+    return json(
+      200,
+      pageBody(page, (channel) => presentChannel(channel, paces.get(channel.id))),
+    );
   },
 
-  'GET /api/v1/channels/{id}': async ({ event, tenantId }, deps) =>
-    json(200, presentChannel(await getChannel(deps, tenantId, pathId(event)))),
+  'GET /api/v1/channels/{id}': async ({ event, tenantId }, deps) => {
+    const channel = await getChannel(deps, tenantId, pathId(event));
+    return json(200, presentChannel(channel, await channelPaceView(deps, channel)));
+  },
 
   'PUT /api/v1/channels/{id}': async ({ event, tenantId, body }, deps) => {
     const id = pathId(event);
     const input = requireBody(updateChannelBody, body);
     const channel = await updateChannel(deps, tenantId, id, { ...toFields(input), type: input.type });
-    return json(200, presentChannel(channel));
+    return json(200, presentChannel(channel, await channelPaceView(deps, channel)));
   },
 
   'DELETE /api/v1/channels/{id}': async ({ event, tenantId }, deps) => {
