@@ -73,6 +73,8 @@ export interface RunChannelShare {
   channelId: string;
   capPerSecond: number;
   sharePerSecond: number;
+  /** What all the broadcasts on the channel share (see channel-shares.ts). */
+  capacityPerSecond: number;
 }
 
 export function newRun(
@@ -84,7 +86,9 @@ export function newRun(
   channelShare?: RunChannelShare,
 ): BroadcastRun {
   // On a capped channel every run gets a slot clock (unlimited ones too), at its share: see pace-broadcast.ts.
-  const chunkSize = channelShare ? chunkSizeForShare(rateLimit, channelShare.sharePerSecond) : chunkSizeFor(rateLimit);
+  const chunkSize = channelShare
+    ? chunkSizeForShare(rateLimit, channelShare.sharePerSecond, channelShare.capacityPerSecond)
+    : chunkSizeFor(rateLimit);
   const spacing = channelShare
     ? shareSlotSpacingMs(rateLimit, chunkSize, channelShare.sharePerSecond)
     : slotSpacingMs(rateLimit, chunkSize);

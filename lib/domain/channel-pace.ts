@@ -28,8 +28,12 @@ export const CAP_GUARD = 0.93;
 export const MAX_SEND_LATENESS_MS = 20;
 /** A reservation starts no sooner than this after it is asked for: the time its own write takes. */
 export const RESERVATION_LEAD_MS = 50;
-/** The longest a sender holds its sends for the channel's timeline; further away, the chunk takes a fresh slot. */
-export const MAX_CAP_HOLD_MS = 2000;
+/**
+ * The longest a sender holds its sends for the channel's timeline; further away, the chunk takes a fresh slot. Long
+ * enough to bridge the gaps between chunks (the timeline never idles while chunks are on their way), short enough
+ * that a sender invocation mostly sends rather than waits.
+ */
+export const MAX_CAP_HOLD_MS = 1000;
 
 /** AIMD: the effective rate never drops below this (messages per second). */
 export const MIN_EFFECTIVE_RATE = 1;

@@ -13,6 +13,15 @@ export interface ShareClaim {
   expiresAtMs: number;
 }
 
+/**
+ * The broadcasts on a channel are paced to ask together for this much more than its timeline lets through. Asking
+ * exactly for it would leave the timeline idle whenever their chunks happen to come late or bunched (that time is
+ * lost for good); asking a little more keeps it busy, and what finds no room waits for a fresh slot of its broadcast,
+ * which takes it in turn. So the channel runs close to the timeline's rate, at the cost of a few chunks in a hundred
+ * partly deferred (npm run bench, channel_cap).
+ */
+export const SHARE_OVERBOOKING = 1.05;
+
 /** A claim lives this many pacer ticks: a pacer that missed two ticks no longer holds a share. */
 export const CLAIM_LIFETIME_TICKS = 3;
 

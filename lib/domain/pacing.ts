@@ -30,11 +30,17 @@ export function chunkSizeFor(rateLimit: number): number {
 
 /**
  * On a capped channel: about one second of the broadcast's share of the channel (messages per second), within what
- * its own rate allows. Fixed at start; the share it was sized for may change later, the slot spacing follows.
+ * its own rate allows, and at most half a second of the whole channel (`capacityPerSecond`): a chunk's sends then fit
+ * a sender's hold on the channel's timeline (MAX_CAP_HOLD_MS) with room for the other broadcasts' chunks. Fixed at
+ * start; the share it was sized for may change later, the slot spacing follows.
  */
-export function chunkSizeForShare(rateLimit: number, sharePerSecond: number): number {
-  return Math.max(1, Math.min(chunkSizeFor(rateLimit), Math.floor(sharePerSecond)));
+export function chunkSizeForShare(rateLimit: number, sharePerSecond: number, capacityPerSecond: number): number {
+  const perChunk = Math.min(sharePerSecond, capacityPerSecond * MAX_CHUNK_SHARE_OF_CHANNEL);
+  return Math.max(1, Math.min(chunkSizeFor(rateLimit), Math.floor(perChunk)));
 }
+
+/** A chunk on a capped channel holds at most this many seconds of the whole channel. */
+const MAX_CHUNK_SHARE_OF_CHANNEL = 0.5;
 
 /** Milliseconds between chunk slots; undefined when the rate is unlimited. */
 export function slotSpacingMs(rateLimit: number, chunkSize: number): number | undefined {
@@ -103,8 +109,13 @@ export type SendTiming = { action: 'send' } | { action: 'wait'; ms: number } | {
 export function sendTiming(slotAt: number | undefined, nowMs: number): SendTiming {
   if (slotAt === undefined) return { action: 'send' };
   if (nowMs < slotAt) return { action: 'wait', ms: slotAt - nowMs };
-  if (nowMs >= slotAt + SEND_WINDOW_MS - SEND_GUARD_MS) return { action: 'late' };
+  if (nowMs >= (sendWindowEnd(slotAt) as number)) return { action: 'late' };
   return { action: 'send' };
+}
+
+/** The last instant a send of a chunk with slot `slotAt` may start (undefined: no slot, no such bound). */
+export function sendWindowEnd(slotAt: number | undefined): number | undefined {
+  return slotAt === undefined ? undefined : slotAt + SEND_WINDOW_MS - SEND_GUARD_MS;
 }
 
 /**

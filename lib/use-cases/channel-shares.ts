@@ -1,7 +1,13 @@
 import type { BroadcastRun, RunChannelShare } from '../domain/broadcast-run.js';
 import type { Channel } from '../domain/channel.js';
 import { CAP_GUARD, type ChannelPace, effectiveRate } from '../domain/channel-pace.js';
-import { CLAIM_LIFETIME_TICKS, demandOf, type ShareClaim, shareOf } from '../domain/channel-share.js';
+import {
+  CLAIM_LIFETIME_TICKS,
+  demandOf,
+  SHARE_OVERBOOKING,
+  type ShareClaim,
+  shareOf,
+} from '../domain/channel-share.js';
 import type { ChannelRef } from '../ports/channel-pace-store.js';
 import type { UseCaseDeps } from './deps.js';
 
@@ -12,10 +18,10 @@ const FORGET_EXPIRED_AFTER_MS = 60_000;
 
 /**
  * The capacity the broadcasts on a channel share, in messages per second: its effective rate (AIMD) at the
- * timeline's guard, so that their slots together ask for what the timeline lets through.
+ * timeline's guard, overbooked a little (SHARE_OVERBOOKING) so that their slots keep the timeline busy.
  */
 export function shareableCapacity(capPerSecond: number, pace: ChannelPace, nowMs: number): number {
-  return effectiveRate(pace.capPerSecond ?? capPerSecond, pace, nowMs) * CAP_GUARD;
+  return effectiveRate(pace.capPerSecond ?? capPerSecond, pace, nowMs) * CAP_GUARD * SHARE_OVERBOOKING;
 }
 
 /**
@@ -36,8 +42,9 @@ export async function openingShare(
     demandPerSecond: demandOf(broadcast.rateLimit),
     expiresAtMs: Number.POSITIVE_INFINITY,
   };
-  const sharePerSecond = shareOf(shareableCapacity(capPerSecond, pace, nowMs), claims, own, nowMs);
-  return { channelId: channel.id, capPerSecond, sharePerSecond };
+  const capacityPerSecond = shareableCapacity(capPerSecond, pace, nowMs);
+  const sharePerSecond = shareOf(capacityPerSecond, claims, own, nowMs);
+  return { channelId: channel.id, capPerSecond, sharePerSecond, capacityPerSecond };
 }
 
 /**

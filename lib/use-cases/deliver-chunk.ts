@@ -45,6 +45,8 @@ export interface ChunkJob {
   state: ChunkState;
   /** The broadcast was cancelled (or failed): close what is open, send nothing. */
   stopped: boolean;
+  /** The last instant a send may start (epoch ms): the end of the chunk's slot window when its run keeps a rate. */
+  sendBy?: number;
 }
 
 /** Where a chunk stands after one delivery worked on it. */
@@ -117,7 +119,7 @@ async function work(deps: Deps, job: ChunkJob, ledger: ChunkLedger): Promise<Pro
     const [current] = await Promise.all([deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id), closing]);
     if (current?.status !== 'running') return 'stopped';
     const cap = channelCapPerSecond(channel);
-    const timeline = cap === undefined ? undefined : new ChannelTimeline(deps, channel, cap, job.message.slotAt);
+    const timeline = cap === undefined ? undefined : new ChannelTimeline(deps, channel, cap, job.sendBy);
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0) {
         if (round > MAX_ROUNDS_PER_GROUP * Math.ceil(open.length / groupSize)) return 'deferred';

@@ -1,5 +1,5 @@
 import { isChunkFinished, tallyOf } from '../domain/chunk-tally.js';
-import { sendTiming } from '../domain/pacing.js';
+import { sendTiming, sendWindowEnd } from '../domain/pacing.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
 import { autoPauseIfFailing } from './auto-pause-if-failing.js';
 import type { RecordedCounts } from './chunk-ledger.js';
@@ -58,8 +58,6 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
     await requeueUntilSlot(deps, message, timing.ms);
     return nothingRecorded('retry_later');
   }
-  if (timing.action === 'wait') await sleep(timing.ms);
-
   const [broadcast, run] = await Promise.all([
     deps.broadcasts.findById(tenantId, broadcastId),
     deps.runs.get(tenantId, broadcastId),
@@ -68,14 +66,20 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   // Paused: send nothing; resume re-releases this chunk.
   if (broadcast.status === 'paused' && !message.finalize) return nothingRecorded('dropped');
   const stopped = broadcast.status === 'cancelled' || broadcast.status === 'failed';
-  if (timing.action === 'late' && !stopped && !message.finalize) {
+  // A slot keeps a broadcast's rate_limit only if its sends start within the slot's window (pacing.ts). An
+  // unlimited run's slots (on a capped channel) only share the channel out: a late chunk of it may still go.
+  // The same for an early one: it goes now, and its channel's timeline spaces its sends.
+  const keepsRate = run.rateLimit > 0;
+  if (timing.action === 'late' && keepsRate && !stopped && !message.finalize) {
     // Sending now would bunch it with later slots: take a fresh slot instead.
     await requeueInFreshSlot(deps, run, message);
     return nothingRecorded('retry_later');
   }
+  if (timing.action === 'wait' && keepsRate) await sleep(timing.ms);
 
   const state = await deps.executions.readChunk(tenantId, broadcastId, chunk);
-  const delivery = await deliverChunk(deps, { broadcast, message, state, stopped });
+  const sendBy = keepsRate ? sendWindowEnd(message.slotAt) : undefined;
+  const delivery = await deliverChunk(deps, { broadcast, message, state, stopped, ...(sendBy ? { sendBy } : {}) });
   const report = (result: ChunkResult): ChunkReport => ({ result, ...delivery.recorded });
   // Paused meanwhile: nothing was sent, resume releases the chunk again. Cancelled: the drain does.
   if (delivery.stoppedMeanwhile) return report('dropped');

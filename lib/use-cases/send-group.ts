@@ -43,9 +43,7 @@ export async function sendGroup(
     group.map(async (send, i) => {
       const at = instants?.[i];
       if (at !== undefined) {
-        // Rounded up: a timer never fires early, so neither does a send.
-        const wait = Math.ceil(at - deps.clock.now().getTime());
-        if (wait > 0) await sleep(wait);
+        await sleepUntil(deps, at);
         if (deps.clock.now().getTime() - at > MAX_SEND_LATENESS_MS) {
           late.add(i);
           return;
@@ -58,6 +56,12 @@ export async function sendGroup(
   const failure = settled.find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;
   return { late: group.filter((_, i) => late.has(i)), throttled };
+}
+
+/** Returns at `atMs` or later by the clock, never earlier: a timer may fire up to a millisecond early. */
+async function sleepUntil(deps: Deps, atMs: number): Promise<void> {
+  const wait = atMs - deps.clock.now().getTime();
+  if (wait > 0) await sleep(Math.ceil(wait) + 1);
 }
 
 /** One attempt for one contact, and its outcome recorded. */

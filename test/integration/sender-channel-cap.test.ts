@@ -2,6 +2,8 @@ import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js
 import type { BroadcastRun } from '../../lib/domain/broadcast-run.js';
 import type { Channel } from '../../lib/domain/channel.js';
 import { CAP_GUARD, MAX_CAP_HOLD_MS, sendSpacingMs } from '../../lib/domain/channel-pace.js';
+import { SHARE_OVERBOOKING } from '../../lib/domain/channel-share.js';
+import { SEND_WINDOW_MS } from '../../lib/domain/pacing.js';
 import type { ChannelPaceStore } from '../../lib/ports/channel-pace-store.js';
 import type { SendChunkMessage } from '../../lib/ports/message-queue.js';
 import { createChannel } from '../../lib/use-cases/channel-commands.js';
@@ -33,6 +35,10 @@ let paceCalls: Record<string, number>;
 
 const LEASE_MS = 180_000;
 const CAP = 20;
+/** What the broadcasts on a 20/s channel share (channel-shares.ts): 20 × 0.93 × 1.05 = 19.53 messages/s. */
+const SHARED = CAP * CAP_GUARD * SHARE_OVERBOOKING;
+/** A chunk on it holds at most half a second of the channel (pacing.ts, chunkSizeForShare). */
+const CHUNK = Math.floor(SHARED / 2);
 
 beforeAll(async () => {
   table = await createTestTable();
@@ -233,16 +239,17 @@ describe('a channel-wide cap', () => {
   });
 
   it('sends what fits in the chunk’s slot window, defers the rest to a fresh slot, and then sends it', async () => {
-    // Prepare: the timeline is busy for 1.5 s; the chunk's slot is now, its window ends 1.75 s from now.
+    // Prepare: 600/min, chunks of 9 on this channel. The chunk's slot was 1 s ago: its window (the rate_limit's
+    // bound) ends in 750 ms. The timeline is busy for the next 10 sends (538 ms).
     const tenantId = newTenantId();
     const capped = await aCappedChannel(tenantId);
-    const b = await aBroadcastOn(tenantId, capped.id, 10);
+    const b = await aBroadcastOn(tenantId, capped.id, CHUNK, 600);
     const now = clock.now().getTime();
     await deps.channelPace.reserve(
       { tenantId, channelId: capped.id },
-      { capPerSecond: CAP, count: 27, earliestMs: now, latestMs: now + 5000, nowMs: now },
+      { capPerSecond: CAP, count: 10, earliestMs: now, latestMs: now + 5000, nowMs: now },
     );
-    const slotAt = now;
+    const slotAt = now - 1000;
 
     // Act
     const first = await sendChunk(deps, { ...b.message(), slotAt });
@@ -250,13 +257,28 @@ describe('a channel-wide cap', () => {
     clock.set(new Date(again?.body.slotAt as number).toISOString());
     const second = await sendChunk(deps, again?.body as SendChunkMessage);
 
-    // Assess: 27 spacings of 53.8 ms end at 1452 ms; 6 more sends start by 1750 ms (the last at 1721 ms).
-    expect(first).toMatchObject({ result: 'retry_later', sent: 6 });
+    // Assess: 4 sends start between 538 and 750 ms (53.8 ms apart); the other 5 go in the next slot.
+    expect(first).toMatchObject({ result: 'retry_later', sent: 4 });
     expect(again?.body.slotAt).toBeGreaterThanOrEqual(now + 1000);
-    expect(second).toMatchObject({ result: 'counted', sent: 4 });
-    expect(new Set(channel.contactIds()).size).toBe(10);
-    expect(channel.received).toHaveLength(10);
-    expect(statuses(await executionsOf(tenantId, b.broadcast.id))).toEqual({ sent: 10 });
+    expect(second).toMatchObject({ result: 'counted', sent: CHUNK - 4 });
+    expect(new Set(channel.contactIds()).size).toBe(CHUNK);
+    expect(channel.received).toHaveLength(CHUNK);
+    expect(statuses(await executionsOf(tenantId, b.broadcast.id))).toEqual({ sent: CHUNK });
+  });
+
+  it('still sends a late chunk of an unlimited broadcast: its slots share the channel out, they keep no rate', async () => {
+    // Prepare
+    const tenantId = newTenantId();
+    const capped = await aCappedChannel(tenantId);
+    const b = await aBroadcastOn(tenantId, capped.id, 4);
+    const slotAt = clock.now().getTime() - SEND_WINDOW_MS;
+
+    // Act
+    const report = await sendChunk(deps, { ...b.message(), slotAt });
+
+    // Assess
+    expect(report).toMatchObject({ result: 'counted', sent: 4 });
+    expect(takeChunks(deps)).toEqual([]);
   });
 
   it('defers a whole chunk when the timeline is busy beyond the longest hold, sending nothing', async () => {
@@ -315,13 +337,12 @@ describe('fair shares of a capped channel', () => {
     clock.advance(CAPPED_RELEASE_HORIZON_MS / 2);
     await paceBroadcast(deps, tenantId, a.broadcast.id, 1);
 
-    // Assess: 20/s at the guard is 18.6/s: chunks of 18 alone (one every 968 ms), of 9 beside it.
-    const capacity = CAP * CAP_GUARD;
-    expect(a.run).toMatchObject({ cappedChannel: { channelId: capped.id, capPerSecond: CAP }, chunkSize: 18 });
-    expect(aloneSpacing).toBe(Math.ceil((18 * 1000) / capacity));
-    expect(b.run.chunkSize).toBe(9);
-    expect(b.run.slotSpacingMs).toBe(Math.ceil((9 * 1000) / (capacity / 2)));
-    expect((await runOf(tenantId, a.broadcast.id)).slotSpacingMs).toBe(Math.ceil((18 * 1000) / (capacity / 2)));
+    // Assess: chunks of 9 (half a second of the channel), one every 461 ms alone; then every 922 ms.
+    expect(a.run).toMatchObject({ cappedChannel: { channelId: capped.id, capPerSecond: CAP }, chunkSize: CHUNK });
+    expect(aloneSpacing).toBe(Math.ceil((CHUNK * 1000) / SHARED));
+    expect(b.run.chunkSize).toBe(CHUNK);
+    expect(b.run.slotSpacingMs).toBe(Math.ceil((CHUNK * 1000) / (SHARED / 2)));
+    expect((await runOf(tenantId, a.broadcast.id)).slotSpacingMs).toBe(Math.ceil((CHUNK * 1000) / (SHARED / 2)));
     const released = takeChunks(deps);
     expect(released.every((m) => m.body.slotAt !== undefined)).toBe(true);
     expect(released.filter((m) => m.body.broadcastId === b.broadcast.id).length).toBeGreaterThan(0);
@@ -338,13 +359,13 @@ describe('fair shares of a capped channel', () => {
     const fast = await aBroadcastOn(tenantId, capped.id, 50);
     await paceBroadcast(deps, tenantId, fast.broadcast.id, 0);
 
-    // Assess: the slow one keeps its own spacing (rate_limit 120 in chunks of 2), the other gets 18.6 - 2.
+    // Assess: the slow one keeps its own spacing (rate_limit 120 in chunks of 2), the other gets the rest.
     const slowRun = await runOf(tenantId, slow.broadcast.id);
     const fastRun = await runOf(tenantId, fast.broadcast.id);
     expect(slowRun.chunkSize).toBe(2);
     expect(slowRun.slotSpacingMs).toBe(Math.ceil(62_000 / 60));
-    expect(fastRun.chunkSize).toBe(16);
-    expect(fastRun.slotSpacingMs).toBe(Math.ceil((16 * 1000) / (CAP * CAP_GUARD - 2)));
+    expect(fastRun.chunkSize).toBe(CHUNK);
+    expect(fastRun.slotSpacingMs).toBe(Math.ceil((CHUNK * 1000) / (SHARED - 2)));
   });
 
   it('withdraws a broadcast’s claim when its loop ends, so the others get its part', async () => {

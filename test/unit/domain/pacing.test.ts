@@ -140,11 +140,12 @@ describe('queueDelaySecondsForSlot', () => {
 });
 
 describe('pacing at a share of a capped channel', () => {
-  it('sizes chunks at about one second of the share, within what the rate allows', () => {
-    expect(chunkSizeForShare(0, 6.2)).toBe(6);
-    expect(chunkSizeForShare(0, 74.4)).toBe(50);
-    expect(chunkSizeForShare(600, 18.6)).toBe(10);
-    expect(chunkSizeForShare(0, 0.4)).toBe(1);
+  it('sizes chunks at about one second of the share, at most half a second of the channel, within the rate', () => {
+    expect(chunkSizeForShare(0, 6.2, 20)).toBe(6);
+    expect(chunkSizeForShare(0, 20, 20)).toBe(10);
+    expect(chunkSizeForShare(0, 200, 200)).toBe(50);
+    expect(chunkSizeForShare(600, 18.6, 80)).toBe(10);
+    expect(chunkSizeForShare(0, 0.4, 20)).toBe(1);
   });
 
   it('spaces slots for the share, never faster than the broadcast’s own rate allows', () => {
