@@ -51,7 +51,10 @@ export interface ChunkJob {
 
 /** Where a chunk stands after one delivery worked on it. */
 export interface ChunkDelivery {
-  /** The broadcast was paused or cancelled between the first status check and the sends: nothing was sent. */
+  /**
+   * The broadcast was paused or cancelled since the first status check: nothing more was sent (groups sent before
+   * are recorded; resume, or the cancel's drain, releases the chunk again and counts it).
+   */
   stoppedMeanwhile: boolean;
   /** Another delivery of the chunk holds its lease or wrote an execution first: its view may be newer. */
   busyElsewhere: boolean;

@@ -81,7 +81,7 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   const sendBy = keepsRate ? sendWindowEnd(message.slotAt) : undefined;
   const delivery = await deliverChunk(deps, { broadcast, message, state, stopped, ...(sendBy ? { sendBy } : {}) });
   const report = (result: ChunkResult): ChunkReport => ({ result, ...delivery.recorded });
-  // Paused meanwhile: nothing was sent, resume releases the chunk again. Cancelled: the drain does.
+  // Paused meanwhile: nothing more was sent, resume releases the chunk again. Cancelled: the drain does.
   if (delivery.stoppedMeanwhile) return report('dropped');
   let retryAfterMs = delivery.retryAfterMs;
   let tally = delivery.tally;
