@@ -7,6 +7,7 @@ import { type HostResolver, OutboundUrlGuard } from './adapters/channels/outboun
 import { WhatsAppReceiptWebhook } from './adapters/channels/whatsapp/receipt-webhook.js';
 import { DynamoDbBroadcastRepository } from './adapters/dynamodb/broadcast-repository.js';
 import { DynamoDbBroadcastRunRepository } from './adapters/dynamodb/broadcast-run-repository.js';
+import { DynamoDbChannelPaceStore } from './adapters/dynamodb/channel-pace-store.js';
 import { DynamoDbChannelRepository } from './adapters/dynamodb/channel-repository.js';
 import { DynamoDbContactListRepository } from './adapters/dynamodb/contact-list-repository.js';
 import { DynamoDbContactRepository } from './adapters/dynamodb/contact-repository.js';
@@ -66,6 +67,7 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     runs: new DynamoDbBroadcastRunRepository(client, table),
     executions: new DynamoDbExecutionRepository(client, table),
     channels: new DynamoDbChannelRepository(client, table),
+    channelPace: new DynamoDbChannelPaceStore(client, table),
     processedEvents: new DynamoDbProcessedEventStore(client, table),
     deliveries: new DynamoDbDeliveryStatusRepository(client, table),
     receiptQueue: new SqsReceiptQueue(sqs, config.RECEIPTS_QUEUE_URL ?? ''),

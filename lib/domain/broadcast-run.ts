@@ -1,5 +1,5 @@
 import type { BroadcastCounters } from './broadcast.js';
-import { chunkSizeFor, type SlotClock, slotSpacingMs } from './pacing.js';
+import { chunkSizeFor, chunkSizeForShare, type SlotClock, shareSlotSpacingMs, slotSpacingMs } from './pacing.js';
 
 /**
  * The delivery state of one started broadcast, kept apart from the broadcast itself so the pipeline's
@@ -15,6 +15,11 @@ export interface BroadcastRun {
   rateLimit: number;
   /** Contacts per send chunk; every send chunk is full except the very last one. */
   chunkSize: number;
+  /**
+   * The capped channel the run shares (lib/domain/channel-pace.ts), as resolved at start: its pacer claims a fair
+   * share of it at every tick and paces its slots at that share. Absent: the channel had no cap at start.
+   */
+  cappedChannel?: { channelId: string; capPerSecond: number };
   /**
    * An explicit audience (automation `trigger_broadcast` with `contact_ids`, at most 1,000): the planner sends to
    * exactly these contacts, in one page, instead of resolving the broadcast's list.
@@ -63,15 +68,30 @@ export interface BroadcastRun {
   lastProgressAt: string;
 }
 
+/** A run on a capped channel: the channel, and the share of it the run starts with (messages per second). */
+export interface RunChannelShare {
+  channelId: string;
+  capPerSecond: number;
+  sharePerSecond: number;
+  /** What all the broadcasts on the channel share (see channel-shares.ts). */
+  capacityPerSecond: number;
+}
+
 export function newRun(
   tenantId: string,
   broadcastId: string,
   rateLimit: number,
   now: Date,
   audienceContactIds?: string[],
+  channelShare?: RunChannelShare,
 ): BroadcastRun {
-  const chunkSize = chunkSizeFor(rateLimit);
-  const spacing = slotSpacingMs(rateLimit, chunkSize);
+  // On a capped channel every run gets a slot clock (unlimited ones too), at its share: see pace-broadcast.ts.
+  const chunkSize = channelShare
+    ? chunkSizeForShare(rateLimit, channelShare.sharePerSecond, channelShare.capacityPerSecond)
+    : chunkSizeFor(rateLimit);
+  const spacing = channelShare
+    ? shareSlotSpacingMs(rateLimit, chunkSize, channelShare.sharePerSecond)
+    : slotSpacingMs(rateLimit, chunkSize);
   const iso = now.toISOString();
   return {
     tenantId,
@@ -80,6 +100,9 @@ export function newRun(
     audienceAsOf: iso,
     rateLimit,
     chunkSize,
+    ...(channelShare
+      ? { cappedChannel: { channelId: channelShare.channelId, capPerSecond: channelShare.capPerSecond } }
+      : {}),
     ...(audienceContactIds === undefined ? {} : { audienceContactIds }),
     planCarry: [],
     planDone: false,

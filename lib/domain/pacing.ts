@@ -28,6 +28,20 @@ export function chunkSizeFor(rateLimit: number): number {
   return Math.min(MAX_RATED_CHUNK_SIZE, Math.max(1, Math.ceil(rateLimit / 60)));
 }
 
+/**
+ * On a capped channel: about one second of the broadcast's share of the channel (messages per second), within what
+ * its own rate allows, and at most half a second of the whole channel (`capacityPerSecond`): a chunk's sends then fit
+ * a sender's hold on the channel's timeline (MAX_CAP_HOLD_MS) with room for the other broadcasts' chunks. Fixed at
+ * start; the share it was sized for may change later, the slot spacing follows.
+ */
+export function chunkSizeForShare(rateLimit: number, sharePerSecond: number, capacityPerSecond: number): number {
+  const perChunk = Math.min(sharePerSecond, capacityPerSecond * MAX_CHUNK_SHARE_OF_CHANNEL);
+  return Math.max(1, Math.min(chunkSizeFor(rateLimit), Math.floor(perChunk)));
+}
+
+/** A chunk on a capped channel holds at most this many seconds of the whole channel. */
+const MAX_CHUNK_SHARE_OF_CHANNEL = 0.5;
+
 /** Milliseconds between chunk slots; undefined when the rate is unlimited. */
 export function slotSpacingMs(rateLimit: number, chunkSize: number): number | undefined {
   if (rateLimit === 0) return undefined;
@@ -57,6 +71,31 @@ export function allocateSlots(
   return { clock: { ...clock, anchorMs, nextSlot: clock.nextSlot + count }, slots };
 }
 
+/**
+ * Slot spacing for a broadcast paced at its share of a capped channel: chunks of `chunkSize` at `sharePerSecond`,
+ * never faster than its own rate_limit allows (slotSpacingMs), so its per-minute invariant holds whatever the share.
+ */
+export function shareSlotSpacingMs(rateLimit: number, chunkSize: number, sharePerSecond: number): number {
+  const own = slotSpacingMs(rateLimit, chunkSize) ?? 0;
+  const share = Math.max(sharePerSecond, MIN_SHARE_PER_SECOND);
+  return Math.max(own, Math.ceil((chunkSize * 1000) / share));
+}
+
+/** A share is never taken as less than this (one message a minute): it keeps a slot clock finite. */
+const MIN_SHARE_PER_SECOND = 1 / 60;
+
+/**
+ * The clock with a new spacing from its next slot on. The next slot stays where the old spacing put it (one old
+ * gap after the last slot handed out), later ones follow at the new spacing: slot times stay increasing, and every
+ * gap is one of the spacings used, so whatever bound holds for each spacing holds across the change. The anchor is
+ * only bookkeeping (next slot = anchor + nextSlot × spacing): it moves back when the spacing grows.
+ */
+export function respaceClock(clock: SlotClock, spacingMs: number): SlotClock {
+  if (spacingMs === clock.spacingMs) return clock;
+  const nextMs = clock.anchorMs + clock.nextSlot * clock.spacingMs;
+  return { anchorMs: nextMs - clock.nextSlot * spacingMs, spacingMs, nextSlot: clock.nextSlot };
+}
+
 /** How many slots starting at the clock's next one fall before `untilMs`. */
 export function slotsBefore(clock: SlotClock, earliestMs: number, untilMs: number): number {
   const anchorMs = Math.max(clock.anchorMs, earliestMs - clock.nextSlot * clock.spacingMs);
@@ -70,8 +109,13 @@ export type SendTiming = { action: 'send' } | { action: 'wait'; ms: number } | {
 export function sendTiming(slotAt: number | undefined, nowMs: number): SendTiming {
   if (slotAt === undefined) return { action: 'send' };
   if (nowMs < slotAt) return { action: 'wait', ms: slotAt - nowMs };
-  if (nowMs >= slotAt + SEND_WINDOW_MS - SEND_GUARD_MS) return { action: 'late' };
+  if (nowMs >= (sendWindowEnd(slotAt) as number)) return { action: 'late' };
   return { action: 'send' };
+}
+
+/** The last instant a send of a chunk with slot `slotAt` may start (undefined: no slot, no such bound). */
+export function sendWindowEnd(slotAt: number | undefined): number | undefined {
+  return slotAt === undefined ? undefined : slotAt + SEND_WINDOW_MS - SEND_GUARD_MS;
 }
 
 /**

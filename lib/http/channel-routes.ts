@@ -8,6 +8,7 @@ import {
   listChannels,
   updateChannel,
 } from '../use-cases/channel-commands.js';
+import { channelPaceView } from '../use-cases/channel-pace-view.js';
 import type { Route } from './http-handler.js';
 import { paging } from './page-cursor.js';
 import { presentChannel } from './presenters.js';
@@ -24,17 +25,27 @@ export const channelRoutes: Record<string, Route> = {
   'GET /api/v1/channels': async ({ event, tenantId }, deps) => {
     const query = queryOf(event, pageQuery);
     const page = paging(event, tenantId, query);
-    return json(200, page.body(await listChannels(deps, tenantId, page.request), presentChannel));
+    const channels = await listChannels(deps, tenantId, page.request);
+    // One read per capped channel of the page, none for the others.
+    const paces = new Map(
+      await Promise.all(channels.items.map(async (c) => [c.id, await channelPaceView(deps, c)] as const)),
+    );
+    return json(
+      200,
+      page.body(channels, (channel) => presentChannel(channel, paces.get(channel.id))),
+    );
   },
 
-  'GET /api/v1/channels/{id}': async ({ event, tenantId }, deps) =>
-    json(200, presentChannel(await getChannel(deps, tenantId, pathId(event)))),
+  'GET /api/v1/channels/{id}': async ({ event, tenantId }, deps) => {
+    const channel = await getChannel(deps, tenantId, pathId(event));
+    return json(200, presentChannel(channel, await channelPaceView(deps, channel)));
+  },
 
   'PUT /api/v1/channels/{id}': async ({ event, tenantId, body }, deps) => {
     const id = pathId(event);
     const input = requireBody(updateChannelBody, body);
     const channel = await updateChannel(deps, tenantId, id, { ...toFields(input), type: input.type });
-    return json(200, presentChannel(channel));
+    return json(200, presentChannel(channel, await channelPaceView(deps, channel)));
   },
 
   'DELETE /api/v1/channels/{id}': async ({ event, tenantId }, deps) => {

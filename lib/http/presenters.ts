@@ -7,6 +7,7 @@ import { deliveryStatusOf } from '../domain/delivery-status.js';
 import { withoutCredentials } from '../domain/input-rules.js';
 import { type MessageTemplate, toWireTemplate } from '../domain/message-template.js';
 import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
+import type { ChannelPaceView } from '../use-cases/channel-pace-view.js';
 
 /** Domain objects as resources on the wire: snake_case, every field present (null when unset). */
 export function presentContact(c: Contact) {
@@ -120,8 +121,13 @@ export function presentExecution(e: BroadcastExecution) {
   };
 }
 
-/** A channel on the wire. The config is rebuilt field by field: a webhook's secret is write-only, never echoed. */
-export function presentChannel(c: Channel) {
+/**
+ * A channel on the wire. The config is rebuilt field by field: a webhook's secret is write-only, never echoed.
+ * `pace`: how fast a capped channel sends now (read where the route reads it); without it, a capped channel is
+ * shown at its cap, never throttled (true of a channel just created).
+ */
+export function presentChannel(c: Channel, pace?: ChannelPaceView) {
+  const cap = channelCapPerSecond(c);
   return {
     id: c.id,
     name: c.name,
@@ -129,7 +135,9 @@ export function presentChannel(c: Channel) {
     config: presentChannelConfig(c),
     is_default: c.isDefault,
     required_address: c.requiredAddress,
-    max_messages_per_second: channelCapPerSecond(c) ?? null,
+    max_messages_per_second: cap ?? null,
+    effective_messages_per_second: cap === undefined ? null : (pace?.effectivePerSecond ?? cap),
+    throttled_at: pace?.throttledAt ?? null,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };

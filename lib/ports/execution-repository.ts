@@ -12,7 +12,8 @@ export type ExecutionPartition = { chunk: number } | { skipPage: number };
 /**
  * Who works on a send chunk. One delivery at a time holds it, until `until` (epoch ms); `inFlight` names the
  * contacts it is about to send to, so that if it dies, the next holder knows which of them the channel may
- * already have. One write per chunk instead of one claim per contact.
+ * already have. One write per chunk instead of one claim per contact; where the channel cannot de-duplicate, one
+ * write per small group of sends, so that a death leaves only that group's outcomes unknown.
  */
 export interface ChunkLease {
   /** Bumped by every take: a take succeeds only against the version its taker read. */
@@ -52,6 +53,16 @@ export interface ExecutionRepository {
     broadcastId: string,
     chunk: number,
     take: { seenVersion: number | undefined; holder: string; until: number; inFlight: readonly string[] },
+  ): Promise<boolean>;
+  /**
+   * Names the next contacts about to be sent under a lease `holder` took (at `version`), and extends it to `until`.
+   * False when it is no longer theirs (it expired and another delivery took it).
+   */
+  renameChunkLease(
+    tenantId: string,
+    broadcastId: string,
+    chunk: number,
+    hold: { holder: string; version: number; until: number; inFlight: readonly string[] },
   ): Promise<boolean>;
   /** Gives the lease back with nothing in flight, if `holder` still has it. */
   releaseChunkLease(tenantId: string, broadcastId: string, chunk: number, holder: string): Promise<void>;

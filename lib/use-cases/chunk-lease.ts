@@ -9,7 +9,9 @@ type ChunkRef = Pick<SendChunkMessage, 'tenantId' | 'broadcastId' | 'chunk'>;
 /**
  * One delivery's hold on a chunk's lease (see ChunkLease): one conditional write for the whole chunk, so two
  * deliveries of it never send at once. The lease names the contacts about to be sent; if its holder dies, the
- * next one knows which of them the channel may already have.
+ * next one knows which of them the channel may already have. A delivery that sends in groups names each group in
+ * turn (name()), under the same version: a contact of an earlier group has its outcome recorded before the next
+ * group is named, so only the group in flight can be suspect.
  */
 export class ChunkLeaseHold {
   private readonly holder: string;
@@ -58,6 +60,22 @@ export class ChunkLeaseHold {
         until: this.nowMs + this.deps.delivery.claimLeaseMs,
         inFlight,
       },
+    );
+    return this.holding;
+  }
+
+  /**
+   * Names the next group about to be sent (the ones named before have their outcomes recorded by now), and extends
+   * the lease from `nowMs`. One conditional write; false when the lease is no longer this delivery's (it expired and
+   * another delivery took it): what this one read may be stale, it must stop.
+   */
+  async name(inFlight: string[], nowMs: number): Promise<boolean> {
+    if (!this.holding) return false;
+    this.holding = await this.deps.executions.renameChunkLease(
+      this.chunk.tenantId,
+      this.chunk.broadcastId,
+      this.chunk.chunk,
+      { holder: this.holder, version: this.version, until: nowMs + this.deps.delivery.claimLeaseMs, inFlight },
     );
     return this.holding;
   }

@@ -19,8 +19,9 @@ type Deps = Pick<UseCaseDeps, 'channels' | 'defaultChannel' | 'senders' | 'conta
 
 export interface SendPlan {
   decisions: SendDecision[];
-  /** The broadcast's channel; absent when nothing is to be sent. */
+  /** The broadcast's channel and its sender; absent when nothing is to be sent. */
   sender?: ChannelSender;
+  channel?: Channel;
 }
 
 /**
@@ -64,6 +65,7 @@ export async function decideSends(
   };
   return {
     sender,
+    channel,
     decisions: open.map((e) => decideSend(e, contacts.get(e.contactId), suspects.has(e.contactId), context)),
   };
 }

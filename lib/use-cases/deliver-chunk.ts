@@ -1,21 +1,36 @@
 import type { Broadcast } from '../domain/broadcast.js';
-import { type BroadcastExecution, isTerminal } from '../domain/broadcast-execution.js';
+import { isTerminal } from '../domain/broadcast-execution.js';
 import type { ChunkTally } from '../domain/broadcast-run.js';
-import type { OutboundMessage } from '../domain/outbound-message.js';
+import { channelCapPerSecond } from '../domain/channel.js';
 import type { SendDecision } from '../domain/send-decision.js';
-import { classifySend, type SendResult } from '../domain/send-outcome.js';
-import type { ChannelSender } from '../ports/channel-sender.js';
 import type { ChunkState } from '../ports/execution-repository.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
 import { ChannelHalt } from './channel-halt.js';
+import { ChannelTimeline } from './channel-timeline.js';
 import { ChunkLeaseHold } from './chunk-lease.js';
 import { ChunkLedger, type RecordedCounts } from './chunk-ledger.js';
 import { decideSends } from './decide-sends.js';
 import type { UseCaseDeps } from './deps.js';
+import { type Send, sendGroup } from './send-group.js';
+
+/**
+ * Where the channel cannot de-duplicate: contacts sent per group, each group named in the chunk's lease before it
+ * leaves. A sender that dies mid-send leaves at most this many outcomes unknown (`failed: outcome_unknown`).
+ */
+export const IN_FLIGHT_GROUP_SIZE = 5;
+/**
+ * Rounds of one chunk delivery, per group it started with, before what is left is deferred to a fresh slot: a
+ * round that sends nothing (every send late, in a stalled process) must not loop for ever.
+ */
+const MAX_ROUNDS_PER_GROUP = 3;
 
 export type DeliverChunkDeps = Pick<
   UseCaseDeps,
   | 'broadcasts'
+  // For the pause of a broken channel (ChannelHalt).
+  | 'runs'
+  | 'queue'
+  | 'contactLists'
   | 'executions'
   | 'contacts'
   | 'channels'
@@ -25,10 +40,7 @@ export type DeliverChunkDeps = Pick<
   | 'clock'
   | 'ids'
   | 'delivery'
-  // For the pause of a broken channel (ChannelHalt).
-  | 'runs'
-  | 'queue'
-  | 'contactLists'
+  | 'channelPace'
 >;
 
 export interface ChunkJob {
@@ -38,29 +50,45 @@ export interface ChunkJob {
   state: ChunkState;
   /** The broadcast was cancelled (or failed): close what is open, send nothing. */
   stopped: boolean;
+  /** The last instant a send may start (epoch ms): the end of the chunk's slot window when its run keeps a rate. */
+  sendBy?: number;
 }
 
 /** Where a chunk stands after one delivery worked on it. */
 export interface ChunkDelivery {
-  /** The broadcast was paused or cancelled between the first status check and the sends: nothing was sent. */
+  /**
+   * The broadcast was paused or cancelled since the first status check: nothing more was sent (groups sent before
+   * are recorded; resume, or the cancel's drain, releases the chunk again and counts it).
+   */
   stoppedMeanwhile: boolean;
   /** Another delivery of the chunk holds its lease or wrote an execution first: its view may be newer. */
   busyElsewhere: boolean;
-  /** Set when an attempt was put back: the longest wait it asked for. */
-  retryAfterMs: number | undefined;
+  /**
+   * The capped channel's timeline had no room for some sends within the chunk's slot window (or they kept finding
+   * themselves late): they are still open, for a fresh slot.
+   */
+  deferred: boolean;
   /**
    * The channel is broken (a `halt` verdict): the broadcast was paused with this `status_reason`, the halted
    * contacts left pending with no attempt counted, and no send started after the halt. Resume releases the chunk.
    */
   halted: string | undefined;
+  /** Set when an attempt was put back: the longest wait it asked for. */
+  retryAfterMs: number | undefined;
   tally: ChunkTally;
   recorded: RecordedCounts;
 }
 
 /**
  * The work on one chunk's open executions: decide each one's fate (reads only), take the chunk's lease naming the
- * contacts about to be sent (one conditional write), record the closures, look at the broadcast's status once
- * more, send, record the outcomes, and give the lease back.
+ * first group about to be sent (one conditional write), record the closures, look at the broadcast's status once
+ * more, then send group by group, recording the outcomes, and give the lease back.
+ *
+ * Groups: a channel that de-duplicates sends the whole chunk as one group, as before. One that cannot (log,
+ * WhatsApp) sends groups of IN_FLIGHT_GROUP_SIZE, naming each group in the lease before it leaves and looking at
+ * the broadcast's status again: a death mid-send leaves at most one group's outcomes unknown, and a pause stops the
+ * chunk between two groups. On a capped channel every group first reserves its instants on the channel's timeline
+ * (channel-timeline.ts); what finds no room within the chunk's slot window is deferred to a fresh slot.
  */
 export async function deliverChunk(deps: DeliverChunkDeps, job: ChunkJob): Promise<ChunkDelivery> {
   const ledger = new ChunkLedger(deps, job.state.executions);
@@ -70,88 +98,96 @@ export async function deliverChunk(deps: DeliverChunkDeps, job: ChunkJob): Promi
   return {
     stoppedMeanwhile: progress === 'stopped',
     busyElsewhere: progress === 'busy' || ledger.lostARace,
-    retryAfterMs: ledger.retryAfterMs,
+    deferred: progress === 'deferred',
     halted: halt.reason,
+    retryAfterMs: ledger.retryAfterMs,
     tally: ledger.tally(job.message.chunk),
     recorded: ledger.counts,
   };
 }
 
-async function work(
-  deps: DeliverChunkDeps,
-  job: ChunkJob,
-  ledger: ChunkLedger,
-  halt: ChannelHalt,
-): Promise<'done' | 'busy' | 'stopped'> {
+type Progress = 'done' | 'busy' | 'stopped' | 'deferred' | 'halted';
+
+async function work(deps: DeliverChunkDeps, job: ChunkJob, ledger: ChunkLedger, halt: ChannelHalt): Promise<Progress> {
   const open = job.state.executions.filter((e) => !isTerminal(e.status));
   if (open.length === 0) return 'done';
   const now = deps.clock.now();
   const lease = new ChunkLeaseHold(deps, job.message, job.state.lease, now.getTime());
   if (lease.heldElsewhere()) return 'busy';
-  const { decisions, sender } = await decideSends(deps, job.broadcast, open, {
+  const { decisions, sender, channel } = await decideSends(deps, job.broadcast, open, {
     stopped: job.stopped,
     finalize: job.message.finalize === true,
     suspects: lease.suspects(job.state.executions),
     now,
   });
-  const toSend = decisions.filter((d) => 'outbound' in d);
+  const pending: Send[] = decisions.filter((d) => 'outbound' in d);
+  const groupSize = sender?.honoursIdempotencyKey === false ? IN_FLIGHT_GROUP_SIZE : pending.length;
   // Another delivery took the lease since the chunk was read: what was read may be stale.
-  if (!(await lease.take(toSend.map((d) => d.execution.contactId)))) return 'busy';
+  if (!(await lease.take(contactsOf(pending.slice(0, groupSize))))) return 'busy';
   let midSend = false;
   try {
     const closing = Promise.all(decisions.map((d) => closeIfDecided(ledger, d)));
-    if (toSend.length === 0 || !sender) {
+    if (pending.length === 0 || !sender || !channel) {
       await closing;
       return 'done';
     }
     // A pause or cancel may have landed since the status was read: look once more, right before sending.
     const [current] = await Promise.all([deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id), closing]);
     if (current?.status !== 'running') return 'stopped';
-    midSend = true;
-    await Promise.all(toSend.map((d) => sendOne(deps, ledger, lease.version, sender, d.execution, d.outbound, halt)));
-    midSend = false;
+    const cap = channelCapPerSecond(channel);
+    const timeline = cap === undefined ? undefined : new ChannelTimeline(deps, channel, cap, job.sendBy);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) {
+        if (round > MAX_ROUNDS_PER_GROUP * Math.ceil(open.length / groupSize)) return 'deferred';
+        const next = await nextGroup(deps, job, lease, sender.honoursIdempotencyKey, pending.slice(0, groupSize));
+        if (next !== 'go') return next;
+      }
+      let group = pending.splice(0, groupSize);
+      let instants: number[] | undefined;
+      if (timeline) {
+        instants = await timeline.reserve(group.length);
+        // The rest waits for the next reservation (or, when nothing fits, for a fresh slot).
+        pending.unshift(...group.slice(instants.length));
+        group = group.slice(0, instants.length);
+        if (group.length === 0) return 'deferred';
+      }
+      midSend = true;
+      const outcome = await sendGroup(deps, ledger, lease.version, sender, group, { instants, halt });
+      midSend = false;
+      if (halt.tripped) return 'halted';
+      pending.unshift(...outcome.late);
+      if (outcome.throttled) await timeline?.recordThrottle();
+    }
     return 'done';
   } finally {
     await lease.handBack(ledger.isDone(), midSend);
   }
 }
 
-function closeIfDecided(ledger: ChunkLedger, decision: SendDecision): Promise<void> | undefined {
-  return 'close' in decision ? ledger.close(decision.execution, decision.close, decision.fields) : undefined;
+/**
+ * Before a group after the first: where the channel cannot de-duplicate, the lease names this group (and is
+ * extended); and a pause or cancel since the last look stops the chunk here.
+ */
+async function nextGroup(
+  deps: DeliverChunkDeps,
+  job: ChunkJob,
+  lease: ChunkLeaseHold,
+  deduplicates: boolean,
+  group: readonly Send[],
+): Promise<'go' | 'busy' | 'stopped'> {
+  const nowMs = deps.clock.now().getTime();
+  const [named, current] = await Promise.all([
+    deduplicates ? true : lease.name(contactsOf(group), nowMs),
+    deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id),
+  ]);
+  if (!named) return 'busy';
+  return current?.status === 'running' ? 'go' : 'stopped';
 }
 
-/** One attempt for one contact, and its outcome recorded. */
-async function sendOne(
-  deps: DeliverChunkDeps,
-  ledger: ChunkLedger,
-  leaseVersion: number,
-  sender: ChannelSender,
-  execution: BroadcastExecution,
-  outbound: OutboundMessage,
-  halt: ChannelHalt,
-): Promise<void> {
-  // The channel broke since this delivery started: a send not started yet is abandoned, its contact left pending.
-  if (halt.tripped) return;
-  const attempts = execution.attempts + 1;
-  let result: SendResult;
-  try {
-    result = { outcome: await sender.send(outbound) };
-  } catch (thrown) {
-    result = { thrown };
-  }
-  const verdict = classifySend(result, attempts, sender.honoursIdempotencyKey, deps.delivery);
-  switch (verdict.next) {
-    case 'sent': {
-      const sentAt = deps.clock.now().toISOString();
-      const messageId = verdict.providerMessageId;
-      return ledger.close(execution, 'sent', { sentAt, ...(messageId ? { messageId } : {}) }, attempts);
-    }
-    case 'failed':
-      return ledger.close(execution, 'failed', { reason: verdict.reason, error: verdict.error }, attempts);
-    case 'retry':
-      return ledger.putBack(execution, { ...verdict, attempts, attemptLease: leaseVersion });
-    case 'halt':
-      // Not this contact's fault, and nothing was sent: no write, no attempt; resume sends it again.
-      return halt.trip(verdict.reason);
-  }
+function contactsOf(sends: readonly Send[]): string[] {
+  return sends.map((s) => s.execution.contactId);
+}
+
+function closeIfDecided(ledger: ChunkLedger, decision: SendDecision): Promise<void> | undefined {
+  return 'close' in decision ? ledger.close(decision.execution, decision.close, decision.fields) : undefined;
 }

@@ -2,6 +2,7 @@ import type { Channel } from '../domain/channel.js';
 import type { BroadcastRepository } from '../ports/broadcast-repository.js';
 import type { BroadcastRunRepository } from '../ports/broadcast-run-repository.js';
 import type { BroadcastScheduler } from '../ports/broadcast-scheduler.js';
+import type { ChannelPaceStore } from '../ports/channel-pace-store.js';
 import type { ChannelRepository, ChannelSenderFactory } from '../ports/channel-repository.js';
 import type { ContactListRepository } from '../ports/contact-list-repository.js';
 import type { ContactRepository } from '../ports/contact-repository.js';
@@ -40,6 +41,8 @@ export interface UseCaseDeps {
   senders: ChannelSenderFactory;
   /** Which URLs a webhook channel may point at (the server-side request forgery guard). */
   outboundUrls: OutboundUrlPolicy;
+  /** Capped channels' shared timeline, AIMD state and share claims (see lib/domain/channel-pace.ts). */
+  channelPace: ChannelPaceStore;
   /** The stage's default channel, if it has one (locally: the built-in log channel). */
   defaultChannel?: Channel;
   unsubscribeLinks: UnsubscribeLinks;

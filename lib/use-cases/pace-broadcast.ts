@@ -1,11 +1,24 @@
 import { type BroadcastRun, isRunFinished, slotClockOf } from '../domain/broadcast-run.js';
-import { allocateSlots, queueDelaySecondsForSlot, type SlotClock, slotsBefore } from '../domain/pacing.js';
+import {
+  allocateSlots,
+  queueDelaySecondsForSlot,
+  respaceClock,
+  type SlotClock,
+  shareSlotSpacingMs,
+  slotsBefore,
+} from '../domain/pacing.js';
 import type { DelayedMessage, SendChunkMessage } from '../ports/message-queue.js';
+import { claimChannelShare, releaseChannelShare } from './channel-shares.js';
 import type { UseCaseDeps } from './deps.js';
 import { completeIfFinished } from './run-lifecycle.js';
 
 /** How far ahead the pacer releases rated chunks (SQS delays them until their slot). */
 export const RELEASE_HORIZON_MS = 30_000;
+/**
+ * The same on a capped channel: short, because the run's share of the channel changes when others start or end,
+ * and what was released already goes at the old share (ticks every CAPPED_RELEASE_HORIZON_MS / 2).
+ */
+export const CAPPED_RELEASE_HORIZON_MS = 6000;
 /** Unlimited rate: chunks released per tick, so one tick stays small and the next follows at once. */
 export const MAX_CHUNKS_PER_TICK = 400;
 /** A chunk's slot is never closer than this, leaving the message time to travel. */
@@ -15,8 +28,18 @@ const PLANNER_STALL_MS = 120_000;
 
 type Deps = Pick<
   UseCaseDeps,
-  'broadcasts' | 'runs' | 'queue' | 'clock' | 'delivery' | 'channels' | 'defaultChannel' | 'contactLists'
+  | 'broadcasts'
+  | 'runs'
+  | 'queue'
+  | 'clock'
+  | 'delivery'
+  | 'channels'
+  | 'defaultChannel'
+  | 'contactLists'
+  | 'channelPace'
 >;
+
+type CappedRun = BroadcastRun & { cappedChannel: NonNullable<BroadcastRun['cappedChannel']> };
 
 /**
  * The pacer: one loop per broadcast, one tick at a time. Each tick releases the chunks whose slots fall
@@ -24,6 +47,10 @@ type Deps = Pick<
  * chunks that were dropped (on resume and cancel) or lost (after SWEEP_IDLE with no progress), and
  * schedules the next tick. Only the message carrying the run's current tick acts, and it moves the tick
  * on before releasing anything, so a duplicated message never forks the loop.
+ *
+ * On a capped channel each tick also claims the run's share of the channel (channel-shares.ts) and spaces its slots
+ * at that share (never faster than its rate_limit): the broadcasts on a channel then ask together for what its
+ * timeline lets through, and a new one gets its part from its first tick on, instead of queueing behind the others.
  */
 export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: string, tick: number): Promise<void> {
   const [broadcast, run] = await Promise.all([
@@ -36,6 +63,7 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   if (status === 'paused' || status === 'completed' || isRunFinished(run)) {
     // The loop ends here (resume starts a new one): nothing is left for the watchdog to watch.
     await deps.runs.clearPacerWatch(tenantId, broadcastId);
+    if (isCapped(run)) await releaseChannelShare(deps, run);
     if (status === 'running') await completeIfFinished(deps, tenantId, broadcastId);
     return;
   }
@@ -49,17 +77,19 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   const again = sweep ? await untallied(deps, run, run.releasedChunks) : [];
   const finalize = idleSweep && run.sweeps >= deps.delivery.maxSweeps;
 
-  // Fresh chunks, as far as the rate allows.
+  // Fresh chunks, as far as the rate (and on a capped channel, the run's share of it) allows.
   let clock = slotClockOf(run);
   const remaining = run.plannedChunks - run.releasedChunks;
+  const horizonMs = isCapped(run) ? CAPPED_RELEASE_HORIZON_MS : RELEASE_HORIZON_MS;
+  const claiming = isCapped(run) && clock !== undefined && !draining && !finalize && !(run.planDone && remaining === 0);
+  if (claiming && isCapped(run) && clock) {
+    const share = await claimChannelShare(deps, run, now, horizonMs / 2);
+    clock = respaceClock(clock, shareSlotSpacingMs(run.rateLimit, run.chunkSize, share));
+  }
   let fresh = 0;
   // Draining sends without slots: the sender only marks what is left as skipped, it sends nothing.
   if (draining || !clock) fresh = Math.min(remaining, MAX_CHUNKS_PER_TICK);
-  else
-    fresh = Math.min(
-      remaining,
-      Math.max(0, slotsBefore(clock, now + SLOT_LEAD_MS, now + RELEASE_HORIZON_MS) - again.length),
-    );
+  else fresh = Math.min(remaining, Math.max(0, slotsBefore(clock, now + SLOT_LEAD_MS, now + horizonMs) - again.length));
   const chunks = [...again, ...range(run.releasedChunks, fresh)];
 
   let slots: number[] = [];
@@ -68,7 +98,7 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
     clock = allocated.clock;
     slots = allocated.slots;
   }
-  const nextDelay = nextTickDelaySeconds(run, clock, fresh, draining, deps);
+  const nextDelay = nextTickDelaySeconds(run, clock, fresh, draining, horizonMs, deps);
   const advanced = await deps.runs.advancePacer(tenantId, broadcastId, {
     tick,
     watchDeadline: new Date(now + nextDelay * 1000 + deps.delivery.pacerWatchGraceMs),
@@ -78,6 +108,8 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
     sweeps: run.sweeps + (idleSweep ? 1 : 0),
   });
   if (!advanced) return;
+  // Nothing left to release (or draining): the share goes to the others at their next tick.
+  if (isCapped(run) && !claiming) await releaseChannelShare(deps, run);
 
   await deps.queue.sendChunks(
     chunks.map((chunk, i) => chunkMessage(tenantId, broadcastId, chunk, slots[i], now, finalize ? { finalize } : {})),
@@ -93,13 +125,14 @@ function nextTickDelaySeconds(
   clock: SlotClock | undefined,
   fresh: number,
   draining: boolean,
+  horizonMs: number,
   deps: Deps,
 ): number {
   const moreToRelease = run.releasedChunks + fresh < run.plannedChunks;
   // Within what the queue can hold: the watch deadline counts from when the tick will really come.
   const sweepCheck = Math.min(deps.queue.maxDelaySeconds, Math.ceil(deps.delivery.sweepIdleMs / 1000 / 2));
   if (!clock || draining) return moreToRelease ? 0 : run.planDone ? sweepCheck : 1;
-  if (moreToRelease) return RELEASE_HORIZON_MS / 2000;
+  if (moreToRelease) return horizonMs / 2000;
   return run.planDone ? sweepCheck : 2;
 }
 
@@ -130,6 +163,10 @@ function chunkMessage(
     ...extra,
   };
   return { body, delaySeconds: slotAt === undefined ? 0 : queueDelaySecondsForSlot(slotAt - now) };
+}
+
+function isCapped(run: BroadcastRun): run is CappedRun {
+  return run.cappedChannel !== undefined;
 }
 
 function range(start: number, count: number): number[] {

@@ -1,10 +1,12 @@
 import { type Broadcast, type BroadcastStatus, transition } from '../domain/broadcast.js';
 import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
+import { channelCapPerSecond } from '../domain/channel.js';
 import { InvalidTransitionError } from '../domain/errors.js';
 import { assertBroadcastRateWithinCap, pacedRatePerMinute } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { getBroadcast } from './broadcast-commands.js';
 import { disarmSchedule } from './broadcast-schedules.js';
+import { openingShare } from './channel-shares.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
 import { resolveChannel } from './resolve-channel.js';
 
@@ -13,6 +15,8 @@ export type RunLifecycleDeps = Pick<
   UseCaseDeps,
   'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'clock' | 'contactLists' | 'delivery'
 >;
+/** Starting a run also reads its channel's pace when the channel is capped. */
+type StartDeps = RunLifecycleDeps & Pick<UseCaseDeps, 'channelPace'>;
 /** Execute and cancel also keep the broadcast's schedule in step. */
 type SchedulingDeps = RunLifecycleDeps & Pick<UseCaseDeps, 'scheduler'>;
 
@@ -21,7 +25,11 @@ type SchedulingDeps = RunLifecycleDeps & Pick<UseCaseDeps, 'scheduler'>;
  * start (a double click, the scheduler racing a person) gets 409 and never a second run. Then the planner
  * and the pacer are set going, and a scheduled broadcast's schedule is deleted: it must not fire later.
  */
-export async function startBroadcast(deps: SchedulingDeps, tenantId: string, id: string): Promise<Broadcast> {
+export async function startBroadcast(
+  deps: SchedulingDeps & StartDeps,
+  tenantId: string,
+  id: string,
+): Promise<Broadcast> {
   const broadcast = await getBroadcast(deps, tenantId, id);
   const started = await startAsRead(deps, broadcast);
   if (broadcast.status === 'scheduled') await disarmSchedule(deps, tenantId, id);
@@ -34,7 +42,7 @@ export async function startBroadcast(deps: SchedulingDeps, tenantId: string, id:
  * `broadcast.concurrent_update` when it was scheduled again for another time) and nothing else happens.
  */
 export async function startAsRead(
-  deps: RunLifecycleDeps,
+  deps: StartDeps,
   broadcast: Broadcast,
   options: { scheduledFor?: string; audienceContactIds?: string[] } = {},
 ): Promise<Broadcast> {
@@ -44,13 +52,17 @@ export async function startAsRead(
   }
   // The stage's cap may have been lowered since the broadcast was written.
   assertBroadcastRateWithinCap(broadcast.rateLimit, deps.delivery.maxRatePerMinute);
-  await resolveChannel(deps, tenantId, broadcast);
+  const channel = await resolveChannel(deps, tenantId, broadcast);
   validateMessageTemplate(broadcast.messageTemplate);
   const now = deps.clock.now();
   const change = transition(broadcast, 'running', now.toISOString());
   if (options.scheduledFor !== undefined) change.expectedScheduledFor = options.scheduledFor;
   const pacedRate = pacedRatePerMinute(broadcast.rateLimit, deps.delivery.maxRatePerMinute);
-  const run = newRun(tenantId, id, pacedRate, now, options.audienceContactIds);
+  // On a capped channel the run is sized and paced for its share of it (lib/domain/channel-share.ts).
+  const cap = channelCapPerSecond(channel);
+  const share =
+    cap === undefined ? undefined : await openingShare(deps, channel, cap, { id, rateLimit: pacedRate }, now.getTime());
+  const run = newRun(tenantId, id, pacedRate, now, options.audienceContactIds, share);
   await deps.broadcasts.start(change, run);
   await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId: id });
   await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick: run.pacerTick });

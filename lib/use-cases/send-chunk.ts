@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isChunkFinished, tallyOf } from '../domain/chunk-tally.js';
-import { sendTiming } from '../domain/pacing.js';
+import { sendTiming, sendWindowEnd } from '../domain/pacing.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
 import { autoPauseIfFailing } from './auto-pause-if-failing.js';
 import type { RecordedCounts } from './chunk-ledger.js';
@@ -12,6 +12,8 @@ import { completeIfFinished, type RunLifecycleDeps } from './run-lifecycle.js';
 const MAX_HOLD_MS = 1500;
 /** When another delivery of the chunk is mid-send, check back this much later. */
 const BUSY_RECHECK_MS = 5000;
+/** A chunk without a slot that its capped channel had no room for looks again this much later. */
+const DEFERRED_RECHECK_MS = 1000;
 
 /** `counted`: every execution is terminal and the chunk is counted; `retry_later`: it is back on the queue. */
 export type ChunkResult = 'counted' | 'retry_later' | 'dropped';
@@ -27,8 +29,9 @@ type Deps = DeliverChunkDeps & RunLifecycleDeps;
 /**
  * The sender, for one chunk. Per execution: skip it if the broadcast was cancelled or the contact opted
  * out meanwhile; render; then take the chunk's lease naming the contacts about to be sent (one conditional
- * write for the chunk, so two deliveries never send it at once); send with an idempotency key; record the
- * outcome, conditionally on the status read. A lease left behind by a sender that died mid-send means the
+ * write for the chunk, so two deliveries never send it at once; one per small group where the channel cannot
+ * de-duplicate); on a capped channel, reserve the sends on the channel's timeline; send with an idempotency key;
+ * record the outcome, conditionally on the status read. A lease left behind by a sender that died mid-send means the
  * outcome of its in-flight contacts is unknown: re-sent with the same key where the channel de-duplicates,
  * failed as `outcome_unknown` where it cannot. When every execution of the chunk is terminal, the chunk is
  * counted, exactly once.
@@ -40,8 +43,6 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
     await requeueUntilSlot(deps, message, timing.ms);
     return nothingRecorded('retry_later');
   }
-  if (timing.action === 'wait') await sleep(timing.ms);
-
   const [broadcast, run] = await Promise.all([
     deps.broadcasts.findById(tenantId, broadcastId),
     deps.runs.get(tenantId, broadcastId),
@@ -50,20 +51,34 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   // Paused: send nothing; resume re-releases this chunk.
   if (broadcast.status === 'paused' && !message.finalize) return nothingRecorded('dropped');
   const stopped = broadcast.status === 'cancelled' || broadcast.status === 'failed';
-  if (timing.action === 'late' && !stopped && !message.finalize) {
+  // A slot keeps a broadcast's rate_limit only if its sends start within the slot's window (pacing.ts). An
+  // unlimited run's slots (on a capped channel) only share the channel out: a late chunk of it may still go.
+  // The same for an early one: it goes now, and its channel's timeline spaces its sends.
+  const keepsRate = run.rateLimit > 0;
+  if (timing.action === 'late' && keepsRate && !stopped && !message.finalize) {
     // Sending now would bunch it with later slots: take a fresh slot instead.
     await requeueInFreshSlot(deps, run, message);
     return nothingRecorded('retry_later');
   }
+  if (timing.action === 'wait' && keepsRate) await sleep(timing.ms);
 
   const state = await deps.executions.readChunk(tenantId, broadcastId, chunk);
-  const delivery = await deliverChunk(deps, { broadcast, message, state, stopped });
+  const sendBy = keepsRate ? sendWindowEnd(message.slotAt) : undefined;
+  const delivery = await deliverChunk(deps, { broadcast, message, state, stopped, ...(sendBy ? { sendBy } : {}) });
   const report = (result: ChunkResult): ChunkReport => ({ result, ...delivery.recorded });
   // Paused meanwhile (by a person, or by this delivery when the channel broke): resume releases the chunk again,
   // and sends to whoever is still pending. Cancelled: the drain does.
   if (delivery.stoppedMeanwhile || delivery.halted !== undefined) return report('dropped');
   let retryAfterMs = delivery.retryAfterMs;
   let tally = delivery.tally;
+  if (delivery.deferred && retryAfterMs === undefined) {
+    // The channel's cap left no room for the rest within this slot: what is left takes a fresh slot, as a late
+    // chunk does (a retry's backoff, when there is one, brings it back late anyway).
+    // A run without a slot clock (started before its channel had a cap) looks again a little later.
+    if (run.slotSpacingMs === undefined) await requeueAfter(deps, message, DEFERRED_RECHECK_MS);
+    else await requeueInFreshSlot(deps, run, message);
+    return report('retry_later');
+  }
   if (retryAfterMs === undefined && (delivery.busyElsewhere || !isChunkFinished(tally))) {
     // Another delivery of this chunk (SQS delivers at least once) holds its lease. Whoever finishes last
     // counts the chunk: look again, and come back later if it is still busy.

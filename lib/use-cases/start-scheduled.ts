@@ -7,7 +7,15 @@ import { startAsRead } from './run-lifecycle.js';
 
 export type StartScheduledDeps = Pick<
   UseCaseDeps,
-  'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'clock' | 'contactLists' | 'delivery'
+  | 'broadcasts'
+  | 'runs'
+  | 'channels'
+  | 'defaultChannel'
+  | 'queue'
+  | 'clock'
+  | 'contactLists'
+  | 'delivery'
+  | 'channelPace'
 >;
 
 /**

@@ -37,6 +37,7 @@ export type TriggerDeps = Pick<
   | 'ids'
   | 'delivery'
   | 'processedEvents'
+  | 'channelPace'
 >;
 
 /** The seed's `trigger_broadcast` action, as carried by an automation event's `detail`. */

@@ -8,7 +8,7 @@ import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
 import { maxInWindow } from '../support/send-windows.js';
 import { WebhookSink } from '../support/webhook-sink.js';
-import { type ChildReport, startChild } from './support/child.js';
+import { type Child, type ChildReport, startChild } from './support/child.js';
 import {
   type Api,
   createBroadcast,
@@ -52,6 +52,9 @@ const SIZES = {
   /** Extra figure: ours and the baseline when the provider takes PROVIDER_ANSWER_MS to answer. */
   providerLatencyRecipients: int('BENCH_PROVIDER_LATENCY_RECIPIENTS', 600),
   providerAnswerMs: int('BENCH_PROVIDER_ANSWER_MS', 50),
+  /** channel_cap: three unlimited broadcasts of this many recipients each on one channel capped at capPerSecond. */
+  capRecipients: int('BENCH_CAP_RECIPIENTS', 400),
+  capPerSecond: int('BENCH_CAP_PER_SECOND', 20),
 };
 
 /** Service settings for this run (lib/config.ts); none of them changes the work done per message. */
@@ -67,7 +70,7 @@ const SERVICE_ENV: Record<string, string> = {
 /** For iterating on one part: e.g. BENCH_PHASES=ours,baseline. Default: all. */
 /** What the seed's worker is billed at: it resolves the whole audience into memory before its loop. */
 const SEED_WORKER_MEMORY_MB = 1024;
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'ours,baseline,provider,rate,large').split(','));
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'ours,baseline,provider,rate,large,cap').split(','));
 
 const FUNCTION_OF_QUEUE: Record<string, string> = {
   'broadcast-pipeline': 'pipeline-worker',
@@ -136,7 +139,7 @@ export async function runBench(): Promise<void> {
     };
 
     // Audiences: one pool of contacts; the lists are prefixes of it.
-    const poolSize = Math.max(SIZES.largeRecipients, SIZES.recipients, rateAudience());
+    const poolSize = Math.max(SIZES.largeRecipients, SIZES.recipients, rateAudience(), SIZES.capRecipients);
     let t = performance.now();
     const contacts = await seedContacts(seedClient, tableName, api.tenantId, poolSize);
     const list = async (size: number, name: string) => {
@@ -151,8 +154,9 @@ export async function runBench(): Promise<void> {
       rate: await list(rateAudience(), 'bench rate'),
       latency: await list(10, 'bench latency'),
       provider: await list(SIZES.providerLatencyRecipients, `bench ${SIZES.providerLatencyRecipients}`),
+      cap: await list(SIZES.capRecipients, `bench cap ${SIZES.capRecipients}`),
     };
-    log(`seeded ${poolSize} contacts and 5 lists in ${seconds(performance.now() - t)} s`);
+    log(`seeded ${poolSize} contacts and 6 lists in ${seconds(performance.now() - t)} s`);
 
     // cost + throughput + memory at 10k: one run of the pipeline in a child process of its own.
     t = performance.now();
@@ -181,6 +185,12 @@ export async function runBench(): Promise<void> {
       `ours ${SIZES.largeRecipients}: ${large ? `${seconds(large.elapsedMs)} s` : outcome('large')} (${seconds(performance.now() - t)} s)`,
     );
 
+    t = performance.now();
+    const cap = await phase(errors, 'cap', () => channelCapRun(ctx, lists.cap));
+    log(
+      `channel cap: ${cap ? `${cap.utilisation_at_steady_state} of the cap at steady state` : outcome('cap')} (${seconds(performance.now() - t)} s)`,
+    );
+
     const throughput = (run: { recipients: number; elapsedMs: number } | undefined) =>
       run ? round(run.recipients / (run.elapsedMs / 1000), 1) : null;
     Object.assign(results, {
@@ -200,6 +210,7 @@ export async function runBench(): Promise<void> {
           }
         : null,
       rate: rateAndLatency?.rate ?? null,
+      channel_cap: cap ?? null,
       latency_ms: rateAndLatency?.latency ?? null,
       memory_mb: {
         peak_rss_10k: ours?.report.peakRssMb ?? null,
@@ -234,7 +245,7 @@ export async function runBench(): Promise<void> {
         large: large && { delivered: large.delivered, duplicates: large.duplicates },
       },
     });
-    const rows = comparisonRows(results, ours, baseline, large, provider);
+    const rows = comparisonRows(results, ours, baseline, large, provider, cap);
     results.comparison = compare(rows);
     results.duration_s = seconds(performance.now() - began);
     results.load_average_at_end = loadavg().map((n) => round(n, 2));
@@ -586,6 +597,7 @@ function comparisonRows(
   baseline: PipelineRun | undefined,
   large: PipelineRun | undefined,
   provider: { ours: PipelineRun; baseline: PipelineRun } | undefined,
+  cap: ChannelCapFigures | undefined,
 ): Row[] {
   const c = ours?.cost;
   const b = baseline?.cost;
@@ -627,5 +639,155 @@ function comparisonRows(
     { figure: 'rate.min_in_steady_60s_window', ours: rate?.min_in_steady_60s_window ?? null },
     { figure: 'latency_ms.execute_to_first_send', ours: latency?.execute_to_first_send ?? null },
     { figure: 'latency_ms.scheduled_time_to_first_send', ours: latency?.scheduled_time_to_first_send ?? null },
+    {
+      figure: `channel_cap.max_in_any_1s_window (cap ${SIZES.capPerSecond})`,
+      ours: cap?.max_in_any_1s_window ?? null,
+    },
+    { figure: 'channel_cap.utilisation_at_steady_state', ours: cap?.utilisation_at_steady_state ?? null },
+    {
+      figure: 'channel_cap.dynamodb_write_units_per_message',
+      ours: cap?.dynamodb_write_units_per_message ?? null,
+      lowerIsBetter: true,
+    },
   ];
+}
+
+interface ChannelCapFigures {
+  cap_per_second: number;
+  broadcasts: number;
+  recipients_each: number;
+  started_apart_s: number;
+  send_concurrency: number;
+  messages: number;
+  duplicates: number;
+  /** Measured where the messages arrive: the receiver's clock (its own stalls included, on a busy machine). */
+  max_in_any_1s_window: number;
+  /** Measured where the sender hands each message to the channel adapter: the service's own pace. */
+  max_in_any_1s_window_handed_to_the_channel: number;
+  steady_window_s: number | null;
+  utilisation_at_steady_state: number | null;
+  /** Per broadcast, from its execute call to its first message at the receiver. */
+  first_message_after_start_ms: number[];
+  /** Per broadcast, its messages per second while all of them were sending. */
+  messages_per_second_each_at_steady_state: number[];
+  duration_s: number;
+  dynamodb_write_units_per_message: number;
+  dynamodb_read_units_per_message: number;
+  /** Writes (refused conditional ones included) of the channel's pace items: timeline reservations, throttles, claims. */
+  channel_pace_writes_per_message: number;
+  /** The same three broadcasts on the same channel without a cap (chunks of 50, no pace items), for comparison. */
+  uncapped: { dynamodb_write_units_per_message: number; dynamodb_read_units_per_message: number; duration_s: number };
+  /** What the cap adds per message: its pace writes, and the smaller chunks' share of the per-chunk writes. */
+  extra_dynamodb_write_units_per_message: number;
+  sender_invocations_per_message: number | null;
+  detail: Record<string, unknown>;
+  note: string;
+}
+
+const CAP_STAGGER_MS = 3000;
+const CAP_SEND_CONCURRENCY = 10;
+
+/**
+ * Three unlimited broadcasts started CAP_STAGGER_MS apart on one webhook channel capped at SIZES.capPerSecond, run by
+ * a child process of its own (metered): the most messages the receiver saw in any sliding one-second window, how much
+ * of the cap was used while all three were sending, how soon each got its first message, and what it cost, beside
+ * the same three broadcasts on the channel without a cap.
+ */
+async function channelCapRun(ctx: Context, listId: string): Promise<ChannelCapFigures> {
+  // Senders wait for the channel's timeline (up to MAX_CAP_HOLD_MS per chunk): more of them at once than the
+  // other phases use, as a stage serving capped channels would set (infra/stages.ts, sendConcurrency).
+  const child = await startChild('pipeline', { ...childEnv(ctx), SEND_CONCURRENCY: String(CAP_SEND_CONCURRENCY) });
+  try {
+    const api = await tenantApi(child.url as string, ctx.api.tenantId);
+    const free = await threeBroadcasts(ctx, child, api, listId, undefined);
+    const capped = await threeBroadcasts(ctx, child, api, listId, SIZES.capPerSecond);
+    const { traffic, startedAt, report, messages } = capped;
+    const all = traffic.flatMap((t) => t.requestTimes).sort((a, b) => a - b);
+    // Steady state: from 5 s after the last one started until 1 s before the first one ran out of messages.
+    const from = (startedAt.at(-1) as number) + 5000;
+    const to = Math.min(...traffic.map((t) => t.requestTimes.at(-1) ?? 0)) - 1000;
+    const steadyS = to > from ? (to - from) / 1000 : null;
+    const inSteady = (times: readonly number[]) => times.filter((at) => at >= from && at < to).length;
+    const m = report.meter;
+    const perMessage = (n: number, run: { messages: number }) => round(n / run.messages, 3);
+    const senderInvocations = report.consumers?.send.invocations;
+    return {
+      cap_per_second: SIZES.capPerSecond,
+      broadcasts: traffic.length,
+      recipients_each: SIZES.capRecipients,
+      started_apart_s: CAP_STAGGER_MS / 1000,
+      send_concurrency: CAP_SEND_CONCURRENCY,
+      messages,
+      duplicates: capped.duplicates,
+      max_in_any_1s_window: maxInWindow(all, 1000),
+      max_in_any_1s_window_handed_to_the_channel: maxInWindow(Object.values(report.handedToChannel ?? {}).flat(), 1000),
+      steady_window_s: steadyS === null ? null : round(steadyS, 1),
+      utilisation_at_steady_state: steadyS === null ? null : round(inSteady(all) / steadyS / SIZES.capPerSecond, 3),
+      first_message_after_start_ms: traffic.map((t, i) => (t.firstRequestAt ?? Number.NaN) - (startedAt[i] as number)),
+      messages_per_second_each_at_steady_state:
+        steadyS === null ? [] : traffic.map((t) => round(inSteady(t.requestTimes) / steadyS, 2)),
+      duration_s: seconds(capped.durationMs),
+      dynamodb_write_units_per_message: perMessage(m.dynamodb.writeUnits, capped),
+      dynamodb_read_units_per_message: perMessage(m.dynamodb.readUnits, capped),
+      channel_pace_writes_per_message: perMessage(m.dynamodb.channelPaceItemWrites, capped),
+      uncapped: {
+        dynamodb_write_units_per_message: perMessage(free.report.meter.dynamodb.writeUnits, free),
+        dynamodb_read_units_per_message: perMessage(free.report.meter.dynamodb.readUnits, free),
+        duration_s: seconds(free.durationMs),
+      },
+      extra_dynamodb_write_units_per_message: round(
+        m.dynamodb.writeUnits / capped.messages - free.report.meter.dynamodb.writeUnits / free.messages,
+        3,
+      ),
+      sender_invocations_per_message: senderInvocations === undefined ? null : perMessage(senderInvocations, capped),
+      detail: {
+        requests_by_operation: m.requests,
+        dynamodb_units_by_operation: m.dynamodb.unitsByOperation,
+        dynamodb_refused_conditional_writes: m.dynamodb.refusedConditionalWrites,
+        channel_pace_item_writes: m.dynamodb.channelPaceItemWrites,
+        sender: report.consumers?.send ?? null,
+        uncapped_requests_by_operation: free.report.meter.requests,
+      },
+      note: `the three broadcasts send to the same ${SIZES.capRecipients} contacts; utilisation is the receiver's count while all three were sending, over the cap; the timeline runs at 93 % of the cap (lib/domain/channel-pace.ts, CAP_GUARD), the most it can reach`,
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Three unlimited broadcasts to the list on a webhook channel to the sink (capped when `cap` is given), metered. */
+async function threeBroadcasts(ctx: Context, child: Child, api: Api, listId: string, cap: number | undefined) {
+  const channel = await ctx.api.ok('POST', '/api/v1/channels', {
+    name: cap === undefined ? 'Bench sink, no cap' : 'Bench capped sink',
+    type: 'webhook',
+    config: { url: ctx.sink.url, secret: SINK_SECRET },
+    ...(cap === undefined ? {} : { max_messages_per_second: cap }),
+  });
+  const broadcasts = [
+    await createBroadcast(ctx.api, listId, { channelId: channel.id }),
+    await createBroadcast(ctx.api, listId, { channelId: channel.id }),
+    await createBroadcast(ctx.api, listId, { channelId: channel.id }),
+  ];
+  child.send({ type: 'start' });
+  await child.next('started');
+  const startedAt: number[] = [];
+  for (const [i, broadcast] of broadcasts.entries()) {
+    if (i > 0 && cap !== undefined) await sleep(CAP_STAGGER_MS);
+    startedAt.push(Date.now());
+    await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
+  }
+  const total = broadcasts.length * SIZES.capRecipients;
+  const deadline = Date.now() + Math.max(120_000, (total / (cap ?? 100)) * 4000);
+  for (const broadcast of broadcasts) {
+    await waitForStatus(ctx.observer, ctx.api.tenantId, broadcast.id, (s) => s === 'completed', deadline - Date.now());
+  }
+  const durationMs = Date.now() - (startedAt[0] as number);
+  child.send({ type: 'finish' });
+  const { report } = await child.next('report');
+  const traffic = broadcasts.map((b) => ({ ...ctx.sink.of(b.id) }));
+  const messages = traffic.reduce((sum, t) => sum + t.accepted, 0);
+  const duplicates = broadcasts.reduce((sum, b) => sum + ctx.sink.duplicateContacts(b.id).length, 0);
+  if (messages !== total || duplicates > 0) throw new Error(`${messages} of ${total} messages, ${duplicates} twice`);
+  for (const b of broadcasts) ctx.sink.forget(b.id);
+  return { traffic, startedAt, durationMs, report, messages, duplicates };
 }

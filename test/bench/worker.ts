@@ -12,6 +12,7 @@ import { WebhookChannel } from '../../lib/adapters/channels/webhook-channel.js';
 import { EVENTS_FILE } from '../../lib/adapters/events/local-event-publisher.js';
 import { buildDeps } from '../../lib/composition-root.js';
 import { loadConfig } from '../../lib/config.js';
+import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
 import type { SqsEventSourceStats } from '../../local/sqs-event-source.js';
 import { SeedBroadcastExecutionWorker } from './baseline/seed-broadcast-worker.js';
@@ -60,6 +61,32 @@ function delta(after: SqsEventSourceStats, before: SqsEventSourceStats): SqsEven
   return out;
 }
 
+/** When each message was handed to its channel adapter, by broadcast (see ChildReport.handedToChannel). */
+let handedToChannel: Record<string, number[]> = {};
+
+function recordingHandOvers(deps: UseCaseDeps): UseCaseDeps {
+  const senders = deps.senders;
+  return {
+    ...deps,
+    senders: {
+      senderFor: (channel) => {
+        const sender = senders.senderFor(channel);
+        return {
+          honoursIdempotencyKey: sender.honoursIdempotencyKey,
+          send: (message) => {
+            if (meter.enabled) {
+              const times = handedToChannel[message.broadcastId] ?? [];
+              times.push(Date.now());
+              handedToChannel[message.broadcastId] = times;
+            }
+            return sender.send(message);
+          },
+        };
+      },
+    },
+  };
+}
+
 async function runPipeline(): Promise<void> {
   const runtime: LocalRuntime = await startRuntime({
     endpoint,
@@ -69,6 +96,7 @@ async function runPipeline(): Promise<void> {
     hooks: {
       onDynamoDbClient: (client) => meter.instrumentDynamoDb(client),
       onSqsClient: (client) => meter.instrumentSqs(client),
+      decorate: recordingHandOvers,
     },
   });
   // The domain events the event publisher (functions/event-publisher.ts, fed by the table's stream) puts on
@@ -82,6 +110,7 @@ async function runPipeline(): Promise<void> {
       switch (message.type) {
         case 'start':
           meter.reset();
+          handedToChannel = {};
           eventLinesAtStart = eventLines();
           before = { pipeline: runtime.consumers.pipeline.stats(), send: runtime.consumers.send.stats() };
           rssAtStartMb = mb(process.memoryUsage().rss);
@@ -96,6 +125,7 @@ async function runPipeline(): Promise<void> {
           send({
             type: 'report',
             report: report({
+              handedToChannel,
               consumers: {
                 pipeline: delta(runtime.consumers.pipeline.stats(), before.pipeline),
                 send: delta(runtime.consumers.send.stats(), before.send),

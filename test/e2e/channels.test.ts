@@ -66,6 +66,8 @@ describe('POST /api/v1/channels', () => {
       is_default: false,
       required_address: 'phone',
       max_messages_per_second: null,
+      effective_messages_per_second: null,
+      throttled_at: null,
       created_at: expect.stringMatching(ISO_INSTANT),
       updated_at: expect.stringMatching(ISO_INSTANT),
     });

@@ -140,7 +140,9 @@ export interface AudienceSpec {
   rateLimit?: number;
   content?: string;
   /** A tenant channel to create and make the broadcast's (by channel_id) or the tenant's default. */
-  channel?: { requiredAddress: RequiredAddress; asDefault?: boolean };
+  channel?: { requiredAddress: RequiredAddress; asDefault?: boolean; maxMessagesPerSecond?: number };
+  /** An existing channel of the tenant for the broadcast (by channel_id), instead of `channel`. */
+  channelId?: string;
 }
 
 export interface StartedBroadcast {
@@ -170,6 +172,7 @@ export async function aStartedBroadcast(
       config: {},
       requiredAddress: spec.channel.requiredAddress,
       isDefault: spec.channel.asDefault ?? false,
+      ...(spec.channel.maxMessagesPerSecond ? { maxMessagesPerSecond: spec.channel.maxMessagesPerSecond } : {}),
     });
   }
   const draft = await createBroadcast(deps, tenantId, {
@@ -178,6 +181,7 @@ export async function aStartedBroadcast(
     messageTemplate: { type: 'text', content: spec.content ?? 'Hi {{contact.name}}' },
     rateLimit: spec.rateLimit ?? 0,
     ...(channel && !spec.channel?.asDefault ? { channelId: channel.id } : {}),
+    ...(spec.channelId ? { channelId: spec.channelId } : {}),
   });
   const broadcast = await startBroadcast(deps, tenantId, draft.id);
   return { broadcast, contacts, list, ...(channel ? { channel } : {}) };

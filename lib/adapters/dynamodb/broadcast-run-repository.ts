@@ -114,9 +114,11 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
       ':watchSk': runKeys.pacerWatchSort(a.watchDeadline.toISOString(), tenantId, broadcastId),
     };
     if (a.clock) {
-      set.push('slotAnchorMs = :anchor', 'nextSlot = :nextSlot');
+      // The spacing too: on a capped channel it follows the run's share (respaceClock).
+      set.push('slotAnchorMs = :anchor', 'nextSlot = :nextSlot', 'slotSpacingMs = :spacing');
       values[':anchor'] = a.clock.anchorMs;
       values[':nextSlot'] = a.clock.nextSlot;
+      values[':spacing'] = a.clock.spacingMs;
     }
     if (a.rescanDone) {
       set.push('rescanRequested = :false');
@@ -137,12 +139,18 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
           nextSlot: current.nextSlot,
         };
         const { clock: next, slots } = allocate(clock, count, earliestMs);
+        // The anchor is computed for the spacing read: the pacer may have changed it (capped channels) meanwhile.
         const applied = await this.conditionalUpdate(
           run.tenantId,
           run.broadcastId,
           'SET slotAnchorMs = :anchor, nextSlot = :next',
-          'nextSlot = :expected',
-          { ':anchor': next.anchorMs, ':next': next.nextSlot, ':expected': clock.nextSlot },
+          'nextSlot = :expected AND slotSpacingMs = :spacing',
+          {
+            ':anchor': next.anchorMs,
+            ':next': next.nextSlot,
+            ':expected': clock.nextSlot,
+            ':spacing': clock.spacingMs,
+          },
         );
         if (applied) return slots;
         const fresh = await this.get(run.tenantId, run.broadcastId);

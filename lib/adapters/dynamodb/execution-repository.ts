@@ -105,6 +105,35 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
     }
   }
 
+  async renameChunkLease(
+    tenantId: string,
+    broadcastId: string,
+    chunk: number,
+    hold: { holder: string; version: number; until: number; inFlight: readonly string[] },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk), sk: executionKeys.leaseSortKey },
+          UpdateExpression: 'SET inFlight = :inFlight, #until = :until',
+          ConditionExpression: 'holder = :holder AND version = :version',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: {
+            ':inFlight': [...hold.inFlight],
+            ':until': hold.until,
+            ':holder': hold.holder,
+            ':version': hold.version,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async releaseChunkLease(tenantId: string, broadcastId: string, chunk: number, holder: string): Promise<void> {
     try {
       await this.client.send(

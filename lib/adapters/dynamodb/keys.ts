@@ -30,6 +30,8 @@
  * | an execution, from its reference      | GetItem   | T#{t}#BROADCAST#{b}#CHUNK#{n}        | CONTACT#{cid}      |
  * | test-send limit window of a broadcast | Get+Put c | T#{t}#BROADCAST#{b}#TESTSENDS        | #WINDOW            |
  * | test sends of a broadcast, newest 1st | Query     | T#{t}#BROADCAST#{b}#TESTSENDS        | begins SEND#, desc |
+ * | a capped channel's timeline and AIMD  | Update    | T#{t}#CHANNEL#{c}#PACE               | PACE               |
+ * | broadcasts' share claims on a channel | Update    | T#{t}#CHANNEL#{c}#PACE               | SHARES             |
  *
  * One key does not start with a tenant, on purpose: `CHANNEL#{id}` maps a channel id to its tenant for the public
  * webhook routes (a provider calls them without a token, so the tenant cannot come from one). It holds nothing but
@@ -37,7 +39,9 @@
  *
  * Contacts are spread over several partitions and every send chunk is its own partition (a partition
  * takes at most 1,000 writes/s and 3,000 reads/s), so a big import or a fast broadcast never queues
- * behind one hot key; the run item takes one write per chunk, not per message.
+ * behind one hot key; the run item takes one write per chunk, not per message. A capped channel's pace item takes
+ * one write per group of sends (lib/domain/channel-pace.ts), in a partition of its own, away from the tenant's
+ * channel items.
  */
 export const CONTACT_SHARDS = 8;
 
@@ -170,4 +174,23 @@ export const testSendKeys = {
     pk: testSendKeys.partition(tenantId, broadcastId),
     sk: `SEND#${createdAt}#${id}`,
   }),
+};
+
+/**
+ * A capped channel's shared pacing state: the timeline every sender reserves its sends on (written per group of
+ * sends) and, apart from it so that its size never weighs on those writes, the broadcasts' share claims (written
+ * once per pacer tick). Each claim is an attribute of its own (`claim#{broadcastId}`), so a claim is put or
+ * removed without reading the others.
+ */
+export const channelPaceKeys = {
+  partition: (tenantId: string, channelId: string) => `T#${tenantId}#CHANNEL#${channelId}#PACE`,
+  pace: (tenantId: string, channelId: string): ItemKey => ({
+    pk: channelPaceKeys.partition(tenantId, channelId),
+    sk: 'PACE',
+  }),
+  shares: (tenantId: string, channelId: string): ItemKey => ({
+    pk: channelPaceKeys.partition(tenantId, channelId),
+    sk: 'SHARES',
+  }),
+  claimPrefix: 'claim#',
 };

@@ -56,6 +56,8 @@ export interface MeterSnapshot {
     itemWritesThatReachThePublisher: number;
     distinctPartitionsWritten: number;
     hottestPartition?: { pk: string; writes: number; share: number };
+    /** Item writes (refused conditional ones included) to capped channels' pace partitions (timeline, claims). */
+    channelPaceItemWrites: number;
   };
   sqs: {
     requests: number;
@@ -108,8 +110,10 @@ export class AwsMeter {
     let total = 0;
     let reachPublisher = 0;
     let hottest: { pk: string; writes: number } | undefined;
+    let paceWrites = 0;
     for (const [pk, writes] of this.partitionWrites) {
       total += writes;
+      if (CHANNEL_PACE_PARTITION.test(pk)) paceWrites += writes;
       if (!FILTERED_FROM_THE_PUBLISHER.test(pk)) reachPublisher += writes;
       if (!hottest || writes > hottest.writes) hottest = { pk, writes };
     }
@@ -127,6 +131,7 @@ export class AwsMeter {
         itemWritesThatReachThePublisher: reachPublisher,
         distinctPartitionsWritten: this.partitionWrites.size,
         ...(hottest ? { hottestPartition: { ...hottest, share: total === 0 ? 0 : hottest.writes / total } } : {}),
+        channelPaceItemWrites: paceWrites,
       },
       sqs: {
         requests: this.sqs.requests,
@@ -303,8 +308,13 @@ export class AwsMeter {
   }
 }
 
-/** Partitions of entities the event publisher's stream filter drops: executions and their chunk items, contacts. */
-const FILTERED_FROM_THE_PUBLISHER = /#(CHUNK|SKIP|CONTACTS)#\d+$|#EXTID#/;
+/**
+ * Partitions of entities the event publisher's stream filter drops: executions and their chunk items, contacts, and
+ * capped channels' pace items.
+ */
+const FILTERED_FROM_THE_PUBLISHER = /#(CHUNK|SKIP|CONTACTS)#\d+$|#EXTID#|#PACE$/;
+/** A capped channel's pace partition (lib/adapters/dynamodb/keys.ts, channelPaceKeys). */
+const CHANNEL_PACE_PARTITION = /#CHANNEL#[^#]+#PACE$/;
 
 /** The partition keys an (accepted) write request wrote, one entry per item. */
 function writtenPartitions(operation: string, input: Loose, output: Loose | undefined): string[] {

@@ -31,6 +31,11 @@ export interface ChildReport {
   peakRssMb: number;
   /** RSS when the measured window opened. */
   rssAtStartMb: number;
+  /**
+   * Pipeline role: when each message was handed to its channel adapter (epoch ms, by broadcast), as the sender's
+   * own record of its pace; the receiver's clock adds the network and its own stalls.
+   */
+  handedToChannel?: Record<string, number[]>;
   /** Baseline role: how long ExecuteBroadcast ran, and what it did. */
   baseline?: { durationMs: number; contacts: number; sent: number; failed: number };
 }

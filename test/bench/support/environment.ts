@@ -147,7 +147,7 @@ export async function createList(api: Api, contactIds: readonly string[], name: 
 export function createBroadcast(
   api: Api,
   listId: string,
-  fields: { rateLimit?: number; scheduledFor?: string; name?: string } = {},
+  fields: { rateLimit?: number; scheduledFor?: string; name?: string; channelId?: string } = {},
 ): Promise<{ id: string }> {
   return api.ok('POST', '/api/v1/broadcasts', {
     name: fields.name ?? `Bench ${randomUUID().slice(0, 8)}`,
@@ -155,6 +155,7 @@ export function createBroadcast(
     message_template: { type: 'text', content: TEMPLATE },
     rate_limit: fields.rateLimit ?? 0,
     ...(fields.scheduledFor ? { scheduled_for: fields.scheduledFor } : {}),
+    ...(fields.channelId ? { channel_id: fields.channelId } : {}),
   });
 }
 

@@ -99,6 +99,8 @@ describe('presentChannel', () => {
       is_default: true,
       required_address: 'any',
       max_messages_per_second: null,
+      effective_messages_per_second: null,
+      throttled_at: null,
       created_at: '2025-01-15T12:00:00.000Z',
       updated_at: '2025-01-15T12:00:00.000Z',
     });

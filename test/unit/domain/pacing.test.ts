@@ -2,10 +2,13 @@ import fc from 'fast-check';
 import {
   allocateSlots,
   chunkSizeFor,
+  chunkSizeForShare,
   queueDelaySecondsForSlot,
+  respaceClock,
   SEND_GUARD_MS,
   type SlotClock,
   sendTiming,
+  shareSlotSpacingMs,
   slotSpacingMs,
   slotsBefore,
 } from '../../../lib/domain/pacing.js';
@@ -122,5 +125,91 @@ describe('queueDelaySecondsForSlot', () => {
     expect(delays).toEqual([10, 10, 0, 0, 0]);
     for (const [i, ms] of untilSlot.entries())
       expect((delays[i] as number) * 1000).toBeLessThanOrEqual(Math.max(0, ms));
+  });
+});
+
+describe('pacing at a share of a capped channel', () => {
+  it('sizes chunks at about one second of the share, at most half a second of the channel, within the rate', () => {
+    expect(chunkSizeForShare(0, 6.2, 20)).toBe(6);
+    expect(chunkSizeForShare(0, 20, 20)).toBe(10);
+    expect(chunkSizeForShare(0, 200, 200)).toBe(50);
+    expect(chunkSizeForShare(600, 18.6, 80)).toBe(10);
+    expect(chunkSizeForShare(0, 0.4, 20)).toBe(1);
+  });
+
+  it('spaces slots for the share, never faster than the broadcast’s own rate allows', () => {
+    // 6 per chunk at 6.2/s: a chunk every 968 ms.
+    expect(shareSlotSpacingMs(0, 6, 6.2)).toBe(968);
+    // 600/min in chunks of 10: never closer than its own spacing, however large the share.
+    expect(shareSlotSpacingMs(600, 10, 18.6)).toBe(slotSpacingMs(600, 10));
+    expect(shareSlotSpacingMs(600, 10, 5)).toBe(2000);
+    expect(Number.isFinite(shareSlotSpacingMs(0, 1, 0))).toBe(true);
+  });
+
+  it('respaces a clock from its next slot on: slots keep increasing, each gap one of the spacings used', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ allocate: fc.integer({ min: 1, max: 20 }), earliest: fc.integer({ min: 0, max: 600_000 }) }),
+            fc.record({ respace: fc.integer({ min: 100, max: 30_000 }) }),
+          ),
+          { minLength: 1, maxLength: 80 },
+        ),
+        (steps) => {
+          // Prepare
+          let clock: SlotClock = { anchorMs: 0, spacingMs: 1000, nextSlot: 0 };
+          let smallestSpacing = clock.spacingMs;
+          const slots: number[] = [];
+
+          // Act
+          for (const step of steps) {
+            if ('respace' in step) {
+              clock = respaceClock(clock, step.respace);
+              smallestSpacing = Math.min(smallestSpacing, step.respace);
+            } else {
+              const allocated = allocateSlots(clock, step.allocate, step.earliest);
+              clock = allocated.clock;
+              slots.push(...allocated.slots);
+            }
+          }
+
+          // Assess
+          for (let i = 1; i < slots.length; i++) {
+            expect((slots[i] as number) - (slots[i - 1] as number)).toBeGreaterThanOrEqual(smallestSpacing - 1e-6);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps the rate_limit in any 60-second window when the share changes under a rated broadcast', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(60, 600, 1200),
+        fc.array(fc.double({ min: 0.2, max: 80, noNaN: true }), { minLength: 1, maxLength: 30 }),
+        (rate, shares) => {
+          // Prepare: the pacer respaces the clock at each tick to the run's share, then allocates what is due.
+          const chunk = chunkSizeFor(rate);
+          let clock: SlotClock = { anchorMs: 0, spacingMs: slotSpacingMs(rate, chunk) as number, nextSlot: 0 };
+          const sends: number[] = [];
+
+          // Act
+          shares.forEach((share, tick) => {
+            clock = respaceClock(clock, shareSlotSpacingMs(rate, chunk, share));
+            const now = tick * 3000;
+            const due = slotsBefore(clock, now + 1000, now + 6000);
+            const allocated = allocateSlots(clock, due, now + 1000);
+            clock = allocated.clock;
+            for (const slot of allocated.slots) for (let s = 0; s < chunk; s++) sends.push(slot + ((s * 37) % 1750));
+          });
+
+          // Assess
+          expect(maxInAnyMinute(sends)).toBeLessThanOrEqual(rate);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
