@@ -1,3 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Channel, channelCapPerSecond } from '../domain/channel.js';
+import { MAX_CAP_HOLD_MS } from '../domain/channel-pace.js';
 import { RateLimitedError, UnprocessableError } from '../domain/errors.js';
 import { judgeContact } from '../domain/send-decision.js';
 import type { SendResult } from '../domain/send-outcome.js';
@@ -14,6 +17,7 @@ import { logger } from '../observability/logger.js';
 import type { ChannelSender, OutboundMessage } from '../ports/channel-sender.js';
 import { type RetryPolicy, retry } from '../retry.js';
 import { getBroadcast } from './broadcast-commands.js';
+import { ChannelTimeline } from './channel-timeline.js';
 import { compiledTemplateOf } from './compiled-templates.js';
 import { getContact } from './contact-queries.js';
 import type { UseCaseDeps } from './deps.js';
@@ -30,6 +34,7 @@ export type TestSendDeps = Pick<
   | 'testSends'
   | 'clock'
   | 'ids'
+  | 'channelPace'
 >;
 
 /**
@@ -90,7 +95,15 @@ export async function sendTestMessage(
     status: 'sending',
     message: recordedMessage(outbound.message),
   });
-  const outcome = testSendOutcomeOf(await attempt(sender, outbound));
+  // A capped channel's cap holds for test sends too: the send takes its instant on the channel's timeline.
+  const onTime = await waitForChannelInstant(deps, channel);
+  const outcome = onTime
+    ? testSendOutcomeOf(await attempt(sender, outbound))
+    : ({
+        status: 'failed',
+        failure: 'transient',
+        error: 'channel_busy: no room on the channel within its cap',
+      } as const);
   const recorded = await deps.testSends.complete(admitted, outcome, deps.clock.now().toISOString());
   logger.info('test send', {
     tenantId,
@@ -131,6 +144,26 @@ function rateLimited(retryAfterMs: number): RateLimitedError {
       `retry in ${seconds} s`,
     seconds,
   );
+}
+
+/** Tries this many times, a hold apart, for room on a capped channel before the test send fails as channel_busy. */
+const CHANNEL_INSTANT_TRIES = 10;
+
+/** Waits for one instant on the channel's timeline where it is capped; false when the channel stayed full. */
+async function waitForChannelInstant(deps: TestSendDeps, channel: Channel): Promise<boolean> {
+  const cap = channelCapPerSecond(channel);
+  if (cap === undefined) return true;
+  const timeline = new ChannelTimeline(deps, channel, cap, undefined);
+  for (let tries = 0; tries < CHANNEL_INSTANT_TRIES; tries++) {
+    const [instant] = await timeline.reserve(1);
+    if (instant !== undefined) {
+      const wait = instant - deps.clock.now().getTime();
+      if (wait > 0) await sleep(Math.ceil(wait) + 1);
+      return true;
+    }
+    await sleep(MAX_CAP_HOLD_MS);
+  }
+  return false;
 }
 
 async function attempt(sender: ChannelSender, outbound: OutboundMessage): Promise<SendResult> {

@@ -368,6 +368,27 @@ describe('the test-send history', () => {
     expect(later.items).toEqual([expect.objectContaining({ status: 'failed', failure: 'outcome_unknown' })]);
   });
 
+  it("takes its instant on a capped channel's timeline, so the channel's cap holds for test sends too", async () => {
+    // Prepare
+    const tenantId = newTenantId();
+    const started = await aPlannedBroadcast(deps, tenantId, {
+      contacts: [{ name: 'Ana', phone: '+5511999990001' }],
+      channel: { requiredAddress: 'phone', maxMessagesPerSecond: 5 },
+      content: 'Hi {{contact.name}}',
+    });
+    const ref = { tenantId, channelId: started.channel?.id as string };
+    const before = await deps.channelPace.read(ref);
+
+    // Act
+    const sent = await sendTestMessage(deps, tenantId, started.broadcast.id, started.contacts[0]?.id as string);
+
+    // Assess
+    expect(sent.status).toBe('sent');
+    const after = await deps.channelPace.read(ref);
+    expect(before.tatMs).toBe(0);
+    expect(after.tatMs).toBeGreaterThan(clock.now().getTime());
+  });
+
   it("answers 404 for another tenant's broadcast", async () => {
     // Prepare
     const theirs = await aRunningBroadcast();
