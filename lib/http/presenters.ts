@@ -1,6 +1,6 @@
 import { type Broadcast, pendingCount } from '../domain/broadcast.js';
 import type { BroadcastExecution } from '../domain/broadcast-execution.js';
-import { type Channel, channelCapPerSecond } from '../domain/channel.js';
+import { type Channel, channelCapPerSecond, smsOriginationTypeOf } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import { deliveryStatusOf } from '../domain/delivery-status.js';
@@ -150,9 +150,19 @@ function presentChannelConfig(c: Channel) {
         app_secret_set: isSet(c.config.appSecret),
         verify_token_set: isSet(c.config.verifyToken),
       };
+    case 'sms':
+      return {
+        origination_identity: stringOrNull(c.config.originationIdentity),
+        message_type: stringOrNull(c.config.messageType),
+        configuration_set_name: stringOrNull(c.config.configurationSetName),
+        max_price_per_message: stringOrNull(c.config.maxPricePerMessage),
+        origination_type: smsOriginationTypeOf(c.config),
+      };
     case 'log':
       return {};
   }
 }
+
+const stringOrNull = (value: unknown) => (typeof value === 'string' ? value : null);
 
 const isSet = (value: unknown) => typeof value === 'string' && value !== '';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BROADCAST_STATUSES, MAX_RATE_LIMIT } from '../domain/broadcast.js';
 import { EXECUTION_STATUSES } from '../domain/broadcast-execution.js';
-import type { RequiredAddress } from '../domain/channel.js';
+import { type RequiredAddress, SMS_MESSAGE_TYPES, SMS_ORIGINATION_TYPES } from '../domain/channel.js';
 import {
   hasCredentials,
   isCleanLongText,
@@ -242,6 +242,27 @@ const whatsAppCredential = z
   .max(1024, 'at most 1024 characters');
 const digits = z.string().regex(/^[0-9]{1,30}$/, 'must be the digits of a Graph API id');
 const graphApiVersion = z.string().regex(/^v[0-9]{1,3}\.[0-9]{1,2}$/, 'must look like v23.0');
+/** AWS's OriginationIdentity: a phone number, an id or ARN of a number, sender ID or pool (1-256 characters). */
+const originationIdentity = z
+  .string()
+  .regex(/^[A-Za-z0-9_:/+-]{1,256}$/, 'must be a phone number, sender ID, pool or their id or ARN (A-Z, 0-9, _:/+-)');
+/** AWS's ConfigurationSetName: a name or an ARN. */
+const smsConfigurationSet = z
+  .string()
+  .regex(/^[A-Za-z0-9_:/-]{1,256}$/, 'must be a configuration set name or ARN (A-Z, 0-9, _:/-)');
+/**
+ * AWS's MaxPrice, US dollars with at most two digits before the point and five after (`0.05`, `.00581`), as a
+ * string or a number; kept as the string AWS takes. Zero would refuse every message, so it is refused here.
+ */
+const smsMaxPrice = z
+  .union([z.string(), z.number()])
+  .transform((value) => String(value))
+  .refine((value) => /^[0-9]{0,2}\.[0-9]{1,5}$/.test(value) || /^[0-9]{1,2}$/.test(value), {
+    message: 'must be US dollars such as "0.05" (at most 2 digits before the point and 5 after)',
+  })
+  .transform((value) => (value.includes('.') ? value : `${value}.0`))
+  .refine((value) => Number(value) > 0, 'must be more than 0');
+
 /** Messages per second over every broadcast using the channel; `null` on PUT drops the channel's own cap. */
 const maxMessagesPerSecond = z.number().int('must be a whole number').min(1).max(10_000);
 
@@ -273,6 +294,17 @@ function channelBody(keep: boolean) {
         app_secret: credential(whatsAppCredential),
         verify_token: credential(whatsAppCredential),
         api_version: optional(graphApiVersion),
+      }),
+    }),
+    z.strictObject({
+      ...common,
+      type: z.literal('sms'),
+      config: z.strictObject({
+        origination_identity: originationIdentity,
+        message_type: z.enum(SMS_MESSAGE_TYPES),
+        configuration_set_name: optional(smsConfigurationSet),
+        max_price_per_message: optional(smsMaxPrice),
+        origination_type: optional(z.enum(SMS_ORIGINATION_TYPES)),
       }),
     }),
   ]);

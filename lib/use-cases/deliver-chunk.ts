@@ -12,6 +12,7 @@ import { ChunkLeaseHold } from './chunk-lease.js';
 import { ChunkLedger, type RecordedCounts } from './chunk-ledger.js';
 import { decideSends } from './decide-sends.js';
 import type { UseCaseDeps } from './deps.js';
+import { suppressAddress } from './suppress-address.js';
 
 export type DeliverChunkDeps = Pick<
   UseCaseDeps,
@@ -153,5 +154,14 @@ async function sendOne(
     case 'halt':
       // Not this contact's fault, and nothing was sent: no write, no attempt; resume sends it again.
       return halt.trip(verdict.reason);
+    case 'skipped':
+      // The person opted out with the provider: nothing was sent; later broadcasts skip that address.
+      await ledger.close(execution, 'skipped', { reason: verdict.reason, error: verdict.error }, attempts);
+      return suppressAddress(
+        deps,
+        { tenantId: outbound.tenantId, contactId: outbound.contact.id },
+        verdict.suppress,
+        'opted_out',
+      );
   }
 }

@@ -1,6 +1,7 @@
 import { RateLimitedError, UnprocessableError } from '../domain/errors.js';
 import { judgeContact } from '../domain/send-decision.js';
 import type { SendResult } from '../domain/send-outcome.js';
+import { smsPartsOfMessage } from '../domain/sms-message.js';
 import { renderContextFor, renderMessage } from '../domain/template-rendering.js';
 import { composeTestMessage, recordedMessage, type TestSend, testSendOutcomeOf } from '../domain/test-send.js';
 import {
@@ -18,6 +19,7 @@ import { compiledTemplateOf } from './compiled-templates.js';
 import { getContact } from './contact-queries.js';
 import type { UseCaseDeps } from './deps.js';
 import { resolveChannel } from './resolve-channel.js';
+import { suppressAddress } from './suppress-address.js';
 
 export type TestSendDeps = Pick<
   UseCaseDeps,
@@ -52,7 +54,8 @@ class WindowMovedError extends Error {}
  * 2. admission: the per-broadcast sliding window (at most 10 a minute) takes this test send and the history records
  *    it as `sending`, in one conditional write, before anything is sent; beyond the limit, 429 with Retry-After;
  * 3. one attempt through the channel, no retry: its answer (accepted with the provider's id, or the failure) is
- *    recorded and returned. An admitted test send counts against the limit however the channel answers.
+ *    recorded and returned. An admitted test send counts against the limit however the channel answers. A provider
+ *    opt-out (an SMS number that sent STOP) suppresses that address of the contact, as a broadcast's send would.
  */
 export async function sendTestMessage(
   deps: TestSendDeps,
@@ -89,8 +92,14 @@ export async function sendTestMessage(
     channelId: channel.id,
     status: 'sending',
     message: recordedMessage(outbound.message),
+    ...(channel.type === 'sms' ? { smsParts: smsPartsOfMessage(outbound.message).parts } : {}),
   });
-  const outcome = testSendOutcomeOf(await attempt(sender, outbound));
+  const result = await attempt(sender, outbound);
+  // An opt-out the provider keeps is true whoever sent: the broadcast's own sends skip that address from now on.
+  if ('outcome' in result && result.outcome.kind === 'opted_out') {
+    await suppressAddress(deps, { tenantId, contactId: contact.id }, result.outcome.address, 'opted_out');
+  }
+  const outcome = testSendOutcomeOf(result);
   const recorded = await deps.testSends.complete(admitted, outcome, deps.clock.now().toISOString());
   logger.info('test send', {
     tenantId,
