@@ -4,12 +4,12 @@ import type { ChannelSender, OutboundMessage } from '../ports/channel-sender.js'
  * What `message` weighs against its channel's cap: the sender's own measure (an SMS's message parts), else 1. Never
  * less than 1: every send is at least one request, one message.
  */
-export function unitsOf(sender: Pick<ChannelSender, 'unitsOf'>, message: OutboundMessage): number {
+export function unitsOf(sender: ChannelSender, message: OutboundMessage): number {
   const units = sender.unitsOf?.(message);
   return units !== undefined && Number.isFinite(units) && units >= 1 ? Math.ceil(units) : 1;
 }
 
 /** What a group of sends weighs: the sum of their units (one reservation on the channel's timeline for the group). */
-export function unitsOfAll(sender: Pick<ChannelSender, 'unitsOf'>, messages: readonly OutboundMessage[]): number {
+export function unitsOfAll(sender: ChannelSender, messages: readonly OutboundMessage[]): number {
   return messages.reduce((sum, message) => sum + unitsOf(sender, message), 0);
 }

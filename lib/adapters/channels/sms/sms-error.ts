@@ -91,7 +91,13 @@ interface SdkError {
 
 /** Classifies what SendTextMessage threw. `timeoutMs`: the limit the caller set on the whole call. */
 export function classifySmsFailure(thrown: unknown, timeoutMs: number): SendOutcome {
-  const error = (thrown ?? {}) as SdkError;
+  if (thrown === null || typeof thrown !== 'object') {
+    return {
+      kind: 'unknown',
+      reason: truncate(`sms: no answer; the message may have been sent: ${oneLine(String(thrown))}`),
+    };
+  }
+  const error = thrown as SdkError;
   const name = typeof error.name === 'string' ? error.name : 'Error';
   const status = typeof error.$metadata?.httpStatusCode === 'number' ? error.$metadata.httpStatusCode : undefined;
   if (status !== undefined) return answered(error, name, status);
