@@ -95,6 +95,8 @@ export type SmsFaultMatch =
 export type SmsFault = { match: SmsFaultMatch } & ({ answer: SmsErrorAnswer } | { hang: true });
 
 export interface SmsStandInOptions {
+  /** The port to listen on (127.0.0.1); a free one when unset. */
+  port?: number;
   /** The origination identities that exist; others get ResourceNotFoundException. Default `+12065550100`. */
   originationIdentities?: readonly string[];
   /** The configuration sets that exist; others get ResourceNotFoundException. Default `broadcast-sms`. */
@@ -159,7 +161,7 @@ export class SmsStandIn {
     });
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => {
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
         server.off('error', fail);
         done();
       });
