@@ -7,6 +7,7 @@ import {
 import { SmsChannel } from '../../../../lib/adapters/channels/sms/sms-channel.js';
 import { createSmsClient } from '../../../../lib/adapters/channels/sms/sms-client.js';
 import type { OutboundMessage } from '../../../../lib/domain/outbound-message.js';
+import { setEnv } from '../../../support/env.js';
 import { SMS_ERRORS, SmsStandIn } from '../../../support/sms-stand-in.js';
 
 /**
@@ -149,11 +150,11 @@ describe('the SMS stand-in, as the AWS SDK calls it', () => {
 
   it('is where the standard endpoint variable points the service client', async () => {
     // Prepare: the client the composition root builds, from AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 alone.
-    const saved = { ...process.env };
-    Object.assign(process.env, {
+    const restore = setEnv({
       AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: standIn.endpoint,
       AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
       AWS_SECRET_ACCESS_KEY: 'local-secret',
+      AWS_SESSION_TOKEN: undefined,
     });
     const fromEnvironment = createSmsClient({ region: 'eu-west-1' });
     const before = standIn.accepted.length;
@@ -168,7 +169,7 @@ describe('the SMS stand-in, as the AWS SDK calls it', () => {
       );
     } finally {
       fromEnvironment.destroy();
-      process.env = saved;
+      restore();
     }
 
     // Assess
