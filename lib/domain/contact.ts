@@ -3,22 +3,6 @@ import { UnprocessableError } from './errors.js';
 /** A person the tenant can message. The CRM that owns the contacts pushes them in; we keep a copy. */
 export type CustomFieldValue = string | number | boolean | null;
 
-/** The kinds of address a provider can refuse for good: the contact's e-mail, or their phone for SMS. */
-export const SUPPRESSED_ADDRESSES = ['email', 'sms'] as const;
-export type SuppressedAddress = (typeof SUPPRESSED_ADDRESSES)[number];
-
-/**
- * Why an address gets nothing more: a permanent bounce, a complaint, or an opt-out the recipient made with the
- * provider (an SMS STOP, which AWS End User Messaging keeps on its opt-out list and then refuses).
- */
-export type SuppressionReason = 'bounce' | 'complaint' | 'opted_out';
-
-export interface Suppression {
-  reason: SuppressionReason;
-  /** When it was first learnt (ISO 8601). */
-  at: string;
-}
-
 export interface Contact {
   id: string;
   tenantId: string;
@@ -35,8 +19,6 @@ export interface Contact {
   timezone?: string;
   optedOut: boolean;
   optedOutAt?: string;
-  /** Addresses of this contact that providers refuse for good, per kind; written by the service, not the CRM. */
-  suppressions?: Partial<Record<SuppressedAddress, Suppression>>;
   createdAt: string;
   updatedAt: string;
 }
@@ -84,8 +66,6 @@ export function applyContactFields(contact: Contact, fields: ContactFields, now:
     timezone: fields.timezone,
     optedOut,
     optedOutAt,
-    // Not the CRM's to write: a replace keeps what providers told us.
-    suppressions: contact.suppressions,
     createdAt: contact.createdAt,
     updatedAt: now,
   });

@@ -1,4 +1,4 @@
-import type { Contact, SuppressedAddress, Suppression } from '../domain/contact.js';
+import type { Contact } from '../domain/contact.js';
 import type { Page, PageRequest } from './pagination.js';
 
 export interface ContactQuery {
@@ -22,12 +22,6 @@ export interface ContactRepository {
   list(tenantId: string, page: PageRequest, query?: ContactQuery): Promise<Page<Contact>>;
   /** Walks every contact of the tenant page by page, keeping those `accept` returns true for. */
   listMatching(tenantId: string, page: PageRequest, accept: (contact: Contact) => boolean): Promise<Page<Contact>>;
-  /**
-   * Records that a provider refuses `address` of the contact for good (one UpdateItem or two; the contact's other
-   * fields untouched, `updatedAt` moved so that a concurrent replace read before it fails and reads again). A
-   * suppression of that kind already there is kept: the first one learnt stands. False when the contact is gone.
-   */
-  suppress(tenantId: string, contactId: string, address: SuppressedAddress, suppression: Suppression): Promise<boolean>;
   /** Deletes the contact, its external-id entry and its memberships of static lists. */
   delete(contact: Contact): Promise<void>;
 }

@@ -1,11 +1,5 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { Contact, SuppressedAddress, Suppression } from '../../domain/contact.js';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Contact } from '../../domain/contact.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ContactQuery, ContactRepository } from '../../ports/contact-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
@@ -144,54 +138,6 @@ export class DynamoDbContactRepository implements ContactRepository {
       },
       page,
     );
-  }
-
-  async suppress(
-    tenantId: string,
-    contactId: string,
-    address: SuppressedAddress,
-    suppression: Suppression,
-  ): Promise<boolean> {
-    const key = contactKeys.byId(tenantId, contactId);
-    // The contact changes when the suppression is learnt.
-    const now = suppression.at;
-    // A nested path can only be set inside a map that exists, and one expression cannot both create the map and
-    // set inside it: set inside it when it is there, else create it with this one entry. Each step is conditional,
-    // so a race with another first suppression of the contact just takes the other step on the next turn.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET #s.#a = if_not_exists(#s.#a, :suppression), updatedAt = :now',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_type(#s, :map)',
-            ExpressionAttributeNames: { '#s': 'suppressions', '#a': address },
-            ExpressionAttributeValues: { ':suppression': suppression, ':now': now, ':map': 'M' },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET #s = :suppressions, updatedAt = :now',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#s)',
-            ExpressionAttributeNames: { '#s': 'suppressions' },
-            ExpressionAttributeValues: { ':suppressions': { [address]: suppression }, ':now': now },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-      if (!(await this.findById(tenantId, contactId))) return false;
-    }
-    throw new Error(`contact ${contactId}: its suppressions kept changing; ${address} was not recorded`);
   }
 
   async delete(contact: Contact): Promise<void> {
