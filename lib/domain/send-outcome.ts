@@ -1,5 +1,5 @@
-import type { SuppressedAddress } from './contact.js';
 import { safeReason } from './safe-text.js';
+import type { SuppressionKind } from './suppression.js';
 
 /** What a channel answered for one message. */
 export type SendOutcome =
@@ -27,10 +27,10 @@ export type SendOutcome =
   /**
    * The provider refused because the recipient opted out with it (an SMS reply STOP, kept on the provider's opt-out
    * list): nothing was sent and nothing will be. The contact is skipped as `opted_out` and that address of theirs
-   * (`address`: the kind the channel sends to) is suppressed for later broadcasts. The contact's own consent flag is
+   * (`suppression`: the kind of address the channel sends to) is suppressed for later broadcasts. The contact's own consent flag is
    * left alone: they opted out of this address with the provider, not of every channel.
    */
-  | { kind: 'opted_out'; address: SuppressedAddress; reason: string };
+  | { kind: 'opted_out'; suppression: SuppressionKind; reason: string };
 
 /** One send: the channel's answer, or what it threw. */
 export type SendResult = { outcome: SendOutcome } | { thrown: unknown };
@@ -48,7 +48,7 @@ export type SendVerdict =
   | { next: 'failed'; reason: 'rejected' | 'retries_exhausted' | 'outcome_unknown'; error: string }
   | { next: 'retry'; error: string; retryAfterMs: number; throttled: boolean }
   /** The recipient opted out with the provider: skip the contact as `opted_out` and suppress `suppress` of theirs. */
-  | { next: 'skipped'; reason: 'opted_out'; error: string; suppress: SuppressedAddress }
+  | { next: 'skipped'; reason: 'opted_out'; error: string; suppress: SuppressionKind }
   /**
    * The channel is broken (see SendOutcome `channel`): leave the contact as it was, send nothing more, pause the
    * broadcast with `reason` (channelFaultStatusReason).
@@ -88,7 +88,7 @@ export function classifySend(
     case 'channel':
       return { next: 'halt', reason: outcome.reason };
     case 'opted_out':
-      return { next: 'skipped', reason: 'opted_out', error: outcome.reason, suppress: outcome.address };
+      return { next: 'skipped', reason: 'opted_out', error: outcome.reason, suppress: outcome.suppression };
     case 'transient':
       if (attempt >= policy.maxSendAttempts) {
         return { next: 'failed', reason: 'retries_exhausted', error: outcome.reason };

@@ -4,6 +4,7 @@ import type { ChunkTally } from '../domain/broadcast-run.js';
 import type { OutboundMessage } from '../domain/outbound-message.js';
 import type { SendDecision } from '../domain/send-decision.js';
 import { classifySend, type SendResult } from '../domain/send-outcome.js';
+import { addressOf, type SuppressionKind } from '../domain/suppression.js';
 import type { ChannelSender } from '../ports/channel-sender.js';
 import type { ChunkState } from '../ports/execution-repository.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
@@ -157,11 +158,11 @@ async function sendOne(
     case 'skipped':
       // The person opted out with the provider: nothing was sent; later broadcasts skip that address.
       await ledger.close(execution, 'skipped', { reason: verdict.reason, error: verdict.error }, attempts);
-      return suppressAddress(
-        deps,
-        { tenantId: outbound.tenantId, contactId: outbound.contact.id },
-        verdict.suppress,
-        'opted_out',
-      );
+      return suppressAddress(deps, recipientOf(outbound, verdict.suppress), verdict.suppress, 'carrier_opt_out');
   }
+}
+
+/** The contact, and its address of the kind the provider refused (the one the message was sent to). */
+function recipientOf(outbound: OutboundMessage, kind: SuppressionKind) {
+  return { tenantId: outbound.tenantId, contactId: outbound.contact.id, address: addressOf(outbound.contact, kind) };
 }

@@ -2,7 +2,7 @@ import { RateLimitedError, UnprocessableError } from '../domain/errors.js';
 import { judgeContact } from '../domain/send-decision.js';
 import type { SendResult } from '../domain/send-outcome.js';
 import { smsPartsOfMessage } from '../domain/sms-message.js';
-import { suppressionKindFor } from '../domain/suppression.js';
+import { addressOf, suppressionKindFor } from '../domain/suppression.js';
 import { renderContextFor, renderMessage } from '../domain/template-rendering.js';
 import { composeTestMessage, recordedMessage, type TestSend, testSendOutcomeOf } from '../domain/test-send.js';
 import {
@@ -99,7 +99,9 @@ export async function sendTestMessage(
   const result = await attempt(sender, outbound);
   // An opt-out the provider keeps is true whoever sent: the broadcast's own sends skip that address from now on.
   if ('outcome' in result && result.outcome.kind === 'opted_out') {
-    await suppressAddress(deps, { tenantId, contactId: contact.id }, result.outcome.address, 'opted_out');
+    const kind = result.outcome.suppression;
+    const target = { tenantId, contactId: contact.id, address: addressOf(contact, kind) };
+    await suppressAddress(deps, target, kind, 'carrier_opt_out');
   }
   const outcome = testSendOutcomeOf(result);
   const recorded = await deps.testSends.complete(admitted, outcome, deps.clock.now().toISOString());

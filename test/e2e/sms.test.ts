@@ -1,5 +1,3 @@
-import { DynamoDbContactRepository } from '../../lib/adapters/dynamodb/contact-repository.js';
-import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import { parseExecutionReference } from '../../lib/domain/execution-reference.js';
 import { setEnv } from '../support/env.js';
 import { SMS_ERRORS, SmsStandIn } from '../support/sms-stand-in.js';
@@ -106,7 +104,7 @@ describe('an sms channel on the local runtime', () => {
     });
   });
 
-  it('sends each contact one message; a carrier opt-out is skipped as opted_out and its number suppressed', async () => {
+  it('sends each contact one message; a carrier opt-out is skipped as opted_out, its number suppressed and skipped next time', async () => {
     // Prepare: Ada and Grace can get it; Alan texted STOP; Edsger has no phone.
     const channel = await anSmsChannel();
     const before = standIn.requests.length;
@@ -161,20 +159,32 @@ describe('an sms channel on the local runtime', () => {
     }
     expect(byContact.get(alan)).toMatchObject({ status: 'skipped', reason: 'opted_out', message_id: null });
     expect(byContact.get(edsger)).toMatchObject({ status: 'skipped', reason: 'no_address' });
-    const contacts = new DynamoDbContactRepository(
-      createDocumentClient({
-        tableName: e2e.runtime.settings.TABLE_NAME,
-        endpoint: e2e.runtime.dynamoDbEndpoint,
-        region: 'us-east-1',
-        maxAttempts: 3,
-      }),
-      e2e.runtime.settings.TABLE_NAME,
-    );
-    expect(await contacts.findById(tenantId, alan)).toMatchObject({
-      optedOut: false,
-      suppressions: { sms: { reason: 'opted_out', at: expect.any(String) } },
+    // The contacts API shows the suppression; the contact's own consent is untouched.
+    expect(await ok(api.get(`/api/v1/contacts/${alan}`))).toMatchObject({
+      opted_out: false,
+      suppressions: {
+        email: null,
+        sms: { reason: 'carrier_opt_out', at: expect.any(String), address: OPTED_OUT_PHONE },
+      },
     });
-    expect((await contacts.findById(tenantId, ada))?.suppressions).toBeUndefined();
+    expect((await ok(api.get(`/api/v1/contacts/${ada}`))).suppressions).toEqual({ email: null, sms: null });
+
+    // The next broadcast to Alan skips him as suppressed, without asking AWS.
+    const requestsBefore = standIn.requests.length;
+    const list = await ok(api.post('/api/v1/contact-lists', { name: 'Alan again', contact_ids: [alan] }));
+    const next = await ok(
+      api.post('/api/v1/broadcasts', {
+        name: 'Next',
+        list_id: list.id,
+        channel_id: channel.id,
+        message_template: { type: 'text', content: 'Hi again' },
+      }),
+    );
+    await ok(api.post(`/api/v1/broadcasts/${next.id}/execute`));
+    await waitForStatus(next.id, 'completed');
+    const nextExecutions = await ok(api.get(`/api/v1/broadcasts/${next.id}/executions`));
+    expect(nextExecutions.items).toEqual([expect.objectContaining({ status: 'skipped', reason: 'suppressed' })]);
+    expect(standIn.requests.length).toBe(requestsBefore);
     expect(e2e.serverErrors).toEqual([]);
   });
 

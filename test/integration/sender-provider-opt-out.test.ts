@@ -11,7 +11,7 @@ import { allExecutions, aPlannedBroadcast, pipelineDeps, ScriptedChannel } from 
 
 const OPTED_OUT: SendOutcome = {
   kind: 'opted_out',
-  address: 'sms',
+  suppression: 'sms',
   reason: 'sms ConflictException DESTINATION_PHONE_NUMBER_OPTED_OUT: The destination phone number is opted out.',
 };
 
@@ -66,7 +66,9 @@ describe('sendChunk when the provider answers that the person opted out', () => 
       failed: 0,
     });
     const stored = await deps.contacts.findById(tenantId, bia.id);
-    expect(stored?.suppressions).toEqual({ sms: { reason: 'opted_out', at: '2025-01-15T12:00:00.000Z' } });
+    expect(stored?.suppressions).toEqual({
+      sms: { reason: 'carrier_opt_out', at: '2025-01-15T12:00:00.000Z', address: bia.phone },
+    });
     // Her consent to other channels is not the provider's to withdraw.
     expect(stored?.optedOut).toBe(false);
     // Asked once: an opt-out is not retried.

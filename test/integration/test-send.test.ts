@@ -225,7 +225,7 @@ describe('sendTestMessage', () => {
   it("records a provider opt-out as failed, opted_out, and suppresses the contact's sms address", async () => {
     // Prepare
     const { tenantId, broadcast, ana } = await aRunningBroadcast();
-    channel.script(ana.id, { kind: 'opted_out', address: 'sms', reason: 'sms ConflictException opted out' });
+    channel.script(ana.id, { kind: 'opted_out', suppression: 'sms', reason: 'sms ConflictException opted out' });
 
     // Act
     const testSend = await sendTestMessage(deps, tenantId, broadcast.id, ana.id);
@@ -239,7 +239,7 @@ describe('sendTestMessage', () => {
     expect(testSend.smsParts).toBeUndefined();
     expect(await deps.contacts.findById(tenantId, ana.id)).toMatchObject({
       optedOut: false,
-      suppressions: { sms: { reason: 'opted_out', at: clock.now().toISOString() } },
+      suppressions: { sms: { reason: 'carrier_opt_out', at: clock.now().toISOString(), address: '+5511999990001' } },
     });
   });
 

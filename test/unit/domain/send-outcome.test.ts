@@ -167,7 +167,7 @@ describe('classifySend: a broken channel', () => {
 describe('classifySend: the person opted out with the provider', () => {
   it('skips the contact as opted_out and names the address to suppress, at any attempt, whatever the channel', () => {
     // Prepare
-    const result: SendResult = { outcome: { kind: 'opted_out', address: 'sms', reason: 'sms ConflictException' } };
+    const result: SendResult = { outcome: { kind: 'opted_out', suppression: 'sms', reason: 'sms ConflictException' } };
 
     // Act
     const verdicts = [classifySend(result, 1, false, policy), classifySend(result, 3, true, policy)];

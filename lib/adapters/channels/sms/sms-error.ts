@@ -110,7 +110,7 @@ function answered(error: SdkError, name: string, status: number): SendOutcome {
   const reason = describe(name, reasonCode, error);
   switch (name) {
     case 'ConflictException':
-      if (reasonCode === 'DESTINATION_PHONE_NUMBER_OPTED_OUT') return { kind: 'opted_out', address: 'sms', reason };
+      if (reasonCode === 'DESTINATION_PHONE_NUMBER_OPTED_OUT') return { kind: 'opted_out', suppression: 'sms', reason };
       return reasonCode !== undefined && CHANNEL_CONFLICTS.has(reasonCode)
         ? { kind: 'channel', reason }
         : { kind: 'permanent', reason };

@@ -158,7 +158,7 @@ describe('SmsChannel.send', () => {
       new ConflictException({ message: 'opted out', Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT', ...meta }),
       {
         kind: 'opted_out',
-        address: 'sms',
+        suppression: 'sms',
         reason: 'sms ConflictException DESTINATION_PHONE_NUMBER_OPTED_OUT: opted out',
       },
     ],

@@ -53,7 +53,7 @@ describe('classifySmsFailure, when AWS answered', () => {
 
     // Assess
     expect(outcome.kind).toBe(kind);
-    if (outcome.kind === 'opted_out') expect(outcome.address).toBe('sms');
+    if (outcome.kind === 'opted_out') expect(outcome.suppression).toBe('sms');
   });
 
   it('marks a throttle as one (the channel slows down), not other transient errors', () => {

@@ -127,7 +127,7 @@ describe('the SMS stand-in, as the AWS SDK calls it', () => {
     // Act and assess, one answer after another.
     const sent = await channel.send(outbound('+14155550123', 'Hi'));
     expect(sent).toEqual({ kind: 'accepted', providerMessageId: standIn.accepted.at(-1)?.messageId });
-    expect(await channel.send(outbound('+14155550199', 'Hi'))).toMatchObject({ kind: 'opted_out', address: 'sms' });
+    expect(await channel.send(outbound('+14155550199', 'Hi'))).toMatchObject({ kind: 'opted_out', suppression: 'sms' });
     standIn.faults = [{ match: { fromNth: 1 }, answer: SMS_ERRORS.throttling }];
     expect(await channel.send(outbound('+14155550123', 'Hi'))).toMatchObject({ kind: 'transient', throttled: true });
     standIn.faults = [{ match: { fromNth: 1 }, answer: SMS_ERRORS.monthlySpendLimit }];
