@@ -5,11 +5,12 @@ import { type SmsParts, smsPartsOf } from './sms-parts.js';
 export const MAX_SMS_BODY_CHARS = 1600;
 
 /**
- * The keys of SendTextMessage's `Context`, which AWS echoes in every event of the message (its configuration set's
- * event destinations): the execution reference (execution-reference.ts, `x1.…`; a test send's `t1.…`) finds the
- * execution with one read, the tenant id says whose it is. The events consumer reads them back by these names.
+ * The keys of SendTextMessage's `Context`, which AWS echoes in every event of the message (`detail.context`): the
+ * execution reference (execution-reference.ts, `x1.…`; a test send's `t1.…`) finds the execution with one read, the
+ * tenant id says whose it is (and lets the stage's EventBridge rule keep its own tenant's events). The names are the
+ * ones the provider events consumer reads (`bc_tenant`, `bc_ref`: the same as an e-mail's tags).
  */
-export const SMS_CONTEXT_KEYS = { executionReference: 'execution_reference', tenantId: 'tenant_id' } as const;
+export const SMS_CONTEXT_KEYS = { executionReference: 'bc_ref', tenantId: 'bc_tenant' } as const;
 
 /**
  * The text an SMS carries for a message as rendered for one contact: SMS has no provider templates and no media, so

@@ -144,13 +144,13 @@ describe('an sms channel on the local runtime', () => {
         messageType: 'PROMOTIONAL',
         configurationSetName: 'broadcast-sms',
         maxPrice: '0.05',
-        context: { tenant_id: tenantId, execution_reference: expect.stringMatching(/^x1\./) },
+        context: { bc_tenant: tenantId, bc_ref: expect.stringMatching(/^x1\./) },
         encoding: 'GSM-7',
         parts: 1,
       });
       expect(execution).toMatchObject({ status: 'sent', message_id: sent?.messageId });
       // The context AWS echoes in the delivery events names the execution.
-      expect(parseExecutionReference(sent?.context.execution_reference)).toEqual({
+      expect(parseExecutionReference(sent?.context.bc_ref)).toEqual({
         executionId: execution?.id,
         broadcastId,
         chunk: expect.any(Number),
@@ -235,6 +235,6 @@ describe('an sms channel on the local runtime', () => {
     expect(preview).toMatchObject({ sms_parts: 2, sms_encoding: 'UCS-2' });
     expect(testSend).toMatchObject({ status: 'sent', sms_parts: 2 });
     expect(standIn.accepted.at(-1)).toMatchObject({ destination: '+5521999990000', parts: 2, encoding: 'UCS-2' });
-    expect(standIn.accepted.at(-1)?.context.execution_reference).toMatch(/^t1\./);
+    expect(standIn.accepted.at(-1)?.context.bc_ref).toMatch(/^t1\./);
   });
 });

@@ -75,7 +75,7 @@ describe('SmsChannel.send', () => {
       MessageType: 'PROMOTIONAL',
       ConfigurationSetName: 'broadcast-acme-prod-sms',
       MaxPrice: '0.05',
-      Context: { execution_reference: REFERENCE, tenant_id: 'acme' },
+      Context: { bc_ref: REFERENCE, bc_tenant: 'acme' },
     });
   });
 
@@ -93,7 +93,7 @@ describe('SmsChannel.send', () => {
       OriginationIdentity: '+12065550100',
       MessageBody: 'Hi Ada! 50% off today',
       MessageType: 'TRANSACTIONAL',
-      Context: { execution_reference: REFERENCE, tenant_id: 'acme' },
+      Context: { bc_ref: REFERENCE, bc_tenant: 'acme' },
     });
   });
 

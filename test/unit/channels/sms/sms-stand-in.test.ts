@@ -63,7 +63,7 @@ describe('the SMS stand-in, as the AWS SDK calls it', () => {
         MessageType: 'PROMOTIONAL',
         ConfigurationSetName: 'broadcast-sms',
         MaxPrice: '0.05',
-        Context: { execution_reference: 'x1.ref', tenant_id: 'acme' },
+        Context: { bc_ref: 'x1.ref', bc_tenant: 'acme' },
       }),
     );
 
@@ -76,7 +76,7 @@ describe('the SMS stand-in, as the AWS SDK calls it', () => {
       messageType: 'PROMOTIONAL',
       configurationSetName: 'broadcast-sms',
       maxPrice: '0.05',
-      context: { execution_reference: 'x1.ref', tenant_id: 'acme' },
+      context: { bc_ref: 'x1.ref', bc_tenant: 'acme' },
       encoding: 'UCS-2',
       parts: 2,
     });
