@@ -78,6 +78,12 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
       log: { dataDir: config.DATA_DIR, maskContacts: config.AWS_LAMBDA_FUNCTION_NAME !== undefined },
       webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS, guard: outboundUrls },
       whatsapp: { baseUrl: config.WHATSAPP_API_BASE_URL },
+      sms: {
+        region: config.AWS_REGION,
+        ...(config.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2
+          ? { endpoint: config.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 }
+          : {}),
+      },
     }),
     outboundUrls,
     ...(config.DEFAULT_CHANNEL === 'log' ? { defaultChannel: stageLogChannel() } : {}),

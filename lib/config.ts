@@ -162,6 +162,16 @@ export const configSchema = z.object({
       setBy: ['operator'],
     },
   ),
+  AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: setting(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    {
+      description:
+        "Where `sms` channels send (AWS End User Messaging SMS, the SDK's own variable for the service): point it at a " +
+        "stand-in for tests and local runs, with dummy AWS credentials. Unset, the Region's endpoint.",
+      defaultText: 'unset (AWS)',
+      setBy: ['operator'],
+    },
+  ),
 
   MAX_SEND_ATTEMPTS: setting(z.coerce.number().int().min(1).max(50).default(8), {
     description: 'Attempts per contact on transient errors (timeouts, 408, 429, 5xx) before it is `failed`.',

@@ -23,8 +23,10 @@ export interface TestSend {
   messageId?: string;
   /** Why it failed: the channel's answer. */
   error?: string;
-  /** How it failed: the channel's kind of failure (`transient`, `permanent`, ...), or `outcome_unknown`. */
+  /** How it failed: the channel's kind of failure (`transient`, `permanent`, `opted_out`...), or `outcome_unknown`. */
   failure?: string;
+  /** On an sms channel: the message parts the text took (what AWS charges and the channel's cap counts). */
+  smsParts?: number;
   createdAt: string;
   updatedAt: string;
 }

@@ -27,5 +27,8 @@ export function presentPreview(p: BroadcastPreview) {
     missing: p.missing ?? null,
     reason: p.reason ?? null,
     skip_reason: p.optedOut ? 'opted_out' : p.missing ? 'missing_variable' : null,
+    // On an sms channel, the parts the text takes (GSM-7: 160 alone, 153 each once split; UCS-2: 70, 67).
+    sms_parts: p.sms?.parts ?? null,
+    sms_encoding: p.sms?.encoding ?? null,
   };
 }

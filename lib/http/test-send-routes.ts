@@ -38,6 +38,7 @@ export function presentTestSend(t: TestSend) {
     message_id: t.messageId ?? null,
     error: t.error ?? null,
     failure: t.failure ?? null,
+    sms_parts: t.smsParts ?? null,
     message: {
       type: t.message.type,
       content: t.message.content ?? null,

@@ -1,12 +1,18 @@
+import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import {
   type Channel,
   DEFAULT_WHATSAPP_API_VERSION,
+  SMS_MESSAGE_TYPES,
+  type SmsConfig,
+  type SmsMessageType,
   type WebhookConfig,
   type WhatsAppConfig,
 } from '../../domain/channel.js';
 import type { ChannelSenderFactory } from '../../ports/channel-repository.js';
 import type { ChannelSender } from '../../ports/channel-sender.js';
 import { LogChannel, type LogChannelOptions } from './log-channel.js';
+import { SmsChannel } from './sms/sms-channel.js';
+import { createSmsClient, type SmsClientSettings } from './sms/sms-client.js';
 import { WebhookChannel, type WebhookChannelOptions } from './webhook-channel.js';
 import { WhatsAppChannel, type WhatsAppChannelOptions } from './whatsapp/whatsapp-channel.js';
 
@@ -16,12 +22,18 @@ export interface ChannelSenderSettings {
   webhook?: WebhookChannelOptions;
   /** Where the Graph API is (WHATSAPP_API_BASE_URL) and how long a send may take. */
   whatsapp?: WhatsAppChannelOptions;
+  /**
+   * AWS End User Messaging SMS: the client's Region and endpoint (AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2), or a
+   * client of its own (tests); the one client is made when the first sms channel sends.
+   */
+  sms?: Partial<SmsClientSettings> & { client?: PinpointSMSVoiceV2Client; timeoutMs?: number };
 }
 
 /** Builds the adapter for a channel's type from its stored configuration. */
 export class DefaultChannelSenderFactory implements ChannelSenderFactory {
   /** One log channel serves every log-type channel: it has no per-channel settings. */
   private readonly log: LogChannel;
+  private smsClient: PinpointSMSVoiceV2Client | undefined;
 
   constructor(private readonly settings: ChannelSenderSettings = {}) {
     this.log = new LogChannel(settings.log);
@@ -35,11 +47,29 @@ export class DefaultChannelSenderFactory implements ChannelSenderFactory {
         return new WebhookChannel(webhookConfigOf(channel), this.settings.webhook);
       case 'whatsapp':
         return new WhatsAppChannel(whatsAppConfigOf(channel), this.settings.whatsapp);
+      case 'sms': {
+        const timeoutMs = this.settings.sms?.timeoutMs;
+        return new SmsChannel(smsConfigOf(channel), {
+          client: this.smsClientOf(),
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        });
+      }
       default: {
         const unknown: never = channel.type;
         throw new Error(`no sender for channel type ${String(unknown)}`);
       }
     }
+  }
+
+  private smsClientOf(): PinpointSMSVoiceV2Client {
+    const { client, region, endpoint } = this.settings.sms ?? {};
+    this.smsClient ??=
+      client ??
+      createSmsClient({
+        region: region ?? process.env.AWS_REGION ?? 'us-east-1',
+        ...(endpoint ? { endpoint } : {}),
+      });
+    return this.smsClient;
   }
 }
 
@@ -63,4 +93,23 @@ function whatsAppConfigOf(channel: Channel): Pick<WhatsAppConfig, 'phoneNumberId
   }
   const version = typeof apiVersion === 'string' && apiVersion !== '' ? apiVersion : DEFAULT_WHATSAPP_API_VERSION;
   return { phoneNumberId, accessToken, apiVersion: version };
+}
+
+/** What an SMS send needs of the stored config, checked like the others: a bad one is a bug. */
+function smsConfigOf(
+  channel: Channel,
+): Pick<SmsConfig, 'originationIdentity' | 'messageType' | 'configurationSetName' | 'maxPricePerMessage'> {
+  const { originationIdentity, messageType, configurationSetName, maxPricePerMessage } = channel.config;
+  if (typeof originationIdentity !== 'string' || originationIdentity === '') {
+    throw new Error(`sms channel ${channel.id} has no origination identity in its config`);
+  }
+  if (!SMS_MESSAGE_TYPES.includes(messageType as SmsMessageType)) {
+    throw new Error(`sms channel ${channel.id} has no valid message type in its config`);
+  }
+  return {
+    originationIdentity,
+    messageType: messageType as SmsMessageType,
+    ...(typeof configurationSetName === 'string' && configurationSetName !== '' ? { configurationSetName } : {}),
+    ...(typeof maxPricePerMessage === 'string' && maxPricePerMessage !== '' ? { maxPricePerMessage } : {}),
+  };
 }
