@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   'contact.concurrent_update': 'The contact changed meanwhile; read it again and retry',
   'contact.unidentifiable': 'A contact needs a name, an email, a phone or an external_id',
   'contact.not_stored': 'The contact could not be stored; send the entry again',
+  'contact.suppression_without_address': 'A suppression needs an address: the contact has none of that kind',
   'contact_list.not_found': 'Contact list not found',
   'contact_list.unknown_contacts': 'Some contact ids do not exist',
   'contact_list.not_static': 'The operation needs a static list',

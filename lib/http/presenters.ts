@@ -6,6 +6,7 @@ import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import { deliveryStatusOf } from '../domain/delivery-status.js';
 import { withoutCredentials } from '../domain/input-rules.js';
 import { type MessageTemplate, toWireTemplate } from '../domain/message-template.js';
+import type { Suppression } from '../domain/suppression.js';
 import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
 
 /** Domain objects as resources on the wire: snake_case, every field present (null when unset). */
@@ -23,9 +24,14 @@ export function presentContact(c: Contact) {
     timezone: c.timezone ?? null,
     opted_out: c.optedOut,
     opted_out_at: c.optedOutAt ?? null,
+    suppressions: { email: presentSuppression(c.suppressions?.email), sms: presentSuppression(c.suppressions?.sms) },
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
+}
+
+function presentSuppression(s: Suppression | undefined) {
+  return s === undefined ? null : { reason: s.reason, at: s.at, address: s.address };
 }
 
 function presentFilters(f: ListFilters) {

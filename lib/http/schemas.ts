@@ -10,6 +10,7 @@ import {
   RESERVED_KEYS,
 } from '../domain/input-rules.js';
 import { TEMPLATE_LANGUAGE_PATTERN } from '../domain/message-template.js';
+import { SUPPRESSION_REASONS } from '../domain/suppression.js';
 import { isTimeZone } from '../domain/wall-clock.js';
 import { MAX_BATCH_CONTACTS } from '../use-cases/batch-upsert-contacts.js';
 import { MAX_CONTACT_IDS_PER_REQUEST } from '../use-cases/contact-list-commands.js';
@@ -70,10 +71,29 @@ const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone such a
 const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +5511999998888');
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
+const email = z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320);
+/** Any offset accepted, kept as UTC like every time the API shows. */
+const isoTime = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+  .transform((value) => new Date(value).toISOString());
+/**
+ * One suppression as a CRM sets it (or sends back what GET showed): `null` clears that kind, left out keeps it.
+ * `at` defaults to now, `address` to the contact's address of that kind.
+ */
+const suppressionOf = <R extends readonly [string, ...string[]], A extends z.ZodType>(reasons: R, address: A) =>
+  z
+    .strictObject({ reason: z.enum(reasons), at: optional(isoTime), address: optional(address) })
+    .nullable()
+    .optional();
+const suppressions = z.strictObject({
+  email: suppressionOf(SUPPRESSION_REASONS.email, email),
+  sms: suppressionOf(SUPPRESSION_REASONS.sms, phone),
+});
+
 export const contactBody = z.strictObject({
   external_id: optional(shortText(200)),
   name: optional(name),
-  email: optional(z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320)),
+  email: optional(email),
   phone: optional(phone),
   tags: optional(tags),
   pipeline_id: optional(externalUuid),
@@ -81,6 +101,7 @@ export const contactBody = z.strictObject({
   custom_fields: optional(customFields),
   timezone: optional(timezone),
   opted_out: optional(z.boolean()),
+  suppressions: optional(suppressions),
 });
 
 export const contactBatchBody = z.strictObject({

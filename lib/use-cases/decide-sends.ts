@@ -9,6 +9,7 @@ import {
   type SendContext,
   type SendDecision,
 } from '../domain/send-decision.js';
+import { suppressionKindFor } from '../domain/suppression.js';
 import { renderContextFor, renderMessage } from '../domain/template-rendering.js';
 import type { ChannelSender } from '../ports/channel-sender.js';
 import { compiledTemplateOf } from './compiled-templates.js';
@@ -52,6 +53,7 @@ export async function decideSends(
   const context: SendContext = {
     broadcast,
     requiredAddress: channel.requiredAddress,
+    suppression: suppressionKindFor(channel),
     mayRepeat: sender.honoursIdempotencyKey,
     render: (contact) => {
       const link = deps.unsubscribeLinks.linkFor({

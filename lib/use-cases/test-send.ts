@@ -1,6 +1,7 @@
 import { RateLimitedError, UnprocessableError } from '../domain/errors.js';
 import { judgeContact } from '../domain/send-decision.js';
 import type { SendResult } from '../domain/send-outcome.js';
+import { suppressionKindFor } from '../domain/suppression.js';
 import { renderContextFor, renderMessage } from '../domain/template-rendering.js';
 import { composeTestMessage, recordedMessage, type TestSend, testSendOutcomeOf } from '../domain/test-send.js';
 import {
@@ -47,7 +48,7 @@ class WindowMovedError extends Error {}
  * broadcast, its executions and its counters are never touched. In order:
  * 1. reads only: the broadcast and the contact (404 when either is not the tenant's), the channel (422 when the
  *    broadcast has none), and the judgement every send makes (send-decision.ts): a contact the broadcast would skip
- *    (opted out, no address for the channel, a missing variable) is a 422 `broadcast.test_send_skipped` naming the
+ *    (opted out, no address for the channel, an address the channel must not use, a missing variable) is a 422 `broadcast.test_send_skipped` naming the
  *    reason, and nothing is sent or counted;
  * 2. admission: the per-broadcast sliding window (at most 10 a minute) takes this test send and the history records
  *    it as `sending`, in one conditional write, before anything is sent; beyond the limit, 429 with Retry-After;
@@ -69,6 +70,7 @@ export async function sendTestMessage(
   const renderedAt = deps.clock.now();
   const judged = judgeContact(contact, {
     requiredAddress: channel.requiredAddress,
+    suppression: suppressionKindFor(channel),
     render: (c) => renderMessage(compiled, renderContextFor(c, broadcast, renderedAt, link)),
   });
   if ('skip' in judged) {
