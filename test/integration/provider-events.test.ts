@@ -151,6 +151,43 @@ describe('provider events on DynamoDB Local', () => {
     expect(await contactOf(sent, 'Ana')).toMatchObject({ optedOut: false });
   });
 
+  it('opts out a contact whose e-mail changed since the complaint, without suppressing the new address', async () => {
+    // Prepare
+    const sent = await aSentBroadcast();
+    const bruno = (await contactOf(sent, 'Bruno')) as Contact;
+    await deps.contacts.replace({ ...bruno, email: 'bruno@new.example', updatedAt: '2026-03-01T11:00:00.000Z' }, bruno);
+
+    // Act
+    const outcome = await apply([sesEvent('complaint', sent.target('Bruno'))]);
+
+    // Assess
+    expect(outcome.report.optedOut).toBe(1);
+    const after = await contactOf(sent, 'Bruno');
+    expect(after).toMatchObject({ optedOut: true, email: 'bruno@new.example' });
+    expect(after?.suppressions).toBeUndefined();
+  });
+
+  it('skips a suppressed contact already when planning a dynamic list, as suppressed', async () => {
+    // Prepare
+    const tenantId = newTenantId();
+    const planned = await aPlannedBroadcast(deps, tenantId, {
+      contacts: [
+        { name: 'Ana', email: 'ana@example.com', tags: ['news'], suppressions: { email: { reason: 'bounce' } } },
+        { name: 'Bruno', email: 'bruno@example.com', tags: ['news'] },
+      ],
+      filters: { tags: ['news'] },
+      channel: { requiredAddress: 'email' },
+    });
+
+    // Act
+    const executions = await allExecutions(deps, tenantId, planned.broadcast.id);
+
+    // Assess
+    const ana = planned.contacts.find((c) => c.name === 'Ana') as Contact;
+    expect(executions.find((e) => e.contactId === ana.id)).toMatchObject({ status: 'skipped', reason: 'suppressed' });
+    expect(executions.filter((e) => e.status === 'pending')).toHaveLength(1);
+  });
+
   it('changes nothing for a transient bounce', async () => {
     // Prepare
     const sent = await aSentBroadcast();
