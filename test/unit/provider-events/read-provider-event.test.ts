@@ -241,3 +241,79 @@ describe('any other event', () => {
     );
   });
 });
+
+describe('what an event leaves out', () => {
+  it('falls back to the recipient, the envelope time and General when an SES record leaves them out', () => {
+    // Act
+    const bounce = read(
+      sesEvent('bounce', target, (detail) => {
+        delete detail.bounce.bouncedRecipients;
+        delete detail.bounce.bounceSubType;
+        delete detail.bounce.timestamp;
+      }),
+    );
+    const complaint = read(
+      sesEvent('complaint', target, (detail) => {
+        delete detail.complaint.complainedRecipients;
+        delete detail.complaint.timestamp;
+      }),
+    );
+    const delivery = read(
+      sesEvent('delivery', target, (detail) => {
+        delete detail.delivery;
+      }),
+    );
+    const reject = read(
+      sesEvent('delivery', target, (detail) => {
+        detail.eventType = 'Reject';
+      }),
+    );
+    const bareBounce = read(
+      sesEvent('bounce', target, (detail) => {
+        delete detail.bounce;
+      }),
+    );
+
+    // Assess
+    expect(bounce).toMatchObject({
+      at: '2026-03-01T10:00:03.000Z',
+      receipt: { status: 'failed', error: 'bounce Permanent/General' },
+      suppress: { address: 'ana@example.com' },
+    });
+    expect(complaint).toMatchObject({ at: '2026-03-01T12:30:00.000Z', suppress: { address: 'ana@example.com' } });
+    expect(delivery).toMatchObject({ at: '2026-03-01T10:00:02.000Z', receipt: { status: 'delivered' } });
+    expect(reject).toMatchObject({ receipt: { status: 'failed', error: 'reject' } });
+    expect(bareBounce).toEqual({ outcome: 'ignored', why: 'ses unknown bounce is no suppression' });
+  });
+
+  it('keeps long diagnostics short, and reads an event without any time as the epoch', () => {
+    // Act
+    const long = read(
+      sesEvent('bounce', target, (detail) => {
+        detail.bounce.bouncedRecipients[0].diagnosticCode = `smtp; 550 ${'x'.repeat(1000)}`;
+      }),
+    );
+    const timeless = read(
+      smsEvent('TEXT_DELIVERED', { tenantId: 'acme', reference, messageId: 'm' }, (detail) => {
+        delete detail.eventTimestamp;
+      }),
+    );
+    const envelopeTime = readProviderEvent(
+      eventBridgeEnvelope.parse({
+        ...smsEvent('TEXT_DELIVERED', { tenantId: 'acme', reference, messageId: 'm' }, (detail) => {
+          delete detail.eventTimestamp;
+        }),
+      }),
+    );
+
+    // Assess
+    expect(long.outcome === 'apply' && long.receipt?.error?.length).toBe(256);
+    expect(long).toMatchObject({ receipt: { error: expect.stringMatching(/…$/) } });
+    expect(timeless).toMatchObject({ at: '2026-03-01T10:00:05.000Z' });
+    expect(envelopeTime).toMatchObject({ at: '2026-03-01T10:00:05.000Z' });
+    const { time: _, ...noTime } = smsEvent('TEXT_DELIVERED', { tenantId: 'acme', reference, messageId: 'm' }, (d) => {
+      delete d.eventTimestamp;
+    });
+    expect(read(noTime)).toMatchObject({ at: '1970-01-01T00:00:00.000Z' });
+  });
+});
