@@ -277,6 +277,23 @@ export const configSchema = z.object({
     stageSetting: 'automationSource',
   }),
 
+  SES_CONFIGURATION_SET_NAME: setting(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
+    {
+      description:
+        "The stage's SES configuration set, whose event destination sends delivery, bounce, complaint and reject events " +
+        "to EventBridge's default bus, where the stage's rule routes them to the events queue (docs/provider-events.md). " +
+        'E-mail channels send with it unless their config names another; the stack sets it on the functions that send ' +
+        'e-mail.',
+      defaultText: 'unset (no configuration set: SES publishes no events)',
+      acceptsText: '1 to 64 of `A-Z a-z 0-9 _ -`',
+      setBy: ['stack', 'operator'],
+    },
+  ),
+
   EVENT_BUS_NAME: setting(z.string().min(1).optional(), {
     description: "The stage's EventBridge bus domain events are published to; set by the stack on `event-publisher`.",
     defaultText: 'unset (`DATA_DIR/events.jsonl` and the log)',
