@@ -1,4 +1,5 @@
 import type { OutboundMessage } from './outbound-message.js';
+import { PROVIDER_TAGS } from './provider-tags.js';
 import { type SmsParts, smsPartsOf } from './sms-parts.js';
 
 /** AWS End User Messaging SMS takes a MessageBody of 1 to 1,600 characters. */
@@ -10,7 +11,10 @@ export const MAX_SMS_BODY_CHARS = 1600;
  * tenant id says whose it is (and lets the stage's EventBridge rule keep its own tenant's events). The names are the
  * ones the provider events consumer reads (`bc_tenant`, `bc_ref`: the same as an e-mail's tags).
  */
-export const SMS_CONTEXT_KEYS = { executionReference: 'bc_ref', tenantId: 'bc_tenant' } as const;
+export const SMS_CONTEXT_KEYS = {
+  executionReference: PROVIDER_TAGS.reference,
+  tenantId: PROVIDER_TAGS.tenant,
+} as const;
 
 /**
  * The text an SMS carries for a message as rendered for one contact: SMS has no provider templates and no media, so
