@@ -18,6 +18,11 @@ export interface OutboundMessage {
   contact: { id: string; name?: string; email?: string; phone?: string };
   /** The broadcast's template as rendered for the contact. */
   message: MessageTemplate;
+  /**
+   * The contact's signed unsubscribe link, as `{{unsubscribe_link}}` renders: an e-mail carries it in its
+   * `List-Unsubscribe` header whether or not the template shows it. Set for every send the pipeline makes.
+   */
+  unsubscribeLink?: string;
 }
 
 /** Stable per (tenant, broadcast, contact): every attempt for a contact carries the same key. */
@@ -60,6 +65,9 @@ export function composeOutboundMessage(
       ...(rendered.variables ? { variables: rendered.variables } : {}),
       ...(template.mediaUrl ? { mediaUrl: template.mediaUrl } : {}),
       ...(template.language ? { language: template.language } : {}),
+      ...(rendered.subject !== undefined ? { subject: rendered.subject } : {}),
+      ...(rendered.html !== undefined ? { html: rendered.html } : {}),
     },
+    ...(rendered.unsubscribeLink !== undefined ? { unsubscribeLink: rendered.unsubscribeLink } : {}),
   };
 }

@@ -70,5 +70,12 @@ function configOf(input: z.output<typeof createChannelBody> | z.output<typeof up
         verifyToken: input.config.verify_token,
         apiVersion: input.config.api_version ?? DEFAULT_WHATSAPP_API_VERSION,
       });
+    case 'email_ses':
+      return present({
+        fromAddress: input.config.from_address,
+        fromName: input.config.from_name,
+        replyTo: input.config.reply_to,
+        configurationSetName: input.config.configuration_set_name,
+      });
   }
 }

@@ -150,9 +150,18 @@ function presentChannelConfig(c: Channel) {
         app_secret_set: isSet(c.config.appSecret),
         verify_token_set: isSet(c.config.verifyToken),
       };
+    case 'email_ses':
+      return {
+        from_address: stringOrNull(c.config.fromAddress),
+        from_name: stringOrNull(c.config.fromName),
+        reply_to: stringOrNull(c.config.replyTo),
+        configuration_set_name: stringOrNull(c.config.configurationSetName),
+      };
     case 'log':
       return {};
   }
 }
+
+const stringOrNull = (value: unknown) => (typeof value === 'string' ? value : null);
 
 const isSet = (value: unknown) => typeof value === 'string' && value !== '';

@@ -69,11 +69,13 @@ const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone such a
 /** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
 const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +5511999998888');
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+/** An e-mail address as contacts have them (HTML5's definition: ASCII, a dotted domain). */
+const emailAddress = z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320);
 
 export const contactBody = z.strictObject({
   external_id: optional(shortText(200)),
   name: optional(name),
-  email: optional(z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320)),
+  email: optional(emailAddress),
   phone: optional(phone),
   tags: optional(tags),
   pipeline_id: optional(externalUuid),
@@ -165,6 +167,10 @@ export const messageTemplate = z
   .strictObject({
     type: z.enum(['text', 'template', 'media']),
     content: optional(z.string().max(10_000)),
+    /** An e-mail's subject (Liquid): one line. */
+    subject: optional(shortText(2000)),
+    /** An e-mail's HTML part (Liquid); the broadcast item holds it, so it is bounded well inside DynamoDB's 400 KB. */
+    html: optional(z.string().min(1).max(100_000)),
     template_id: optional(shortText(512)),
     variables: optional(
       keyedMap(
@@ -193,6 +199,16 @@ export const messageTemplate = z
     // Only a provider template has a language: on another type it would be silently ignored.
     if (template.language !== undefined && template.type !== 'template') {
       ctx.addIssue({ code: 'custom', path: ['language'], message: 'only a template message has a language' });
+    }
+    // An e-mail is a text message: a subject or an HTML part on another type would be silently ignored.
+    for (const field of ['subject', 'html'] as const) {
+      if (template[field] !== undefined && template.type !== 'text') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `only a text message (an e-mail) has ${field === 'html' ? 'an html part' : 'a subject'}`,
+        });
+      }
     }
   });
 
@@ -242,6 +258,12 @@ const whatsAppCredential = z
   .max(1024, 'at most 1024 characters');
 const digits = z.string().regex(/^[0-9]{1,30}$/, 'must be the digits of a Graph API id');
 const graphApiVersion = z.string().regex(/^v[0-9]{1,3}\.[0-9]{1,2}$/, 'must look like v23.0');
+/** SES: "up to 64 alphanumeric characters, including letters, numbers, hyphens (-) and underscores (_) only". */
+const sesConfigurationSetName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name: 1 to 64 of A-Z a-z 0-9 _ -');
+/** A From display name: one line of text (it goes into a header). */
+const fromName = shortText(200);
 /** Messages per second over every broadcast using the channel; `null` on PUT drops the channel's own cap. */
 const maxMessagesPerSecond = z.number().int('must be a whole number').min(1).max(10_000);
 
@@ -273,6 +295,18 @@ function channelBody(keep: boolean) {
         app_secret: credential(whatsAppCredential),
         verify_token: credential(whatsAppCredential),
         api_version: optional(graphApiVersion),
+      }),
+    }),
+    z.strictObject({
+      ...common,
+      type: z.literal('email_ses'),
+      // The adapter sends to the contact's e-mail and to nothing else.
+      required_address: optional(z.literal('email', { error: "an e-mail channel needs the contact's email" })),
+      config: z.strictObject({
+        from_address: emailAddress,
+        from_name: optional(fromName),
+        reply_to: optional(emailAddress),
+        configuration_set_name: optional(sesConfigurationSetName),
       }),
     }),
   ]);

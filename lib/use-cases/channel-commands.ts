@@ -34,11 +34,12 @@ export interface ChannelFields {
   maxMessagesPerSecond?: number | null;
 }
 
-/** A webhook needs somewhere to deliver to; a log line does not. */
+/** A webhook needs somewhere to deliver to; a log line does not; an e-mail needs the contact's e-mail address. */
 export const DEFAULT_REQUIRED_ADDRESS: Readonly<Record<ChannelType, RequiredAddress>> = {
   log: 'none',
   webhook: 'any',
   whatsapp: 'phone',
+  email_ses: 'email',
 };
 
 export async function getChannel(

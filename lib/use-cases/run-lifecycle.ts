@@ -1,6 +1,7 @@
 import { type Broadcast, type BroadcastStatus, transition } from '../domain/broadcast.js';
 import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
 import { InvalidTransitionError } from '../domain/errors.js';
+import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { assertBroadcastRateWithinCap, pacedRatePerMinute } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { getBroadcast } from './broadcast-commands.js';
@@ -44,8 +45,9 @@ export async function startAsRead(
   }
   // The stage's cap may have been lowered since the broadcast was written.
   assertBroadcastRateWithinCap(broadcast.rateLimit, deps.delivery.maxRatePerMinute);
-  await resolveChannel(deps, tenantId, broadcast);
+  const channel = await resolveChannel(deps, tenantId, broadcast);
   validateMessageTemplate(broadcast.messageTemplate);
+  assertTemplateFitsChannel(broadcast.messageTemplate, channel);
   const now = deps.clock.now();
   const change = transition(broadcast, 'running', now.toISOString());
   if (options.scheduledFor !== undefined) change.expectedScheduledFor = options.scheduledFor;

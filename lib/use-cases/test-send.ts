@@ -1,4 +1,5 @@
 import { RateLimitedError, UnprocessableError } from '../domain/errors.js';
+import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { judgeContact } from '../domain/send-decision.js';
 import type { SendResult } from '../domain/send-outcome.js';
 import { renderContextFor, renderMessage } from '../domain/template-rendering.js';
@@ -63,6 +64,7 @@ export async function sendTestMessage(
   const broadcast = await getBroadcast(deps, tenantId, broadcastId);
   const contact = await getContact(deps, tenantId, contactId);
   const channel = await resolveChannel(deps, tenantId, broadcast);
+  assertTemplateFitsChannel(broadcast.messageTemplate, channel);
   const sender = deps.senders.senderFor(channel);
   const compiled = compiledTemplateOf(broadcast);
   const link = deps.unsubscribeLinks.linkFor({ tenantId, contactId: contact.id, broadcastId: broadcast.id });
