@@ -134,6 +134,7 @@ describe('renderMessage: the variables map', () => {
         spaced: 'ana@example.com',
         sentence: 'Black Friday',
       },
+      unsubscribeLink: LINK,
     });
   });
 
@@ -144,7 +145,11 @@ describe('renderMessage: the variables map', () => {
       content: 'For {{ name }}',
       variables: { code: 'BF50' },
     };
-    expect(render(media)).toEqual({ content: 'For Ana Souza', variables: { code: 'BF50' } });
+    expect(render(media)).toEqual({
+      content: 'For Ana Souza',
+      variables: { code: 'BF50' },
+      unsubscribeLink: LINK,
+    });
   });
 
   it('a custom field key may hold dots and spaces in a path', () => {
@@ -154,7 +159,7 @@ describe('renderMessage: the variables map', () => {
       variables: { v: 'contact.custom.last purchase.date' },
     };
     const ctx = context({ contact: { ...ana, customFields: { 'last purchase.date': 'yesterday' } } });
-    expect(render(template, ctx)).toEqual({ variables: { v: 'yesterday' } });
+    expect(render(template, ctx)).toEqual({ variables: { v: 'yesterday' }, unsubscribeLink: LINK });
   });
 
   it('a path the contact has no value for is a missing variable, named as written', () => {
@@ -176,7 +181,7 @@ describe('renderMessage: the variables map', () => {
   });
 
   it('an empty map renders as an empty map', () => {
-    expect(render({ type: 'template', templateId: 't', variables: {} })).toEqual({ variables: {} });
+    expect(render({ type: 'template', templateId: 't', variables: {} })).toEqual({ variables: {}, unsubscribeLink: LINK });
   });
 });
 
