@@ -181,7 +181,10 @@ describe('renderMessage: the variables map', () => {
   });
 
   it('an empty map renders as an empty map', () => {
-    expect(render({ type: 'template', templateId: 't', variables: {} })).toEqual({ variables: {}, unsubscribeLink: LINK });
+    expect(render({ type: 'template', templateId: 't', variables: {} })).toEqual({
+      variables: {},
+      unsubscribeLink: LINK,
+    });
   });
 });
 
