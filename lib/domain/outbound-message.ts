@@ -31,14 +31,16 @@ export function idempotencyKeyFor(tenantId: string, broadcastId: string, contact
 }
 
 /**
- * The message one contact gets: the contact's addresses, the broadcast's template as rendered for them, and the
- * key that makes every attempt for this contact the same message to a channel that de-duplicates.
+ * The message one contact gets: the contact's addresses, the broadcast's template as rendered for them, the key
+ * that makes every attempt for this contact the same message to a channel that de-duplicates, and the contact's
+ * unsubscribe link (the one the render was given).
  */
 export function composeOutboundMessage(
   broadcast: Pick<Broadcast, 'tenantId' | 'id' | 'messageTemplate'>,
   execution: Pick<BroadcastExecution, 'id' | 'chunk'>,
   contact: Pick<Contact, 'id' | 'name' | 'email' | 'phone'>,
   rendered: RenderedMessage,
+  unsubscribeLink?: string,
 ): OutboundMessage {
   const template = broadcast.messageTemplate;
   return {
@@ -68,6 +70,6 @@ export function composeOutboundMessage(
       ...(rendered.subject !== undefined ? { subject: rendered.subject } : {}),
       ...(rendered.html !== undefined ? { html: rendered.html } : {}),
     },
-    ...(rendered.unsubscribeLink !== undefined ? { unsubscribeLink: rendered.unsubscribeLink } : {}),
+    ...(unsubscribeLink !== undefined ? { unsubscribeLink } : {}),
   };
 }

@@ -93,7 +93,7 @@ export interface CompiledMessageTemplate {
 
 /**
  * What one contact receives: the rendered body and provider-template parameters, and an e-mail's subject and HTML
- * part, when the template has them; and the unsubscribe link the render was given (an e-mail's List-Unsubscribe).
+ * part, when the template has them.
  */
 export interface RenderedMessage {
   content?: string;
@@ -101,7 +101,6 @@ export interface RenderedMessage {
   /** One line: line breaks a value brought in are spaces. */
   subject?: string;
   html?: string;
-  unsubscribeLink?: string;
 }
 
 /**
@@ -257,7 +256,6 @@ export function renderMessage(compiled: CompiledMessageTemplate, context: Render
     }
     rendered.variables = variables;
   }
-  if (context.unsubscribeLink !== undefined) rendered.unsubscribeLink = context.unsubscribeLink;
   return rendered;
 }
 

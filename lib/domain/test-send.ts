@@ -69,9 +69,10 @@ export function composeTestMessage(
   testSendId: string,
   contact: Pick<Contact, 'id' | 'name' | 'email' | 'phone'>,
   rendered: RenderedMessage,
+  unsubscribeLink?: string,
 ): OutboundMessage {
   return {
-    ...composeOutboundMessage(broadcast, { id: testSendId }, contact, rendered),
+    ...composeOutboundMessage(broadcast, { id: testSendId }, contact, rendered, unsubscribeLink),
     idempotencyKey: testSendIdempotencyKey(broadcast.tenantId, broadcast.id, testSendId),
     executionReference: testSendReference(testSendId, broadcast.id),
   };

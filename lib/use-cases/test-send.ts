@@ -82,7 +82,7 @@ export async function sendTestMessage(
     );
   }
   const id = deps.ids.newId();
-  const outbound = composeTestMessage(broadcast, id, judged.contact, judged.rendered);
+  const outbound = composeTestMessage(broadcast, id, judged.contact, judged.rendered, link);
   const admitted = await admit(deps, {
     id,
     tenantId,

@@ -53,7 +53,6 @@ describe('an e-mail template: subject and HTML part', () => {
       content: `Hi Ana. Stop: ${LINK}`,
       subject: 'Ana, your gold offer',
       html: `<p>Hi Ana</p><a href="${LINK}">Unsubscribe</a>`,
-      unsubscribeLink: LINK,
     });
   });
 

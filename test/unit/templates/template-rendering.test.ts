@@ -134,7 +134,6 @@ describe('renderMessage: the variables map', () => {
         spaced: 'ana@example.com',
         sentence: 'Black Friday',
       },
-      unsubscribeLink: LINK,
     });
   });
 
@@ -145,11 +144,7 @@ describe('renderMessage: the variables map', () => {
       content: 'For {{ name }}',
       variables: { code: 'BF50' },
     };
-    expect(render(media)).toEqual({
-      content: 'For Ana Souza',
-      variables: { code: 'BF50' },
-      unsubscribeLink: LINK,
-    });
+    expect(render(media)).toEqual({ content: 'For Ana Souza', variables: { code: 'BF50' } });
   });
 
   it('a custom field key may hold dots and spaces in a path', () => {
@@ -159,7 +154,7 @@ describe('renderMessage: the variables map', () => {
       variables: { v: 'contact.custom.last purchase.date' },
     };
     const ctx = context({ contact: { ...ana, customFields: { 'last purchase.date': 'yesterday' } } });
-    expect(render(template, ctx)).toEqual({ variables: { v: 'yesterday' }, unsubscribeLink: LINK });
+    expect(render(template, ctx)).toEqual({ variables: { v: 'yesterday' } });
   });
 
   it('a path the contact has no value for is a missing variable, named as written', () => {
@@ -181,10 +176,7 @@ describe('renderMessage: the variables map', () => {
   });
 
   it('an empty map renders as an empty map', () => {
-    expect(render({ type: 'template', templateId: 't', variables: {} })).toEqual({
-      variables: {},
-      unsubscribeLink: LINK,
-    });
+    expect(render({ type: 'template', templateId: 't', variables: {} })).toEqual({ variables: {} });
   });
 });
 
