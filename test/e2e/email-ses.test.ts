@@ -118,6 +118,11 @@ describe('an e-mail broadcast on SES', () => {
     expect(standIn.malformed()).toEqual([]);
     const sent = standIn.accepted.filter(fromChannel(channel.from));
     expect(sent).toHaveLength(3);
+    // One SendEmail per recipient, none refused or repeated.
+    const calls = standIn.requests.filter((r) =>
+      String((r.body as { FromEmailAddress?: string })?.FromEmailAddress).includes(channel.from),
+    );
+    expect(calls.map((r) => [r.path, r.outcome])).toEqual(Array(3).fill(['/v2/email/outbound-emails', 'accepted']));
     const executions = await ok(api.get(`/api/v1/broadcasts/${broadcast.id}/executions`));
     const byContact = new Map<string, Reply['body']>(executions.items.map((e: Reply['body']) => [e.contact_id, e]));
     for (const name of ['Ana <Admin>', 'Bruno', 'Carla']) {
