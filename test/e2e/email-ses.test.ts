@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { readEmailTags } from '../../lib/domain/email-tags.js';
 import { setEnv } from '../support/env.js';
 import { type AcceptedEmail, SES_ERRORS, SesV2StandIn } from '../support/ses-v2-stand-in.js';
@@ -164,32 +165,41 @@ describe('an e-mail broadcast on SES', () => {
     expect(e2e.serverErrors).toEqual([]);
   });
 
-  it('refuses a template without a subject for an e-mail channel (422), at create and at execute', async () => {
-    // Prepare
-    const channel = await emailChannel();
-    const people = await audience(['Eva']);
-    const { subject: _, ...withoutSubject } = TEMPLATE;
-
-    // Act
-    const created = await api.post('/api/v1/broadcasts', {
-      name: 'No subject',
-      list_id: people.listId,
-      channel_id: channel.id,
-      message_template: withoutSubject,
-    });
-    const draft = await ok(
-      api.post('/api/v1/broadcasts', {
-        name: 'No channel yet',
-        list_id: people.listId,
-        message_template: withoutSubject,
+  it('refuses a template without a subject for an e-mail channel (422): at create, at update, and at execute', async () => {
+    // Prepare: a tenant of its own whose default channel sends e-mail.
+    const tenant = await e2e.tenantApi();
+    const channel = await ok(
+      tenant.post('/api/v1/channels', {
+        name: 'Mail',
+        type: 'email_ses',
+        is_default: true,
+        config: { from_address: 'news@acme.example' },
       }),
     );
-    const moved = await api.put(`/api/v1/broadcasts/${draft.id}`, { channel_id: channel.id });
+    const contact = await ok(tenant.post('/api/v1/contacts', { name: 'Eva', email: 'eva@example.com' }));
+    const list = await ok(tenant.post('/api/v1/contact-lists', { name: 'Eva', contact_ids: [contact.id] }));
+    const { subject: _, ...withoutSubject } = TEMPLATE;
+    const draft = (channelId?: string) =>
+      tenant.post('/api/v1/broadcasts', {
+        name: 'No subject',
+        list_id: list.id,
+        ...(channelId ? { channel_id: channelId } : {}),
+        message_template: withoutSubject,
+      });
+
+    // Act: with the channel named, at create and update; through the default channel, only execute knows it.
+    const created = await draft(channel.id);
+    const unnamed = await ok(draft());
+    const moved = await tenant.put(`/api/v1/broadcasts/${unnamed.id}`, { channel_id: channel.id });
+    const executed = await tenant.post(`/api/v1/broadcasts/${unnamed.id}/execute`);
+    const after = await ok(tenant.get(`/api/v1/broadcasts/${unnamed.id}`));
 
     // Assess
     expectProblem(created, 422, 'broadcast.template_unfit_for_channel');
     expect(created.body.errors).toEqual([{ field: 'message_template.subject', message: 'an e-mail needs a subject' }]);
     expectProblem(moved, 422, 'broadcast.template_unfit_for_channel');
+    expectProblem(executed, 422, 'broadcast.template_unfit_for_channel');
+    expect(after).toMatchObject({ status: 'draft', channel_id: null });
   });
 
   it('preview and test-send show the subject and both parts', async () => {
@@ -311,5 +321,126 @@ describe('an e-mail broadcast on SES', () => {
         configuration_set_name: SET,
       },
     });
+  });
+});
+
+describe('bad input to e-mail channels and templates', () => {
+  it('answers every malformed email_ses channel body with a 4xx problem that creates nothing (fuzzed)', async () => {
+    // Prepare
+    const tenant = await e2e.tenantApi();
+    const configs = fc.oneof(
+      fc.anything(),
+      fc.dictionary(fc.string(), fc.jsonValue()),
+      fc.record(
+        {
+          from_address: fc.oneof(fc.string(), fc.emailAddress(), fc.constant('news@acme.example'), fc.anything()),
+          from_name: fc.oneof(fc.string(), fc.constant('Acme\r\nBcc: x@y.z'), fc.anything()),
+          reply_to: fc.oneof(fc.string(), fc.anything()),
+          configuration_set_name: fc.oneof(fc.string(), fc.stringMatching(/^[A-Za-z0-9_.-]{0,70}$/), fc.anything()),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+
+    // Act / Assess: a body that passes is well formed (201); anything else is a 4xx and changes nothing.
+    let created = 0;
+    await fc.assert(
+      fc.asyncProperty(configs, fc.constantFrom('email', 'phone', 'any', undefined), async (config, address) => {
+        const reply = await tenant.post('/api/v1/channels', {
+          name: 'Fuzz',
+          type: 'email_ses',
+          config,
+          ...(address ? { required_address: address } : {}),
+        });
+        if (reply.status === 201) {
+          created++;
+          expect(reply.body.required_address).toBe('email');
+          return;
+        }
+        expect([400, 422]).toContain(reply.status);
+        expect(reply.headers.get('content-type')).toBe('application/problem+json');
+      }),
+      { numRuns: 60 },
+    );
+    expect((await tenant.get('/api/v1/channels?limit=1000')).body.items).toHaveLength(created);
+    expect(e2e.serverErrors).toEqual([]);
+  });
+
+  it('answers malformed subjects and HTML parts with a 4xx problem that creates nothing (fuzzed)', async () => {
+    // Prepare
+    const tenant = await e2e.tenantApi();
+    const list = await ok(tenant.post('/api/v1/contact-lists', { name: 'Empty', contact_ids: [] }));
+    const channel = await ok(
+      tenant.post('/api/v1/channels', {
+        name: 'Mail',
+        type: 'email_ses',
+        config: { from_address: 'news@acme.example' },
+      }),
+    );
+    const liquidish = fc.stringMatching(/^[a-z {}%|<>"'\n.]{0,40}$/);
+    const templates = fc.record(
+      {
+        type: fc.constantFrom('text', 'template', 'media', 'email'),
+        content: fc.oneof(fc.string(), liquidish),
+        subject: fc.oneof(fc.string(), liquidish, fc.anything()),
+        html: fc.oneof(fc.string(), liquidish, fc.anything()),
+      },
+      { requiredKeys: ['type'] },
+    );
+
+    // Act / Assess
+    let created = 0;
+    await fc.assert(
+      fc.asyncProperty(templates, async (template) => {
+        const reply = await tenant.post('/api/v1/broadcasts', {
+          name: 'Fuzz',
+          list_id: list.id,
+          channel_id: channel.id,
+          message_template: template,
+        });
+        if (reply.status === 201) {
+          created++;
+          expect(typeof reply.body.message_template.subject).toBe('string');
+          return;
+        }
+        expect([400, 422]).toContain(reply.status);
+        expect(reply.headers.get('content-type')).toBe('application/problem+json');
+      }),
+      { numRuns: 80 },
+    );
+    expect((await tenant.get('/api/v1/broadcasts?limit=1000')).body.items).toHaveLength(created);
+    expect(e2e.serverErrors).toEqual([]);
+  });
+
+  it("a channel_id of another tenant's e-mail channel is not one of yours (422), and changes nothing", async () => {
+    // Prepare
+    const other = await e2e.tenantApi();
+    const theirs = await ok(
+      other.post('/api/v1/channels', {
+        name: 'Theirs',
+        type: 'email_ses',
+        config: { from_address: 'news@acme.example' },
+      }),
+    );
+    const people = await audience(['Quim']);
+
+    // Act
+    const reply = await api.post('/api/v1/broadcasts', {
+      name: 'Forged',
+      list_id: people.listId,
+      channel_id: theirs.id,
+      message_template: TEMPLATE,
+    });
+    const read = await api.get(`/api/v1/channels/${theirs.id}`);
+
+    // Assess
+    expectProblem(reply, 422, 'broadcast.unknown_channel');
+    expectProblem(read, 404, 'channel.not_found');
+  });
+
+  it('an e-mail channel stays one: a PUT as another type is a 422', async () => {
+    const channel = await emailChannel();
+    const reply = await api.put(`/api/v1/channels/${channel.id}`, { name: 'Hook', type: 'log' });
+    expectProblem(reply, 422, 'channel.type_immutable');
   });
 });

@@ -44,7 +44,7 @@ function message(overrides: Partial<OutboundMessage['message']> = {}, extra: Par
     contact: { id: CONTACT, name: 'Ana', email: 'ana@example.com' },
     message: {
       type: 'text',
-      content: 'Hi Ana, 20% off today. Unsubscribe: ' + LINK,
+      content: `Hi Ana, 20% off today. Unsubscribe: ${LINK}`,
       subject: 'Ana, your 20% off',
       html: '<p>Hi <b>Ana</b></p>',
       ...overrides,
