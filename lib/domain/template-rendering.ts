@@ -19,6 +19,10 @@
  *   - otherwise a literal, sent verbatim (`"50"`, `"Black Friday"`). A literal that happens to be spelled
  *     like a variable name is written as a Liquid string: `{{ "name" }}`.
  *
+ * An e-mail's `subject` and `html` part are Liquid too, rendered with the same variables and the same rules; values
+ * output into the HTML part are HTML-escaped (`| raw` opts one out), the subject is made one line. The text
+ * (`content`) is never escaped.
+ *
  * Missing values: a variable the contact has no value for (absent, or a custom field set to null) makes
  * the render return `{ missing }` unless a `default` filter (or an `if`) handles it. Nothing rendered ever
  * contains `{{`, `}}`, `[object Object]`, or the words `undefined`/`null` that neither the template nor the
