@@ -172,6 +172,14 @@ export const configSchema = z.object({
       setBy: ['operator'],
     },
   ),
+  AWS_ENDPOINT_URL_SESV2: setting(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(), {
+    description:
+      "Where `email_ses` channels call Amazon SES v2 (the AWS SDK's own variable for the service, validated here and " +
+      'passed to the client). Point it at a stand-in for tests and local runs, with dummy AWS credentials. See ' +
+      'docs/email.md.',
+    defaultText: "unset: SES in AWS_REGION (the SDK's endpoint)",
+    setBy: ['operator'],
+  }),
 
   MAX_SEND_ATTEMPTS: setting(z.coerce.number().int().min(1).max(50).default(8), {
     description: 'Attempts per contact on transient errors (timeouts, 408, 429, 5xx) before it is `failed`.',

@@ -1,7 +1,7 @@
 import type { Contact } from './contact.js';
 
 /** Where a broadcast's messages go. A tenant may have several; one may be its default. */
-export const CHANNEL_TYPES = ['log', 'webhook', 'whatsapp', 'sms'] as const;
+export const CHANNEL_TYPES = ['log', 'webhook', 'whatsapp', 'sms', 'email_ses'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 /** The contact address a channel needs; a contact without it is skipped with reason `no_address`. */
@@ -64,6 +64,21 @@ export interface SmsConfig {
 
 export const DEFAULT_SMS_ORIGINATION_TYPE: SmsOriginationType = 'LONG_CODE';
 
+/**
+ * E-mail through Amazon SES v2 (SendEmail), in the stage's AWS account and Region: the function's role is the
+ * credential, so the config holds no secret. SES sends only from a verified identity (the address or its domain).
+ */
+export interface SesEmailConfig {
+  /** The From address: an identity verified in SES (the address itself, or its domain). */
+  fromAddress: string;
+  /** The display name of the From header (`Acme Store <news@acme.example>`). */
+  fromName?: string;
+  /** Where replies go (Reply-To), when not to the From address. */
+  replyTo?: string;
+  /** The SES configuration set whose event destinations get this channel's events; unset: the stage's default. */
+  configurationSetName?: string;
+}
+
 /** The Graph API version a WhatsApp channel uses unless its config names another. */
 export const DEFAULT_WHATSAPP_API_VERSION = 'v23.0';
 
@@ -74,18 +89,21 @@ export const SECRET_CONFIG_KEYS: Readonly<Record<ChannelType, readonly string[]>
   whatsapp: ['accessToken', 'appSecret', 'verifyToken'],
   // The stage's role sends: an sms channel holds no credentials.
   sms: [],
+  email_ses: [],
 };
 
 /**
  * A channel's own throughput cap where its type has one and the channel sets none: Meta's default of 80 messages
  * per second per business number, shared by every broadcast on it. An sms channel's depends on its origination
- * type (SMS_DEFAULT_PARTS_PER_SECOND): see channelCapPerSecond.
+ * type (SMS_DEFAULT_PARTS_PER_SECOND): see channelCapPerSecond. `email_ses` has none here: its default is the
+ * SES account's own MaxSendRate, which only the provider knows (ChannelCapProvider, lib/ports/channel-cap-provider.ts).
  */
 export const DEFAULT_MAX_MESSAGES_PER_SECOND: Readonly<Record<ChannelType, number | undefined>> = {
   log: undefined,
   webhook: undefined,
   whatsapp: 80,
   sms: undefined,
+  email_ses: undefined,
 };
 
 export interface Channel {
@@ -93,7 +111,7 @@ export interface Channel {
   tenantId: string;
   name: string;
   type: ChannelType;
-  /** `{}` for log; WebhookConfig for webhook; WhatsAppConfig for whatsapp; SmsConfig for sms. */
+  /** `{}` for log; WebhookConfig for webhook; WhatsAppConfig for whatsapp; SmsConfig for sms; SesEmailConfig for email_ses. */
   config: Record<string, unknown>;
   requiredAddress: RequiredAddress;
   /**
@@ -121,8 +139,9 @@ export function hasRequiredAddress(contact: Pick<Contact, 'email' | 'phone'>, re
 }
 
 /**
- * The channel-wide cap in force: its own, else its type's default (for sms, its origination type's); undefined when
- * nothing caps it. For sms the unit is a message part.
+ * The channel-wide cap as far as the channel itself says: its own, else its type's fixed default (for sms, its
+ * origination type's; the unit is a message part); undefined when neither caps it. For a type whose default is the
+ * provider account's rate (`email_ses`), the cap in force is ChannelCapProvider's answer, which starts from this.
  */
 export function channelCapPerSecond(
   channel: Pick<Channel, 'type' | 'maxMessagesPerSecond'> & Partial<Pick<Channel, 'config'>>,

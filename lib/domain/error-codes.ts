@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   'broadcast.concurrent_update': 'The broadcast changed meanwhile; read it again and retry',
   'execution.not_found': 'Execution not found',
   'broadcast.invalid_template': 'The message template is not valid Liquid; see errors',
+  'broadcast.template_unfit_for_channel':
+    "The message template lacks what the broadcast's channel needs (an e-mail: a text message with a subject)",
   'channel.not_found': 'Channel not found',
   'channel.in_use': 'The channel is used by a broadcast that has not finished',
   'channel.type_immutable': 'A channel keeps the type it was created with',

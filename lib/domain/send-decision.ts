@@ -22,6 +22,8 @@ export interface SendContext {
   mayRepeat: boolean;
   /** The broadcast's template rendered for one contact (at the time of sending, with their unsubscribe link). */
   render: (contact: Contact) => RenderOutcome;
+  /** The contact's unsubscribe link, the one `render` gives the template: it travels with the message (e-mail headers). */
+  unsubscribeLink?: (contact: Contact) => string;
 }
 
 /**
@@ -40,7 +42,11 @@ export function decideSend(
   if (maybeSent && !context.mayRepeat) return closeAs('failed', { reason: 'outcome_unknown' });
   const judged = judgeContact(contact, context);
   if ('skip' in judged) return closeAs('skipped', judged.skip);
-  return { execution, outbound: composeOutboundMessage(context.broadcast, execution, judged.contact, judged.rendered) };
+  const link = context.unsubscribeLink?.(judged.contact);
+  return {
+    execution,
+    outbound: composeOutboundMessage(context.broadcast, execution, judged.contact, judged.rendered, link),
+  };
 }
 
 /** Why a contact gets no message now (the `reason` its execution is skipped with), or what it gets. */

@@ -89,5 +89,12 @@ function configOf(input: z.output<typeof createChannelBody> | z.output<typeof up
         maxPricePerMessage: input.config.max_price_per_message,
         originationType: input.config.origination_type ?? DEFAULT_SMS_ORIGINATION_TYPE,
       });
+    case 'email_ses':
+      return present({
+        fromAddress: input.config.from_address,
+        fromName: input.config.from_name,
+        replyTo: input.config.reply_to,
+        configurationSetName: input.config.configuration_set_name,
+      });
   }
 }

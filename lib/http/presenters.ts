@@ -172,6 +172,13 @@ function presentChannelConfig(c: Channel) {
         max_price_per_message: stringOrNull(c.config.maxPricePerMessage),
         origination_type: smsOriginationTypeOf(c.config),
       };
+    case 'email_ses':
+      return {
+        from_address: stringOrNull(c.config.fromAddress),
+        from_name: stringOrNull(c.config.fromName),
+        reply_to: stringOrNull(c.config.replyTo),
+        configuration_set_name: stringOrNull(c.config.configurationSetName),
+      };
     case 'log':
       return {};
   }

@@ -20,9 +20,16 @@ export function presentPreview(p: BroadcastPreview) {
   return {
     broadcast_id: p.broadcastId,
     contact_id: p.contactId,
-    // What the contact would get: the rendered content and variables, the rest as the template has it.
+    // What the contact would get: the rendered content, variables, subject and HTML part; the rest as the template
+    // has it.
     message: p.message
-      ? presentedTemplate({ ...p.template, content: p.message.content, variables: p.message.variables })
+      ? presentedTemplate({
+          ...p.template,
+          content: p.message.content,
+          variables: p.message.variables,
+          subject: p.message.subject,
+          html: p.message.html,
+        })
       : null,
     missing: p.missing ?? null,
     reason: p.reason ?? null,

@@ -70,8 +70,9 @@ const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone such a
 /** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
 const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +5511999998888');
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+/** An e-mail address as contacts have them (HTML5's definition: ASCII, a dotted domain). */
+const emailAddress = z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320);
 
-const email = z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320);
 /** Any offset accepted, kept as UTC like every time the API shows. */
 const isoTime = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
@@ -86,14 +87,14 @@ const suppressionOf = <R extends readonly [string, ...string[]], A extends z.Zod
     .nullable()
     .optional();
 const suppressions = z.strictObject({
-  email: suppressionOf(SUPPRESSION_REASONS.email, email),
+  email: suppressionOf(SUPPRESSION_REASONS.email, emailAddress),
   sms: suppressionOf(SUPPRESSION_REASONS.sms, phone),
 });
 
 export const contactBody = z.strictObject({
   external_id: optional(shortText(200)),
   name: optional(name),
-  email: optional(email),
+  email: optional(emailAddress),
   phone: optional(phone),
   tags: optional(tags),
   pipeline_id: optional(externalUuid),
@@ -186,6 +187,10 @@ export const messageTemplate = z
   .strictObject({
     type: z.enum(['text', 'template', 'media']),
     content: optional(z.string().max(10_000)),
+    /** An e-mail's subject (Liquid): one line. */
+    subject: optional(shortText(2000)),
+    /** An e-mail's HTML part (Liquid); the broadcast item holds it, so it is bounded well inside DynamoDB's 400 KB. */
+    html: optional(z.string().min(1).max(100_000)),
     template_id: optional(shortText(512)),
     variables: optional(
       keyedMap(
@@ -214,6 +219,16 @@ export const messageTemplate = z
     // Only a provider template has a language: on another type it would be silently ignored.
     if (template.language !== undefined && template.type !== 'template') {
       ctx.addIssue({ code: 'custom', path: ['language'], message: 'only a template message has a language' });
+    }
+    // An e-mail is a text message: a subject or an HTML part on another type would be silently ignored.
+    for (const field of ['subject', 'html'] as const) {
+      if (template[field] !== undefined && template.type !== 'text') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `only a text message (an e-mail) has ${field === 'html' ? 'an html part' : 'a subject'}`,
+        });
+      }
     }
   });
 
@@ -284,6 +299,12 @@ const smsMaxPrice = z
   .transform((value) => (value.includes('.') ? value : `${value}.0`))
   .refine((value) => Number(value) > 0, 'must be more than 0');
 
+/** SES: "up to 64 alphanumeric characters, including letters, numbers, hyphens (-) and underscores (_) only". */
+const sesConfigurationSetName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name: 1 to 64 of A-Z a-z 0-9 _ -');
+/** A From display name: one line of text (it goes into a header). */
+const fromName = shortText(200);
 /** Messages per second over every broadcast using the channel; `null` on PUT drops the channel's own cap. */
 const maxMessagesPerSecond = z.number().int('must be a whole number').min(1).max(10_000);
 
@@ -326,6 +347,18 @@ function channelBody(keep: boolean) {
         configuration_set_name: optional(smsConfigurationSet),
         max_price_per_message: optional(smsMaxPrice),
         origination_type: optional(z.enum(SMS_ORIGINATION_TYPES)),
+      }),
+    }),
+    z.strictObject({
+      ...common,
+      type: z.literal('email_ses'),
+      // The adapter sends to the contact's e-mail and to nothing else.
+      required_address: optional(z.literal('email', { error: "an e-mail channel needs the contact's email" })),
+      config: z.strictObject({
+        from_address: emailAddress,
+        from_name: optional(fromName),
+        reply_to: optional(emailAddress),
+        configuration_set_name: optional(sesConfigurationSetName),
       }),
     }),
   ]);

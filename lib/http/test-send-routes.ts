@@ -45,6 +45,8 @@ export function presentTestSend(t: TestSend) {
       template_id: t.message.templateId ?? null,
       variables: t.message.variables ?? {},
       media_url: t.message.mediaUrl === undefined ? null : withoutCredentials(t.message.mediaUrl),
+      subject: t.message.subject ?? null,
+      html: t.message.html ?? null,
       truncated: t.message.truncated === true,
     },
     created_at: t.createdAt,

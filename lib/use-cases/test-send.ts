@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Channel, channelCapPerSecond } from '../domain/channel.js';
 import { MAX_CAP_HOLD_MS } from '../domain/channel-pace.js';
 import { RateLimitedError, UnprocessableError } from '../domain/errors.js';
+import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { judgeContact } from '../domain/send-decision.js';
 import type { SendResult } from '../domain/send-outcome.js';
 import { smsPartsOfMessage } from '../domain/sms-message.js';
@@ -72,6 +73,7 @@ export async function sendTestMessage(
   const broadcast = await getBroadcast(deps, tenantId, broadcastId);
   const contact = await getContact(deps, tenantId, contactId);
   const channel = await resolveChannel(deps, tenantId, broadcast);
+  assertTemplateFitsChannel(broadcast.messageTemplate, channel);
   const sender = deps.senders.senderFor(channel);
   const compiled = compiledTemplateOf(broadcast);
   const link = deps.unsubscribeLinks.linkFor({ tenantId, contactId: contact.id, broadcastId: broadcast.id });
@@ -90,7 +92,7 @@ export async function sendTestMessage(
     );
   }
   const id = deps.ids.newId();
-  const outbound = composeTestMessage(broadcast, id, judged.contact, judged.rendered);
+  const outbound = composeTestMessage(broadcast, id, judged.contact, judged.rendered, link);
   const admitted = await admit(deps, {
     id,
     tenantId,

@@ -159,6 +159,8 @@ describe('previewRoute (POST /api/v1/broadcasts/{id}/preview, before it joins th
         variables: {},
         media_url: null,
         language: null,
+        subject: null,
+        html: null,
       },
       missing: null,
       reason: null,

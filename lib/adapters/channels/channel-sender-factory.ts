@@ -1,7 +1,9 @@
 import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import {
   type Channel,
   DEFAULT_WHATSAPP_API_VERSION,
+  type SesEmailConfig,
   SMS_MESSAGE_TYPES,
   type SmsConfig,
   type SmsMessageType,
@@ -11,6 +13,7 @@ import {
 import type { ChannelSenderFactory } from '../../ports/channel-repository.js';
 import type { ChannelSender } from '../../ports/channel-sender.js';
 import { LogChannel, type LogChannelOptions } from './log-channel.js';
+import { SesEmailChannel } from './ses/ses-email-channel.js';
 import { SmsChannel } from './sms/sms-channel.js';
 import { createSmsClient, type SmsClientSettings } from './sms/sms-client.js';
 import { WebhookChannel, type WebhookChannelOptions } from './webhook-channel.js';
@@ -27,6 +30,8 @@ export interface ChannelSenderSettings {
    * client of its own (tests); the one client is made when the first sms channel sends.
    */
   sms?: Partial<SmsClientSettings> & { client?: PinpointSMSVoiceV2Client; timeoutMs?: number };
+  /** The process's SES v2 client for sends (a getter: built on first use) and the stage's configuration set. */
+  ses?: { client: () => SESv2Client; configurationSetName?: string | undefined };
 }
 
 /** Builds the adapter for a channel's type from its stored configuration. */
@@ -52,6 +57,14 @@ export class DefaultChannelSenderFactory implements ChannelSenderFactory {
         return new SmsChannel(smsConfigOf(channel), {
           client: this.smsClientOf(),
           ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        });
+      }
+      case 'email_ses': {
+        const ses = this.settings.ses;
+        if (!ses) throw new Error(`no SES client in this process for email_ses channel ${channel.id}`);
+        return new SesEmailChannel(sesEmailConfigOf(channel), {
+          client: ses.client(),
+          configurationSetName: ses.configurationSetName,
         });
       }
       default: {
@@ -111,5 +124,19 @@ function smsConfigOf(
     messageType: messageType as SmsMessageType,
     ...(typeof configurationSetName === 'string' && configurationSetName !== '' ? { configurationSetName } : {}),
     ...(typeof maxPricePerMessage === 'string' && maxPricePerMessage !== '' ? { maxPricePerMessage } : {}),
+  };
+}
+
+/** What an e-mail send needs of the stored config, checked like the others: a bad one is a bug of the API's checks. */
+function sesEmailConfigOf(channel: Channel): SesEmailConfig {
+  const { fromAddress, fromName, replyTo, configurationSetName } = channel.config;
+  if (typeof fromAddress !== 'string' || !fromAddress.includes('@')) {
+    throw new Error(`email_ses channel ${channel.id} has no valid from address in its config`);
+  }
+  return {
+    fromAddress,
+    ...(typeof fromName === 'string' && fromName !== '' ? { fromName } : {}),
+    ...(typeof replyTo === 'string' && replyTo !== '' ? { replyTo } : {}),
+    ...(typeof configurationSetName === 'string' && configurationSetName !== '' ? { configurationSetName } : {}),
   };
 }

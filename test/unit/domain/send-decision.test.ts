@@ -37,6 +37,27 @@ describe('decideSend', () => {
     });
   });
 
+  it("carries the contact's unsubscribe link and the rendered subject and HTML part with the message (an e-mail's headers)", () => {
+    // Prepare
+    const contact = aContact('tenant-a', { name: 'Ana' });
+    const execution = anExecution('tenant-a', broadcast.id, undefined, { contactId: contact.id });
+    const context = aContext({
+      render: (c) => ({ content: `Hi ${c.name}`, subject: `For ${c.name}`, html: `<p>${c.name}</p>` }),
+      unsubscribeLink: (c) => `https://u.example/${c.id}`,
+    });
+
+    // Act
+    const decision = decideSend(execution, contact, false, context);
+
+    // Assess
+    expect(decision).toMatchObject({
+      outbound: {
+        message: { type: 'text', content: 'Hi Ana', subject: 'For Ana', html: '<p>Ana</p>' },
+        unsubscribeLink: `https://u.example/${contact.id}`,
+      },
+    });
+  });
+
   it.each([
     ['contact_deleted', undefined, 'phone'],
     ['opted_out', { optedOut: true }, 'phone'],
