@@ -44,6 +44,11 @@ export interface FunctionAccess {
    * account's sending rate, the default cap), and SES_CONFIGURATION_SET_NAME.
    */
   readonly sendEmail?: boolean;
+  /**
+   * `ses:GetAccount` alone: the SES account's sending rate, the default cap of an e-mail channel, for functions that
+   * size a run on its channel's cap (starting one) or show the cap (implied by sendEmail).
+   */
+  readonly readSendQuota?: boolean;
   /** Sends SMS: `sms-voice:SendTextMessage` on the stage's origination identities and SMS configuration sets. */
   readonly sendSms?: boolean;
 }
@@ -92,12 +97,16 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
     // it: room for both, inside API Gateway's 30 s.
     timeoutSeconds: 25,
   },
-  'channels-api': { description: '/api/v1/channels', trigger: { kind: 'http' }, access: { table: 'read-write' } },
+  'channels-api': {
+    description: '/api/v1/channels',
+    trigger: { kind: 'http' },
+    access: { table: 'read-write', readSendQuota: true },
+  },
   // trigger_broadcast over HTTP: starts broadcasts (pipeline steps) and unschedules the scheduled ones it starts.
   'automation-api': {
     description: '/api/v1/automation/events',
     trigger: { kind: 'http' },
-    access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true },
+    access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true, readSendQuota: true },
   },
   // Public: reads a channel (its tenant index, then the channel) and queues the receipts; writes nothing to the table.
   'whatsapp-webhook': {
@@ -117,7 +126,7 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
     description: 'Pipeline steps: start scheduled broadcasts, plan the audience page by page, pace chunk releases',
     // One step per invocation: a step already works through a page of the audience.
     trigger: { kind: 'queue', queue: 'pipeline', batchSize: 1, maxConcurrency: 10 },
-    access: { table: 'read-write', sendTo: ['pipeline', 'send'] },
+    access: { table: 'read-write', sendTo: ['pipeline', 'send'], readSendQuota: true },
     // A step holds at most one page of 500 ids or contacts, and waits on DynamoDB most of its time.
     memorySize: 512,
   },
@@ -146,7 +155,7 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
     description: 'Starts overdue scheduled broadcasts; fails the far-too-late ones',
     trigger: { kind: 'sweep' },
     // Starts broadcasts as their start message would; never touches schedules (a leftover one is ignored).
-    access: { table: 'read-write', sendTo: ['pipeline'] },
+    access: { table: 'read-write', sendTo: ['pipeline'], readSendQuota: true },
     timeoutSeconds: 60,
   },
   'event-publisher': {
@@ -161,7 +170,7 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
     description: 'Applies trigger_broadcast automation events',
     trigger: { kind: 'automation' },
     // Starting a scheduled broadcast (override_schedule) deletes its one-time schedule.
-    access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true },
+    access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true, readSendQuota: true },
   },
 };
 

@@ -107,8 +107,12 @@ export class ProviderEvents extends Construct {
         new PolicyStatement({ actions: ['ses:SendEmail'], resources: [...identities, configurationSet] }),
       );
     }
-    // The account's sending quota (MaxSendRate), the default cap of an e-mail channel: an account-level action with
-    // no resource to name.
+    this.bindSendQuotaReader(fn);
+  }
+
+  /** Lets a function read the account's sending quota (MaxSendRate), the default cap of an e-mail channel. */
+  bindSendQuotaReader(fn: LambdaFunction): void {
+    // An account-level action with no resource to name.
     fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
   }
 

@@ -101,6 +101,7 @@ export class ServiceFunctions extends Construct {
     if (access.manageSchedules) props.scheduling.bindScheduleManager(fn.function);
     if (access.publishEvents) props.events.bindPublisher(fn.function);
     if (access.sendEmail) props.providerEvents.bindEmailSender(fn.function);
+    else if (access.readSendQuota) props.providerEvents.bindSendQuotaReader(fn.function);
     if (access.sendSms) props.providerEvents.bindSmsSender(fn.function);
 
     if (consumed !== undefined && trigger.kind === 'queue' && maxConcurrency !== undefined) {

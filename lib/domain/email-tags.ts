@@ -1,20 +1,22 @@
-import { type ExecutionReference, parseExecutionReference } from './execution-reference.js';
+import type { ExecutionReference } from './execution-reference.js';
+import { PROVIDER_TAGS, parseProviderReference, tagSafeReference } from './provider-tags.js';
 
 /**
  * The tags every e-mail carries (SES `EmailTags`), so that its events (delivery, bounce, complaint), which SES
  * publishes with the message's tags under `mail.tags`, find their execution without an index from SES message ids to
  * executions: the tenant (a stage may serve several), the broadcast, and the execution reference
- * (execution-reference.ts, `x1.…`; a test send's `t1.…` reference names no execution, so its events are dropped).
+ * (execution-reference.ts; a test send's `t1.…` reference names no execution, so its events are dropped). The tenant
+ * and reference tags are the ones SMS carries in its context too (provider-tags.ts), read by one event path.
  *
  * SES allows only ASCII letters, digits, `_` and `-` in a tag's name and value, at most 256 characters (SES v2
- * API reference, MessageTag). Values are written in a reversible escape (encodeTagValue): a tenant id's `.` and the
- * reference's dots become `_2e`, and `_` itself `_5f`; everything else of those alphabets passes unchanged, so a tag
- * still reads well in the SES console.
+ * API reference, MessageTag). The tenant and broadcast are written in a reversible escape (encodeTagValue): a `.`
+ * becomes `_2e`, and `_` itself `_5f`; everything else of those alphabets passes unchanged, so a tag still reads well
+ * in the SES console. The reference is written tag-safe (its dots as `_`, unambiguous since its parts are UUIDs).
  */
 export const EMAIL_TAG_NAMES = {
-  tenant: 'tenant_id',
-  broadcast: 'broadcast_id',
-  execution: 'execution_ref',
+  tenant: PROVIDER_TAGS.tenant,
+  broadcast: 'bc_broadcast',
+  execution: PROVIDER_TAGS.reference,
 } as const;
 
 export interface EmailTag {
@@ -75,7 +77,7 @@ export function emailTagsFor(message: {
   return [
     { name: EMAIL_TAG_NAMES.tenant, value: encodeTagValue(message.tenantId) },
     { name: EMAIL_TAG_NAMES.broadcast, value: encodeTagValue(message.broadcastId) },
-    { name: EMAIL_TAG_NAMES.execution, value: encodeTagValue(message.executionReference) },
+    { name: EMAIL_TAG_NAMES.execution, value: tagSafeReference(message.executionReference) },
   ];
 }
 
@@ -97,12 +99,16 @@ export function readEmailTags(
   const one = (name: string): string | undefined => {
     const values = tags?.[name];
     if (!Array.isArray(values) || values.length !== 1 || typeof values[0] !== 'string') return undefined;
-    return decodeTagValue(values[0]);
+    return values[0];
+  };
+  const decoded = (name: string): string | undefined => {
+    const value = one(name);
+    return value === undefined ? undefined : decodeTagValue(value);
   };
   const reading: EmailTagReading = {};
-  const tenantId = one(EMAIL_TAG_NAMES.tenant);
-  const broadcastId = one(EMAIL_TAG_NAMES.broadcast);
-  const reference = parseExecutionReference(one(EMAIL_TAG_NAMES.execution));
+  const tenantId = decoded(EMAIL_TAG_NAMES.tenant);
+  const broadcastId = decoded(EMAIL_TAG_NAMES.broadcast);
+  const reference = parseProviderReference(one(EMAIL_TAG_NAMES.execution));
   if (tenantId !== undefined) reading.tenantId = tenantId;
   if (broadcastId !== undefined) reading.broadcastId = broadcastId;
   if (reference !== undefined) reading.reference = reference;

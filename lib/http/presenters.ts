@@ -133,7 +133,7 @@ export function presentExecution(e: BroadcastExecution) {
  * shown at its cap, never throttled (true of a channel just created).
  */
 export function presentChannel(c: Channel, pace?: ChannelPaceView) {
-  const cap = channelCapPerSecond(c);
+  const cap = pace?.capPerSecond ?? channelCapPerSecond(c);
   return {
     id: c.id,
     name: c.name,

@@ -1,7 +1,6 @@
 import type { Broadcast } from '../domain/broadcast.js';
 import { isTerminal } from '../domain/broadcast-execution.js';
 import type { ChunkTally } from '../domain/broadcast-run.js';
-import { channelCapPerSecond } from '../domain/channel.js';
 import type { SendDecision } from '../domain/send-decision.js';
 import type { ChunkState } from '../ports/execution-repository.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
@@ -35,6 +34,7 @@ export type DeliverChunkDeps = Pick<
   | 'executions'
   | 'contacts'
   | 'channels'
+  | 'channelCaps'
   | 'defaultChannel'
   | 'senders'
   | 'unsubscribeLinks'
@@ -135,7 +135,7 @@ async function work(deps: DeliverChunkDeps, job: ChunkJob, ledger: ChunkLedger, 
     // A pause or cancel may have landed since the status was read: look once more, right before sending.
     const [current] = await Promise.all([deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id), closing]);
     if (current?.status !== 'running') return 'stopped';
-    const cap = channelCapPerSecond(channel);
+    const cap = await deps.channelCaps.capPerSecond(channel);
     const timeline = cap === undefined ? undefined : new ChannelTimeline(deps, channel, cap, job.sendBy);
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0) {

@@ -1,6 +1,5 @@
 import { type Broadcast, type BroadcastStatus, transition } from '../domain/broadcast.js';
 import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
-import { channelCapPerSecond } from '../domain/channel.js';
 import { InvalidTransitionError } from '../domain/errors.js';
 import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { assertBroadcastRateWithinCap, pacedRatePerMinute } from '../domain/rate-cap.js';
@@ -17,7 +16,7 @@ export type RunLifecycleDeps = Pick<
   'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'clock' | 'contactLists' | 'delivery'
 >;
 /** Starting a run also reads its channel's pace when the channel is capped. */
-type StartDeps = RunLifecycleDeps & Pick<UseCaseDeps, 'channelPace'>;
+type StartDeps = RunLifecycleDeps & Pick<UseCaseDeps, 'channelPace' | 'channelCaps'>;
 /** Execute and cancel also keep the broadcast's schedule in step. */
 type SchedulingDeps = RunLifecycleDeps & Pick<UseCaseDeps, 'scheduler'>;
 
@@ -61,7 +60,7 @@ export async function startAsRead(
   if (options.scheduledFor !== undefined) change.expectedScheduledFor = options.scheduledFor;
   const pacedRate = pacedRatePerMinute(broadcast.rateLimit, deps.delivery.maxRatePerMinute);
   // On a capped channel the run is sized and paced for its share of it (lib/domain/channel-share.ts).
-  const cap = channelCapPerSecond(channel);
+  const cap = await deps.channelCaps.capPerSecond(channel);
   const share =
     cap === undefined ? undefined : await openingShare(deps, channel, cap, { id, rateLimit: pacedRate }, now.getTime());
   const run = newRun(tenantId, id, pacedRate, now, options.audienceContactIds, share);

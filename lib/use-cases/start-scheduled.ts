@@ -16,6 +16,7 @@ export type StartScheduledDeps = Pick<
   | 'contactLists'
   | 'delivery'
   | 'channelPace'
+  | 'channelCaps'
 >;
 
 /**

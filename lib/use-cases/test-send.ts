@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Channel, channelCapPerSecond } from '../domain/channel.js';
+import type { Channel } from '../domain/channel.js';
 import { MAX_CAP_HOLD_MS } from '../domain/channel-pace.js';
 import { RateLimitedError, UnprocessableError } from '../domain/errors.js';
 import { assertTemplateFitsChannel } from '../domain/message-template.js';
@@ -32,6 +32,7 @@ export type TestSendDeps = Pick<
   | 'broadcasts'
   | 'contacts'
   | 'channels'
+  | 'channelCaps'
   | 'defaultChannel'
   | 'senders'
   | 'unsubscribeLinks'
@@ -166,7 +167,7 @@ const CHANNEL_INSTANT_TRIES = 10;
 
 /** Waits for one instant on the channel's timeline where it is capped; false when the channel stayed full. */
 async function waitForChannelInstant(deps: TestSendDeps, channel: Channel): Promise<boolean> {
-  const cap = channelCapPerSecond(channel);
+  const cap = await deps.channelCaps.capPerSecond(channel);
   if (cap === undefined) return true;
   const timeline = new ChannelTimeline(deps, channel, cap, undefined);
   for (let tries = 0; tries < CHANNEL_INSTANT_TRIES; tries++) {

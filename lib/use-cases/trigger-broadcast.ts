@@ -39,6 +39,7 @@ export type TriggerDeps = Pick<
   | 'delivery'
   | 'processedEvents'
   | 'channelPace'
+  | 'channelCaps'
 >;
 
 /** The seed's `trigger_broadcast` action, as carried by an automation event's `detail`. */

@@ -213,7 +213,7 @@ describe('provider events and send grants', () => {
       ).length;
     const holders = resources(configured.template, 'AWS::Lambda::Function').filter((fn) =>
       actionsOf(roleStatements(configured.template, roleOf(fn))).some(
-        (a) => a.startsWith('ses:') || a.startsWith('sms-voice:'),
+        (a) => a === 'ses:SendEmail' || a.startsWith('sms-voice:'),
       ),
     );
 

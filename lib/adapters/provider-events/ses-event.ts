@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { readEmailTags } from '../../domain/email-tags.js';
 import { type ProviderEvent, shortError } from '../../domain/provider-event.js';
-import { PROVIDER_TAGS, parseProviderReference } from '../../domain/provider-tags.js';
 import type { EventBridgeEnvelope } from './envelope.js';
 
 /**
@@ -77,9 +77,7 @@ export function readSesEvent(event: EventBridgeEnvelope): ProviderEvent {
   const parsed = sesDetail.safeParse(event.detail);
   if (!parsed.success) return { outcome: 'unknown', why: 'ses event without a readable detail' };
   const detail = parsed.data;
-  const tag = (name: string) => detail.mail.tags?.[name]?.[0];
-  const tenantId = tag(PROVIDER_TAGS.tenant);
-  const reference = parseProviderReference(tag(PROVIDER_TAGS.reference));
+  const { tenantId, reference } = readEmailTags(detail.mail.tags);
   if (tenantId === undefined || reference === undefined) {
     return { outcome: 'unknown', why: `ses ${detail.eventType} without the service's tags` };
   }

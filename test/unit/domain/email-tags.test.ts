@@ -90,7 +90,7 @@ describe('emailTagsFor / readEmailTags', () => {
   it('reads nothing from missing, repeated, forged or malformed tags', () => {
     expect(readEmailTags(undefined)).toEqual({});
     expect(readEmailTags({})).toEqual({});
-    expect(readEmailTags({ tenant_id: ['a', 'b'], execution_ref: ['x1.not-a-reference'] })).toEqual({});
-    expect(readEmailTags({ tenant_id: ['a.b'], broadcast_id: [] })).toEqual({});
+    expect(readEmailTags({ bc_tenant: ['a', 'b'], bc_ref: ['x1.not-a-reference'] })).toEqual({});
+    expect(readEmailTags({ bc_tenant: ['a.b'], bc_broadcast: [] })).toEqual({});
   });
 });

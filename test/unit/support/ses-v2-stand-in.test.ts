@@ -85,7 +85,7 @@ describe('the SES v2 stand-in, called by the adapter through the AWS SDK', () =>
       text: `Hi. Stop: ${LINK}`,
       html: '<p>Hi</p>',
       headers: { 'List-Unsubscribe': `<${LINK}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-      tags: { tenant_id: 'acme', execution_ref: REFERENCE.replaceAll('.', '_2e') },
+      tags: { bc_tenant: 'acme', bc_ref: REFERENCE.replaceAll('.', '_') },
       configurationSetName: 'broadcast-events',
     });
     const request = standIn.requests.at(-1);

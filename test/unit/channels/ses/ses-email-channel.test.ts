@@ -105,9 +105,9 @@ describe('SesEmailChannel: the SendEmail request', () => {
         },
       },
       EmailTags: [
-        { Name: 'tenant_id', Value: 'acme_2eprod_5feu' },
-        { Name: 'broadcast_id', Value: BROADCAST },
-        { Name: 'execution_ref', Value: REFERENCE.replaceAll('.', '_2e') },
+        { Name: 'bc_tenant', Value: 'acme_2eprod_5feu' },
+        { Name: 'bc_broadcast', Value: BROADCAST },
+        { Name: 'bc_ref', Value: REFERENCE.replaceAll('.', '_') },
       ],
       ConfigurationSetName: 'acme-events',
     });
