@@ -10,6 +10,8 @@ import { tracer } from './tracer.js';
  * A middy handler with what every function of the service carries, outermost first:
  * - an X-Ray segment for the invocation, cold start annotated; its response is not captured (it carries contacts);
  * - the invocation's request id, function and cold start on every log line, and keys appended during it cleared after;
+ *   the event itself is never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it carries channel credentials
+ *   (a channel's POST body), contacts' addresses, signed unsubscribe tokens;
  * - a ColdStart metric once per execution environment.
  *
  * Powertools' logMetrics is left out on purpose: it flushes the shared metrics after every invocation and warns when
@@ -19,6 +21,6 @@ import { tracer } from './tracer.js';
 export function observedHandler<TEvent, TResult, TContext extends Context = Context>() {
   return middy<TEvent, TResult, Error, TContext>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { clearState: true }))
+    .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
     .use({ before: (request) => metrics.captureColdStartMetric(request.context.functionName) });
 }
