@@ -17,7 +17,7 @@ import { getBroadcast } from './broadcast-commands.js';
 import { compiledTemplateOf } from './compiled-templates.js';
 import { getContact } from './contact-queries.js';
 import type { UseCaseDeps } from './deps.js';
-import { resolveChannel } from './resolve-channel.js';
+import { resolveChannelToSend } from './resolve-channel.js';
 
 export type TestSendDeps = Pick<
   UseCaseDeps,
@@ -62,7 +62,7 @@ export async function sendTestMessage(
 ): Promise<TestSend> {
   const broadcast = await getBroadcast(deps, tenantId, broadcastId);
   const contact = await getContact(deps, tenantId, contactId);
-  const channel = await resolveChannel(deps, tenantId, broadcast);
+  const channel = await resolveChannelToSend(deps, tenantId, broadcast);
   const sender = deps.senders.senderFor(channel);
   const compiled = compiledTemplateOf(broadcast);
   const link = deps.unsubscribeLinks.linkFor({ tenantId, contactId: contact.id, broadcastId: broadcast.id });
