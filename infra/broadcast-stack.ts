@@ -4,6 +4,7 @@ import { ROUTES, type RouteDefinition } from '../lib/http/routes.js';
 import { Alarms } from './constructs/alarms.js';
 import { ApiAuth } from './constructs/api-auth.js';
 import { AutomationEvents } from './constructs/automation-events.js';
+import { ChannelCredentials } from './constructs/channel-credentials.js';
 import { Data } from './constructs/data.js';
 import { DeliveryPipeline } from './constructs/delivery-pipeline.js';
 import { Scheduling } from './constructs/scheduling.js';
@@ -47,6 +48,11 @@ export class BroadcastStack extends Stack {
       targetQueue: pipeline.queue('pipeline').queue,
     });
     const events = new AutomationEvents(this, 'Events', { naming, source: config.automationSource });
+    const channelCredentials = new ChannelCredentials(this, 'ChannelCredentials', {
+      naming,
+      tenant: target.tenant,
+      retainData: config.retainData,
+    });
     const catalog = props.catalog ?? FUNCTION_CATALOG;
     this.functions = new ServiceFunctions(this, 'Functions', {
       catalog,
@@ -56,6 +62,7 @@ export class BroadcastStack extends Stack {
       pipeline,
       scheduling,
       events,
+      channelCredentials,
     });
     const auth = new ApiAuth(this, 'Auth', { naming, config });
     const api = new ServiceApi(this, 'Api', {

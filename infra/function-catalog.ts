@@ -1,4 +1,5 @@
 import type { HttpFunctionName } from '../lib/http/routes.js';
+import type { ChannelCredentialsUse } from './constructs/channel-credentials.js';
 import type { TableAccess } from './constructs/data.js';
 import type { PipelineQueueName } from './constructs/delivery-pipeline.js';
 
@@ -37,8 +38,14 @@ export interface FunctionAccess {
   readonly manageSchedules?: boolean;
   /** events:PutEvents on the stage's bus. */
   readonly publishEvents?: boolean;
-  /** Signs or verifies unsubscribe links: gets the signing key and the stage's public base URL (issue 3). */
+  /** Signs or verifies unsubscribe links: may read the signing key, gets the stage's public base URL (issue 3). */
   readonly unsubscribeLinks?: boolean;
+  /**
+   * Seals channel credentials it is given (`seal`: kms:Encrypt) or opens stored ones for a send or a signature check
+   * (`open`: kms:Decrypt), with the stage's key, for the stage's tenant only (issue 11). Reading a channel for anything
+   * else needs neither: credentials are read withheld.
+   */
+  readonly channelCredentials?: ChannelCredentialsUse;
 }
 
 export interface FunctionSpec {
@@ -72,23 +79,36 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
     trigger: { kind: 'http' },
     // Preview and test send render the message, unsubscribe link included; execute, resume and cancel start pipeline
     // steps; schedule, unschedule, cancel and execute create or delete the broadcast's one-time schedule.
-    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['pipeline'], manageSchedules: true },
+    access: {
+      table: 'read-write',
+      unsubscribeLinks: true,
+      sendTo: ['pipeline'],
+      manageSchedules: true,
+      // A test send goes out through the broadcast's channel.
+      channelCredentials: 'open',
+    },
     // A test send waits for its channel's answer (a webhook up to WEBHOOK_TIMEOUT_MS, 10 s by default), then records
     // it: room for both, inside API Gateway's 30 s.
     timeoutSeconds: 25,
   },
-  'channels-api': { description: '/api/v1/channels', trigger: { kind: 'http' }, access: { table: 'read-write' } },
+  // Seals the credentials it is given; reads channels with their credentials withheld, so it never opens one.
+  'channels-api': {
+    description: '/api/v1/channels',
+    trigger: { kind: 'http' },
+    access: { table: 'read-write', channelCredentials: 'seal' },
+  },
   // trigger_broadcast over HTTP: starts broadcasts (pipeline steps) and unschedules the scheduled ones it starts.
   'automation-api': {
     description: '/api/v1/automation/events',
     trigger: { kind: 'http' },
     access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true },
   },
-  // Public: reads a channel (its tenant index, then the channel) and queues the receipts; writes nothing to the table.
+  // Public: reads a channel (its tenant index, then the channel), opens its verify token and app secret to check Meta's
+  // calls, and queues the receipts; writes nothing to the table.
   'whatsapp-webhook': {
     description: 'Public WhatsApp webhook: verification and delivery receipts',
     trigger: { kind: 'http' },
-    access: { table: 'read', sendTo: ['receipts'] },
+    access: { table: 'read', sendTo: ['receipts'], channelCredentials: 'open' },
   },
 };
 
@@ -109,7 +129,7 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
   sender: {
     description: 'Sends one chunk of executions through the channel; re-queues late and retried chunks',
     trigger: { kind: 'queue', queue: 'send', batchSize: 10, maxConcurrency: 'send-concurrency' },
-    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['send'] },
+    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['send'], channelCredentials: 'open' },
   },
   'receipts-worker': {
     description: "Applies delivery receipts to executions and their broadcasts' delivery counters",

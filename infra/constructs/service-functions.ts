@@ -12,6 +12,7 @@ import type { FunctionCatalog, FunctionSpec } from '../function-catalog.js';
 import { Naming } from '../naming.js';
 import { telemetryEnvironment, telemetryOf } from '../telemetry.js';
 import type { AutomationEvents } from './automation-events.js';
+import type { ChannelCredentials } from './channel-credentials.js';
 import type { Data } from './data.js';
 import type { DeliveryPipeline } from './delivery-pipeline.js';
 import { createDeadLetterQueue } from './queues.js';
@@ -27,6 +28,7 @@ export interface ServiceFunctionsProps {
   readonly pipeline: DeliveryPipeline;
   readonly scheduling: Scheduling;
   readonly events: AutomationEvents;
+  readonly channelCredentials: ChannelCredentials;
 }
 
 /**
@@ -97,6 +99,7 @@ export class ServiceFunctions extends Construct {
     for (const queue of access.sendTo ?? []) props.pipeline.bindProducer(fn.function, queue);
     if (access.manageSchedules) props.scheduling.bindScheduleManager(fn.function);
     if (access.publishEvents) props.events.bindPublisher(fn.function);
+    if (access.channelCredentials !== undefined) props.channelCredentials.bind(fn.function, access.channelCredentials);
 
     if (consumed !== undefined && trigger.kind === 'queue' && maxConcurrency !== undefined) {
       fn.consume(consumed, {
