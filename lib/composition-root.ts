@@ -244,7 +244,7 @@ export function runtimeHooks(): RuntimeHooks {
 
 export function setRuntimeHooks(next: RuntimeHooks): void {
   hooks = next;
-  runtime = undefined;
+  resetRuntime();
 }
 
 export function deliverySettings(config: Config): DeliverySettings {
@@ -272,6 +272,8 @@ export interface Runtime {
 
 let runtime: Runtime | undefined;
 let preparing: Promise<Runtime> | undefined;
+/** Moved on by every reset: a runtime prepared from the environment before a reset is not kept after it. */
+let generation = 0;
 let secretsProvider: ReturnType<typeof createSecretsProvider> | undefined;
 
 /**
@@ -297,6 +299,7 @@ export function getRuntime(): Runtime {
  */
 export function prepareRuntime(): Promise<Runtime> {
   if (runtime) return Promise.resolve(runtime);
+  const started = generation;
   preparing ??= (async () => {
     const config = loadConfig();
     const secrets: ColdStartSecrets = {};
@@ -304,10 +307,12 @@ export function prepareRuntime(): Promise<Runtime> {
       secretsProvider ??= createSecretsProvider({ region: config.AWS_REGION });
       secrets.unsubscribeSecret = await readUnsubscribeSigningKey(secretsProvider, config.UNSUBSCRIBE_SECRET_ARN);
     }
-    runtime ??= { config, deps: buildDeps(config, hooks, secrets) };
+    const built = { config, deps: buildDeps(config, hooks, secrets) };
+    if (started !== generation) return built;
+    runtime ??= built;
     return runtime;
   })().finally(() => {
-    preparing = undefined;
+    if (started === generation) preparing = undefined;
   });
   return preparing;
 }
@@ -318,6 +323,8 @@ beforeFirstInvocation(prepareRuntime);
 /** For tests and the local runtime: forget the cached runtime so the next call reads the environment again. */
 export function resetRuntime(): void {
   runtime = undefined;
+  preparing = undefined;
+  generation++;
 }
 
 /** In a Lambda deployed without the signing key: any use is a deployment bug, said loudly. */
