@@ -4,6 +4,7 @@ import { ROUTES, type RouteDefinition } from '../lib/http/routes.js';
 import { Alarms } from './constructs/alarms.js';
 import { ApiAuth } from './constructs/api-auth.js';
 import { AutomationEvents } from './constructs/automation-events.js';
+import { ChannelCredentials } from './constructs/channel-credentials.js';
 import { Data } from './constructs/data.js';
 import { DeliveryPipeline } from './constructs/delivery-pipeline.js';
 import { ProviderEvents } from './constructs/provider-events.js';
@@ -54,6 +55,11 @@ export class BroadcastStack extends Stack {
       config,
       eventsQueue: pipeline.queue('events'),
     });
+    const channelCredentials = new ChannelCredentials(this, 'ChannelCredentials', {
+      naming,
+      tenant: target.tenant,
+      retainData: config.retainData,
+    });
     const catalog = props.catalog ?? FUNCTION_CATALOG;
     this.functions = new ServiceFunctions(this, 'Functions', {
       catalog,
@@ -64,6 +70,7 @@ export class BroadcastStack extends Stack {
       scheduling,
       events,
       providerEvents,
+      channelCredentials,
     });
     const auth = new ApiAuth(this, 'Auth', { naming, config });
     const api = new ServiceApi(this, 'Api', {

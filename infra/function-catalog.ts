@@ -1,4 +1,5 @@
 import type { HttpFunctionName } from '../lib/http/routes.js';
+import type { ChannelCredentialsUse } from './constructs/channel-credentials.js';
 import type { TableAccess } from './constructs/data.js';
 import type { PipelineQueueName } from './constructs/delivery-pipeline.js';
 
@@ -37,7 +38,7 @@ export interface FunctionAccess {
   readonly manageSchedules?: boolean;
   /** events:PutEvents on the stage's bus. */
   readonly publishEvents?: boolean;
-  /** Signs or verifies unsubscribe links: gets the signing key and the stage's public base URL (issue 3). */
+  /** Signs or verifies unsubscribe links: may read the signing key, gets the stage's public base URL (issue 3). */
   readonly unsubscribeLinks?: boolean;
   /**
    * Sends e-mail through SES: `ses:SendEmail` on the stage's identities and configuration set, `ses:GetAccount` (the
@@ -51,6 +52,12 @@ export interface FunctionAccess {
   readonly readSendQuota?: boolean;
   /** Sends SMS: `sms-voice:SendTextMessage` on the stage's origination identities and SMS configuration sets. */
   readonly sendSms?: boolean;
+  /**
+   * Seals channel credentials it is given (`seal`: kms:Encrypt) or opens stored ones for a send or a signature check
+   * (`open`: kms:Decrypt), with the stage's key, for the stage's tenant only (issue 11). Reading a channel for anything
+   * else needs neither: credentials are read withheld.
+   */
+  readonly channelCredentials?: ChannelCredentialsUse;
 }
 
 export interface FunctionSpec {
@@ -92,15 +99,18 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
       manageSchedules: true,
       sendEmail: true,
       sendSms: true,
+      // A test send goes out through the broadcast's channel.
+      channelCredentials: 'open',
     },
     // A test send waits for its channel's answer (a webhook up to WEBHOOK_TIMEOUT_MS, 10 s by default), then records
     // it: room for both, inside API Gateway's 30 s.
     timeoutSeconds: 25,
   },
+  // Seals the credentials it is given; reads channels with their credentials withheld, so it never opens one.
   'channels-api': {
     description: '/api/v1/channels',
     trigger: { kind: 'http' },
-    access: { table: 'read-write', readSendQuota: true },
+    access: { table: 'read-write', readSendQuota: true, channelCredentials: 'seal' },
   },
   // trigger_broadcast over HTTP: starts broadcasts (pipeline steps) and unschedules the scheduled ones it starts.
   'automation-api': {
@@ -108,11 +118,12 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
     trigger: { kind: 'http' },
     access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true, readSendQuota: true },
   },
-  // Public: reads a channel (its tenant index, then the channel) and queues the receipts; writes nothing to the table.
+  // Public: reads a channel (its tenant index, then the channel), opens its verify token and app secret to check Meta's
+  // calls, and queues the receipts; writes nothing to the table.
   'whatsapp-webhook': {
     description: 'Public WhatsApp webhook: verification and delivery receipts',
     trigger: { kind: 'http' },
-    access: { table: 'read', sendTo: ['receipts'] },
+    access: { table: 'read', sendTo: ['receipts'], channelCredentials: 'open' },
   },
 };
 
@@ -133,7 +144,14 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
   sender: {
     description: 'Sends one chunk of executions through the channel; re-queues late and retried chunks',
     trigger: { kind: 'queue', queue: 'send', batchSize: 10, maxConcurrency: 'send-concurrency' },
-    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['send'], sendEmail: true, sendSms: true },
+    access: {
+      table: 'read-write',
+      unsubscribeLinks: true,
+      sendTo: ['send'],
+      sendEmail: true,
+      sendSms: true,
+      channelCredentials: 'open',
+    },
   },
   'receipts-worker': {
     description: "Applies delivery receipts to executions and their broadcasts' delivery counters",

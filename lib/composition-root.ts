@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -29,22 +29,37 @@ import {
   createSchedulerClient,
   EventBridgeBroadcastScheduler,
 } from './adapters/scheduler/eventbridge-broadcast-scheduler.js';
+import { CachingSecretBox } from './adapters/secrets/caching-secret-box.js';
+import { createKmsClient, KmsSecretBox } from './adapters/secrets/kms-secret-box.js';
+import { LocalSecretBox, parseLocalSecretKey } from './adapters/secrets/local-secret-box.js';
 import { createSqsClient } from './adapters/sqs/sqs-client.js';
 import { SqsMessageQueue } from './adapters/sqs/sqs-message-queue.js';
 import { SqsReceiptQueue } from './adapters/sqs/sqs-receipt-queue.js';
 import { HmacUnsubscribeLinks } from './adapters/unsubscribe/hmac-unsubscribe-links.js';
+import {
+  createSecretsProvider,
+  readUnsubscribeSigningKey,
+} from './adapters/unsubscribe/secrets-manager-signing-key.js';
+import { beforeFirstInvocation } from './cold-start.js';
 import { type Config, loadConfig } from './config.js';
 import type { BroadcastScheduler } from './ports/broadcast-scheduler.js';
 import type { EventPublisher } from './ports/event-publisher.js';
 import type { MessageQueue } from './ports/message-queue.js';
+import type { SecretBox } from './ports/secret-box.js';
 import type { UnsubscribeLinks } from './ports/unsubscribe-links.js';
 import type { DeliverySettings, UseCaseDeps } from './use-cases/deps.js';
+
+/** What the runtime reads at cold start, before it is built, instead of finding it in the environment. */
+export interface ColdStartSecrets {
+  /** The unsubscribe signing key, from Secrets Manager (UNSUBSCRIBE_SECRET_ARN). */
+  unsubscribeSecret?: string;
+}
 
 /**
  * The one place that turns configuration into concrete adapters. Lambda handlers and the local
  * runtime both get their dependencies here, built once per process (per cold start).
  */
-export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps {
+export function buildDeps(config: Config, hooks: RuntimeHooks = {}, secrets: ColdStartSecrets = {}): UseCaseDeps {
   const client = createDocumentClient({
     tableName: config.TABLE_NAME,
     region: config.AWS_REGION,
@@ -72,7 +87,7 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     broadcasts: new DynamoDbBroadcastRepository(client, table),
     runs: new DynamoDbBroadcastRunRepository(client, table),
     executions: new DynamoDbExecutionRepository(client, table),
-    channels: new DynamoDbChannelRepository(client, table),
+    channels: new DynamoDbChannelRepository(client, table, secretBox(config)),
     channelPace: new DynamoDbChannelPaceStore(client, table),
     processedEvents: new DynamoDbProcessedEventStore(client, table),
     deliveries: new DynamoDbDeliveryStatusRepository(client, table),
@@ -95,9 +110,7 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     channelCaps: new ProviderChannelCaps({ sesMaxSendRate: () => sesAccountRate.maxSendRate() }),
     outboundUrls,
     ...(config.DEFAULT_CHANNEL === 'log' ? { defaultChannel: stageLogChannel() } : {}),
-    unsubscribeLinks: config.UNSUBSCRIBE_SECRET
-      ? new HmacUnsubscribeLinks(config.UNSUBSCRIBE_SECRET, config.PUBLIC_BASE_URL)
-      : unavailableUnsubscribeLinks(),
+    unsubscribeLinks: unsubscribeLinks(config, secrets),
     queue,
     scheduler: buildScheduler(config, queue, hooks),
     clock: { now: () => new Date() },
@@ -167,6 +180,52 @@ function sesClients(config: Config, hooks: RuntimeHooks): { send: () => SESv2Cli
 }
 
 /**
+ * What seals channel credentials at rest: the stage's KMS key where the stack gave one (CHANNEL_SECRETS_KEY_ARN, on the
+ * functions that write or read credentials), its answers kept a few minutes (the sender opens the same credentials
+ * chunk after chunk); in AWS without it, a box that refuses, naming what is missing; locally, AES-256-GCM under
+ * LOCAL_SECRET_KEY, or under a key of this process when none is set (`npm start` always sets one).
+ */
+function secretBox(config: Config): SecretBox {
+  if (config.CHANNEL_SECRETS_KEY_ARN) {
+    const kms = new KmsSecretBox(
+      createKmsClient({ region: config.AWS_REGION, maxAttempts: 5 }),
+      config.CHANNEL_SECRETS_KEY_ARN,
+    );
+    return new CachingSecretBox(kms, { ttlMs: OPENED_SECRET_TTL_MS, maxEntries: OPENED_SECRETS_MAX });
+  }
+  if (config.AWS_LAMBDA_FUNCTION_NAME) return unavailableSecretBox(config.AWS_LAMBDA_FUNCTION_NAME);
+  return new LocalSecretBox(config.LOCAL_SECRET_KEY ? parseLocalSecretKey(config.LOCAL_SECRET_KEY) : processLocalKey());
+}
+
+/** How long an opened credential is reused: a rotated credential is a new sealed value, so this never serves a stale one. */
+const OPENED_SECRET_TTL_MS = 5 * 60_000;
+const OPENED_SECRETS_MAX = 1000;
+
+let processKey: Buffer | undefined;
+
+/** Without LOCAL_SECRET_KEY: one random key for the life of this process (runtime resets keep it). */
+function processLocalKey(): Buffer {
+  processKey ??= randomBytes(32);
+  return processKey;
+}
+
+/** In a Lambda deployed without the key: any use is a deployment bug, said loudly. Reads that withhold need no key. */
+function unavailableSecretBox(functionName: string): SecretBox {
+  const fail = async (): Promise<never> => {
+    throw new Error(
+      `${functionName} may not seal or open channel credentials: give it channelCredentials in infra/function-catalog.ts`,
+    );
+  };
+  return { algorithm: 'none', seal: fail, open: fail };
+}
+
+/** Links signed with the key read at cold start (AWS), else with UNSUBSCRIBE_SECRET or its local default. */
+function unsubscribeLinks(config: Config, secrets: ColdStartSecrets): UnsubscribeLinks {
+  const key = secrets.unsubscribeSecret ?? config.UNSUBSCRIBE_SECRET;
+  return key ? new HmacUnsubscribeLinks(key, config.PUBLIC_BASE_URL) : unavailableUnsubscribeLinks();
+}
+
+/**
  * The server-side request forgery guard of webhook URLs, shared by the channel use cases (create, update) and the
  * webhook sender (each send). In AWS: https only, and internal addresses refused unless ALLOW_PRIVATE_WEBHOOK_URLS.
  */
@@ -232,7 +291,7 @@ export function runtimeHooks(): RuntimeHooks {
 
 export function setRuntimeHooks(next: RuntimeHooks): void {
   hooks = next;
-  runtime = undefined;
+  resetRuntime();
 }
 
 export function deliverySettings(config: Config): DeliverySettings {
@@ -253,26 +312,74 @@ export function deliverySettings(config: Config): DeliverySettings {
   };
 }
 
-let runtime: { config: Config; deps: UseCaseDeps } | undefined;
+export interface Runtime {
+  config: Config;
+  deps: UseCaseDeps;
+}
 
-/** Lazily built so that importing a handler has no side effect until its first invocation. */
-export function getRuntime(): { config: Config; deps: UseCaseDeps } {
+let runtime: Runtime | undefined;
+let preparing: Promise<Runtime> | undefined;
+/** Moved on by every reset: a runtime prepared from the environment before a reset is not kept after it. */
+let generation = 0;
+let secretsProvider: ReturnType<typeof createSecretsProvider> | undefined;
+
+/**
+ * The runtime, built on first use so that importing a handler does nothing until its first invocation. Where the
+ * configuration names secrets to read at cold start (UNSUBSCRIBE_SECRET_ARN), it must have been prepared first
+ * (prepareRuntime, which the handler stack awaits): a synchronous build cannot wait for Secrets Manager.
+ */
+export function getRuntime(): Runtime {
   if (!runtime) {
     const config = loadConfig();
+    if (config.UNSUBSCRIBE_SECRET_ARN) {
+      throw new Error('the runtime reads its unsubscribe key at cold start: await prepareRuntime() first');
+    }
     runtime = { config, deps: buildDeps(config, hooks) };
   }
   return runtime;
 }
 
+/**
+ * The runtime, its cold-start secrets read first: the unsubscribe signing key from Secrets Manager where the stack
+ * gave its ARN (Powertools Parameters, cached). One read however many invocations wait for it; a failed read fails
+ * them, and the next invocation tries again.
+ */
+export function prepareRuntime(): Promise<Runtime> {
+  if (runtime) return Promise.resolve(runtime);
+  const started = generation;
+  preparing ??= (async () => {
+    const config = loadConfig();
+    const secrets: ColdStartSecrets = {};
+    if (config.UNSUBSCRIBE_SECRET_ARN) {
+      secretsProvider ??= createSecretsProvider({ region: config.AWS_REGION });
+      secrets.unsubscribeSecret = await readUnsubscribeSigningKey(secretsProvider, config.UNSUBSCRIBE_SECRET_ARN);
+    }
+    const built = { config, deps: buildDeps(config, hooks, secrets) };
+    if (started !== generation) return built;
+    runtime ??= built;
+    return runtime;
+  })().finally(() => {
+    if (started === generation) preparing = undefined;
+  });
+  return preparing;
+}
+
+// Every handler that builds the runtime (and so imports this module) prepares it before its first invocation.
+beforeFirstInvocation(prepareRuntime);
+
 /** For tests and the local runtime: forget the cached runtime so the next call reads the environment again. */
 export function resetRuntime(): void {
   runtime = undefined;
+  preparing = undefined;
+  generation++;
 }
 
 /** In a Lambda deployed without the signing key: any use is a deployment bug, said loudly. */
 function unavailableUnsubscribeLinks(): UnsubscribeLinks {
   const fail = (): never => {
-    throw new Error('UNSUBSCRIBE_SECRET is not set for this function: grant it unsubscribeLinks in infra');
+    throw new Error(
+      'this function has no unsubscribe key (UNSUBSCRIBE_SECRET_ARN): grant it unsubscribeLinks in infra',
+    );
   };
   return { linkFor: fail, verify: fail };
 }

@@ -340,13 +340,54 @@ export const configSchema = z.object({
   }),
   UNSUBSCRIBE_SECRET: setting(z.string().min(32).optional(), {
     description:
-      'HMAC key of unsubscribe links. In AWS a Secrets Manager secret, given only to the functions that sign or ' +
-      'verify links, and required: the public local default is refused there.',
+      'HMAC key of unsubscribe links, outside AWS. Refused in AWS, where the key is read from Secrets Manager ' +
+      "(UNSUBSCRIBE_SECRET_ARN) and never placed in a function's environment.",
     defaultText: 'a public local default (none in AWS)',
-    setBy: ['stack', 'operator'],
+    setBy: ['operator'],
   }),
+  UNSUBSCRIBE_SECRET_ARN: setting(arn.optional(), {
+    description:
+      'The Secrets Manager secret holding the HMAC key of unsubscribe links: read once per cold start (Powertools ' +
+      'Parameters), before the first invocation runs. Set by the stack on the functions that sign or verify links, and ' +
+      'only those may read the secret; in AWS a function without it cannot make or check links. See docs/secrets.md.',
+    defaultText: 'unset (locally: UNSUBSCRIBE_SECRET or its default)',
+    acceptsText: 'an ARN',
+    setBy: ['stack'],
+  }),
+  CHANNEL_SECRETS_KEY_ARN: setting(arn.optional(), {
+    description:
+      "The stage's KMS key that seals channel credentials (webhook secrets, WhatsApp tokens and app secrets) at rest, " +
+      'each under the encryption context of its tenant, channel and credential. Set by the stack on the functions ' +
+      'that write or read credentials, and only those may use the key; in AWS a function without it cannot seal or ' +
+      'open one. See docs/secrets.md.',
+    defaultText: 'unset (locally: AES-256-GCM under LOCAL_SECRET_KEY)',
+    acceptsText: 'an ARN',
+    setBy: ['stack'],
+  }),
+  LOCAL_SECRET_KEY: setting(
+    z
+      .string()
+      .trim()
+      .refine(
+        (text) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length === 32,
+        'must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)',
+      )
+      .optional(),
+    {
+      description:
+        'Outside AWS, the AES-256-GCM key that seals channel credentials at rest. Keep it with the data: credentials ' +
+        'sealed under one key do not open under another. Refused in AWS (CHANNEL_SECRETS_KEY_ARN).',
+      defaultText:
+        '`npm start`: the key in `DATA_DIR/local-secret-key`, made on first start; without DATA_DIR a new key per ' +
+        'process, like the data',
+      acceptsText: '32 bytes in base64',
+      setBy: ['local-runtime', 'operator'],
+    },
+  ),
   AWS_LAMBDA_FUNCTION_NAME: setting(z.string().optional(), {
-    description: 'Tells the code it runs in AWS, where the public default unsubscribe secret is refused.',
+    description:
+      'Tells the code it runs in AWS, where roles are required, and local keys and defaults (UNSUBSCRIBE_SECRET, ' +
+      'LOCAL_SECRET_KEY, the public default unsubscribe secret) are refused.',
     setBy: ['lambda'],
   }),
   POWERTOOLS_LOG_LEVEL: setting(
@@ -404,8 +445,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.AWS_LAMBDA_FUNCTION_NAME && new URL(config.WHATSAPP_API_BASE_URL).protocol !== 'https:') {
     throw new ConfigError('invalid configuration: WHATSAPP_API_BASE_URL: must be an https URL in AWS');
   }
-  // The public default never signs anything in AWS: there, a function without the secret cannot make or
-  // check links at all (see the composition root), and only the functions that do are given it.
-  if (config.UNSUBSCRIBE_SECRET || config.AWS_LAMBDA_FUNCTION_NAME) return config;
+  if (config.AWS_LAMBDA_FUNCTION_NAME && config.UNSUBSCRIBE_SECRET) {
+    throw new ConfigError(
+      'invalid configuration: UNSUBSCRIBE_SECRET: refused in AWS, where the key is read from Secrets Manager ' +
+        '(UNSUBSCRIBE_SECRET_ARN) rather than kept in the environment',
+    );
+  }
+  if (config.AWS_LAMBDA_FUNCTION_NAME && config.LOCAL_SECRET_KEY) {
+    throw new ConfigError(
+      "invalid configuration: LOCAL_SECRET_KEY: refused in AWS, where the stage's KMS key (CHANNEL_SECRETS_KEY_ARN) " +
+        'seals channel credentials',
+    );
+  }
+  // The public default never signs anything in AWS: there, a function reads the key from Secrets Manager, and a
+  // function without UNSUBSCRIBE_SECRET_ARN cannot make or check links at all (see the composition root).
+  if (config.UNSUBSCRIBE_SECRET || config.UNSUBSCRIBE_SECRET_ARN || config.AWS_LAMBDA_FUNCTION_NAME) return config;
   return { ...config, UNSUBSCRIBE_SECRET: DEFAULT_LOCAL_UNSUBSCRIBE_SECRET };
 }

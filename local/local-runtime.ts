@@ -18,6 +18,7 @@ import {
 } from './dynamodb-stream-poller.js';
 import { startLocalApi } from './http-server.js';
 import { LocalScheduler } from './local-scheduler.js';
+import { localSecretKey } from './local-secret-key.js';
 import type { LocalSettings } from './local-settings.js';
 import { type RunningSqsEventSource, type SqsLambdaHandler, startSqsEventSource } from './sqs-event-source.js';
 import { invocationContext, parseQueueArn } from './sqs-lambda-event.js';
@@ -115,6 +116,8 @@ export async function startLocalRuntime(
     process.env.DEFAULT_CHANNEL ??= 'log';
     process.env.PUBLIC_BASE_URL ??= api.url;
     process.env.CLAIM_LEASE_SECONDS ??= '20';
+    // Channel credentials are sealed at rest locally too: under the key kept in DATA_DIR, else one of this process.
+    process.env.LOCAL_SECRET_KEY ??= localSecretKey(settings.DATA_DIR);
     setRuntimeHooks({ ...runtimeHooks(), scheduler: (queue) => new LocalScheduler(queue) });
     resetRuntime();
     getRuntime();

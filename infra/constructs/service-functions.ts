@@ -12,6 +12,7 @@ import type { FunctionCatalog, FunctionSpec } from '../function-catalog.js';
 import { Naming } from '../naming.js';
 import { telemetryEnvironment, telemetryOf } from '../telemetry.js';
 import type { AutomationEvents } from './automation-events.js';
+import type { ChannelCredentials } from './channel-credentials.js';
 import type { Data } from './data.js';
 import type { DeliveryPipeline } from './delivery-pipeline.js';
 import type { ProviderEvents } from './provider-events.js';
@@ -30,6 +31,7 @@ export interface ServiceFunctionsProps {
   readonly events: AutomationEvents;
   /** The SES configuration set and the send grants of e-mail and SMS. */
   readonly providerEvents: ProviderEvents;
+  readonly channelCredentials: ChannelCredentials;
 }
 
 /**
@@ -103,6 +105,7 @@ export class ServiceFunctions extends Construct {
     if (access.sendEmail) props.providerEvents.bindEmailSender(fn.function);
     else if (access.readSendQuota) props.providerEvents.bindSendQuotaReader(fn.function);
     if (access.sendSms) props.providerEvents.bindSmsSender(fn.function);
+    if (access.channelCredentials !== undefined) props.channelCredentials.bind(fn.function, access.channelCredentials);
 
     if (consumed !== undefined && trigger.kind === 'queue' && maxConcurrency !== undefined) {
       fn.consume(consumed, {

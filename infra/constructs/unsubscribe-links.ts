@@ -1,4 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -24,13 +25,16 @@ export class UnsubscribeLinks extends Construct {
   }
 
   /**
-   * Gives a function what signing or verifying links takes: the key (UNSUBSCRIBE_SECRET) and the public base URL
-   * links point to. lib/adapters/unsubscribe reads the key from the environment, so CloudFormation resolves it at
-   * deploy time into the function's (KMS-encrypted) configuration; whoever may read function configurations may
-   * read the key. Fetching it at run time instead would need only a grant here.
+   * Gives a function what signing or verifying links takes: the right to read the key (secretsmanager:GetSecretValue
+   * on this secret, nothing more), where it is (UNSUBSCRIBE_SECRET_ARN) and the public base URL links point to. The
+   * function reads the key once per cold start (lib/composition-root.ts, Powertools Parameters): the key is never in
+   * its configuration, where whoever may read function configurations would read it too (issue 11).
    */
   bind(fn: LambdaFunction, publicBaseUrl: string): void {
-    fn.addEnvironment('UNSUBSCRIBE_SECRET', this.secret.secretValue.unsafeUnwrap());
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }),
+    );
+    fn.addEnvironment('UNSUBSCRIBE_SECRET_ARN', this.secret.secretArn);
     fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
   }
 }

@@ -93,6 +93,28 @@ export const SECRET_CONFIG_KEYS: Readonly<Record<ChannelType, readonly string[]>
 };
 
 /**
+ * A credential a channel has, as channels are read for anything but a send or a signature check: known to be set, not
+ * readable. The repository keeps credentials sealed and hands them out only through `openCredentials` (see
+ * lib/ports/channel-repository.ts), so the many reads that never need them (listing, presenting, planning, starting)
+ * neither decrypt nor hold them. Saving a channel read this way keeps the credential as stored. Opaque on purpose: it
+ * serialises as a placeholder and has no readable field, so logging or storing such a channel leaks nothing.
+ */
+export abstract class WithheldCredential {
+  toJSON(): string {
+    return '[withheld credential]';
+  }
+
+  toString(): string {
+    return '[withheld credential]';
+  }
+}
+
+/** Whether a credential is there: a non-empty text, or a withheld one. */
+export function isCredentialSet(value: unknown): boolean {
+  return (typeof value === 'string' && value !== '') || value instanceof WithheldCredential;
+}
+
+/**
  * A channel's own throughput cap where its type has one and the channel sets none: Meta's default of 80 messages
  * per second per business number, shared by every broadcast on it. An sms channel's depends on its origination
  * type (SMS_DEFAULT_PARTS_PER_SECOND): see channelCapPerSecond. `email_ses` has none here: its default is the

@@ -1,6 +1,6 @@
 import { type Broadcast, pendingCount } from '../domain/broadcast.js';
 import type { BroadcastExecution } from '../domain/broadcast-execution.js';
-import { type Channel, channelCapPerSecond, smsOriginationTypeOf } from '../domain/channel.js';
+import { type Channel, channelCapPerSecond, isCredentialSet, smsOriginationTypeOf } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import { deliveryStatusOf } from '../domain/delivery-status.js';
@@ -154,15 +154,15 @@ function presentChannelConfig(c: Channel) {
     case 'webhook':
       return {
         url: typeof c.config.url === 'string' ? withoutCredentials(c.config.url) : null,
-        secret_set: typeof c.config.secret === 'string' && c.config.secret !== '',
+        secret_set: isCredentialSet(c.config.secret),
       };
     case 'whatsapp':
       return {
         phone_number_id: typeof c.config.phoneNumberId === 'string' ? c.config.phoneNumberId : null,
         api_version: typeof c.config.apiVersion === 'string' ? c.config.apiVersion : null,
-        access_token_set: isSet(c.config.accessToken),
-        app_secret_set: isSet(c.config.appSecret),
-        verify_token_set: isSet(c.config.verifyToken),
+        access_token_set: isCredentialSet(c.config.accessToken),
+        app_secret_set: isCredentialSet(c.config.appSecret),
+        verify_token_set: isCredentialSet(c.config.verifyToken),
       };
     case 'sms':
       return {

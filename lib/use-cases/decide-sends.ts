@@ -15,7 +15,7 @@ import { renderContextFor, renderMessage } from '../domain/template-rendering.js
 import type { ChannelSender } from '../ports/channel-sender.js';
 import { compiledTemplateOf } from './compiled-templates.js';
 import type { UseCaseDeps } from './deps.js';
-import { resolveChannel } from './resolve-channel.js';
+import { resolveChannelToSend } from './resolve-channel.js';
 
 type Deps = Pick<UseCaseDeps, 'channels' | 'defaultChannel' | 'senders' | 'contacts' | 'unsubscribeLinks'>;
 
@@ -69,10 +69,13 @@ export async function decideSends(
   };
 }
 
-/** The broadcast's channel, or undefined when it has none any more (deleted since the start). */
+/**
+ * The broadcast's channel, its credentials opened for the sender, or undefined when it has none any more (deleted
+ * since the start). Opened once per chunk: in AWS the box keeps opened values a few minutes, so a chunk costs no KMS call.
+ */
 async function channelOf(deps: Deps, broadcast: Broadcast): Promise<Channel | undefined> {
   try {
-    return await resolveChannel(deps, broadcast.tenantId, broadcast);
+    return await resolveChannelToSend(deps, broadcast.tenantId, broadcast);
   } catch (error) {
     if (error instanceof UnprocessableError) return undefined;
     throw error;

@@ -96,5 +96,6 @@ async function webhookChannel(
   const webhook = deps.receiptWebhooks[type];
   if (!webhook || !UUID.test(channelId)) return undefined;
   const channel = await deps.channels.findByIdInAnyTenant(channelId, { consistent });
-  return channel?.type === type ? { channel, webhook } : undefined;
+  // Opened only for a channel of the webhook's type: its verify token and app secret check the caller.
+  return channel?.type === type ? { channel: await deps.channels.openCredentials(channel), webhook } : undefined;
 }

@@ -40,3 +40,15 @@ export async function resolveChannel(
     [{ field: 'channel_id', message: 'needed: there is no default channel' }],
   );
 }
+
+/**
+ * resolveChannel, its credentials in clear: for a send, and only a send (the other reads of a channel, existence and
+ * required address, never open them). The stage's default channel has none.
+ */
+export async function resolveChannelToSend(
+  deps: ResolveChannelDeps,
+  tenantId: string,
+  broadcast: Pick<Broadcast, 'id' | 'channelId'>,
+): Promise<Channel> {
+  return deps.channels.openCredentials(await resolveChannel(deps, tenantId, broadcast));
+}

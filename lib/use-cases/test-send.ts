@@ -24,7 +24,7 @@ import { ChannelTimeline } from './channel-timeline.js';
 import { compiledTemplateOf } from './compiled-templates.js';
 import { getContact } from './contact-queries.js';
 import type { UseCaseDeps } from './deps.js';
-import { resolveChannel } from './resolve-channel.js';
+import { resolveChannelToSend } from './resolve-channel.js';
 import { suppressAddress } from './suppress-address.js';
 
 export type TestSendDeps = Pick<
@@ -73,7 +73,7 @@ export async function sendTestMessage(
 ): Promise<TestSend> {
   const broadcast = await getBroadcast(deps, tenantId, broadcastId);
   const contact = await getContact(deps, tenantId, contactId);
-  const channel = await resolveChannel(deps, tenantId, broadcast);
+  const channel = await resolveChannelToSend(deps, tenantId, broadcast);
   assertTemplateFitsChannel(broadcast.messageTemplate, channel);
   const sender = deps.senders.senderFor(channel);
   const compiled = compiledTemplateOf(broadcast);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getRuntime } from '../../lib/composition-root.js';
+import type { Channel } from '../../lib/domain/channel.js';
 import {
   type Api,
   allPages,
@@ -392,8 +393,9 @@ describe('WhatsApp channels', () => {
       max_messages_per_second: 80,
       config: { api_version: 'v23.0', access_token_set: true, app_secret_set: true, verify_token_set: true },
     });
-    const stored = await getRuntime().deps.channels.findById(tenant, channel.id);
-    expect(stored?.config).toMatchObject({
+    const { channels } = getRuntime().deps;
+    const stored = await channels.openCredentials((await channels.findById(tenant, channel.id)) as Channel);
+    expect(stored.config).toMatchObject({
       accessToken: WA_NEW_TOKEN,
       appSecret: WA_APP_SECRET,
       verifyToken: WA_VERIFY,
@@ -446,6 +448,8 @@ describe('over the whole file', () => {
       expect(body).not.toContain(SECRET);
       expect(body).not.toContain(NEW_SECRET);
       expect(body).not.toContain('"secret"');
+      // Nor the sealed form of one, nor the placeholder of a withheld one (issue 11).
+      expect(body).not.toMatch(/v1\.(aes-256-gcm|aws-kms)\.|withheld credential/);
       for (const credential of [WA_TOKEN, WA_APP_SECRET, WA_VERIFY, WA_NEW_TOKEN])
         expect(body).not.toContain(credential);
     }

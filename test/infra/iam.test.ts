@@ -70,7 +70,14 @@ describe('IAM', () => {
 
   it('allows Resource "*" only for X-Ray, dynamodb:ListStreams and ses:GetAccount, which have no resource-level permissions', () => {
     for (const { template } of all()) {
+      // In a key policy, Resource "*" is the key itself (secrets.test.ts pins the channel credentials key's policy).
+      const keyPolicies = new Set(
+        resources(template, 'AWS::KMS::Key').flatMap((key) =>
+          asArray(key.properties.KeyPolicy?.Statement).map((statement: Json) => JSON.stringify(statement)),
+        ),
+      );
       for (const statement of allStatements(template)) {
+        if (keyPolicies.has(JSON.stringify(statement))) continue;
         if (statement.Effect !== 'Allow' || !asArray(statement.Resource).includes('*')) continue;
         // ListStreams: granted with the table stream's event source (event-publisher). GetAccount: the account's SES
         // sending quota, read by the functions that send e-mail.
@@ -132,7 +139,10 @@ describe('IAM', () => {
           ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'].includes(action),
         ),
       ).toBe(true);
-      const tableActions = nonTracing.filter((action) => !action.startsWith('sqs:') && !action.startsWith('kms:'));
+      // Channel credentials (kms:) and the unsubscribe key (secretsmanager:): pinned in secrets.test.ts.
+      const tableActions = nonTracing.filter(
+        (action) => !action.startsWith('sqs:') && !action.startsWith('kms:') && !action.startsWith('secretsmanager:'),
+      );
       expect(tableActions.every((action) => action.startsWith('dynamodb:'))).toBe(true);
       expect(nonTracing).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']));
       expect(nonTracing).not.toContain('dynamodb:Scan');
@@ -170,6 +180,9 @@ describe('IAM', () => {
         spec.access.sendEmail === true || spec.access.readSendQuota === true,
       );
       expect(actions.includes('sms-voice:SendTextMessage')).toBe(spec.access.sendSms === true);
+      expect(actions.includes('kms:Encrypt')).toBe(spec.access.channelCredentials === 'seal');
+      expect(actions.includes('kms:Decrypt')).toBe(spec.access.channelCredentials === 'open');
+      expect(actions.includes('secretsmanager:GetSecretValue')).toBe(spec.access.unsubscribeLinks === true);
     }
   });
 

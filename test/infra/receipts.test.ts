@@ -83,7 +83,7 @@ describe('delivery receipts', () => {
     expect(fn.properties.Timeout).toBe(PIPELINE_QUEUES.receipts.consumerTimeout.toSeconds());
   });
 
-  it('lets the webhook read the table and send to the receipts queue, and nothing else', () => {
+  it('lets the webhook read the table, open channel credentials and send to the receipts queue, and nothing else', () => {
     const fn = requiredFunction(prod.template, 'whatsapp-webhook');
     const actions = nonRuntimeActions('whatsapp-webhook');
     expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
@@ -91,7 +91,9 @@ describe('delivery receipts', () => {
       'dynamodb:GetItem',
       'dynamodb:Query',
     ]);
+    // kms:Decrypt: the verify token and app secret that check Meta's calls (pinned in secrets.test.ts).
     expect(actions.filter((a) => !a.startsWith('dynamodb:')).sort()).toEqual([
+      'kms:Decrypt',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:SendMessage',

@@ -7,13 +7,20 @@ import { NotFoundError } from '../../lib/domain/errors.js';
 import { readingTogether } from '../support/barrier.js';
 import { allPages, rejectionOf } from '../support/builders.js';
 import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
+import { testSecretBox } from '../support/secrets.js';
 
 const table = testTableForFile();
 let channels: DynamoDbChannelRepository;
 
 beforeAll(async () => {
-  channels = new DynamoDbChannelRepository(table.client, table.tableName);
+  channels = new DynamoDbChannelRepository(table.client, table.tableName, testSecretBox());
 });
+
+/** A channel as read, its credentials opened: what was written, if the round trip kept everything. */
+async function opened(read: Promise<Channel | undefined>): Promise<Channel | undefined> {
+  const channel = await read;
+  return channel && channels.openCredentials(channel);
+}
 
 const NOW = '2025-01-15T12:00:00.000Z';
 
@@ -56,7 +63,7 @@ describe('DynamoDbChannelRepository', () => {
     for (const channel of [...created, foreign]) await channels.create(channel);
 
     // Assess
-    expect(await channels.findById(tenantId, created[0]?.id as string)).toEqual(created[0]);
+    expect(await opened(channels.findById(tenantId, created[0]?.id as string))).toEqual(created[0]);
     expect(await channels.findById(tenantId, foreign.id)).toBeUndefined();
     const { items, pages } = await allPages((page) => channels.list(tenantId, page), 2);
     expect(items.map((c) => c.id).sort()).toEqual(created.map((c) => c.id).sort());
@@ -79,7 +86,7 @@ describe('DynamoDbChannelRepository', () => {
 
     // Assess
     await expectSingleDefault(tenantId, second.id);
-    expect(await channels.findById(tenantId, first.id)).toEqual({
+    expect(await opened(channels.findById(tenantId, first.id))).toEqual({
       ...first,
       isDefault: false,
       updatedAt: '2025-01-15T13:00:00.000Z',
@@ -150,7 +157,7 @@ describe('DynamoDbChannelRepository', () => {
         if (command instanceof TransactWriteCommand) transactions++;
         return table.client.send(command as never);
       }) as typeof counting.send;
-      const repository = new DynamoDbChannelRepository(counting, table.tableName);
+      const repository = new DynamoDbChannelRepository(counting, table.tableName, testSecretBox());
       // Both read "no default yet" before either writes: a real race every round.
       const racing = readingTogether(repository as unknown as { readPointer: unknown }, 'readPointer', 2);
 
@@ -204,8 +211,8 @@ describe('DynamoDbChannelRepository', () => {
 
       // Assess
       for (const consistent of [true, false]) {
-        expect(await channels.findByIdInAnyTenant(plain.id, { consistent })).toEqual(plain);
-        expect(await channels.findByIdInAnyTenant(asDefault.id, { consistent })).toEqual(asDefault);
+        expect(await opened(channels.findByIdInAnyTenant(plain.id, { consistent }))).toEqual(plain);
+        expect(await opened(channels.findByIdInAnyTenant(asDefault.id, { consistent }))).toEqual(asDefault);
       }
       expect(await indexOf(plain.id)).toEqual([
         { pk: `CHANNEL#${plain.id}`, sk: 'TENANT', entity: 'channel_tenant', channelId: plain.id, tenantId },
@@ -272,7 +279,7 @@ describe('DynamoDbChannelRepository', () => {
         if (command instanceof GetCommand) reads.push(String(command.input.Key?.pk));
         return table.client.send(command as never);
       }) as typeof counting.send;
-      const repository = new DynamoDbChannelRepository(counting, table.tableName);
+      const repository = new DynamoDbChannelRepository(counting, table.tableName, testSecretBox());
 
       // Act
       await repository.findByIdInAnyTenant(known.id, { consistent: false });

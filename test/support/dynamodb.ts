@@ -18,6 +18,7 @@ import type { BroadcastScheduler } from '../../lib/ports/broadcast-scheduler.js'
 import type { DelayedMessage, MessageQueue, PipelineMessage, SendChunkMessage } from '../../lib/ports/message-queue.js';
 import type { Clock } from '../../lib/ports/runtime.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
+import { TEST_SECRET_KEY } from './secrets.js';
 import { sharedForFile } from './shared-for-file.js';
 
 const REGION = 'us-east-1';
@@ -161,6 +162,7 @@ export function buildTestDeps(
     TABLE_NAME: table.tableName,
     DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
     DEFAULT_CHANNEL: 'log',
+    LOCAL_SECRET_KEY: TEST_SECRET_KEY,
   });
   return {
     ...buildDeps(config),

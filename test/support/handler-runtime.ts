@@ -12,6 +12,7 @@ import { aBroadcast, aContact, aStaticList } from './builders.js';
 import { createTestTable, dynamoDbEndpoint, newTenantId, type TestTable } from './dynamodb.js';
 import { setEnv } from './env.js';
 import { TENANT_CLAIM } from './lambda-events.js';
+import { TEST_SECRET_KEY } from './secrets.js';
 import { sharedForFile } from './shared-for-file.js';
 
 export type QueueName =
@@ -62,6 +63,7 @@ export async function startHandlerRuntime(
     TENANT_CLAIM,
     DEFAULT_CHANNEL: 'log',
     DATA_DIR: dataDir,
+    LOCAL_SECRET_KEY: TEST_SECRET_KEY,
     ...options.env,
   });
   resetRuntime();

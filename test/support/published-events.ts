@@ -62,6 +62,14 @@ export class PublishedEvents {
     return (await this.events(tenantId)).map((event) => event.name);
   }
 
+  /**
+   * The raw records written since `watch` or the last read, every entity's, as the stream holds them (the event
+   * source's filter not applied): what anyone reading the stream sees. They are then not read again by events().
+   */
+  records(): Promise<DynamoDBRecord[]> {
+    return this.readNewRecords();
+  }
+
   /** The records written since the last read, shard by shard, parents (known first) before children. */
   private async readNewRecords(): Promise<DynamoDBRecord[]> {
     const { streamArn } = this.table;

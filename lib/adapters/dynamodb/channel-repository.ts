@@ -3,7 +3,9 @@ import type { Channel } from '../../domain/channel.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ChannelRepository } from '../../ports/channel-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
+import type { SecretBox } from '../../ports/secret-box.js';
 import { type RetryPolicy, retry } from '../../retry.js';
+import { openCredentials, sealCredentials, withheldConfig } from './channel-credentials.js';
 import { isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { channelKeys } from './keys.js';
 import { pagedQuery } from './paged-query.js';
@@ -23,23 +25,32 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
  * channel's `isDefault` is one transaction that also writes (or checks) the pointer under a condition on
  * the value that was read, and un-defaults the previous default. Two racing writers cannot both commit;
  * the loser reads the pointer again and retries, so the stored `isDefault` flags always agree with it.
+ *
+ * Credentials are sealed by `secrets` on the way in and withheld on the way out (channel-credentials.ts): the item,
+ * and so the stream, backups and DynamoDB Local's files, never hold one in clear.
  */
 export class DynamoDbChannelRepository implements ChannelRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly secrets: SecretBox,
   ) {}
 
   async create(channel: Channel): Promise<void> {
+    const item = await this.toItem(channel);
     if (!channel.isDefault) {
       // A new id cannot be the pointer's target, so no guard is needed; the tenant index comes with the channel.
       await transactWrite(this.client, [
-        { Put: { TableName: this.tableName, Item: toItem(channel), ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
         this.putTenantIndex(channel),
       ]);
       return;
     }
-    await this.writeWithPointer(channel, 'attribute_not_exists(pk)');
+    await this.writeWithPointer(channel, item, 'attribute_not_exists(pk)');
+  }
+
+  openCredentials(channel: Channel): Promise<Channel> {
+    return openCredentials(this.secrets, channel);
   }
 
   async findById(tenantId: string, id: string): Promise<Channel | undefined> {
@@ -92,7 +103,7 @@ export class DynamoDbChannelRepository implements ChannelRepository {
 
   /** Replaces the channel; NotFoundError when it no longer exists. */
   async update(channel: Channel): Promise<void> {
-    await this.writeWithPointer(channel, 'attribute_exists(pk)');
+    await this.writeWithPointer(channel, await this.toItem(channel), 'attribute_exists(pk)');
   }
 
   /** Deletes the channel, and the pointer with it when it was the default. NotFoundError when it is gone. */
@@ -125,12 +136,12 @@ export class DynamoDbChannelRepository implements ChannelRepository {
    * - no longer the default: the pointer is deleted, if it named this channel;
    * - not the default: the pointer must not name this channel (a racing write may have just made it so).
    */
-  private async writeWithPointer(channel: Channel, condition: string): Promise<void> {
+  private async writeWithPointer(channel: Channel, item: Record<string, unknown>, condition: string): Promise<void> {
     const pointerKey = channelKeys.defaultPointer(channel.tenantId);
     await this.withRetries(channel, async () => {
       const current = await this.readPointer(channel.tenantId);
       const actions: TransactItem[] = [
-        { Put: { TableName: this.tableName, Item: toItem(channel), ConditionExpression: condition } },
+        { Put: { TableName: this.tableName, Item: item, ConditionExpression: condition } },
         // Rewritten by every update too: a channel created before the index existed gets it by being saved again.
         this.putTenantIndex(channel),
       ];
@@ -179,6 +190,16 @@ export class DynamoDbChannelRepository implements ChannelRepository {
       }
       return actions;
     });
+  }
+
+  /** The item of a channel, its credentials sealed: once per write, not once per retry of the pointer race. */
+  private async toItem(channel: Channel): Promise<Record<string, unknown>> {
+    return {
+      ...channelKeys.byId(channel.tenantId, channel.id),
+      entity: 'channel',
+      ...channel,
+      ...(await sealCredentials(this.secrets, channel)),
+    };
   }
 
   private putTenantIndex(channel: Channel): TransactItem {
@@ -251,10 +272,8 @@ function cancellationReasons(error: unknown): (string | undefined)[] | undefined
   return reasons.map((reason) => (reason.Code === 'None' ? undefined : reason.Code));
 }
 
-function toItem(channel: Channel) {
-  return { ...channelKeys.byId(channel.tenantId, channel.id), entity: 'channel', ...channel };
-}
-
+/** A channel as read: its sealed credentials withheld, any stored in clear before they were sealed read as they are. */
 function fromItem(raw: Record<string, unknown>): Channel {
-  return withoutStorageAttributes<Channel>(raw);
+  const { credentials, ...channel } = withoutStorageAttributes<Channel & { credentials?: unknown }>(raw);
+  return { ...channel, config: withheldConfig(channel, { config: channel.config, credentials }) };
 }

@@ -48,11 +48,7 @@ describe('loadConfig', () => {
   it.each([
     ['not a URL', {}, 'graph.facebook.com'],
     ['not http(s)', {}, 'ftp://graph.example.com'],
-    [
-      'in clear text in AWS',
-      { AWS_LAMBDA_FUNCTION_NAME: 'sender', UNSUBSCRIBE_SECRET: 'x'.repeat(32) },
-      'http://graph.example.com',
-    ],
+    ['in clear text in AWS', { AWS_LAMBDA_FUNCTION_NAME: 'sender' }, 'http://graph.example.com'],
   ])('refuses a WHATSAPP_API_BASE_URL %s, naming it', (_, env, value) => {
     // Act
     const load = () => loadConfig({ ...env, WHATSAPP_API_BASE_URL: value });
@@ -66,7 +62,6 @@ describe('loadConfig', () => {
     // Act
     const config = loadConfig({
       AWS_LAMBDA_FUNCTION_NAME: 'sender',
-      UNSUBSCRIBE_SECRET: 'x'.repeat(32),
       WHATSAPP_API_BASE_URL: 'https://graph.example.com',
     });
 
@@ -107,5 +102,63 @@ describe('loadConfig', () => {
     for (const value of ['', 'null', '123', 'acme corp', 'a/b']) {
       expect(() => loadConfig({ TENANT_ID: value })).toThrow(/TENANT_ID/);
     }
+  });
+
+  describe('secrets (issue 11)', () => {
+    const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:UnsubscribeLinksSigningKey-AbCdEf';
+    const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const LOCAL_KEY = Buffer.alloc(32, 9).toString('base64');
+
+    it('refuses in AWS an unsubscribe key or a local secret key in the environment, naming where keys come from there', () => {
+      // Act
+      const withKey = () => loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'sender', UNSUBSCRIBE_SECRET: 'x'.repeat(32) });
+      const withLocalKey = () => loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'sender', LOCAL_SECRET_KEY: LOCAL_KEY });
+
+      // Assess
+      expect(withKey).toThrow(ConfigError);
+      expect(withKey).toThrow(/UNSUBSCRIBE_SECRET: refused in AWS.*UNSUBSCRIBE_SECRET_ARN/);
+      expect(withLocalKey).toThrow(/LOCAL_SECRET_KEY: refused in AWS.*CHANNEL_SECRETS_KEY_ARN/);
+    });
+
+    it('takes the ARNs of the unsubscribe secret and the KMS key in AWS, and gives no local default key there', () => {
+      // Act
+      const config = loadConfig({
+        AWS_LAMBDA_FUNCTION_NAME: 'sender',
+        UNSUBSCRIBE_SECRET_ARN: ARN,
+        CHANNEL_SECRETS_KEY_ARN: KEY_ARN,
+      });
+      const withoutArn = loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'contacts-api' });
+
+      // Assess
+      expect(config).toMatchObject({ UNSUBSCRIBE_SECRET_ARN: ARN, CHANNEL_SECRETS_KEY_ARN: KEY_ARN });
+      expect(config.UNSUBSCRIBE_SECRET).toBeUndefined();
+      expect(withoutArn.UNSUBSCRIBE_SECRET).toBeUndefined();
+    });
+
+    it('uses the public local unsubscribe default only when neither a key nor its ARN is given, outside AWS', () => {
+      expect(loadConfig({}).UNSUBSCRIBE_SECRET).toEqual(expect.any(String));
+      expect(loadConfig({ UNSUBSCRIBE_SECRET_ARN: ARN }).UNSUBSCRIBE_SECRET).toBeUndefined();
+    });
+
+    it('refuses an ARN that is not one, and a LOCAL_SECRET_KEY that is not 32 bytes of base64, without repeating it', () => {
+      for (const env of [
+        { UNSUBSCRIBE_SECRET_ARN: 'UnsubscribeLinksSigningKey' },
+        { CHANNEL_SECRETS_KEY_ARN: 'alias/broadcast' },
+      ]) {
+        expect(() => loadConfig(env)).toThrow(/must be an ARN/);
+      }
+      for (const value of ['short', Buffer.alloc(31).toString('base64'), `${LOCAL_KEY}!`]) {
+        const error = (() => {
+          try {
+            loadConfig({ LOCAL_SECRET_KEY: value });
+          } catch (caught) {
+            return caught as Error;
+          }
+        })();
+        expect(error?.message).toMatch(/LOCAL_SECRET_KEY: must be 32 random bytes in base64/);
+        expect(error?.message).not.toContain(value);
+      }
+      expect(loadConfig({ LOCAL_SECRET_KEY: ` ${LOCAL_KEY}\n` }).LOCAL_SECRET_KEY).toBe(LOCAL_KEY);
+    });
   });
 });

@@ -131,12 +131,13 @@ describe('unsubscribe settings (lib/config.ts)', () => {
     expect(links.verify(tokenOf(link))).toEqual(target);
   });
 
-  it('refuses a short secret and a malformed base URL, and never uses the public default in Lambda', () => {
+  it('refuses a short secret and a malformed base URL, and never uses the public default nor a key from the environment in Lambda', () => {
     expect(() => loadConfig({ UNSUBSCRIBE_SECRET: 'too-short' })).toThrow(/UNSUBSCRIBE_SECRET/);
     expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);
     expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'pipeline-worker' }).UNSUBSCRIBE_SECRET).toBeUndefined();
-    expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe', UNSUBSCRIBE_SECRET: SECRET }).UNSUBSCRIBE_SECRET).toBe(
-      SECRET,
+    // In AWS the key comes from Secrets Manager (UNSUBSCRIBE_SECRET_ARN), never from the environment (issue 11).
+    expect(() => loadConfig({ AWS_LAMBDA_FUNCTION_NAME: 'unsubscribe', UNSUBSCRIBE_SECRET: SECRET })).toThrow(
+      /UNSUBSCRIBE_SECRET: refused in AWS/,
     );
   });
 });

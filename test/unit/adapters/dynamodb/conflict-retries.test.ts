@@ -24,6 +24,7 @@ import { newRun } from '../../../../lib/domain/broadcast-run.js';
 import type { Channel } from '../../../../lib/domain/channel.js';
 import { ConflictError, NotFoundError } from '../../../../lib/domain/errors.js';
 import { aStaticList } from '../../../support/builders.js';
+import { testSecretBox } from '../../../support/secrets.js';
 
 /**
  * The "lost a race: read again and retry" loops of the repositories, against a mocked DynamoDB that makes
@@ -44,7 +45,7 @@ function cancelled(...codes: string[]): TransactionCanceledException {
 beforeEach(() => dynamoDbMock.reset());
 
 describe('DynamoDbChannelRepository: a write that loses the race for the default pointer', () => {
-  const repository = new DynamoDbChannelRepository(client, TABLE);
+  const repository = new DynamoDbChannelRepository(client, TABLE, testSecretBox());
   const channel: Channel = {
     id: 'ch-1',
     tenantId: 't-1',
