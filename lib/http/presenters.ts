@@ -185,5 +185,3 @@ function presentChannelConfig(c: Channel) {
 }
 
 const stringOrNull = (value: unknown) => (typeof value === 'string' ? value : null);
-
-const isSet = (value: unknown) => typeof value === 'string' && value !== '';
