@@ -221,6 +221,36 @@ describe('an sms channel on the local runtime', () => {
     expect(e2e.serverErrors).toEqual([]);
   });
 
+  it('paces a capped channel by message parts: three-part messages go out at a third of the cap in messages', async () => {
+    // Prepare: a channel capped at 6 parts per second, and 12 contacts who each get a 3-part message (GSM-7 beyond
+    // 306 characters): 36 parts. Paced by messages, 6 per second, they would all go within about 2 s; paced by parts
+    // (2 messages per second), the first 6 parts go at once and the other 30 need at least 30 / 6 = 5 s more.
+    const channel = await ok(
+      api.post('/api/v1/channels', {
+        name: 'Capped SMS',
+        type: 'sms',
+        config: { origination_identity: ORIGIN, message_type: 'PROMOTIONAL' },
+        max_messages_per_second: 6,
+      }),
+    );
+    const people = Array.from({ length: 12 }, (_, i) => ({ name: `P${i}`, phone: `+1415555${String(1000 + i)}` }));
+    const content = `Hi {{contact.name}}! ${'Black Friday deals on everything in store. '.repeat(8)}`;
+    const { broadcastId } = await aBroadcast(channel.id, people, content);
+    const phones = new Set(people.map((p) => p.phone));
+
+    // Act
+    await ok(api.post(`/api/v1/broadcasts/${broadcastId}/execute`));
+    await waitForStatus(broadcastId, 'completed');
+
+    // Assess: a lower bound on the span, which load can only lengthen.
+    const sent = standIn.accepted.filter((m) => phones.has(m.destination));
+    expect(sent).toHaveLength(12);
+    expect(sent.every((m) => m.parts === 3)).toBe(true);
+    const times = sent.map((m) => m.receivedAtMs).sort((a, b) => a - b);
+    const spanMs = (times.at(-1) as number) - (times[0] as number);
+    expect(spanMs).toBeGreaterThanOrEqual(((36 - 6) / 6) * 1000 * 0.9);
+  }, 90_000);
+
   it('shows the message parts in the preview and in a test send', async () => {
     // Prepare: a text that leaves GSM-7 ("ç") and runs past 70 UTF-16 units.
     const channel = await anSmsChannel();

@@ -124,6 +124,8 @@ describe('POST /api/v1/broadcasts/:id/test-send', () => {
         message: {
           type: 'text',
           content: 'Hi Ana, 50% off today',
+          subject: null,
+          html: null,
           template_id: null,
           variables: {},
           media_url: null,

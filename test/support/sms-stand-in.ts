@@ -129,6 +129,8 @@ export interface AcceptedSms {
   parts: number;
   encoding: SmsEncoding;
   seq: number;
+  /** When the request arrived (epoch ms): what pacing tests measure. */
+  receivedAtMs: number;
 }
 
 export class SmsStandIn {
@@ -276,6 +278,7 @@ export class SmsStandIn {
       parts,
       encoding,
       seq,
+      receivedAtMs: Date.now(),
     });
     record('accepted', 200, body);
     answer(response, 200, { MessageId: messageId });
