@@ -6,6 +6,7 @@ import { ApiAuth } from './constructs/api-auth.js';
 import { AutomationEvents } from './constructs/automation-events.js';
 import { Data } from './constructs/data.js';
 import { DeliveryPipeline } from './constructs/delivery-pipeline.js';
+import { ProviderEvents } from './constructs/provider-events.js';
 import { Scheduling } from './constructs/scheduling.js';
 import { ServiceApi } from './constructs/service-api.js';
 import { ServiceDashboard } from './constructs/service-dashboard.js';
@@ -47,6 +48,12 @@ export class BroadcastStack extends Stack {
       targetQueue: pipeline.queue('pipeline').queue,
     });
     const events = new AutomationEvents(this, 'Events', { naming, source: config.automationSource });
+    const providerEvents = new ProviderEvents(this, 'ProviderEvents', {
+      naming,
+      tenant: target.tenant,
+      config,
+      eventsQueue: pipeline.queue('events'),
+    });
     const catalog = props.catalog ?? FUNCTION_CATALOG;
     this.functions = new ServiceFunctions(this, 'Functions', {
       catalog,
@@ -56,6 +63,7 @@ export class BroadcastStack extends Stack {
       pipeline,
       scheduling,
       events,
+      providerEvents,
     });
     const auth = new ApiAuth(this, 'Auth', { naming, config });
     const api = new ServiceApi(this, 'Api', {
@@ -76,6 +84,7 @@ export class BroadcastStack extends Stack {
       Pipeline: pipeline.deadLetterQueues.pipeline,
       Send: pipeline.deadLetterQueues.send,
       Receipts: pipeline.deadLetterQueues.receipts,
+      Events: pipeline.deadLetterQueues.events,
       Schedule: scheduling.deadLetterQueue,
       Automation: events.deadLetterQueue,
       ...this.functions.deadLetterQueues,
@@ -100,6 +109,7 @@ export class BroadcastStack extends Stack {
       pipelineQueue: pipeline.queue('pipeline').queue,
       sendQueue: pipeline.queue('send').queue,
       receiptsQueue: pipeline.queue('receipts').queue,
+      eventsQueue: pipeline.queue('events').queue,
       deadLetterQueues,
       apiStage: api.stage,
       telemetry: telemetryOf(target),
@@ -114,6 +124,12 @@ export class BroadcastStack extends Stack {
     output(this, 'TenantClaim', config.tenantClaim, 'Token claim carrying the tenant');
     output(this, 'TableName', data.table.tableName, 'DynamoDB table');
     output(this, 'EventBusName', events.bus.eventBusName, 'Bus for domain events and trigger_broadcast');
+    output(
+      this,
+      'SesConfigurationSetName',
+      providerEvents.configurationSetName,
+      'SES configuration set of e-mail sends',
+    );
     output(this, 'ScheduleGroupName', scheduling.group.scheduleGroupName, 'Schedule group of scheduled broadcasts');
     output(this, 'AlarmTopicArn', alarms.topic.topicArn, 'SNS topic the alarms publish to');
     output(this, 'DashboardName', dashboard.dashboard.dashboardName, 'CloudWatch dashboard');

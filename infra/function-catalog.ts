@@ -39,6 +39,13 @@ export interface FunctionAccess {
   readonly publishEvents?: boolean;
   /** Signs or verifies unsubscribe links: gets the signing key and the stage's public base URL (issue 3). */
   readonly unsubscribeLinks?: boolean;
+  /**
+   * Sends e-mail through SES: `ses:SendEmail` on the stage's identities and configuration set, `ses:GetAccount` (the
+   * account's sending rate, the default cap), and SES_CONFIGURATION_SET_NAME.
+   */
+  readonly sendEmail?: boolean;
+  /** Sends SMS: `sms-voice:SendTextMessage` on the stage's origination identities and SMS configuration sets. */
+  readonly sendSms?: boolean;
 }
 
 export interface FunctionSpec {
@@ -70,9 +77,17 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
   'broadcasts-api': {
     description: '/api/v1/broadcasts',
     trigger: { kind: 'http' },
-    // Preview and test send render the message, unsubscribe link included; execute, resume and cancel start pipeline
-    // steps; schedule, unschedule, cancel and execute create or delete the broadcast's one-time schedule.
-    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['pipeline'], manageSchedules: true },
+    // Preview and test send render the message, unsubscribe link included, and a test send goes out through the
+    // broadcast's channel (e-mail or SMS too); execute, resume and cancel start pipeline steps; schedule, unschedule,
+    // cancel and execute create or delete the broadcast's one-time schedule.
+    access: {
+      table: 'read-write',
+      unsubscribeLinks: true,
+      sendTo: ['pipeline'],
+      manageSchedules: true,
+      sendEmail: true,
+      sendSms: true,
+    },
     // A test send waits for its channel's answer (a webhook up to WEBHOOK_TIMEOUT_MS, 10 s by default), then records
     // it: room for both, inside API Gateway's 30 s.
     timeoutSeconds: 25,
@@ -109,7 +124,7 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
   sender: {
     description: 'Sends one chunk of executions through the channel; re-queues late and retried chunks',
     trigger: { kind: 'queue', queue: 'send', batchSize: 10, maxConcurrency: 'send-concurrency' },
-    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['send'] },
+    access: { table: 'read-write', unsubscribeLinks: true, sendTo: ['send'], sendEmail: true, sendSms: true },
   },
   'receipts-worker': {
     description: "Applies delivery receipts to executions and their broadcasts' delivery counters",
@@ -118,6 +133,14 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
     trigger: { kind: 'queue', queue: 'receipts', batchSize: 100, maxBatchingWindowSeconds: 1, maxConcurrency: 5 },
     // Changes executions' delivery fields and the counters item; never creates nor deletes anything else.
     access: { table: 'read-update' },
+  },
+  'provider-events-worker': {
+    description: 'Applies SES and SMS delivery events: delivery statuses, bounce suppressions, complaint opt-outs',
+    // As the receipts worker: up to 100 events per invocation, gathered for at most a second, a few at once.
+    trigger: { kind: 'queue', queue: 'events', batchSize: 100, maxBatchingWindowSeconds: 1, maxConcurrency: 5 },
+    // Delivery fields and counters (UpdateItem), suppressions (UpdateItem) and a complaint's opt-out, written as the
+    // unsubscribe link writes it: a PutItem conditional on the contact as read, so it never creates one.
+    access: { table: 'read-write' },
   },
   sweeper: {
     description: 'Starts overdue scheduled broadcasts; fails the far-too-late ones',

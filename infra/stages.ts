@@ -50,6 +50,21 @@ const authSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** A domain or an e-mail address SES has verified in the stage's account and Region: what e-mail may be sent from. */
+const sesIdentity = z
+  .string()
+  .regex(
+    /^(?:[^@\s]+@)?(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+    'a verified domain (example.com) or e-mail address (news@example.com)',
+  );
+/** An End User Messaging SMS origination identity by ARN: a phone number, a pool or a sender ID. */
+const smsOriginationArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(?:phone-number|pool|sender-id)\/\S+$/,
+    'the ARN of a phone number, pool or sender ID (arn:aws:sms-voice:<region>:<account>:phone-number/<id>)',
+  );
+
 export const stageConfigSchema = z
   .object({
     /** Pins the stack to an account/region; when absent the stack is environment-agnostic. */
@@ -109,6 +124,28 @@ export const stageConfigSchema = z
      * and every execution write then invokes the event publisher. Off: `broadcast.progress` every 10 % instead.
      */
     domainEventsPerMessage: z.boolean().default(false),
+    /**
+     * E-mail (SES): the verified identities the stage's functions may send from; `ses:SendEmail` is granted on these
+     * and on the stage's configuration set only (docs/provider-events.md). None: the stage cannot send e-mail.
+     */
+    email: z
+      .object({ identities: z.array(sesIdentity).max(100).default([]) })
+      .strict()
+      .default({ identities: [] }),
+    /**
+     * SMS (End User Messaging): the origination identities (ARNs) the stage's functions may send from, and the
+     * configuration sets (names) an SMS channel may name; `sms-voice:SendTextMessage` is granted on these only.
+     */
+    sms: z
+      .object({
+        originationIdentities: z.array(smsOriginationArn).max(100).default([]),
+        configurationSets: z
+          .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a configuration set name'))
+          .max(20)
+          .default([]),
+      })
+      .strict()
+      .default({ originationIdentities: [], configurationSets: [] }),
   })
   .strict()
   .refine((config) => config.auth.kind !== 'cognito' || /^custom:\w{1,20}$/.test(config.tenantClaim), {

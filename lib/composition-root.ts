@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DefaultChannelSenderFactory } from './adapters/channels/channel-sender-factory.js';
 import { stageLogChannel } from './adapters/channels/log-channel.js';
 import { type HostResolver, OutboundUrlGuard } from './adapters/channels/outbound-url-guard.js';
+import { ProviderChannelCaps } from './adapters/channels/provider-channel-caps.js';
+import { SesAccountSendRate } from './adapters/channels/ses/ses-account-rate.js';
+import { createSesClient } from './adapters/channels/ses/ses-client.js';
 import { WhatsAppReceiptWebhook } from './adapters/channels/whatsapp/receipt-webhook.js';
 import { DynamoDbBroadcastRepository } from './adapters/dynamodb/broadcast-repository.js';
 import { DynamoDbBroadcastRunRepository } from './adapters/dynamodb/broadcast-run-repository.js';
@@ -60,6 +64,8 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
     send: config.SEND_QUEUE_URL ?? '',
   });
   const outboundUrls = outboundUrlGuard(config, hooks);
+  const ses = sesClients(config, hooks);
+  const sesAccountRate = new SesAccountSendRate(ses.account);
   const deps: UseCaseDeps = {
     contacts: new DynamoDbContactRepository(client, table),
     contactLists: new DynamoDbContactListRepository(client, table),
@@ -78,7 +84,15 @@ export function buildDeps(config: Config, hooks: RuntimeHooks = {}): UseCaseDeps
       log: { dataDir: config.DATA_DIR, maskContacts: config.AWS_LAMBDA_FUNCTION_NAME !== undefined },
       webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS, guard: outboundUrls },
       whatsapp: { baseUrl: config.WHATSAPP_API_BASE_URL },
+      sms: {
+        region: config.AWS_REGION,
+        ...(config.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2
+          ? { endpoint: config.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2 }
+          : {}),
+      },
+      ses: { client: ses.send, configurationSetName: config.SES_CONFIGURATION_SET_NAME },
     }),
+    channelCaps: new ProviderChannelCaps({ sesMaxSendRate: () => sesAccountRate.maxSendRate() }),
     outboundUrls,
     ...(config.DEFAULT_CHANNEL === 'log' ? { defaultChannel: stageLogChannel() } : {}),
     unsubscribeLinks: config.UNSUBSCRIBE_SECRET
@@ -121,6 +135,35 @@ function buildScheduler(config: Config, queue: MessageQueue, hooks: RuntimeHooks
     );
   };
   return { schedule: refuse, unschedule: refuse };
+}
+
+/** How long an SES call may take, and its connection alone (past which nothing was sent). */
+const SES_REQUEST_TIMEOUT_MS = 10_000;
+const SES_CONNECTION_TIMEOUT_MS = 3_000;
+
+/**
+ * The SES v2 clients of the process, each built on first use (most functions never send e-mail): one for sends, one
+ * SDK attempt per call (SendEmail has no idempotency key: the pipeline decides what may be retried), and one for
+ * GetAccount, which the SDK may retry.
+ */
+function sesClients(config: Config, hooks: RuntimeHooks): { send: () => SESv2Client; account: () => SESv2Client } {
+  const lazily = (maxAttempts: number) => {
+    let client: SESv2Client | undefined;
+    return () => {
+      if (!client) {
+        client = createSesClient({
+          region: config.AWS_REGION,
+          endpoint: config.AWS_ENDPOINT_URL_SESV2,
+          maxAttempts,
+          requestTimeoutMs: SES_REQUEST_TIMEOUT_MS,
+          connectionTimeoutMs: SES_CONNECTION_TIMEOUT_MS,
+        });
+        hooks.onSesClient?.(client);
+      }
+      return client;
+    };
+  };
+  return { send: lazily(1), account: lazily(3) };
 }
 
 /**
@@ -169,6 +212,8 @@ export interface RuntimeHooks {
   onDynamoDbClient?: (client: DynamoDBDocumentClient) => void;
   /** Every SQS client: the runtime's own and the local event sources' (benchmarks count their requests). */
   onSqsClient?: (client: SQSClient) => void;
+  /** Every SES v2 client, when it is built (tests mock or count its calls). */
+  onSesClient?: (client: SESv2Client) => void;
   decorate?: (deps: UseCaseDeps) => UseCaseDeps;
   /** Wraps the event publisher of event-publisher (the scenario tests keep what it published). */
   decorateEventPublisher?: (publisher: EventPublisher) => EventPublisher;

@@ -162,6 +162,24 @@ export const configSchema = z.object({
       setBy: ['operator'],
     },
   ),
+  AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: setting(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    {
+      description:
+        "Where `sms` channels send (AWS End User Messaging SMS, the SDK's own variable for the service): point it at a " +
+        "stand-in for tests and local runs, with dummy AWS credentials. Unset, the Region's endpoint.",
+      defaultText: 'unset (AWS)',
+      setBy: ['operator'],
+    },
+  ),
+  AWS_ENDPOINT_URL_SESV2: setting(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(), {
+    description:
+      "Where `email_ses` channels call Amazon SES v2 (the AWS SDK's own variable for the service, validated here and " +
+      'passed to the client). Point it at a stand-in for tests and local runs, with dummy AWS credentials. See ' +
+      'docs/email.md.',
+    defaultText: "unset: SES in AWS_REGION (the SDK's endpoint)",
+    setBy: ['operator'],
+  }),
 
   MAX_SEND_ATTEMPTS: setting(z.coerce.number().int().min(1).max(50).default(8), {
     description: 'Attempts per contact on transient errors (timeouts, 408, 429, 5xx) before it is `failed`.',
@@ -266,6 +284,23 @@ export const configSchema = z.object({
     setBy: ['stack', 'operator'],
     stageSetting: 'automationSource',
   }),
+
+  SES_CONFIGURATION_SET_NAME: setting(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
+    {
+      description:
+        "The stage's SES configuration set, whose event destination sends delivery, bounce, complaint and reject events " +
+        "to EventBridge's default bus, where the stage's rule routes them to the events queue (docs/provider-events.md). " +
+        'E-mail channels send with it unless their config names another; the stack sets it on the functions that send ' +
+        'e-mail.',
+      defaultText: 'unset (no configuration set: SES publishes no events)',
+      acceptsText: '1 to 64 of `A-Z a-z 0-9 _ -`',
+      setBy: ['stack', 'operator'],
+    },
+  ),
 
   EVENT_BUS_NAME: setting(z.string().min(1).optional(), {
     description: "The stage's EventBridge bus domain events are published to; set by the stack on `event-publisher`.",

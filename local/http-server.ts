@@ -10,6 +10,7 @@ import { runtimeHooks } from '../lib/composition-root.js';
 import { MAX_BODY_BYTES } from '../lib/http/middlewares.js';
 import { HttpProblem, problemResponse } from '../lib/http/problem.js';
 import { type HttpFunctionName, ROUTES, type RouteDefinition, routeKey } from '../lib/http/routes.js';
+import { LOCAL_EVENTS_PATH, type LocalEventTargets, serveLocalEvent } from './local-events.js';
 import { type LocalJwtTrust, verifyLocalToken } from './local-jwt.js';
 
 type LambdaHandler = (event: never, context: never, options: never) => Promise<APIGatewayProxyResultV2>;
@@ -31,6 +32,8 @@ export interface LocalApiOptions {
   host?: string;
   /** The tokens the stand-in for API Gateway's JWT authorizer accepts. */
   jwt: LocalJwtTrust;
+  /** Where `POST /local/events`, the stand-in for the stage's EventBridge rules, delivers; unset: no such route. */
+  events?: LocalEventTargets;
 }
 
 interface CompiledRoute {
@@ -72,6 +75,7 @@ export function startLocalApi(options: LocalApiOptions): Promise<{ server: Serve
 async function serve(req: IncomingMessage, res: ServerResponse, options: LocalApiOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
+  if (url.pathname === LOCAL_EVENTS_PATH && options.events) return serveEvents(req, res, method, options.events);
   const matches = COMPILED.map((c) => ({ c, m: c.pattern.exec(url.pathname) })).filter((x) => x.m);
   const match = matches.find((x) => x.c.route.method === method);
   if (!match?.m) {
@@ -109,6 +113,29 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: LocalAp
   const result = await handler(event as never, lambdaContext(route.fn) as never, invocation as never);
   runtimeHooks().onHttpInvocation?.(route.fn, performance.now() - began);
   send(res, typeof result === 'string' ? { statusCode: 200, body: result } : result);
+}
+
+/** The local runtime's own route, outside the deployed route table (local/local-events.ts). */
+async function serveEvents(
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  targets: LocalEventTargets,
+): Promise<void> {
+  if (method !== 'POST') {
+    return send(
+      res,
+      problemResponse(new HttpProblem(405, 'route.not_found', `${method} is not allowed on ${LOCAL_EVENTS_PATH}`)),
+    );
+  }
+  const body = await readBody(req);
+  if (body === 'too_large') {
+    return send(
+      res,
+      problemResponse(new HttpProblem(413, 'request.too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`)),
+    );
+  }
+  send(res, await serveLocalEvent(body, targets));
 }
 
 function toEvent(

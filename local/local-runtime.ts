@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { handler as eventPublisher } from '../functions/event-publisher.js';
 import { handler as pipelineWorker } from '../functions/pipeline-worker.js';
+import { handler as providerEventsWorker } from '../functions/provider-events-worker.js';
 import { handler as receiptsWorker } from '../functions/receipts-worker.js';
 import { handler as sender } from '../functions/sender.js';
 import { handler as sweeper } from '../functions/sweeper.js';
@@ -29,7 +30,12 @@ export interface LocalRuntime {
   settings: LocalSettings;
   dynamoDbEndpoint: string;
   sqs: RunningLocalSqs;
-  consumers: { pipeline: RunningSqsEventSource; send: RunningSqsEventSource; receipts: RunningSqsEventSource };
+  consumers: {
+    pipeline: RunningSqsEventSource;
+    send: RunningSqsEventSource;
+    receipts: RunningSqsEventSource;
+    events: RunningSqsEventSource;
+  };
   /** EventBridge Scheduler's stand-in: one timer per scheduled broadcast, and the periodic sweeper. */
   scheduler: LocalScheduler;
   /** The table's stream, relayed to the event publisher (domain events). */
@@ -46,8 +52,8 @@ export interface LocalRuntimeFaults {
 
 /**
  * Everything `npm start` runs: DynamoDB Local (unless DYNAMODB_ENDPOINT names another one), the table,
- * the local SQS server with the pipeline, send and receipts queues and their DLQs, the event sources that invoke
- * the pipeline worker, the sender and the receipts worker as Lambda would, the local scheduler (timers that put start messages on
+ * the local SQS server with the pipeline, send, receipts and events queues and their DLQs, the event sources that invoke
+ * the pipeline worker, the sender, the receipts worker and the provider events worker as Lambda would, the local scheduler (timers that put start messages on
  * the pipeline queue, re-armed from the table, and the sweeper every SCHEDULE_SWEEP_SECONDS) and the HTTP API
  * in front of the same handlers as in AWS. stop() ends all it started.
  */
@@ -79,7 +85,11 @@ export async function startLocalRuntime(
     stack.push(() => stream.stop());
     const sqs = await startLocalSqs(faults.sqs);
     stack.push(() => sqs.stop());
+    // POST /local/events puts SES and SMS events on the events queue, as the stage's EventBridge rules do.
+    const eventsClient = createSqsClient({ region: sqs.region, endpoint: sqs.endpoint, maxAttempts: 3 });
+    stack.push(async () => eventsClient.destroy());
     const api = await startLocalApi({
+      events: { sqs: eventsClient, eventsQueueUrl: sqs.queueUrls.events, region: sqs.region },
       port: settings.PORT,
       host: settings.HOST,
       jwt: {
@@ -143,6 +153,17 @@ export async function startLocalRuntime(
       ...sqs.consumers.receipts,
     });
     stack.push(() => receipts.stop());
+    // Provider events (POST /local/events) in batches, as infra/function-catalog.ts consumes them.
+    const events = await startSqsEventSource({
+      client,
+      handler: providerEventsWorker as unknown as SqsLambdaHandler,
+      batchSize: 100,
+      maxConcurrency: 2,
+      functionName: 'provider-events-worker',
+      ...(faults.duplicateDeliveryRate ? { duplicateDeliveryRate: faults.duplicateDeliveryRate } : {}),
+      ...sqs.consumers.events,
+    });
+    stack.push(() => events.stop());
 
     // Started last, stopped first: its start messages need the queue, and its sweeps the table.
     const { config, deps } = getRuntime();
@@ -163,7 +184,7 @@ export async function startLocalRuntime(
       settings,
       dynamoDbEndpoint: endpoint,
       sqs,
-      consumers: { pipeline, send, receipts },
+      consumers: { pipeline, send, receipts, events },
       scheduler,
       stream,
       stop: stopAll,

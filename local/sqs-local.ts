@@ -29,9 +29,12 @@ export interface RunningLocalSqs {
     pipeline: string;
     send: string;
     receipts: string;
+    /** The provider events (SES, SMS) the stage's EventBridge rules route; locally fed by POST /local/events. */
+    events: string;
     pipelineDlq: string;
     sendDlq: string;
     receiptsDlq: string;
+    eventsDlq: string;
   };
   /** What each queue was created with. */
   queues: Record<LocalQueueName, QueueWithDlq>;
@@ -41,7 +44,7 @@ export interface RunningLocalSqs {
 }
 
 /**
- * Starts local-aws-sqs in this process and creates the pipeline, send and receipts queues, each with its DLQ.
+ * Starts local-aws-sqs in this process and creates the pipeline, send, receipts and events queues, each with its DLQ.
  * Messages live in memory: they are gone after stop(), whatever DATA_DIR says.
  */
 export async function startLocalSqs(options: LocalSqsOptions = {}): Promise<RunningLocalSqs> {
@@ -68,6 +71,7 @@ export async function startLocalSqs(options: LocalSqsOptions = {}): Promise<Runn
     const pipeline = await create('pipeline');
     const send = await create('send');
     const receipts = await create('receipts');
+    const events = await create('events');
     return {
       endpoint,
       region,
@@ -75,15 +79,18 @@ export async function startLocalSqs(options: LocalSqsOptions = {}): Promise<Runn
         pipeline: pipeline.url,
         send: send.url,
         receipts: receipts.url,
+        events: events.url,
         pipelineDlq: pipeline.dlqUrl,
         sendDlq: send.dlqUrl,
         receiptsDlq: receipts.dlqUrl,
+        eventsDlq: events.dlqUrl,
       },
-      queues: { pipeline, send, receipts },
+      queues: { pipeline, send, receipts, events },
       consumers: {
         pipeline: consumerOptions(pipeline),
         send: consumerOptions(send),
         receipts: consumerOptions(receipts),
+        events: consumerOptions(events),
       },
       stop: async () => {
         await close(server);

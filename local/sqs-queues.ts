@@ -2,7 +2,7 @@ import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SqsEventSourceOptions } from './sqs-event-source.js';
 import { queueArn } from './sqs-poll-operations.js';
 
-export type LocalQueueName = 'pipeline' | 'send' | 'receipts';
+export type LocalQueueName = 'pipeline' | 'send' | 'receipts' | 'events';
 
 export interface LocalQueueSettings {
   name: string;
@@ -15,7 +15,8 @@ export interface LocalQueueSettings {
 /**
  * Defaults mirror PIPELINE_QUEUES in infra/constructs/delivery-pipeline.ts (not imported: it pulls in the CDK).
  * The receive counts are the same as in AWS: the pipeline's five tries separate bad luck from a bug, and the
- * send queue's ten outlast the webhook channel's retries, the receipts queue's ten a receipt that beat its send's record. The visibility timeouts are the consumer timeouts
+ * send queue's ten outlast the webhook channel's retries, the receipts and events queues' ten a receipt or provider
+ * event that beat its send's record. The visibility timeouts are the consumer timeouts
  * rather than AWS's six times that: locally nothing retries inside the event source, so the factor would
  * only make a developer wait minutes for a failed message to come back.
  */
@@ -23,6 +24,7 @@ export const DEFAULT_LOCAL_QUEUES: Readonly<Record<LocalQueueName, LocalQueueSet
   pipeline: { name: 'broadcast-pipeline', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
   send: { name: 'broadcast-send', visibilityTimeoutSeconds: 30, maxReceiveCount: 10 },
   receipts: { name: 'broadcast-receipts', visibilityTimeoutSeconds: 30, maxReceiveCount: 10 },
+  events: { name: 'broadcast-events', visibilityTimeoutSeconds: 30, maxReceiveCount: 10 },
 };
 
 /**

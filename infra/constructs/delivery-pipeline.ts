@@ -34,7 +34,17 @@ export const PIPELINE_QUEUES = {
     consumerTimeout: Duration.seconds(30),
     maxReceiveCount: 10,
   },
-} as const;
+  /**
+   * SES and SMS delivery events, one message per EventBridge event, put there by the stage's rules
+   * (infra/constructs/provider-events.ts), consumed in batches by the provider events worker. No function sends to
+   * it (no envVar): EventBridge does. An event that beats its send's record comes back like a receipt.
+   */
+  events: {
+    envVar: undefined,
+    consumerTimeout: Duration.seconds(30),
+    maxReceiveCount: 10,
+  },
+} as const satisfies Record<string, { envVar: string | undefined; consumerTimeout: Duration; maxReceiveCount: number }>;
 
 export type PipelineQueueName = keyof typeof PIPELINE_QUEUES;
 
@@ -44,7 +54,7 @@ export interface DeliveryPipelineProps {
   readonly naming: Naming;
 }
 
-/** The pipeline, send and receipts queues, each with its DLQ. Consumers attach through ServiceFunction.consume. */
+/** The pipeline, send, receipts and events queues, each with its DLQ. Consumers attach through ServiceFunction.consume. */
 export class DeliveryPipeline extends Construct {
   private readonly queues: Record<PipelineQueueName, DeadLetteredQueue>;
 
@@ -54,6 +64,7 @@ export class DeliveryPipeline extends Construct {
       pipeline: this.create('Pipeline', 'pipeline', props.naming),
       send: this.create('Send', 'send', props.naming),
       receipts: this.create('Receipts', 'receipts', props.naming),
+      events: this.create('Events', 'events', props.naming),
     };
   }
 
@@ -66,13 +77,16 @@ export class DeliveryPipeline extends Construct {
       pipeline: this.queues.pipeline.deadLetterQueue,
       send: this.queues.send.deadLetterQueue,
       receipts: this.queues.receipts.deadLetterQueue,
+      events: this.queues.events.deadLetterQueue,
     };
   }
 
   /** Lets a function put messages on a queue and tells it the queue's URL. */
   bindProducer(fn: LambdaFunction, name: PipelineQueueName): void {
     const { queue } = this.queues[name];
-    fn.addEnvironment(PIPELINE_QUEUES[name].envVar, queue.queueUrl);
+    const { envVar } = PIPELINE_QUEUES[name];
+    if (envVar === undefined) throw new Error(`no function sends to the ${name} queue: EventBridge's rules do`);
+    fn.addEnvironment(envVar, queue.queueUrl);
     queue.grantSendMessages(fn);
   }
 

@@ -3,7 +3,7 @@ import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Dashboard, GraphWidget, type IMetric, MathExpression } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RECEIPT_METRICS, SENDER_METRICS } from '../../lib/observability/metric-names.js';
+import { PROVIDER_EVENT_METRICS, RECEIPT_METRICS, SENDER_METRICS } from '../../lib/observability/metric-names.js';
 import type { Naming } from '../naming.js';
 import { serviceMetric, type Telemetry } from '../telemetry.js';
 import type { ServiceFunction } from './service-function.js';
@@ -14,6 +14,8 @@ export interface ServiceDashboardProps {
   readonly pipelineQueue: Queue;
   readonly sendQueue: Queue;
   readonly receiptsQueue: Queue;
+  /** SES and SMS events routed by the stage's rules (infra/constructs/provider-events.ts). */
+  readonly eventsQueue: Queue;
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
   readonly apiStage: HttpStage;
   /** Where the service's own metrics are (the sender's counts and latency). */
@@ -99,6 +101,25 @@ export class ServiceDashboard extends Construct {
           period: MINUTE,
           statistic: 'Maximum',
           label: 'oldest receipts message (s)',
+        }),
+      ]),
+    );
+    const events = (name: string, label: string) =>
+      serviceMetric(telemetry, name, { period: MINUTE, statistic: 'Sum', label });
+    this.dashboard.addWidgets(
+      graph('E-mail and SMS events (per minute)', [
+        events(PROVIDER_EVENT_METRICS.received, 'received'),
+        events(PROVIDER_EVENT_METRICS.ignored, 'ignored'),
+        events(PROVIDER_EVENT_METRICS.unknown, 'unknown (dropped)'),
+        events(PROVIDER_EVENT_METRICS.suppressed, 'addresses suppressed'),
+        events(PROVIDER_EVENT_METRICS.optedOut, 'complaint opt-outs'),
+      ]),
+      graph('Events queue', [
+        props.eventsQueue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, label: 'events waiting' }),
+        props.eventsQueue.metricApproximateAgeOfOldestMessage({
+          period: MINUTE,
+          statistic: 'Maximum',
+          label: 'oldest event (s)',
         }),
       ]),
     );

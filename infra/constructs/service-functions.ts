@@ -14,6 +14,7 @@ import { telemetryEnvironment, telemetryOf } from '../telemetry.js';
 import type { AutomationEvents } from './automation-events.js';
 import type { Data } from './data.js';
 import type { DeliveryPipeline } from './delivery-pipeline.js';
+import type { ProviderEvents } from './provider-events.js';
 import { createDeadLetterQueue } from './queues.js';
 import type { Scheduling } from './scheduling.js';
 import { ServiceFunction } from './service-function.js';
@@ -27,6 +28,8 @@ export interface ServiceFunctionsProps {
   readonly pipeline: DeliveryPipeline;
   readonly scheduling: Scheduling;
   readonly events: AutomationEvents;
+  /** The SES configuration set and the send grants of e-mail and SMS. */
+  readonly providerEvents: ProviderEvents;
 }
 
 /**
@@ -97,6 +100,8 @@ export class ServiceFunctions extends Construct {
     for (const queue of access.sendTo ?? []) props.pipeline.bindProducer(fn.function, queue);
     if (access.manageSchedules) props.scheduling.bindScheduleManager(fn.function);
     if (access.publishEvents) props.events.bindPublisher(fn.function);
+    if (access.sendEmail) props.providerEvents.bindEmailSender(fn.function);
+    if (access.sendSms) props.providerEvents.bindSmsSender(fn.function);
 
     if (consumed !== undefined && trigger.kind === 'queue' && maxConcurrency !== undefined) {
       fn.consume(consumed, {

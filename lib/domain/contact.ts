@@ -1,4 +1,5 @@
 import { UnprocessableError } from './errors.js';
+import { applySuppressionsInput, type Suppressions, type SuppressionsInput } from './suppression.js';
 
 /** A person the tenant can message. The CRM that owns the contacts pushes them in; we keep a copy. */
 export type CustomFieldValue = string | number | boolean | null;
@@ -19,6 +20,8 @@ export interface Contact {
   timezone?: string;
   optedOut: boolean;
   optedOutAt?: string;
+  /** Addresses a provider said not to use again (lib/domain/suppression.ts); absent: none. */
+  suppressions?: Suppressions;
   createdAt: string;
   updatedAt: string;
 }
@@ -35,6 +38,8 @@ export interface ContactFields {
   customFields?: Record<string, CustomFieldValue>;
   timezone?: string;
   optedOut?: boolean;
+  /** Per kind: left out = kept, `null` = cleared, an object = set (see applySuppressionsInput). */
+  suppressions?: SuppressionsInput;
 }
 
 export function newContact(tenantId: string, id: string, fields: ContactFields, now: string): Contact {
@@ -48,10 +53,17 @@ export function newContact(tenantId: string, id: string, fields: ContactFields, 
 /**
  * Replaces the writable fields. `opted_out_at` records when consent was withdrawn: it is set when
  * `opted_out` turns true, kept while it stays true, and cleared when the CRM re-subscribes the contact.
+ * Suppressions, like consent, are never cleared by omission: each kind changes only when the fields name it.
  */
 export function applyContactFields(contact: Contact, fields: ContactFields, now: string): Contact {
   const optedOut = fields.optedOut ?? contact.optedOut;
   const optedOutAt = optedOut ? (contact.optedOut ? contact.optedOutAt : now) : undefined;
+  const suppressions = applySuppressionsInput(
+    contact.suppressions,
+    fields.suppressions,
+    { email: fields.email, phone: fields.phone },
+    now,
+  );
   return withoutUndefined({
     id: contact.id,
     tenantId: contact.tenantId,
@@ -66,6 +78,7 @@ export function applyContactFields(contact: Contact, fields: ContactFields, now:
     timezone: fields.timezone,
     optedOut,
     optedOutAt,
+    suppressions,
     createdAt: contact.createdAt,
     updatedAt: now,
   });

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   'contact.concurrent_update': 'The contact changed meanwhile; read it again and retry',
   'contact.unidentifiable': 'A contact needs a name, an email, a phone or an external_id',
   'contact.not_stored': 'The contact could not be stored; send the entry again',
+  'contact.suppression_without_address': 'A suppression needs an address: the contact has none of that kind',
   'contact_list.not_found': 'Contact list not found',
   'contact_list.unknown_contacts': 'Some contact ids do not exist',
   'contact_list.not_static': 'The operation needs a static list',
@@ -31,6 +32,8 @@ export const ERROR_CODES = {
   'broadcast.concurrent_update': 'The broadcast changed meanwhile; read it again and retry',
   'execution.not_found': 'Execution not found',
   'broadcast.invalid_template': 'The message template is not valid Liquid; see errors',
+  'broadcast.template_unfit_for_channel':
+    "The message template lacks what the broadcast's channel needs (an e-mail: a text message with a subject)",
   'channel.not_found': 'Channel not found',
   'channel.in_use': 'The channel is used by a broadcast that has not finished',
   'channel.type_immutable': 'A channel keeps the type it was created with',

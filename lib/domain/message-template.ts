@@ -1,10 +1,19 @@
+import { UnprocessableError } from './errors.js';
+
 /** What a broadcast sends. Which fields are required depends on `type`. */
 export type MessageType = 'text' | 'template' | 'media';
 
 export interface MessageTemplate {
   type: MessageType;
-  /** The body (text), or the caption (media). Liquid syntax: {{contact.name}}. */
+  /** The body (text), or the caption (media); an e-mail's text part. Liquid syntax: {{contact.name}}. */
   content?: string;
+  /** An e-mail's subject (Liquid); required where the channel sends e-mail (see templateProblemsFor). */
+  subject?: string;
+  /**
+   * An e-mail's HTML part (Liquid), optional: sent beside the text part. Values inserted into it are HTML-escaped
+   * (`{{ contact.name }}` of `<b>` shows as `&lt;b&gt;`); `| raw` opts a value out.
+   */
+  html?: string;
   /** The provider-side template name (e.g. a WhatsApp approved template). */
   templateId?: string;
   /** Template parameters: each value is a contact path such as `contact.name`, or a literal such as "50". */
@@ -45,5 +54,48 @@ export function toWireTemplate(template: MessageTemplate) {
     variables: template.variables ?? {},
     media_url: template.mediaUrl ?? null,
     language: template.language ?? null,
+    subject: template.subject ?? null,
+    html: template.html ?? null,
   };
+}
+
+/** A template field that the broadcast's channel needs and that it lacks. */
+export interface TemplateProblem {
+  field: string;
+  message: string;
+}
+
+/** templateProblemsFor as a 422 `broadcast.template_unfit_for_channel`, naming every field at fault. */
+export function assertTemplateFitsChannel(
+  template: Pick<MessageTemplate, 'type' | 'subject'>,
+  channel: { id: string; type: string },
+): void {
+  const problems = templateProblemsFor(template, channel.type);
+  if (problems.length === 0) return;
+  throw new UnprocessableError(
+    'broadcast.template_unfit_for_channel',
+    `the message template does not fit the ${channel.type} channel ${channel.id}: ` +
+      problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+    problems,
+  );
+}
+
+/**
+ * What the channel type needs of a template beyond its own type's fields, checked where the channel is known (create
+ * and update with a channel_id, execute, test-send): e-mail is a text message (`content` is the text part) with a
+ * subject. Other channel types need nothing more (a `subject` or `html` they do not send is left unused).
+ */
+export function templateProblemsFor(
+  template: Pick<MessageTemplate, 'type' | 'subject'>,
+  channelType: string,
+): TemplateProblem[] {
+  if (channelType !== 'email_ses') return [];
+  const problems: TemplateProblem[] = [];
+  if (template.type !== 'text') {
+    problems.push({ field: 'message_template.type', message: 'an e-mail channel sends text messages' });
+  }
+  if (template.subject === undefined || template.subject.trim() === '') {
+    problems.push({ field: 'message_template.subject', message: 'an e-mail needs a subject' });
+  }
+  return problems;
 }

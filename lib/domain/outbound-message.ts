@@ -18,6 +18,11 @@ export interface OutboundMessage {
   contact: { id: string; name?: string; email?: string; phone?: string };
   /** The broadcast's template as rendered for the contact. */
   message: MessageTemplate;
+  /**
+   * The contact's signed unsubscribe link, as `{{unsubscribe_link}}` renders: an e-mail carries it in its
+   * `List-Unsubscribe` header whether or not the template shows it. Set for every send the pipeline makes.
+   */
+  unsubscribeLink?: string;
 }
 
 /** Stable per (tenant, broadcast, contact): every attempt for a contact carries the same key. */
@@ -26,14 +31,16 @@ export function idempotencyKeyFor(tenantId: string, broadcastId: string, contact
 }
 
 /**
- * The message one contact gets: the contact's addresses, the broadcast's template as rendered for them, and the
- * key that makes every attempt for this contact the same message to a channel that de-duplicates.
+ * The message one contact gets: the contact's addresses, the broadcast's template as rendered for them, the key
+ * that makes every attempt for this contact the same message to a channel that de-duplicates, and the contact's
+ * unsubscribe link (the one the render was given).
  */
 export function composeOutboundMessage(
   broadcast: Pick<Broadcast, 'tenantId' | 'id' | 'messageTemplate'>,
   execution: Pick<BroadcastExecution, 'id' | 'chunk'>,
   contact: Pick<Contact, 'id' | 'name' | 'email' | 'phone'>,
   rendered: RenderedMessage,
+  unsubscribeLink?: string,
 ): OutboundMessage {
   const template = broadcast.messageTemplate;
   return {
@@ -60,6 +67,9 @@ export function composeOutboundMessage(
       ...(rendered.variables ? { variables: rendered.variables } : {}),
       ...(template.mediaUrl ? { mediaUrl: template.mediaUrl } : {}),
       ...(template.language ? { language: template.language } : {}),
+      ...(rendered.subject !== undefined ? { subject: rendered.subject } : {}),
+      ...(rendered.html !== undefined ? { html: rendered.html } : {}),
     },
+    ...(unsubscribeLink !== undefined ? { unsubscribeLink } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { BroadcastExecution } from './broadcast-execution.js';
 import { hasRequiredAddress, type RequiredAddress } from './channel.js';
 import type { Contact } from './contact.js';
 import { composeOutboundMessage, type OutboundMessage } from './outbound-message.js';
+import { isSuppressed, type SuppressionKind } from './suppression.js';
 import { isMissing, type RenderedMessage, type RenderOutcome } from './template-rendering.js';
 
 export type CloseFields = Partial<Pick<BroadcastExecution, 'reason' | 'error'>>;
@@ -15,10 +16,14 @@ export type SendDecision =
 export interface SendContext {
   broadcast: Pick<Broadcast, 'tenantId' | 'id' | 'messageTemplate'>;
   requiredAddress: RequiredAddress;
+  /** The suppressions the channel honours (suppressionKindFor): a contact whose address of that kind is suppressed gets nothing. */
+  suppression: SuppressionKind | undefined;
   /** The channel de-duplicates by idempotency key: a send whose fate is unknown may be made again. */
   mayRepeat: boolean;
   /** The broadcast's template rendered for one contact (at the time of sending, with their unsubscribe link). */
   render: (contact: Contact) => RenderOutcome;
+  /** The contact's unsubscribe link, the one `render` gives the template: it travels with the message (e-mail headers). */
+  unsubscribeLink?: (contact: Contact) => string;
 }
 
 /**
@@ -37,7 +42,11 @@ export function decideSend(
   if (maybeSent && !context.mayRepeat) return closeAs('failed', { reason: 'outcome_unknown' });
   const judged = judgeContact(contact, context);
   if ('skip' in judged) return closeAs('skipped', judged.skip);
-  return { execution, outbound: composeOutboundMessage(context.broadcast, execution, judged.contact, judged.rendered) };
+  const link = context.unsubscribeLink?.(judged.contact);
+  return {
+    execution,
+    outbound: composeOutboundMessage(context.broadcast, execution, judged.contact, judged.rendered, link),
+  };
 }
 
 /** Why a contact gets no message now (the `reason` its execution is skipped with), or what it gets. */
@@ -45,7 +54,7 @@ export type ContactJudgement =
   | { skip: { reason: SkipReason; error?: string } }
   | { contact: Contact; rendered: RenderedMessage };
 
-export type SkipReason = 'contact_deleted' | 'opted_out' | 'no_address' | 'missing_variable';
+export type SkipReason = 'contact_deleted' | 'opted_out' | 'no_address' | 'suppressed' | 'missing_variable';
 
 /**
  * Whether a contact can get the broadcast's message now, and the message rendered for them: the checks every send
@@ -54,11 +63,14 @@ export type SkipReason = 'contact_deleted' | 'opted_out' | 'no_address' | 'missi
  */
 export function judgeContact(
   contact: Contact | undefined,
-  context: Pick<SendContext, 'requiredAddress' | 'render'>,
+  context: Pick<SendContext, 'requiredAddress' | 'suppression' | 'render'>,
 ): ContactJudgement {
   if (!contact) return { skip: { reason: 'contact_deleted' } };
   if (contact.optedOut) return { skip: { reason: 'opted_out' } };
   if (!hasRequiredAddress(contact, context.requiredAddress)) return { skip: { reason: 'no_address' } };
+  if (context.suppression !== undefined && isSuppressed(contact, context.suppression)) {
+    return { skip: { reason: 'suppressed' } };
+  }
   const rendered = context.render(contact);
   if (isMissing(rendered)) return { skip: { reason: 'missing_variable', error: rendered.reason } };
   return { contact, rendered };

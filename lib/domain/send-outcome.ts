@@ -1,4 +1,5 @@
 import { safeReason } from './safe-text.js';
+import type { SuppressionKind } from './suppression.js';
 
 /** What a channel answered for one message. */
 export type SendOutcome =
@@ -22,7 +23,14 @@ export type SendOutcome =
    * account, a template every contact would fail on alike. The provider refused the request, so nothing was sent:
    * the contact stays as it was (no attempt counted) and the broadcast pauses until a person fixes the channel.
    */
-  | { kind: 'channel'; reason: string };
+  | { kind: 'channel'; reason: string }
+  /**
+   * The provider refused because the recipient opted out with it (an SMS reply STOP, kept on the provider's opt-out
+   * list): nothing was sent and nothing will be. The contact is skipped as `opted_out` and that address of theirs
+   * (`suppression`: the kind of address the channel sends to) is suppressed for later broadcasts. The contact's own consent flag is
+   * left alone: they opted out of this address with the provider, not of every channel.
+   */
+  | { kind: 'opted_out'; suppression: SuppressionKind; reason: string };
 
 /** One send: the channel's answer, or what it threw. */
 export type SendResult = { outcome: SendOutcome } | { thrown: unknown };
@@ -39,6 +47,8 @@ export type SendVerdict =
   | { next: 'sent'; providerMessageId?: string }
   | { next: 'failed'; reason: 'rejected' | 'retries_exhausted' | 'outcome_unknown'; error: string }
   | { next: 'retry'; error: string; retryAfterMs: number; throttled: boolean }
+  /** The recipient opted out with the provider: skip the contact as `opted_out` and suppress `suppress` of theirs. */
+  | { next: 'skipped'; reason: 'opted_out'; error: string; suppress: SuppressionKind }
   /**
    * The channel is broken (see SendOutcome `channel`): leave the contact as it was, send nothing more, pause the
    * broadcast with `reason` (channelFaultStatusReason).
@@ -77,6 +87,8 @@ export function classifySend(
       return { next: 'failed', reason: 'rejected', error: outcome.reason };
     case 'channel':
       return { next: 'halt', reason: outcome.reason };
+    case 'opted_out':
+      return { next: 'skipped', reason: 'opted_out', error: outcome.reason, suppress: outcome.suppression };
     case 'transient':
       if (attempt >= policy.maxSendAttempts) {
         return { next: 'failed', reason: 'retries_exhausted', error: outcome.reason };

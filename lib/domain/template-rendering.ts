@@ -19,6 +19,10 @@
  *   - otherwise a literal, sent verbatim (`"50"`, `"Black Friday"`). A literal that happens to be spelled
  *     like a variable name is written as a Liquid string: `{{ "name" }}`.
  *
+ * An e-mail's `subject` and `html` part are Liquid too, rendered with the same variables and the same rules; values
+ * output into the HTML part are HTML-escaped (`| raw` opts one out), the subject is made one line. The text
+ * (`content`) is never escaped.
+ *
  * Missing values: a variable the contact has no value for (absent, or a custom field set to null) makes
  * the render return `{ missing }` unless a `default` filter (or an `if`) handles it. Nothing rendered ever
  * contains `{{`, `}}`, `[object Object]`, or the words `undefined`/`null` that neither the template nor the
@@ -41,8 +45,12 @@ import { type FieldError, UnprocessableError } from './errors.js';
 import type { MessageTemplate } from './message-template.js';
 import { isTimeZone, wallClockIn } from './wall-clock.js';
 
-/** One engine per process: its options are the whole policy, and parsing with it is stateless. */
-const liquid = new Liquid({
+/**
+ * Two engines per process, the same policy but for escaping: their options are the whole policy, and parsing with
+ * them is stateless. liquidjs decides escaping when it parses an output (it appends the escape filter to it), so an
+ * e-mail's HTML part is parsed and rendered by `htmlLiquid` and everything else by `liquid`.
+ */
+const ENGINE_OPTIONS = {
   strictVariables: true,
   // With strictVariables, lets `{{ x | default: "y" }}` and `{% if x %}` handle a missing x.
   lenientIf: true,
@@ -52,11 +60,22 @@ const liquid = new Liquid({
   parseLimit: 100_000,
   renderLimit: 1_000,
   memoryLimit: 1_000_000,
-});
-for (const fileTag of ['include', 'render', 'layout']) delete liquid.tags[fileTag];
+} as const;
+const liquid = new Liquid(ENGINE_OPTIONS);
+/** The HTML part: every value output is HTML-escaped (`<` becomes `&lt;`) unless the template says `| raw`. */
+const htmlLiquid = new Liquid({ ...ENGINE_OPTIONS, outputEscape: 'escape' });
+for (const engine of [liquid, htmlLiquid]) {
+  for (const fileTag of ['include', 'render', 'layout']) delete engine.tags[fileTag];
+}
 
 /** Ways a rendered value could still show template syntax or a programming artefact to a recipient. */
 const LEAKS = ['{{', '}}'] as const;
+/** In HTML, `}}` is ordinary CSS (`@media (...) { a { color: red }}`): only a stray `{{` betrays a template. */
+const HTML_LEAKS = ['{{'] as const;
+type Leaks = typeof LEAKS | typeof HTML_LEAKS;
+
+/** The longest subject kept: RFC 5322 bounds a header line at 998 characters, the field name and folding included. */
+export const MAX_SUBJECT_CHARS = 900;
 const SUSPICIOUS_WORDS = /\b(?:undefined|null)\b|\[object Object\]/g;
 
 const REFERENCE =
@@ -64,20 +83,28 @@ const REFERENCE =
 const LIQUID_MARKUP = /\{\{|\}\}|\{%|%\}/;
 
 type CompiledText =
-  | { kind: 'liquid'; field: string; source: string; templates: Template[] }
+  | { kind: 'liquid'; field: string; source: string; templates: Template[]; engine: Liquid; leaks: Leaks }
   | { kind: 'reference'; field: string; source: string; path: string }
   | { kind: 'literal'; field: string; source: string; value: string };
 
 export interface CompiledMessageTemplate {
   readonly template: MessageTemplate;
   readonly content?: CompiledText;
+  readonly subject?: CompiledText;
+  readonly html?: CompiledText;
   readonly variables?: ReadonlyArray<readonly [name: string, value: CompiledText]>;
 }
 
-/** What one contact receives: the rendered body and provider-template parameters, when the template has them. */
+/**
+ * What one contact receives: the rendered body and provider-template parameters, and an e-mail's subject and HTML
+ * part, when the template has them.
+ */
 export interface RenderedMessage {
   content?: string;
   variables?: Record<string, string>;
+  /** One line: line breaks a value brought in are spaces. */
+  subject?: string;
+  html?: string;
 }
 
 /**
@@ -106,24 +133,27 @@ export function isMissing(outcome: RenderOutcome): outcome is MissingVariable {
 }
 
 /**
- * Parses the content and every `variables` value once. Invalid syntax, an unknown filter or tag, or a
- * stray `{{`/`}}` that would be sent as is: UnprocessableError `broadcast.invalid_template`, one error per
- * field (`message_template.content`, `message_template.variables.<name>`).
+ * Parses the content, the subject, the HTML part and every `variables` value once. Invalid syntax, an unknown
+ * filter or tag, or a stray `{{`/`}}` that would be sent as is (in HTML: a stray `{{`): UnprocessableError
+ * `broadcast.invalid_template`, one error per field (`message_template.content`, `message_template.subject`,
+ * `message_template.html`, `message_template.variables.<name>`).
  */
 export function compileMessageTemplate(template: MessageTemplate): CompiledMessageTemplate {
   const errors: FieldError[] = [];
-  const compile = (field: string, source: string): CompiledText | undefined => {
+  const compile = (field: string, source: string, kind: TextKind = 'text'): CompiledText | undefined => {
     try {
-      return compileText(field, source);
+      return compileText(field, source, kind);
     } catch (error) {
       errors.push({ field, message: describeParseError(error) });
       return undefined;
     }
   };
   const content = template.content === undefined ? undefined : compile('message_template.content', template.content);
+  const subject = template.subject === undefined ? undefined : compile('message_template.subject', template.subject);
+  const html = template.html === undefined ? undefined : compile('message_template.html', template.html, 'html');
   const variables: [string, CompiledText][] = [];
   for (const [name, value] of Object.entries(template.variables ?? {})) {
-    const compiled = compile(`message_template.variables.${name}`, value);
+    const compiled = compile(`message_template.variables.${name}`, value, 'variable');
     if (compiled) variables.push([name, compiled]);
   }
   if (errors.length > 0) {
@@ -136,6 +166,8 @@ export function compileMessageTemplate(template: MessageTemplate): CompiledMessa
   return {
     template,
     ...(content ? { content } : {}),
+    ...(subject ? { subject } : {}),
+    ...(html ? { html } : {}),
     ...(template.variables !== undefined ? { variables } : {}),
   };
 }
@@ -164,12 +196,15 @@ const SAMPLE_CONTEXT: RenderContext = {
  */
 function assertRendersWithinLimits(compiled: CompiledMessageTemplate): void {
   const scope = scopeOf(SAMPLE_CONTEXT);
-  const texts = [...(compiled.content ? [compiled.content] : []), ...(compiled.variables ?? []).map(([, v]) => v)];
+  const texts = [
+    ...[compiled.content, compiled.subject, compiled.html].filter((text) => text !== undefined),
+    ...(compiled.variables ?? []).map(([, v]) => v),
+  ];
   const errors: FieldError[] = [];
   for (const text of texts) {
     if (text.kind !== 'liquid') continue;
     try {
-      liquid.renderSync(text.templates, scope, { strictVariables: false });
+      text.engine.renderSync(text.templates, scope, { strictVariables: false });
     } catch (error) {
       if (isLimitError(error)) {
         errors.push({ field: text.field, message: `cannot render within the limits: ${(error as Error).message}` });
@@ -204,6 +239,18 @@ export function renderMessage(compiled: CompiledMessageTemplate, context: Render
     if (typeof text !== 'string') return text;
     rendered.content = text;
   }
+  if (compiled.subject) {
+    const text = renderText(compiled.subject, scope, context);
+    if (typeof text !== 'string') return text;
+    const subject = oneLineSubject(text);
+    if (subject === '') return { missing: compiled.subject.field, reason: 'the subject rendered empty' };
+    rendered.subject = subject;
+  }
+  if (compiled.html) {
+    const text = renderText(compiled.html, scope, context);
+    if (typeof text !== 'string') return text;
+    rendered.html = text;
+  }
   if (compiled.variables) {
     const variables: Record<string, string> = {};
     for (const [name, value] of compiled.variables) {
@@ -214,6 +261,17 @@ export function renderMessage(compiled: CompiledMessageTemplate, context: Render
     rendered.variables = variables;
   }
   return rendered;
+}
+
+/**
+ * A subject is one header line: line breaks and other control characters a value brought in become single spaces
+ * (a line break in a header would end it), and it is cut at MAX_SUBJECT_CHARS.
+ */
+function oneLineSubject(text: string): string {
+  const line = text.replace(/[\p{Cc}\s]+/gu, ' ').trim();
+  if (line.length <= MAX_SUBJECT_CHARS) return line;
+  const kept = line.slice(0, MAX_SUBJECT_CHARS);
+  return /[\uD800-\uDBFF]$/.test(kept) ? kept.slice(0, -1) : kept;
 }
 
 /**
@@ -235,13 +293,18 @@ export function renderContextFor(
   };
 }
 
-function compileText(field: string, source: string): CompiledText {
+/** `variable`: a `variables` value, which may be a bare reference; `html`: an e-mail's HTML part, escaped. */
+type TextKind = 'text' | 'variable' | 'html';
+
+function compileText(field: string, source: string, kind: TextKind): CompiledText {
   if (LIQUID_MARKUP.test(source)) {
-    const templates = liquid.parse(source);
-    assertNoStrayBraces(source);
-    return { kind: 'liquid', field, source, templates };
+    const engine = kind === 'html' ? htmlLiquid : liquid;
+    const leaks = kind === 'html' ? HTML_LEAKS : LEAKS;
+    const templates = engine.parse(source);
+    assertNoStrayBraces(source, leaks);
+    return { kind: 'liquid', field, source, templates, engine, leaks };
   }
-  if (field !== 'message_template.content') {
+  if (kind === 'variable') {
     const path = source.trim();
     if (REFERENCE.test(path)) return { kind: 'reference', field, source, path };
   }
@@ -252,7 +315,7 @@ function compileText(field: string, source: string): CompiledText {
  * Text outside Liquid markup is sent as written, so `}}` there (or `{{` inside a raw block) could only
  * ever produce a message the guard refuses: reject it now rather than skip every contact later.
  */
-function assertNoStrayBraces(source: string): void {
+function assertNoStrayBraces(source: string, leaks: Leaks): void {
   const tokens = new Tokenizer(source, liquid.options.operators).readTopLevelTokens(liquid.options);
   let inComment = 0;
   for (const token of tokens) {
@@ -261,7 +324,7 @@ function assertNoStrayBraces(source: string): void {
       else if (token.name === 'endcomment') inComment = Math.max(0, inComment - 1);
     } else if (TypeGuards.isHTMLToken(token) && inComment === 0) {
       const text = token.getContent();
-      const leak = LEAKS.find((braces) => text.includes(braces));
+      const leak = leaks.find((braces) => text.includes(braces));
       if (leak) {
         const { line, col } = position(source, token.begin);
         throw new TemplateSyntaxError(
@@ -336,7 +399,7 @@ function renderText(text: CompiledText, scope: Scope, context: RenderContext): s
     }
     case 'liquid':
       try {
-        output = String(liquid.renderSync(text.templates, scope));
+        output = String(text.engine.renderSync(text.templates, scope));
       } catch (error) {
         const variable = undefinedVariable(error);
         if (variable) return { missing: variable, reason: `no value for ${variable}` };
@@ -366,7 +429,8 @@ function undefinedVariable(error: unknown): string | undefined {
 
 /** The last line of defence: an output that would show template syntax or a programming artefact is not sent. */
 function guard(text: CompiledText, output: string, context: RenderContext): string | MissingVariable {
-  const leak = LEAKS.find((braces) => output.includes(braces));
+  const leaks = text.kind === 'liquid' ? text.leaks : LEAKS;
+  const leak = leaks.find((braces) => output.includes(braces));
   if (leak) return { missing: text.field, reason: `the rendered text still contains "${leak}"` };
   for (const [word] of output.matchAll(SUSPICIOUS_WORDS)) {
     if (!text.source.includes(word) && !dataContains(context, word)) {

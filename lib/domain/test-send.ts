@@ -23,8 +23,10 @@ export interface TestSend {
   messageId?: string;
   /** Why it failed: the channel's answer. */
   error?: string;
-  /** How it failed: the channel's kind of failure (`transient`, `permanent`, ...), or `outcome_unknown`. */
+  /** How it failed: the channel's kind of failure (`transient`, `permanent`, `opted_out`...), or `outcome_unknown`. */
   failure?: string;
+  /** On an sms channel: the message parts the text took (what AWS charges and the channel's cap counts). */
+  smsParts?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -69,9 +71,10 @@ export function composeTestMessage(
   testSendId: string,
   contact: Pick<Contact, 'id' | 'name' | 'email' | 'phone'>,
   rendered: RenderedMessage,
+  unsubscribeLink?: string,
 ): OutboundMessage {
   return {
-    ...composeOutboundMessage(broadcast, { id: testSendId }, contact, rendered),
+    ...composeOutboundMessage(broadcast, { id: testSendId }, contact, rendered, unsubscribeLink),
     idempotencyKey: testSendIdempotencyKey(broadcast.tenantId, broadcast.id, testSendId),
     executionReference: testSendReference(testSendId, broadcast.id),
   };
@@ -80,6 +83,8 @@ export function composeTestMessage(
 /** Longest content and variable value kept in the history: a rendered loop must not outgrow a table item (400 KB). */
 export const MAX_RECORDED_CONTENT = 8_000;
 export const MAX_RECORDED_VARIABLE = 500;
+/** A rendered subject is at most 900 characters (template-rendering.ts); kept whole. */
+export const MAX_RECORDED_SUBJECT = 1_000;
 
 /** The message as the history keeps it: every text within its bound, `truncated` when one was cut. */
 export function recordedMessage(message: OutboundMessage['message']): RecordedMessage {
@@ -94,6 +99,8 @@ export function recordedMessage(message: OutboundMessage['message']): RecordedMe
   const recorded: RecordedMessage = {
     ...message,
     ...(message.content !== undefined ? { content: cut(message.content, MAX_RECORDED_CONTENT) } : {}),
+    ...(message.subject !== undefined ? { subject: cut(message.subject, MAX_RECORDED_SUBJECT) } : {}),
+    ...(message.html !== undefined ? { html: cut(message.html, MAX_RECORDED_CONTENT) } : {}),
     ...(message.variables
       ? {
           variables: Object.fromEntries(

@@ -124,5 +124,7 @@ function toTemplate(t: z.output<typeof messageTemplate>): MessageTemplate {
     ...(t.variables !== undefined ? { variables: t.variables } : {}),
     ...(t.media_url !== undefined ? { mediaUrl: t.media_url } : {}),
     ...(t.language !== undefined ? { language: t.language } : {}),
+    ...(t.subject !== undefined ? { subject: t.subject } : {}),
+    ...(t.html !== undefined ? { html: t.html } : {}),
   };
 }

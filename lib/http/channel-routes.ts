@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DEFAULT_WHATSAPP_API_VERSION } from '../domain/channel.js';
+import { DEFAULT_SMS_ORIGINATION_TYPE, DEFAULT_WHATSAPP_API_VERSION } from '../domain/channel.js';
 import {
   type ChannelFields,
   createChannel,
@@ -80,6 +80,21 @@ function configOf(input: z.output<typeof createChannelBody> | z.output<typeof up
         appSecret: input.config.app_secret,
         verifyToken: input.config.verify_token,
         apiVersion: input.config.api_version ?? DEFAULT_WHATSAPP_API_VERSION,
+      });
+    case 'sms':
+      return present({
+        originationIdentity: input.config.origination_identity,
+        messageType: input.config.message_type,
+        configurationSetName: input.config.configuration_set_name,
+        maxPricePerMessage: input.config.max_price_per_message,
+        originationType: input.config.origination_type ?? DEFAULT_SMS_ORIGINATION_TYPE,
+      });
+    case 'email_ses':
+      return present({
+        fromAddress: input.config.from_address,
+        fromName: input.config.from_name,
+        replyTo: input.config.reply_to,
+        configurationSetName: input.config.configuration_set_name,
       });
   }
 }

@@ -71,6 +71,7 @@ function toContactFields(body: z.output<typeof contactBody>): ContactFields {
     customFields: body.custom_fields,
     timezone: body.timezone,
     optedOut: body.opted_out,
+    suppressions: body.suppressions,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as ContactFields;
 }

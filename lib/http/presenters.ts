@@ -1,11 +1,12 @@
 import { type Broadcast, pendingCount } from '../domain/broadcast.js';
 import type { BroadcastExecution } from '../domain/broadcast-execution.js';
-import { type Channel, channelCapPerSecond } from '../domain/channel.js';
+import { type Channel, channelCapPerSecond, smsOriginationTypeOf } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import { deliveryStatusOf } from '../domain/delivery-status.js';
 import { withoutCredentials } from '../domain/input-rules.js';
 import { type MessageTemplate, toWireTemplate } from '../domain/message-template.js';
+import type { Suppression } from '../domain/suppression.js';
 import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
 import type { ChannelPaceView } from '../use-cases/channel-pace-view.js';
 
@@ -24,9 +25,14 @@ export function presentContact(c: Contact) {
     timezone: c.timezone ?? null,
     opted_out: c.optedOut,
     opted_out_at: c.optedOutAt ?? null,
+    suppressions: { email: presentSuppression(c.suppressions?.email), sms: presentSuppression(c.suppressions?.sms) },
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
+}
+
+function presentSuppression(s: Suppression | undefined) {
+  return s === undefined ? null : { reason: s.reason, at: s.at, address: s.address };
 }
 
 function presentFilters(f: ListFilters) {
@@ -158,9 +164,26 @@ function presentChannelConfig(c: Channel) {
         app_secret_set: isSet(c.config.appSecret),
         verify_token_set: isSet(c.config.verifyToken),
       };
+    case 'sms':
+      return {
+        origination_identity: stringOrNull(c.config.originationIdentity),
+        message_type: stringOrNull(c.config.messageType),
+        configuration_set_name: stringOrNull(c.config.configurationSetName),
+        max_price_per_message: stringOrNull(c.config.maxPricePerMessage),
+        origination_type: smsOriginationTypeOf(c.config),
+      };
+    case 'email_ses':
+      return {
+        from_address: stringOrNull(c.config.fromAddress),
+        from_name: stringOrNull(c.config.fromName),
+        reply_to: stringOrNull(c.config.replyTo),
+        configuration_set_name: stringOrNull(c.config.configurationSetName),
+      };
     case 'log':
       return {};
   }
 }
+
+const stringOrNull = (value: unknown) => (typeof value === 'string' ? value : null);
 
 const isSet = (value: unknown) => typeof value === 'string' && value !== '';

@@ -20,12 +20,22 @@ export function presentPreview(p: BroadcastPreview) {
   return {
     broadcast_id: p.broadcastId,
     contact_id: p.contactId,
-    // What the contact would get: the rendered content and variables, the rest as the template has it.
+    // What the contact would get: the rendered content, variables, subject and HTML part; the rest as the template
+    // has it.
     message: p.message
-      ? presentedTemplate({ ...p.template, content: p.message.content, variables: p.message.variables })
+      ? presentedTemplate({
+          ...p.template,
+          content: p.message.content,
+          variables: p.message.variables,
+          subject: p.message.subject,
+          html: p.message.html,
+        })
       : null,
     missing: p.missing ?? null,
     reason: p.reason ?? null,
     skip_reason: p.optedOut ? 'opted_out' : p.missing ? 'missing_variable' : null,
+    // On an sms channel, the parts the text takes (GSM-7: 160 alone, 153 each once split; UCS-2: 70, 67).
+    sms_parts: p.sms?.parts ?? null,
+    sms_encoding: p.sms?.encoding ?? null,
   };
 }

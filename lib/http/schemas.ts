@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BROADCAST_STATUSES, MAX_RATE_LIMIT } from '../domain/broadcast.js';
 import { EXECUTION_STATUSES } from '../domain/broadcast-execution.js';
-import type { RequiredAddress } from '../domain/channel.js';
+import { type RequiredAddress, SMS_MESSAGE_TYPES, SMS_ORIGINATION_TYPES } from '../domain/channel.js';
 import {
   hasCredentials,
   isCleanLongText,
@@ -10,6 +10,7 @@ import {
   RESERVED_KEYS,
 } from '../domain/input-rules.js';
 import { TEMPLATE_LANGUAGE_PATTERN } from '../domain/message-template.js';
+import { SUPPRESSION_REASONS } from '../domain/suppression.js';
 import { isTimeZone } from '../domain/wall-clock.js';
 import { MAX_BATCH_CONTACTS } from '../use-cases/batch-upsert-contacts.js';
 import { MAX_CONTACT_IDS_PER_REQUEST } from '../use-cases/contact-list-commands.js';
@@ -69,11 +70,31 @@ const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone such a
 /** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
 const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +5511999998888');
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+/** An e-mail address as contacts have them (HTML5's definition: ASCII, a dotted domain). */
+const emailAddress = z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320);
+
+/** Any offset accepted, kept as UTC like every time the API shows. */
+const isoTime = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+  .transform((value) => new Date(value).toISOString());
+/**
+ * One suppression as a CRM sets it (or sends back what GET showed): `null` clears that kind, left out keeps it.
+ * `at` defaults to now, `address` to the contact's address of that kind.
+ */
+const suppressionOf = <R extends readonly [string, ...string[]], A extends z.ZodType>(reasons: R, address: A) =>
+  z
+    .strictObject({ reason: z.enum(reasons), at: optional(isoTime), address: optional(address) })
+    .nullable()
+    .optional();
+const suppressions = z.strictObject({
+  email: suppressionOf(SUPPRESSION_REASONS.email, emailAddress),
+  sms: suppressionOf(SUPPRESSION_REASONS.sms, phone),
+});
 
 export const contactBody = z.strictObject({
   external_id: optional(shortText(200)),
   name: optional(name),
-  email: optional(z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320)),
+  email: optional(emailAddress),
   phone: optional(phone),
   tags: optional(tags),
   pipeline_id: optional(externalUuid),
@@ -81,6 +102,7 @@ export const contactBody = z.strictObject({
   custom_fields: optional(customFields),
   timezone: optional(timezone),
   opted_out: optional(z.boolean()),
+  suppressions: optional(suppressions),
 });
 
 export const contactBatchBody = z.strictObject({
@@ -165,6 +187,10 @@ export const messageTemplate = z
   .strictObject({
     type: z.enum(['text', 'template', 'media']),
     content: optional(z.string().max(10_000)),
+    /** An e-mail's subject (Liquid): one line. */
+    subject: optional(shortText(2000)),
+    /** An e-mail's HTML part (Liquid); the broadcast item holds it, so it is bounded well inside DynamoDB's 400 KB. */
+    html: optional(z.string().min(1).max(100_000)),
     template_id: optional(shortText(512)),
     variables: optional(
       keyedMap(
@@ -193,6 +219,16 @@ export const messageTemplate = z
     // Only a provider template has a language: on another type it would be silently ignored.
     if (template.language !== undefined && template.type !== 'template') {
       ctx.addIssue({ code: 'custom', path: ['language'], message: 'only a template message has a language' });
+    }
+    // An e-mail is a text message: a subject or an HTML part on another type would be silently ignored.
+    for (const field of ['subject', 'html'] as const) {
+      if (template[field] !== undefined && template.type !== 'text') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `only a text message (an e-mail) has ${field === 'html' ? 'an html part' : 'a subject'}`,
+        });
+      }
     }
   });
 
@@ -242,6 +278,33 @@ const whatsAppCredential = z
   .max(1024, 'at most 1024 characters');
 const digits = z.string().regex(/^[0-9]{1,30}$/, 'must be the digits of a Graph API id');
 const graphApiVersion = z.string().regex(/^v[0-9]{1,3}\.[0-9]{1,2}$/, 'must look like v23.0');
+/** AWS's OriginationIdentity: a phone number, an id or ARN of a number, sender ID or pool (1-256 characters). */
+const originationIdentity = z
+  .string()
+  .regex(/^[A-Za-z0-9_:/+-]{1,256}$/, 'must be a phone number, sender ID, pool or their id or ARN (A-Z, 0-9, _:/+-)');
+/** AWS's ConfigurationSetName: a name or an ARN. */
+const smsConfigurationSet = z
+  .string()
+  .regex(/^[A-Za-z0-9_:/-]{1,256}$/, 'must be a configuration set name or ARN (A-Z, 0-9, _:/-)');
+/**
+ * AWS's MaxPrice, US dollars with at most two digits before the point and five after (`0.05`, `.00581`), as a
+ * string or a number; kept as the string AWS takes. Zero would refuse every message, so it is refused here.
+ */
+const smsMaxPrice = z
+  .union([z.string(), z.number()])
+  .transform((value) => String(value))
+  .refine((value) => /^[0-9]{0,2}\.[0-9]{1,5}$/.test(value) || /^[0-9]{1,2}$/.test(value), {
+    message: 'must be US dollars such as "0.05" (at most 2 digits before the point and 5 after)',
+  })
+  .transform((value) => (value.includes('.') ? value : `${value}.0`))
+  .refine((value) => Number(value) > 0, 'must be more than 0');
+
+/** SES: "up to 64 alphanumeric characters, including letters, numbers, hyphens (-) and underscores (_) only". */
+const sesConfigurationSetName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name: 1 to 64 of A-Z a-z 0-9 _ -');
+/** A From display name: one line of text (it goes into a header). */
+const fromName = shortText(200);
 /** Messages per second over every broadcast using the channel; `null` on PUT drops the channel's own cap. */
 const maxMessagesPerSecond = z.number().int('must be a whole number').min(1).max(10_000);
 
@@ -273,6 +336,29 @@ function channelBody(keep: boolean) {
         app_secret: credential(whatsAppCredential),
         verify_token: credential(whatsAppCredential),
         api_version: optional(graphApiVersion),
+      }),
+    }),
+    z.strictObject({
+      ...common,
+      type: z.literal('sms'),
+      config: z.strictObject({
+        origination_identity: originationIdentity,
+        message_type: z.enum(SMS_MESSAGE_TYPES),
+        configuration_set_name: optional(smsConfigurationSet),
+        max_price_per_message: optional(smsMaxPrice),
+        origination_type: optional(z.enum(SMS_ORIGINATION_TYPES)),
+      }),
+    }),
+    z.strictObject({
+      ...common,
+      type: z.literal('email_ses'),
+      // The adapter sends to the contact's e-mail and to nothing else.
+      required_address: optional(z.literal('email', { error: "an e-mail channel needs the contact's email" })),
+      config: z.strictObject({
+        from_address: emailAddress,
+        from_name: optional(fromName),
+        reply_to: optional(emailAddress),
+        configuration_set_name: optional(sesConfigurationSetName),
       }),
     }),
   ]);

@@ -26,3 +26,16 @@ export const RECEIPT_METRICS = {
   early: 'ReceiptsEarly',
   webhooksRejected: 'ReceiptWebhooksRejected',
 } as const;
+
+/**
+ * The provider events' metrics (lib/observability/provider-event-metrics.ts): per batch of the events queue (SES and
+ * SMS events routed by the stage's rules). Their delivery statuses also count in RECEIPT_METRICS. ProviderEventsUnknown
+ * growing means events without the service's tags reach the rules (another sender in the account, a forged tag).
+ */
+export const PROVIDER_EVENT_METRICS = {
+  received: 'ProviderEventsReceived',
+  ignored: 'ProviderEventsIgnored',
+  unknown: 'ProviderEventsUnknown',
+  suppressed: 'AddressesSuppressed',
+  optedOut: 'ComplaintOptOuts',
+} as const;

@@ -11,4 +11,10 @@ export interface ChannelSender {
    */
   readonly honoursIdempotencyKey: boolean;
   send(message: OutboundMessage): Promise<SendOutcome>;
+  /**
+   * What one message weighs against the channel's cap (max_messages_per_second), where a provider counts something
+   * else than messages: an SMS's message parts (carriers' MPS limits count parts). Pure and cheap: called before the
+   * send, to reserve that many units. Absent: every message weighs 1 (see unitsOf in use-cases/send-units.ts).
+   */
+  unitsOf?(message: OutboundMessage): number;
 }

@@ -57,7 +57,8 @@ interface Pending {
 }
 
 /**
- * Applies the delivery receipts of a batch of queued messages (several webhooks at once). Receipts are grouped per
+ * Applies the delivery receipts of a batch of queued messages (several webhooks at once, or the provider events of
+ * apply-provider-events.ts). Receipts are grouped per
  * execution, then per broadcast: each execution is read once, all its receipts are folded into at most one move
  * (forward only, lib/domain/delivery-status.ts), and each broadcast's moves are written together with its counters
  * (the repository's transactions), so a batch of a hundred receipts costs a hundred reads and a handful of writes to
@@ -71,7 +72,7 @@ interface Pending {
  */
 export async function applyReceipts(
   deps: ApplyReceiptsDeps,
-  messages: readonly ReceiptsMessage[],
+  messages: readonly Pick<ReceiptsMessage, 'tenantId' | 'receipts'>[],
 ): Promise<ReceiptsOutcome> {
   const report: ReceiptsReport = { received: 0, moved: 0, unchanged: 0, unknown: 0, early: 0 };
   const retry = new Set<number>();

@@ -6,8 +6,9 @@ import {
   newDraftBroadcast,
   transition,
 } from '../domain/broadcast.js';
+import type { Channel } from '../domain/channel.js';
 import { NotFoundError, UnprocessableError } from '../domain/errors.js';
-import type { MessageTemplate } from '../domain/message-template.js';
+import { assertTemplateFitsChannel, type MessageTemplate } from '../domain/message-template.js';
 import { assertBroadcastRateWithinCap } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { armSchedule, disarmSchedule } from './broadcast-schedules.js';
@@ -48,7 +49,10 @@ export async function createBroadcast(
   assertBroadcastRateWithinCap(fields.rateLimit, deps.delivery.maxRatePerMinute);
   validateMessageTemplate(fields.messageTemplate);
   await assertListExists(deps, tenantId, fields.listId);
-  if (fields.channelId !== undefined) await assertChannelExists(deps, tenantId, fields.channelId);
+  if (fields.channelId !== undefined) {
+    const channel = await assertChannelExists(deps, tenantId, fields.channelId);
+    assertTemplateFitsChannel(fields.messageTemplate, channel);
+  }
   const { scheduledFor, ...rest } = fields;
   const draft = newDraftBroadcast(deps.ids.newId(), tenantId, rest, now);
   let broadcast = draft;
@@ -73,7 +77,12 @@ export async function updateBroadcast(
   // Only a new rate is checked: a rename is no reason to refuse a rate set before the cap was lowered.
   if (changes.rateLimit !== undefined) assertBroadcastRateWithinCap(changes.rateLimit, deps.delivery.maxRatePerMinute);
   if (changes.messageTemplate) validateMessageTemplate(changes.messageTemplate);
-  if (changes.channelId !== undefined) await assertChannelExists(deps, tenantId, changes.channelId);
+  // The template and the channel it will go through, when the broadcast names one: checked when either changes.
+  const channelId = changes.channelId ?? current.channelId;
+  if (channelId !== undefined && (changes.channelId !== undefined || changes.messageTemplate !== undefined)) {
+    const channel = await assertChannelExists(deps, tenantId, channelId);
+    assertTemplateFitsChannel(changes.messageTemplate ?? current.messageTemplate, channel);
+  }
   if (changes.listId !== undefined && changes.listId !== current.listId) {
     await assertListExists(deps, tenantId, changes.listId);
   }
@@ -136,12 +145,18 @@ async function assertListExists(deps: Pick<UseCaseDeps, 'contactLists'>, tenantI
   }
 }
 
-async function assertChannelExists(deps: Pick<UseCaseDeps, 'channels'>, tenantId: string, channelId: string) {
-  if (!(await deps.channels.findById(tenantId, channelId))) {
+async function assertChannelExists(
+  deps: Pick<UseCaseDeps, 'channels'>,
+  tenantId: string,
+  channelId: string,
+): Promise<Channel> {
+  const channel = await deps.channels.findById(tenantId, channelId);
+  if (!channel) {
     throw new UnprocessableError('broadcast.unknown_channel', `channel_id ${channelId} is not one of your channels`, [
       { field: 'channel_id', message: 'no such channel' },
     ]);
   }
+  return channel;
 }
 
 function assertFuture(scheduledFor: string, deps: Pick<UseCaseDeps, 'clock'>): string {

@@ -34,11 +34,13 @@ export interface ChannelFields {
   maxMessagesPerSecond?: number | null;
 }
 
-/** A webhook needs somewhere to deliver to; a log line does not. */
+/** A webhook needs somewhere to deliver to; a log line does not; WhatsApp and SMS need a phone number, e-mail an address. */
 export const DEFAULT_REQUIRED_ADDRESS: Readonly<Record<ChannelType, RequiredAddress>> = {
   log: 'none',
   webhook: 'any',
   whatsapp: 'phone',
+  sms: 'phone',
+  email_ses: 'email',
 };
 
 export async function getChannel(

@@ -37,6 +37,25 @@ export class ChannelTimeline {
     return sendInstants(reservation);
   }
 
+  /**
+   * Instants for messages of different weights (an SMS weighs its parts: the cap counts units, not messages): each
+   * message takes `weights[i]` consecutive units and starts at the first of them. Returns the instants of the longest
+   * prefix whose units all fit; units reserved past it stay unused, which only ever spaces the channel further apart.
+   */
+  async reserveWeighted(weights: readonly number[]): Promise<number[]> {
+    if (weights.every((weight) => weight === 1)) return this.reserve(weights.length);
+    const units = await this.reserve(weights.reduce((sum, weight) => sum + weight, 0));
+    const instants: number[] = [];
+    let next = 0;
+    for (const weight of weights) {
+      const first = units[next];
+      if (first === undefined || next + weight > units.length) break;
+      instants.push(first);
+      next += weight;
+    }
+    return instants;
+  }
+
   /** The provider throttled a send: the channel's effective rate drops (at most once per burst). */
   async recordThrottle(): Promise<void> {
     await this.deps.channelPace.recordThrottle(this.ref, this.capPerSecond, this.deps.clock.now().getTime());

@@ -1,6 +1,7 @@
 import type { Broadcast } from '../domain/broadcast.js';
 import type { BroadcastExecution } from '../domain/broadcast-execution.js';
 import type { Channel } from '../domain/channel.js';
+import type { Contact } from '../domain/contact.js';
 import { UnprocessableError } from '../domain/errors.js';
 import {
   closeUnsent,
@@ -9,6 +10,7 @@ import {
   type SendContext,
   type SendDecision,
 } from '../domain/send-decision.js';
+import { suppressionKindFor } from '../domain/suppression.js';
 import { renderContextFor, renderMessage } from '../domain/template-rendering.js';
 import type { ChannelSender } from '../ports/channel-sender.js';
 import { compiledTemplateOf } from './compiled-templates.js';
@@ -50,18 +52,15 @@ export async function decideSends(
     { consistent: false },
   );
   const contacts = new Map(found.map((c) => [c.id, c]));
+  const linkFor = (contact: Contact) =>
+    deps.unsubscribeLinks.linkFor({ tenantId: broadcast.tenantId, contactId: contact.id, broadcastId: broadcast.id });
   const context: SendContext = {
     broadcast,
     requiredAddress: channel.requiredAddress,
+    suppression: suppressionKindFor(channel),
     mayRepeat: sender.honoursIdempotencyKey,
-    render: (contact) => {
-      const link = deps.unsubscribeLinks.linkFor({
-        tenantId: broadcast.tenantId,
-        contactId: contact.id,
-        broadcastId: broadcast.id,
-      });
-      return renderMessage(compiled, renderContextFor(contact, broadcast, now, link));
-    },
+    render: (contact) => renderMessage(compiled, renderContextFor(contact, broadcast, now, linkFor(contact))),
+    unsubscribeLink: linkFor,
   };
   return {
     sender,

@@ -12,6 +12,7 @@ import { ChunkLedger, type RecordedCounts } from './chunk-ledger.js';
 import { decideSends } from './decide-sends.js';
 import type { UseCaseDeps } from './deps.js';
 import { type Send, sendGroup } from './send-group.js';
+import { unitsOf } from './send-units.js';
 
 /**
  * Where the channel cannot de-duplicate: contacts sent per group, each group named in the chunk's lease before it
@@ -145,7 +146,7 @@ async function work(deps: DeliverChunkDeps, job: ChunkJob, ledger: ChunkLedger, 
       let group = pending.splice(0, groupSize);
       let instants: number[] | undefined;
       if (timeline) {
-        instants = await timeline.reserve(group.length);
+        instants = await timeline.reserveWeighted(group.map((send) => unitsOf(sender, send.outbound)));
         // The rest waits for the next reservation (or, when nothing fits, for a fresh slot).
         pending.unshift(...group.slice(instants.length));
         group = group.slice(0, instants.length);

@@ -2,6 +2,7 @@ import type { Channel } from '../domain/channel.js';
 import type { BroadcastRepository } from '../ports/broadcast-repository.js';
 import type { BroadcastRunRepository } from '../ports/broadcast-run-repository.js';
 import type { BroadcastScheduler } from '../ports/broadcast-scheduler.js';
+import type { ChannelCapProvider } from '../ports/channel-cap-provider.js';
 import type { ChannelPaceStore } from '../ports/channel-pace-store.js';
 import type { ChannelRepository, ChannelSenderFactory } from '../ports/channel-repository.js';
 import type { ContactListRepository } from '../ports/contact-list-repository.js';
@@ -39,6 +40,11 @@ export interface UseCaseDeps {
   executions: ExecutionRepository;
   channels: ChannelRepository;
   senders: ChannelSenderFactory;
+  /**
+   * The channel-wide cap in force, where the provider decides it (an `email_ses` channel without its own cap: the
+   * SES account's MaxSendRate).
+   */
+  channelCaps: ChannelCapProvider;
   /** Which URLs a webhook channel may point at (the server-side request forgery guard). */
   outboundUrls: OutboundUrlPolicy;
   /** Capped channels' shared timeline, AIMD state and share claims (see lib/domain/channel-pace.ts). */

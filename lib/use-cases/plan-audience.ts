@@ -4,6 +4,7 @@ import type { BroadcastRun } from '../domain/broadcast-run.js';
 import { hasRequiredAddress } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import { filterClockAt, matchesFilters } from '../domain/contact-list.js';
+import { isSuppressed, suppressionKindFor } from '../domain/suppression.js';
 import type { Page } from '../ports/pagination.js';
 import type { UseCaseDeps } from './deps.js';
 import { resolveChannel } from './resolve-channel.js';
@@ -35,8 +36,9 @@ type Deps = Pick<
  * The planner: resolves one page of the audience into executions and commits the page with its cursor.
  * Executions are written first and the page committed second (conditionally), so a crash in between
  * re-plans the same page into the same partitions, and nothing is released before its page committed.
- * Where the planner reads the contacts anyway (dynamic lists, explicit audiences), those opted out or without
- * the address the channel needs are skipped right away, with a reason. A static list's members are planned
+ * Where the planner reads the contacts anyway (dynamic lists, explicit audiences), those opted out, without
+ * the address the channel needs, or whose address the channel must not use (suppressed) are skipped right away,
+ * with a reason. A static list's members are planned
  * from the membership items alone: the sender reads every contact it sends to in any case (and decides the
  * same skips there), so reading them here too would double the read cost of a broadcast.
  */
@@ -90,9 +92,12 @@ async function planLeasedPage(
   const pending: string[] = [...run.planCarry, ...page.uncheckedIds];
   const skipped: { contact: Pick<Contact, 'id'>; reason: string }[] = [];
   for (const id of page.missingIds ?? []) skipped.push({ contact: { id }, reason: 'contact_deleted' });
+  const suppression = suppressionKindFor(channel);
   for (const contact of page.contacts) {
     if (contact.optedOut) skipped.push({ contact, reason: 'opted_out' });
     else if (!hasRequiredAddress(contact, channel.requiredAddress)) skipped.push({ contact, reason: 'no_address' });
+    else if (suppression !== undefined && isSuppressed(contact, suppression))
+      skipped.push({ contact, reason: 'suppressed' });
     else pending.push(contact.id);
   }
   const done = page.nextCursor === undefined;

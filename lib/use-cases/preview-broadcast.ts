@@ -1,4 +1,8 @@
+import type { Channel } from '../domain/channel.js';
+import { UnprocessableError } from '../domain/errors.js';
 import type { MessageTemplate } from '../domain/message-template.js';
+import { smsPartsOfMessage } from '../domain/sms-message.js';
+import type { SmsParts } from '../domain/sms-parts.js';
 import {
   compileMessageTemplate,
   isMissing,
@@ -10,8 +14,9 @@ import type { UnsubscribeLinks } from '../ports/unsubscribe-links.js';
 import { getBroadcast } from './broadcast-commands.js';
 import { getContact } from './contact-queries.js';
 import type { UseCaseDeps } from './deps.js';
+import { resolveChannel } from './resolve-channel.js';
 
-export type PreviewDeps = Pick<UseCaseDeps, 'broadcasts' | 'contacts' | 'clock'> & {
+export type PreviewDeps = Pick<UseCaseDeps, 'broadcasts' | 'contacts' | 'clock' | 'channels' | 'defaultChannel'> & {
   unsubscribeLinks: UnsubscribeLinks;
 };
 
@@ -26,6 +31,8 @@ export interface BroadcastPreview {
   reason?: string;
   /** The contact has opted out: sending would skip it with `opted_out`. */
   optedOut: boolean;
+  /** On an sms channel: the message parts the rendered text takes (what the channel's cap and AWS's price count). */
+  sms?: SmsParts;
 }
 
 /**
@@ -50,7 +57,23 @@ export async function previewBroadcast(
     template: broadcast.messageTemplate,
     optedOut: contact.optedOut,
   };
-  return isMissing(outcome)
-    ? { ...base, missing: outcome.missing, reason: outcome.reason }
-    : { ...base, message: outcome };
+  if (isMissing(outcome)) return { ...base, missing: outcome.missing, reason: outcome.reason };
+  const channel = await channelOf(deps, tenantId, broadcast);
+  if (channel?.type !== 'sms') return { ...base, message: outcome };
+  const sms = smsPartsOfMessage({ ...broadcast.messageTemplate, content: outcome.content });
+  return { ...base, message: outcome, sms };
+}
+
+/** The channel the broadcast would send through; none (yet) is no reason to refuse a preview. */
+async function channelOf(
+  deps: PreviewDeps,
+  tenantId: string,
+  broadcast: Parameters<typeof resolveChannel>[2],
+): Promise<Channel | undefined> {
+  try {
+    return await resolveChannel(deps, tenantId, broadcast);
+  } catch (error) {
+    if (error instanceof UnprocessableError) return undefined;
+    throw error;
+  }
 }

@@ -2,6 +2,7 @@ import { type Broadcast, type BroadcastStatus, transition } from '../domain/broa
 import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
 import { channelCapPerSecond } from '../domain/channel.js';
 import { InvalidTransitionError } from '../domain/errors.js';
+import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { assertBroadcastRateWithinCap, pacedRatePerMinute } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { getBroadcast } from './broadcast-commands.js';
@@ -54,6 +55,7 @@ export async function startAsRead(
   assertBroadcastRateWithinCap(broadcast.rateLimit, deps.delivery.maxRatePerMinute);
   const channel = await resolveChannel(deps, tenantId, broadcast);
   validateMessageTemplate(broadcast.messageTemplate);
+  assertTemplateFitsChannel(broadcast.messageTemplate, channel);
   const now = deps.clock.now();
   const change = transition(broadcast, 'running', now.toISOString());
   if (options.scheduledFor !== undefined) change.expectedScheduledFor = options.scheduledFor;

@@ -3,12 +3,14 @@ import type { BroadcastExecution } from '../domain/broadcast-execution.js';
 import { MAX_SEND_LATENESS_MS } from '../domain/channel-pace.js';
 import type { OutboundMessage } from '../domain/outbound-message.js';
 import { classifySend, type SendResult, type SendVerdict } from '../domain/send-outcome.js';
+import { addressOf, type SuppressionKind } from '../domain/suppression.js';
 import type { ChannelSender } from '../ports/channel-sender.js';
 import type { ChannelHalt } from './channel-halt.js';
 import type { ChunkLedger } from './chunk-ledger.js';
 import type { UseCaseDeps } from './deps.js';
+import { suppressAddress } from './suppress-address.js';
 
-type Deps = Pick<UseCaseDeps, 'clock' | 'delivery'>;
+type Deps = Pick<UseCaseDeps, 'clock' | 'delivery' | 'contacts'>;
 
 /** One contact to send to: its open execution and its rendered message. */
 export interface Send {
@@ -73,6 +75,11 @@ export async function sendGroup(
   return { late: group.filter((_, i) => late.has(i)), throttled };
 }
 
+/** The contact, and its address of the kind the provider refused (the one the message was sent to). */
+function recipientOf(outbound: OutboundMessage, kind: SuppressionKind) {
+  return { tenantId: outbound.tenantId, contactId: outbound.contact.id, address: addressOf(outbound.contact, kind) };
+}
+
 /** Returns at `atMs` or later by the clock, never earlier: a timer may fire up to a millisecond early. */
 async function sleepUntil(deps: Deps, atMs: number): Promise<void> {
   const wait = atMs - deps.clock.now().getTime();
@@ -109,6 +116,11 @@ async function sendOne(
       await ledger.putBack(execution, { ...verdict, attempts, attemptLease: leaseVersion });
       break;
     case 'halt':
+      break;
+    case 'skipped':
+      // The person opted out with the provider: nothing was sent; later broadcasts skip that address.
+      await ledger.close(execution, 'skipped', { reason: verdict.reason, error: verdict.error }, attempts);
+      await suppressAddress(deps, recipientOf(outbound, verdict.suppress), verdict.suppress, 'carrier_opt_out');
       break;
   }
   return verdict;

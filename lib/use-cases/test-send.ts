@@ -2,8 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Channel, channelCapPerSecond } from '../domain/channel.js';
 import { MAX_CAP_HOLD_MS } from '../domain/channel-pace.js';
 import { RateLimitedError, UnprocessableError } from '../domain/errors.js';
+import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { judgeContact } from '../domain/send-decision.js';
 import type { SendResult } from '../domain/send-outcome.js';
+import { smsPartsOfMessage } from '../domain/sms-message.js';
+import { addressOf, suppressionKindFor } from '../domain/suppression.js';
 import { renderContextFor, renderMessage } from '../domain/template-rendering.js';
 import { composeTestMessage, recordedMessage, type TestSend, testSendOutcomeOf } from '../domain/test-send.js';
 import {
@@ -22,6 +25,7 @@ import { compiledTemplateOf } from './compiled-templates.js';
 import { getContact } from './contact-queries.js';
 import type { UseCaseDeps } from './deps.js';
 import { resolveChannel } from './resolve-channel.js';
+import { suppressAddress } from './suppress-address.js';
 
 export type TestSendDeps = Pick<
   UseCaseDeps,
@@ -52,12 +56,13 @@ class WindowMovedError extends Error {}
  * broadcast, its executions and its counters are never touched. In order:
  * 1. reads only: the broadcast and the contact (404 when either is not the tenant's), the channel (422 when the
  *    broadcast has none), and the judgement every send makes (send-decision.ts): a contact the broadcast would skip
- *    (opted out, no address for the channel, a missing variable) is a 422 `broadcast.test_send_skipped` naming the
+ *    (opted out, no address for the channel, an address the channel must not use, a missing variable) is a 422 `broadcast.test_send_skipped` naming the
  *    reason, and nothing is sent or counted;
  * 2. admission: the per-broadcast sliding window (at most 10 a minute) takes this test send and the history records
  *    it as `sending`, in one conditional write, before anything is sent; beyond the limit, 429 with Retry-After;
  * 3. one attempt through the channel, no retry: its answer (accepted with the provider's id, or the failure) is
- *    recorded and returned. An admitted test send counts against the limit however the channel answers.
+ *    recorded and returned. An admitted test send counts against the limit however the channel answers. A provider
+ *    opt-out (an SMS number that sent STOP) suppresses that address of the contact, as a broadcast's send would.
  */
 export async function sendTestMessage(
   deps: TestSendDeps,
@@ -68,12 +73,14 @@ export async function sendTestMessage(
   const broadcast = await getBroadcast(deps, tenantId, broadcastId);
   const contact = await getContact(deps, tenantId, contactId);
   const channel = await resolveChannel(deps, tenantId, broadcast);
+  assertTemplateFitsChannel(broadcast.messageTemplate, channel);
   const sender = deps.senders.senderFor(channel);
   const compiled = compiledTemplateOf(broadcast);
   const link = deps.unsubscribeLinks.linkFor({ tenantId, contactId: contact.id, broadcastId: broadcast.id });
   const renderedAt = deps.clock.now();
   const judged = judgeContact(contact, {
     requiredAddress: channel.requiredAddress,
+    suppression: suppressionKindFor(channel),
     render: (c) => renderMessage(compiled, renderContextFor(c, broadcast, renderedAt, link)),
   });
   if ('skip' in judged) {
@@ -85,7 +92,7 @@ export async function sendTestMessage(
     );
   }
   const id = deps.ids.newId();
-  const outbound = composeTestMessage(broadcast, id, judged.contact, judged.rendered);
+  const outbound = composeTestMessage(broadcast, id, judged.contact, judged.rendered, link);
   const admitted = await admit(deps, {
     id,
     tenantId,
@@ -94,11 +101,19 @@ export async function sendTestMessage(
     channelId: channel.id,
     status: 'sending',
     message: recordedMessage(outbound.message),
+    ...(channel.type === 'sms' ? { smsParts: smsPartsOfMessage(outbound.message).parts } : {}),
   });
   // A capped channel's cap holds for test sends too: the send takes its instant on the channel's timeline.
   const onTime = await waitForChannelInstant(deps, channel);
-  const outcome = onTime
-    ? testSendOutcomeOf(await attempt(sender, outbound))
+  const result: SendResult | undefined = onTime ? await attempt(sender, outbound) : undefined;
+  // An opt-out the provider keeps is true whoever sent: the broadcast's own sends skip that address from now on.
+  if (result && 'outcome' in result && result.outcome.kind === 'opted_out') {
+    const kind = result.outcome.suppression;
+    const target = { tenantId, contactId: contact.id, address: addressOf(contact, kind) };
+    await suppressAddress(deps, target, kind, 'carrier_opt_out');
+  }
+  const outcome = result
+    ? testSendOutcomeOf(result)
     : ({
         status: 'failed',
         failure: 'transient',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Broadcast, newDraftBroadcast } from '../domain/broadcast.js';
 import { ConflictError, InvalidTransitionError, UnprocessableError } from '../domain/errors.js';
+import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { assertBroadcastRateWithinCap } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
 import { logger } from '../observability/logger.js';
@@ -143,8 +144,9 @@ async function sendToContacts(
   if (!(await deps.contactLists.findById(tenantId, template.listId))) {
     throw new UnprocessableError('broadcast.unknown_list', `the list ${template.listId} of the broadcast is gone`);
   }
-  await resolveChannel(deps, tenantId, template);
+  const channel = await resolveChannel(deps, tenantId, template);
   validateMessageTemplate(template.messageTemplate);
+  assertTemplateFitsChannel(template.messageTemplate, channel);
   assertBroadcastRateWithinCap(template.rateLimit, deps.delivery.maxRatePerMinute);
 
   const childId = eventId === undefined ? deps.ids.newId() : childIdFor(tenantId, eventId);

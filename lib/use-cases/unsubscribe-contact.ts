@@ -42,7 +42,7 @@ export function unsubscribeContact(deps: UnsubscribeDeps, token: string): Promis
 }
 
 /** The contact's writable fields as they are, so that applyContactFields changes nothing but consent. */
-function writableFieldsOf(contact: Contact): ContactFields {
+export function writableFieldsOf(contact: Contact): ContactFields {
   const fields: ContactFields = {
     externalId: contact.externalId,
     name: contact.name,

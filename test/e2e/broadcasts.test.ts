@@ -100,6 +100,8 @@ describe("the seed's examples", () => {
         variables: { name: 'contact.name', discount: '50' },
         media_url: null,
         language: null,
+        subject: null,
+        html: null,
       },
       status: 'draft',
       status_reason: null,
@@ -160,6 +162,8 @@ describe("the seed's examples", () => {
           variables: {},
           media_url: null,
           language: null,
+          subject: null,
+          html: null,
         },
         status: 'scheduled',
         scheduled_for: `${NEXT_YEAR}-01-20T10:00:00.000Z`,
@@ -256,6 +260,8 @@ describe('POST /api/v1/broadcasts', () => {
       variables: {},
       media_url: 'https://cdn.example.com/promo.jpg',
       language: null,
+      subject: null,
+      html: null,
     });
     expect(await read(created.id)).toEqual(created);
   });
@@ -449,6 +455,8 @@ describe('PUT /api/v1/broadcasts/:id', () => {
         variables: { discount: '60' },
         media_url: null,
         language: 'pt_BR',
+        subject: null,
+        html: null,
       },
       rate_limit: 300,
       updated_at: expect.stringMatching(ISO_INSTANT),

@@ -41,6 +41,7 @@ describe('POST /api/v1/contacts', () => {
       ...fullBody,
       id: expect.stringMatching(UUID),
       opted_out_at: null,
+      suppressions: { email: null, sms: null },
       created_at: expect.stringMatching(ISO_INSTANT),
       updated_at: reply.body.created_at,
     });

@@ -120,6 +120,7 @@ describe('POST /api/v1/broadcasts/:id/test-send', () => {
         message_id: expect.any(String),
         error: null,
         failure: null,
+        sms_parts: null,
         message: {
           type: 'text',
           content: 'Hi Ana, 50% off today',

@@ -23,7 +23,14 @@ const CATALOG_WITH_EVERY_GRANT: FunctionCatalog = {
   [EVERY_GRANT]: {
     description: 'holds every grant',
     trigger: { kind: 'http' },
-    access: { table: 'read', sendTo: ['pipeline', 'send'], manageSchedules: true, publishEvents: true },
+    access: {
+      table: 'read',
+      sendTo: ['pipeline', 'send'],
+      manageSchedules: true,
+      publishEvents: true,
+      sendEmail: true,
+      sendSms: true,
+    },
   },
 };
 
@@ -39,7 +46,13 @@ describe('IAM', () => {
   beforeAll(() => {
     prod = synthStage({ stage: 'prod' });
     dev = synthStage({ stage: 'dev' });
-    everyGrant = synthStack({ catalog: CATALOG_WITH_EVERY_GRANT });
+    everyGrant = synthStack({
+      catalog: CATALOG_WITH_EVERY_GRANT,
+      config: {
+        email: { identities: ['acme.example'] },
+        sms: { originationIdentities: ['arn:aws:sms-voice:us-east-1:123456789012:pool/pool-0123'] },
+      },
+    });
   });
 
   const all = () => [prod, dev, everyGrant];
@@ -55,12 +68,13 @@ describe('IAM', () => {
     }
   });
 
-  it('allows Resource "*" only for X-Ray and dynamodb:ListStreams, which have no resource-level permissions', () => {
+  it('allows Resource "*" only for X-Ray, dynamodb:ListStreams and ses:GetAccount, which have no resource-level permissions', () => {
     for (const { template } of all()) {
       for (const statement of allStatements(template)) {
         if (statement.Effect !== 'Allow' || !asArray(statement.Resource).includes('*')) continue;
-        // ListStreams: granted with the table stream's event source (event-publisher).
-        const allowed = [...X_RAY_ACTIONS, 'dynamodb:ListStreams'];
+        // ListStreams: granted with the table stream's event source (event-publisher). GetAccount: the account's SES
+        // sending quota, read by the functions that send e-mail.
+        const allowed = [...X_RAY_ACTIONS, 'dynamodb:ListStreams', 'ses:GetAccount'];
         expect(asArray(statement.Action).every((action: string) => allowed.includes(action))).toBe(true);
       }
     }
@@ -98,8 +112,12 @@ describe('IAM', () => {
       const scheduleActions = actions.filter((action) => action.startsWith('scheduler:') || action === 'iam:PassRole');
       // Which schedule actions, on what, is pinned by the schedule-manager test below.
       expect(scheduleActions.length > 0).toBe(name === 'broadcasts-api' || name === 'automation-api');
+      // Which send actions, on what, is pinned by test/infra/provider-events.test.ts.
+      const sendActions = actions.filter((action) => action.startsWith('ses:') || action.startsWith('sms-voice:'));
+      expect(sendActions.length > 0).toBe(name === 'broadcasts-api');
       const nonTracing = actions.filter(
-        (action) => !RUNTIME_ACTIONS.includes(action) && !scheduleActions.includes(action),
+        (action) =>
+          !RUNTIME_ACTIONS.includes(action) && !scheduleActions.includes(action) && !sendActions.includes(action),
       );
       if (name === 'health') {
         expect(nonTracing).toEqual([]);
@@ -146,6 +164,9 @@ describe('IAM', () => {
       expect(actions.some((action) => action.startsWith('scheduler:'))).toBe(spec.access.manageSchedules === true);
       expect(actions.includes('iam:PassRole')).toBe(spec.access.manageSchedules === true);
       expect(actions.includes('events:PutEvents')).toBe(spec.access.publishEvents === true);
+      expect(actions.includes('ses:SendEmail')).toBe(spec.access.sendEmail === true);
+      expect(actions.includes('ses:GetAccount')).toBe(spec.access.sendEmail === true);
+      expect(actions.includes('sms-voice:SendTextMessage')).toBe(spec.access.sendSms === true);
     }
   });
 

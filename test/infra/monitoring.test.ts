@@ -50,8 +50,8 @@ describe('monitoring', () => {
 
   it('alarms as soon as any DLQ holds a message', () => {
     const dlqs = resources(prod.template, 'AWS::SQS::Queue').filter((q) => q.properties.QueueName.endsWith('-dlq'));
-    // pipeline, send, receipts, schedule, automation, event-publisher
-    expect(dlqs).toHaveLength(6);
+    // pipeline, send, receipts, events, schedule, automation, event-publisher
+    expect(dlqs).toHaveLength(7);
     for (const dlq of dlqs) {
       const alarm = alarms(prod).find((a) =>
         a.properties.Dimensions?.some((d: Json) => d.Name === 'QueueName' && referencedId(d.Value) === dlq.logicalId),

@@ -17,8 +17,14 @@ const links = new HmacUnsubscribeLinks('preview-test-secret-0123456789-012345678
 beforeEach(() => {
   deps = buildTestDeps(table);
   deps.clock.set('2025-01-15T23:30:00.000Z');
-  // Only what the use case may touch: no executions, no events, no sender.
-  previewDeps = { broadcasts: deps.broadcasts, contacts: deps.contacts, clock: deps.clock, unsubscribeLinks: links };
+  // Only what the use case may touch: no executions, no events, no sender (the channel is only read).
+  previewDeps = {
+    broadcasts: deps.broadcasts,
+    contacts: deps.contacts,
+    channels: deps.channels,
+    clock: deps.clock,
+    unsubscribeLinks: links,
+  };
 });
 
 async function seed(tenantId = newTenantId()) {
@@ -153,11 +159,51 @@ describe('previewRoute (POST /api/v1/broadcasts/{id}/preview, before it joins th
         variables: {},
         media_url: null,
         language: null,
+        subject: null,
+        html: null,
       },
       missing: null,
       reason: null,
       skip_reason: null,
+      sms_parts: null,
+      sms_encoding: null,
     });
+  });
+
+  it('shows the parts the text takes when the broadcast sends through an sms channel', async () => {
+    // Prepare: the same broadcast on an sms channel, and a second one whose text leaves GSM-7 (a "ç").
+    const { tenantId, contact } = await seed();
+    const channelId = randomUUID();
+    await deps.channels.create({
+      id: channelId,
+      tenantId,
+      name: 'SMS',
+      type: 'sms',
+      config: { originationIdentity: '+12065550100', messageType: 'PROMOTIONAL', originationType: 'TOLL_FREE' },
+      requiredAddress: 'phone',
+      isDefault: false,
+      createdAt: '2025-01-01T00:00:00.000Z',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    });
+    const gsm = aBroadcast(tenantId, {
+      channelId,
+      messageTemplate: { type: 'text', content: `Hi {{contact.name}} ${'x'.repeat(150)}` },
+    });
+    const ucs = aBroadcast(tenantId, {
+      channelId,
+      messageTemplate: { type: 'text', content: `Olá {{contact.name}}, ça va` },
+    });
+    await deps.broadcasts.create(gsm);
+    await deps.broadcasts.create(ucs);
+
+    // Act
+    const gsmBody = JSON.parse((await call(tenantId, gsm.id, { contact_id: contact.id })).body ?? '');
+    const ucsBody = JSON.parse((await call(tenantId, ucs.id, { contact_id: contact.id })).body ?? '');
+
+    // Assess: "Hi Ana Souza " is 13 septets, 163 with the x's: two GSM-7 parts; the other is short UCS-2.
+    expect(gsmBody).toMatchObject({ sms_parts: 2, sms_encoding: 'GSM-7' });
+    expect(gsmBody.message.content).toHaveLength(163);
+    expect(ucsBody).toMatchObject({ sms_parts: 1, sms_encoding: 'UCS-2' });
   });
 
   it('reports a missing variable with skip_reason missing_variable', async () => {

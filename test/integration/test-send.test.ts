@@ -222,6 +222,27 @@ describe('sendTestMessage', () => {
     expect(history.items.map((t) => t.status)).toEqual(['failed', 'failed']);
   });
 
+  it("records a provider opt-out as failed, opted_out, and suppresses the contact's sms address", async () => {
+    // Prepare
+    const { tenantId, broadcast, ana } = await aRunningBroadcast();
+    channel.script(ana.id, { kind: 'opted_out', suppression: 'sms', reason: 'sms ConflictException opted out' });
+
+    // Act
+    const testSend = await sendTestMessage(deps, tenantId, broadcast.id, ana.id);
+
+    // Assess: the opt-out holds for the broadcast's own sends too; the contact's consent flag is untouched.
+    expect(testSend).toMatchObject({
+      status: 'failed',
+      failure: 'opted_out',
+      error: 'sms ConflictException opted out',
+    });
+    expect(testSend.smsParts).toBeUndefined();
+    expect(await deps.contacts.findById(tenantId, ana.id)).toMatchObject({
+      optedOut: false,
+      suppressions: { sms: { reason: 'carrier_opt_out', at: clock.now().toISOString(), address: '+5511999990001' } },
+    });
+  });
+
   it('records a channel that throws as failed, outcome_unknown', async () => {
     // Prepare
     const { tenantId, broadcast, ana } = await aRunningBroadcast();

@@ -14,7 +14,15 @@ import { setEnv } from './env.js';
 import { TENANT_CLAIM } from './lambda-events.js';
 import { sharedForFile } from './shared-for-file.js';
 
-export type QueueName = 'pipeline' | 'send' | 'receipts' | 'pipelineDlq' | 'sendDlq' | 'receiptsDlq';
+export type QueueName =
+  | 'pipeline'
+  | 'send'
+  | 'receipts'
+  | 'events'
+  | 'pipelineDlq'
+  | 'sendDlq'
+  | 'receiptsDlq'
+  | 'eventsDlq';
 
 /** What a handler test runs the functions against: the environment the CDK would set, pointed at local services. */
 export interface HandlerRuntime {

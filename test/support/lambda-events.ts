@@ -31,7 +31,15 @@ interface EventFixtures {
   'dynamodb-stream-batch': DynamoDBStreamEvent;
   'eventbridge-trigger-broadcast': EventBridgeEvent<'trigger_broadcast', TriggerBroadcastDetail>;
   'scheduler-sweeper': Record<string, never>;
+  'eventbridge-ses-delivery': ProviderEventFixture;
+  'eventbridge-ses-bounce': ProviderEventFixture;
+  'eventbridge-ses-complaint': ProviderEventFixture;
+  'eventbridge-sms-status': ProviderEventFixture;
 }
+
+/** An SES or SMS event as EventBridge delivers it; tests fill in `detail` through test/support/provider-events.ts. */
+// biome-ignore lint/suspicious/noExplicitAny: the providers' detail JSON is filled in and asserted field by field
+export type ProviderEventFixture = EventBridgeEvent<string, any>;
 
 const FIXTURES = new URL('../fixtures/events/', import.meta.url);
 

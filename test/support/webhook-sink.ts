@@ -17,6 +17,8 @@ export interface SinkMessage {
     variables: Record<string, string>;
     media_url: string | null;
     language: string | null;
+    subject: string | null;
+    html: string | null;
   };
 }
 

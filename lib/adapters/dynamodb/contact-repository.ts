@@ -1,7 +1,20 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../../domain/contact.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import type { ContactQuery, ContactRepository } from '../../ports/contact-repository.js';
+import {
+  addressOf,
+  type SuppressionKind,
+  type SuppressionReason,
+  sameAddress,
+  withSuppression,
+} from '../../domain/suppression.js';
+import type { ContactQuery, ContactRepository, SuppressOutcome } from '../../ports/contact-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
 import { batchGet } from './batch.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
@@ -140,6 +153,46 @@ export class DynamoDbContactRepository implements ContactRepository {
     );
   }
 
+  async suppress(
+    tenantId: string,
+    contactId: string,
+    kind: SuppressionKind,
+    reason: SuppressionReason,
+    at: string,
+    options: { address?: string } = {},
+  ): Promise<SuppressOutcome> {
+    for (let attempt = 0; attempt < SUPPRESS_ATTEMPTS; attempt++) {
+      const contact = await this.findById(tenantId, contactId);
+      if (!contact) return 'not_found';
+      const address = addressOf(contact, kind);
+      if (address === undefined) return 'no_address';
+      if (options.address !== undefined && !sameAddress(kind, options.address, address)) return 'address_changed';
+      const suppressions = withSuppression(contact.suppressions, kind, { reason, at, address });
+      if (suppressions === undefined) return 'unchanged';
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: contactKeys.byId(tenantId, contactId),
+            // Only these two attributes: the CRM's fields are not rewritten from a copy that may be stale.
+            UpdateExpression: 'SET suppressions = :suppressions, updatedAt = :updatedAt',
+            // On the contact as read: a PUT or another suppression in between makes this one read again.
+            ConditionExpression: 'updatedAt = :read',
+            ExpressionAttributeValues: {
+              ':suppressions': suppressions,
+              ':updatedAt': laterThan(contact.updatedAt, at),
+              ':read': contact.updatedAt,
+            },
+          }),
+        );
+        return 'suppressed';
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    throw new ConflictError('contact.concurrent_update', 'the contact kept changing while it was being suppressed');
+  }
+
   async delete(contact: Contact): Promise<void> {
     const { tenantId, id } = contact;
     const memberships = queryAll(this.client, {
@@ -227,6 +280,18 @@ export class DynamoDbContactRepository implements ContactRepository {
       );
     }
   }
+}
+
+/** Read, decide, write rounds of `suppress` before it gives up to concurrent writers (each round lost to a commit). */
+const SUPPRESS_ATTEMPTS = 5;
+
+/**
+ * The contact's new `updatedAt`: the suppression's time, or just after the stored one when that is later, so the
+ * value always changes and a PUT that read the contact before fails its condition (`updatedAt = <as read>`).
+ */
+function laterThan(stored: string, at: string): string {
+  const next = Math.max(Date.parse(at), Date.parse(stored) + 1);
+  return new Date(next).toISOString();
 }
 
 function toItem(contact: Contact) {

@@ -32,7 +32,7 @@ describe('createChannelBody', () => {
   });
 
   it.each([
-    ['an unknown type', { name: 'x', type: 'sms', config: {} }, ['type']],
+    ['an unknown type', { name: 'x', type: 'fax', config: {} }, ['type']],
     ['no type', { name: 'x', config: {} }, ['type']],
     [
       'a short secret and a non-http url',

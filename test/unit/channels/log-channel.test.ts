@@ -77,6 +77,8 @@ describe('LogChannel', () => {
         variables: {},
         media_url: null,
         language: null,
+        subject: null,
+        html: null,
       },
     });
   });

@@ -119,6 +119,8 @@ describe('WebhookChannel', () => {
         variables: { name: 'Ana', discount: '50' },
         media_url: null,
         language: 'pt_BR',
+        subject: null,
+        html: null,
       },
     });
     const signature = String(request.headers['x-signature']);

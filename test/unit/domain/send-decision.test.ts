@@ -10,6 +10,7 @@ function aContext(overrides: Partial<SendContext> = {}): SendContext {
   return {
     broadcast,
     requiredAddress: 'phone',
+    suppression: undefined,
     mayRepeat: true,
     render: (contact: Contact): RenderOutcome => ({ content: `Hi ${contact.name}` }),
     ...overrides,
@@ -36,6 +37,27 @@ describe('decideSend', () => {
     });
   });
 
+  it("carries the contact's unsubscribe link and the rendered subject and HTML part with the message (an e-mail's headers)", () => {
+    // Prepare
+    const contact = aContact('tenant-a', { name: 'Ana' });
+    const execution = anExecution('tenant-a', broadcast.id, undefined, { contactId: contact.id });
+    const context = aContext({
+      render: (c) => ({ content: `Hi ${c.name}`, subject: `For ${c.name}`, html: `<p>${c.name}</p>` }),
+      unsubscribeLink: (c) => `https://u.example/${c.id}`,
+    });
+
+    // Act
+    const decision = decideSend(execution, contact, false, context);
+
+    // Assess
+    expect(decision).toMatchObject({
+      outbound: {
+        message: { type: 'text', content: 'Hi Ana', subject: 'For Ana', html: '<p>Ana</p>' },
+        unsubscribeLink: `https://u.example/${contact.id}`,
+      },
+    });
+  });
+
   it.each([
     ['contact_deleted', undefined, 'phone'],
     ['opted_out', { optedOut: true }, 'phone'],
@@ -50,6 +72,43 @@ describe('decideSend', () => {
 
     // Assess
     expect(decision).toEqual({ execution, close: 'skipped', fields: { reason } });
+  });
+
+  it('skips a contact whose address of the kind the channel honours is suppressed', () => {
+    // Prepare
+    const contact = aContact('tenant-a', {
+      email: 'ana@example.com',
+      suppressions: { email: { reason: 'bounce', at: '2026-01-01T00:00:00.000Z' } },
+    });
+    const execution = anExecution('tenant-a', broadcast.id, undefined, { contactId: contact.id });
+
+    // Act
+    const onEmail = decideSend(execution, contact, false, aContext({ requiredAddress: 'email', suppression: 'email' }));
+    const onSms = decideSend(execution, contact, false, aContext({ requiredAddress: 'phone', suppression: 'sms' }));
+    const onWhatsApp = decideSend(execution, contact, false, aContext({ requiredAddress: 'phone' }));
+
+    // Assess
+    expect(onEmail).toEqual({ execution, close: 'skipped', fields: { reason: 'suppressed' } });
+    expect(onSms).toHaveProperty('outbound');
+    expect(onWhatsApp).toHaveProperty('outbound');
+  });
+
+  it('sends again once the contact has another address than the suppressed one', () => {
+    // Prepare
+    const suppressed = aContact('tenant-a', {
+      phone: '+5511999990001',
+      suppressions: { sms: { reason: 'carrier_opt_out' } },
+    });
+    const moved = { ...suppressed, phone: '+5511999990002' };
+    const execution = anExecution('tenant-a', broadcast.id, undefined, { contactId: suppressed.id });
+
+    // Act
+    const before = decideSend(execution, suppressed, false, aContext({ suppression: 'sms' }));
+    const after = decideSend(execution, moved, false, aContext({ suppression: 'sms' }));
+
+    // Assess
+    expect(before).toEqual({ execution, close: 'skipped', fields: { reason: 'suppressed' } });
+    expect(after).toHaveProperty('outbound');
   });
 
   it('skips a contact the template has no value for, naming what is missing, without composing a message', () => {

@@ -164,6 +164,26 @@ describe('classifySend: a broken channel', () => {
   });
 });
 
+describe('classifySend: the person opted out with the provider', () => {
+  it('skips the contact as opted_out and names the address to suppress, at any attempt, whatever the channel', () => {
+    // Prepare
+    const result: SendResult = { outcome: { kind: 'opted_out', suppression: 'sms', reason: 'sms ConflictException' } };
+
+    // Act
+    const verdicts = [classifySend(result, 1, false, policy), classifySend(result, 3, true, policy)];
+
+    // Assess: never a retry, never a failure, even on the last attempt.
+    for (const verdict of verdicts) {
+      expect(verdict).toEqual({
+        next: 'skipped',
+        reason: 'opted_out',
+        error: 'sms ConflictException',
+        suppress: 'sms',
+      });
+    }
+  });
+});
+
 describe('channelFaultStatusReason', () => {
   it('names the channel error, on one bounded line', () => {
     // Act

@@ -9,7 +9,16 @@ function messageFor(broadcastId: string, contactId: string, key = `key-${broadca
     broadcast_id: broadcastId,
     execution_id: `e-${contactId}`,
     contact: { id: contactId, name: null, email: null, phone: null },
-    message: { type: 'text', content: 'Hi', template_id: null, variables: {}, media_url: null, language: null },
+    message: {
+      type: 'text',
+      content: 'Hi',
+      template_id: null,
+      variables: {},
+      media_url: null,
+      language: null,
+      subject: null,
+      html: null,
+    },
   };
 }
 
