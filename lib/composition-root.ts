@@ -221,8 +221,6 @@ export interface RuntimeHooks {
   scheduler?: (queue: MessageQueue) => BroadcastScheduler;
   /** Name resolution of the outbound URL guard (tests: a host name that answers what the test says). */
   resolveHost?: HostResolver;
-  /** The local API's stand-in for API Gateway ran an HTTP function's handler for `ms` (benchmarks bill it). */
-  onHttpInvocation?: (functionName: string, ms: number) => void;
 }
 
 let hooks: RuntimeHooks = {};

@@ -6,7 +6,6 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { runtimeHooks } from '../lib/composition-root.js';
 import { MAX_BODY_BYTES } from '../lib/http/middlewares.js';
 import { HttpProblem, problemResponse } from '../lib/http/problem.js';
 import { type HttpFunctionName, ROUTES, type RouteDefinition, routeKey } from '../lib/http/routes.js';
@@ -109,9 +108,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: LocalAp
   const event = toEvent(req, url, route, pathParameters, body, claims);
   const invocation = { signal: new AbortController().signal };
   const handler = await lambdaHandler(route.fn);
-  const began = performance.now();
   const result = await handler(event as never, lambdaContext(route.fn) as never, invocation as never);
-  runtimeHooks().onHttpInvocation?.(route.fn, performance.now() - began);
   send(res, typeof result === 'string' ? { statusCode: 200, body: result } : result);
 }
 

@@ -1,7 +1,7 @@
 /**
  * Child process of `npm run bench` (see support/child.ts), never run by hand. BENCH_ROLE:
  * - `pipeline`: the local runtime (local SQS, the event sources running the real handlers, the HTTP API) on
- *   the parent's DynamoDB Local, with the AWS meter on its clients and on the HTTP handlers' durations. With
+ *   the parent's DynamoDB Local, with the AWS meter on its clients and on the HTTP routes' durations. With
  *   BENCH_NO_STREAM=1 it does not relay the table's stream (another process does: a second runtime that only takes
  *   the providers' webhooks, so they are metered apart from the sends);
  * - `baseline`: the seed's BroadcastExecutionWorker (baseline/, a comparison baseline only) on the same table.
@@ -22,6 +22,7 @@ import { SeedBroadcastExecutionWorker } from './baseline/seed-broadcast-worker.j
 import { AwsMeter } from './support/aws-meter.js';
 import type { ChildMessage, ChildReport, ParentMessage } from './support/child.js';
 import { SINK_SECRET, startRuntime } from './support/environment.js';
+import { timeHttpFunctions } from './support/http-timings.js';
 
 const role = process.env.BENCH_ROLE;
 // The parent gone (interrupted, killed): nothing is left to report to.
@@ -91,6 +92,7 @@ function recordingHandOvers(deps: UseCaseDeps): UseCaseDeps {
 }
 
 async function runPipeline(): Promise<void> {
+  timeHttpFunctions((fn, ms) => meter.httpInvocation(fn, ms));
   const runtime: LocalRuntime = await startRuntime({
     endpoint,
     tableName,
@@ -99,7 +101,6 @@ async function runPipeline(): Promise<void> {
     hooks: {
       onDynamoDbClient: (client) => meter.instrumentDynamoDb(client),
       onSqsClient: (client) => meter.instrumentSqs(client),
-      onHttpInvocation: (fn, ms) => meter.httpInvocation(fn, ms),
       decorate: recordingHandOvers,
     },
   });
@@ -114,6 +115,7 @@ async function runPipeline(): Promise<void> {
     pipeline: runtime.consumers.pipeline.stats(),
     send: runtime.consumers.send.stats(),
     receipts: runtime.consumers.receipts.stats(),
+    events: runtime.consumers.events.stats(),
   });
   let before = consumerStats();
   process.on('message', (message: ParentMessage) => {
@@ -129,8 +131,8 @@ async function runPipeline(): Promise<void> {
           send({ type: 'started' });
           return;
         case 'finish':
-          // A receipts batch whose writes are done may still be deleting its messages: let it settle first.
-          for (let i = 0; i < 200 && runtime.consumers.receipts.stats().inFlight > 0; i++) await sleep(50);
+          // A receipts or events batch whose writes are done may still be deleting its messages: let it settle first.
+          for (let i = 0; i < 200 && settling(runtime) > 0; i++) await sleep(50);
           meter.enabled = false;
           // Every change committed so far has reached the event publisher.
           if (relaysStream) await runtime.stream.drain(60_000);
@@ -143,6 +145,7 @@ async function runPipeline(): Promise<void> {
                 pipeline: delta(runtime.consumers.pipeline.stats(), before.pipeline),
                 send: delta(runtime.consumers.send.stats(), before.send),
                 receipts: delta(runtime.consumers.receipts.stats(), before.receipts),
+                events: delta(runtime.consumers.events.stats(), before.events),
               },
             }),
           });
@@ -154,6 +157,10 @@ async function runPipeline(): Promise<void> {
     })().catch((error: unknown) => send({ type: 'error', message: String((error as Error)?.stack ?? error) }));
   });
   send({ type: 'ready', url: runtime.url });
+}
+
+function settling(runtime: LocalRuntime): number {
+  return runtime.consumers.receipts.stats().inFlight + runtime.consumers.events.stats().inFlight;
 }
 
 async function runBaseline(): Promise<void> {

@@ -113,7 +113,7 @@ export class AwsMeter {
     this.filteredItemWritesInPublishedPartitions = 0;
   }
 
-  /** An HTTP function's handler ran for `ms` (see RuntimeHooks.onHttpInvocation). */
+  /** A route of the HTTP API took `ms` to answer (support/http-timings.ts): one invocation of its function. */
   httpInvocation(functionName: string, ms: number): void {
     if (this.enabled) addDuration(this.httpInvocations, functionName, ms);
   }
