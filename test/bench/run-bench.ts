@@ -9,12 +9,13 @@ import type { LocalRuntime } from '../../local/local-runtime.js';
 import { maxInWindow } from '../support/send-windows.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 import {
-  type AcceptedGraphMessage,
-  type ReceiptPost,
-  type ReceiptProgress,
-  WhatsAppGraphStandIn,
-} from '../support/whatsapp-graph-stand-in.js';
+  type ProviderChannelFigures,
+  type ProviderChannelType,
+  providerChannelRun,
+} from './phases/provider-channel-phase.js';
+import { type WhatsAppRunFigures, type WhatsAppRunShape, whatsappRun } from './phases/whatsapp-phase.js';
 import { type Child, type ChildReport, startChild } from './support/child.js';
+import { FUNCTION_OF_QUEUE, lambdaUsage } from './support/child-usage.js';
 import {
   type Api,
   createBroadcast,
@@ -35,7 +36,6 @@ import {
   eventPublisherUsage,
   PRICES,
   round,
-  type UsageForCost,
 } from './support/prices.js';
 import { compare, machine, type Row, table } from './support/report.js';
 import { checkAudience, seedContacts, seedList } from './support/seed-data.js';
@@ -62,15 +62,22 @@ const SIZES = {
   /** channel_cap: three unlimited broadcasts of this many recipients each on one channel capped at capPerSecond. */
   capRecipients: int('BENCH_CAP_RECIPIENTS', 400),
   capPerSecond: int('BENCH_CAP_PER_SECOND', 20),
-  /** whatsapp: one template broadcast of this many recipients on a WhatsApp channel capped at whatsappCapPerSecond. */
-  whatsappRecipients: int('BENCH_WHATSAPP_RECIPIENTS', 10_000),
-  whatsappCapPerSecond: int('BENCH_WHATSAPP_CAP_PER_SECOND', 80),
+  /** whatsapp, cost: one template broadcast of this many recipients at WhatsApp's default cap (80/s), 3 receipts each. */
+  whatsappRecipients: int('BENCH_WHATSAPP_RECIPIENTS', 4000),
+  /** whatsapp, shared cap: three unlimited broadcasts of this many recipients each on a channel capped at this. */
+  whatsappCapRecipients: int('BENCH_WHATSAPP_CAP_RECIPIENTS', 300),
+  whatsappCapPerSecond: int('BENCH_WHATSAPP_CAP_PER_SECOND', 20),
   /** How long the Graph API stand-in takes to answer a send. */
   whatsappAnswerMs: int('BENCH_WHATSAPP_ANSWER_MS', 0),
   /** Statuses per webhook post (Meta may batch them; 1 is the costliest case: one request, one queue message each). */
   receiptsPerPost: int('BENCH_RECEIPTS_PER_POST', 1),
   /** Webhook posts in flight at once, as Meta's senders would make them. */
   receiptPosters: int('BENCH_RECEIPT_POSTERS', 8),
+  /** email_ses and sms: one unlimited broadcast of this many recipients on a channel capped at channelCapPerSecond. */
+  channelRecipients: int('BENCH_CHANNEL_RECIPIENTS', 2000),
+  channelCapPerSecond: int('BENCH_CHANNEL_CAP_PER_SECOND', 100),
+  /** Provider events (one delivery event per message) posted at once to the local EventBridge stand-in. */
+  eventPosters: int('BENCH_EVENT_POSTERS', 8),
 };
 
 /** Service settings for this run (lib/config.ts); none of them changes the work done per message. */
@@ -89,13 +96,9 @@ const SEED_WORKER_MEMORY_MB = 1024;
  * For iterating on one part: e.g. BENCH_PHASES=ours,baseline, or BENCH_PHASES=whatsapp. Default: all. Only the
  * audiences of the phases run are seeded.
  */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'ours,baseline,provider,rate,large,cap,whatsapp').split(','));
-
-const FUNCTION_OF_QUEUE: Record<string, string> = {
-  'broadcast-pipeline': 'pipeline-worker',
-  'broadcast-send': 'sender',
-  'broadcast-receipts': 'receipts-worker',
-};
+const PHASES = new Set(
+  (process.env.BENCH_PHASES ?? 'ours,baseline,provider,rate,large,cap,whatsapp,email_ses,sms').split(','),
+);
 
 interface Context {
   endpoint: string;
@@ -170,7 +173,9 @@ export async function runBench(): Promise<void> {
         name: `bench ${SIZES.providerLatencyRecipients}`,
       },
       cap: { phases: ['cap'], size: SIZES.capRecipients, name: `bench cap ${SIZES.capRecipients}` },
-      whatsapp: { phases: ['whatsapp'], size: SIZES.whatsappRecipients, name: `bench whatsapp` },
+      whatsapp: { phases: ['whatsapp'], size: SIZES.whatsappRecipients, name: 'bench whatsapp' },
+      whatsappCap: { phases: ['whatsapp'], size: SIZES.whatsappCapRecipients, name: 'bench whatsapp cap' },
+      channels: { phases: ['email_ses', 'sms'], size: SIZES.channelRecipients, name: 'bench channels' },
     };
     const wanted = Object.values(audiences).filter((a) => a.phases.some((p) => PHASES.has(p)));
     const poolSize = Math.max(0, ...wanted.map((a) => a.size));
@@ -191,6 +196,8 @@ export async function runBench(): Promise<void> {
       provider: await list(audiences.provider),
       cap: await list(audiences.cap),
       whatsapp: await list(audiences.whatsapp),
+      whatsappCap: await list(audiences.whatsappCap),
+      channels: await list(audiences.channels),
     };
     log(`seeded ${poolSize} contacts and ${wanted.length} lists in ${seconds(performance.now() - t)} s`);
 
@@ -228,12 +235,27 @@ export async function runBench(): Promise<void> {
     );
 
     t = performance.now();
-    const whatsapp = await phase(errors, 'whatsapp', () => whatsappRun(ctx, lists.whatsapp));
+    const whatsapp = await phase(errors, 'whatsapp', () => whatsappPhase(ctx, lists.whatsapp, lists.whatsappCap));
     log(
-      `whatsapp: ${whatsapp ? `$${whatsapp.cost_per_million_usd} per million recipients with ${whatsapp.receipts_per_message} receipts each, ${whatsapp.utilisation_at_steady_state} of the cap` : outcome('whatsapp')} (${seconds(performance.now() - t)} s)`,
+      `whatsapp: ${whatsapp ? `$${whatsapp.cost_per_million_usd} per million recipients with ${whatsapp.cost.receipts_per_message} receipts each; shared cap of ${SIZES.whatsappCapPerSecond}/s: at most ${whatsapp.max_in_any_1s_window} in a second, ${whatsapp.utilisation_at_steady_state} used` : outcome('whatsapp')} (${seconds(performance.now() - t)} s)`,
     );
-    if (whatsapp && !whatsapp.exactness.exact) {
-      errors.push(`whatsapp: the receipt counters are not exact: ${JSON.stringify(whatsapp.exactness)}`);
+    for (const run of whatsapp ? [whatsapp.cost, whatsapp.shared_cap] : []) {
+      if (!run.exactness.exact) {
+        errors.push(`whatsapp: the receipt counters are not exact: ${JSON.stringify(run.exactness)}`);
+      }
+    }
+
+    const channels: Partial<Record<ProviderChannelType, ProviderChannelFigures>> = {};
+    for (const type of ['email_ses', 'sms'] as const) {
+      t = performance.now();
+      const figures = await phase(errors, type, () => channelPhase(ctx, type, lists.channels));
+      if (figures) channels[type] = figures;
+      log(
+        `${type}: ${figures ? `$${figures.cost_per_million_usd} per million recipients with one delivery event each` : outcome(type)} (${seconds(performance.now() - t)} s)`,
+      );
+      if (figures && !figures.exact) {
+        errors.push(`${type}: ${figures.delivered_counted} of ${figures.messages} counted delivered`);
+      }
     }
 
     const throughput = (run: { recipients: number; elapsedMs: number } | undefined) =>
@@ -257,6 +279,14 @@ export async function runBench(): Promise<void> {
       rate: rateAndLatency?.rate ?? null,
       channel_cap: cap ?? null,
       whatsapp: whatsapp ?? null,
+      email_ses: channels.email_ses ?? null,
+      sms: channels.sms ?? null,
+      cost_per_channel_usd_per_million: {
+        webhook: ours?.cost.usd_per_million_recipients ?? null,
+        whatsapp_with_3_receipts: whatsapp?.cost_per_million_usd ?? null,
+        email_ses_with_delivery_event: channels.email_ses?.cost_per_million_usd ?? null,
+        sms_with_delivery_event: channels.sms?.cost_per_million_usd ?? null,
+      },
       latency_ms: rateAndLatency?.latency ?? null,
       memory_mb: {
         peak_rss_10k: ours?.report.peakRssMb ?? null,
@@ -291,7 +321,7 @@ export async function runBench(): Promise<void> {
         large: large && { delivered: large.delivered, duplicates: large.duplicates },
       },
     });
-    const rows = comparisonRows(results, ours, baseline, large, provider, cap, whatsapp);
+    const rows = comparisonRows(results, ours, baseline, large, provider, cap, whatsapp, channels);
     results.comparison = compare(rows);
     results.duration_s = seconds(performance.now() - began);
     results.load_average_at_end = loadavg().map((n) => round(n, 2));
@@ -420,13 +450,6 @@ function deliveryFigures(ctx: Context, broadcastId: string): { delivered: number
 }
 
 /** Invocations as the event source counted them; billed time from the measured ones, scaled to all. */
-function lambdaUsage(report: ChildReport, queue: string, invocations: number) {
-  const measured = report.meter.invocations[queue];
-  const functionName = FUNCTION_OF_QUEUE[queue] ?? queue;
-  if (!measured || measured.count === 0) return { functionName, invocations, billedMs: 0 };
-  return { functionName, invocations, billedMs: (measured.billedMs * invocations) / measured.count };
-}
-
 /** The seed's worker in a child process of its own, on the same list, table and sink. */
 async function baselineRun(ctx: Context, listId: string, recipients: number): Promise<PipelineRun> {
   const broadcast = await createBroadcast(ctx.api, listId);
@@ -647,6 +670,7 @@ function comparisonRows(
   provider: { ours: PipelineRun; baseline: PipelineRun } | undefined,
   cap: ChannelCapFigures | undefined,
   whatsapp: WhatsAppFigures | undefined,
+  channels: Partial<Record<ProviderChannelType, ProviderChannelFigures>>,
 ): Row[] {
   const c = ours?.cost;
   const b = baseline?.cost;
@@ -699,6 +723,7 @@ function comparisonRows(
       lowerIsBetter: true,
     },
     ...whatsappRows(whatsapp),
+    ...(['email_ses', 'sms'] as const).flatMap((type) => channelRows(type, channels[type])),
   ];
 }
 
@@ -708,29 +733,107 @@ function whatsappRows(w: WhatsAppFigures | undefined): Row[] {
     ours: value ?? null,
     ...(unit ? { unit } : {}),
   });
-  const by = w?.cost_per_million_usd_by_service;
+  const c = w?.cost;
+  const by = c?.cost_per_million_usd_by_service;
   return [
     row(
-      `cost_per_million_usd (${w?.recipients ?? SIZES.whatsappRecipients} recipients, ${w?.receipts_per_message ?? 3} receipts each)`,
-      w?.cost_per_million_usd,
+      `cost_per_million_usd (${SIZES.whatsappRecipients} at the default 80/s, ${c?.receipts_per_message ?? 3} receipts each)`,
+      c?.cost_per_million_usd,
       ' $',
     ),
+    row('  of which the sends', c?.sends.cost_per_million_messages_usd, ' $'),
+    row('  of which the receipts', c?.receipts.cost_per_million_messages_usd, ' $'),
     row('  dynamodb', by?.dynamodb, ' $'),
     row('  sqs', by?.sqs, ' $'),
     row('  lambda', by?.lambda, ' $'),
     row('  api_gateway', by?.api_gateway, ' $'),
-    row('  eventbridge', by?.eventbridge, ' $'),
-    row('  of which the receipts', w?.receipts.cost_per_million_messages_usd, ' $'),
-    row('receipts_per_message', w?.receipts_per_message),
-    row('dynamodb_write_units_per_message', w?.dynamodb_write_units_per_message),
-    row('dynamodb_read_units_per_message', w?.dynamodb_read_units_per_message),
-    row('dynamodb_write_units_per_receipt', w?.dynamodb_write_units_per_receipt),
-    row('dynamodb_read_units_per_receipt', w?.dynamodb_read_units_per_receipt),
-    row('receipt_counter_mismatches', w?.exactness.mismatches),
-    row(`max_in_any_1s_window (cap ${SIZES.whatsappCapPerSecond}, at the stand-in)`, w?.max_in_any_1s_window),
-    row('max_in_any_1s_window_handed_to_the_channel', w?.max_in_any_1s_window_handed_to_the_channel),
-    row('utilisation_at_steady_state', w?.utilisation_at_steady_state),
+    row('dynamodb_write_units_per_message (sends + receipts)', c?.dynamodb_write_units_per_message),
+    row('dynamodb_read_units_per_message (sends + receipts)', c?.dynamodb_read_units_per_message),
+    row('receipt_counter_mismatches', c && w ? c.exactness.mismatches + w.shared_cap.exactness.mismatches : null),
+    row(
+      `shared_cap.max_in_any_1s_window (3 broadcasts, cap ${SIZES.whatsappCapPerSecond}, at the stand-in)`,
+      w?.max_in_any_1s_window,
+    ),
+    row(
+      'shared_cap.max_in_any_1s_window_handed_to_the_channel',
+      w?.shared_cap.max_in_any_1s_window_handed_to_the_channel,
+    ),
+    row('shared_cap.utilisation_at_steady_state', w?.utilisation_at_steady_state),
+    row('shared_cap.cost_per_million_usd (small chunks at 20/s)', w?.shared_cap.cost_per_million_usd, ' $'),
   ];
+}
+
+function channelRows(type: ProviderChannelType, f: ProviderChannelFigures | undefined): Row[] {
+  const by = f?.cost_per_million_usd_by_service;
+  const row = (figure: string, value: number | null | undefined, unit?: string): Row => ({
+    figure: `${type}.${figure}`,
+    ours: value ?? null,
+    ...(unit ? { unit } : {}),
+  });
+  return [
+    row(
+      `cost_per_million_usd (${SIZES.channelRecipients} at ${SIZES.channelCapPerSecond}/s, 1 delivery event each)`,
+      f?.cost_per_million_usd,
+      ' $',
+    ),
+    row('  of which the sends', f?.sends.cost_per_million_messages_usd, ' $'),
+    row('  of which the delivery events', f?.events.cost_per_million_messages_usd, ' $'),
+    row('  dynamodb', by?.dynamodb, ' $'),
+    row('dynamodb_write_units_per_message', f?.dynamodb_write_units_per_message),
+    row('dynamodb_read_units_per_message', f?.dynamodb_read_units_per_message),
+  ];
+}
+
+/** The whatsapp phase's figures: the cost run, and the shared-cap run. */
+interface WhatsAppFigures {
+  /** From the cost run, with its three receipts per message. */
+  cost_per_million_usd: number;
+  /** From the shared-cap run. */
+  max_in_any_1s_window: number;
+  utilisation_at_steady_state: number | null;
+  cost: WhatsAppRunFigures;
+  shared_cap: WhatsAppRunFigures;
+}
+
+async function whatsappPhase(ctx: Context, costListId: string, capListId: string): Promise<WhatsAppFigures> {
+  const common: Omit<WhatsAppRunShape, 'broadcasts' | 'recipientsEach' | 'capPerSecond' | 'staggerMs'> = {
+    sendConcurrency: CAP_SEND_CONCURRENCY,
+    answerMs: SIZES.whatsappAnswerMs,
+    receiptPosters: SIZES.receiptPosters,
+    statusesPerPost: SIZES.receiptsPerPost,
+  };
+  const phaseCtx = { api: ctx.api, observer: ctx.observer, childEnv: childEnv(ctx) };
+  const cost = await whatsappRun(phaseCtx, costListId, {
+    ...common,
+    broadcasts: 1,
+    recipientsEach: SIZES.whatsappRecipients,
+    capPerSecond: undefined,
+    staggerMs: 0,
+  });
+  log(`whatsapp cost run: $${cost.cost_per_million_usd} per million (${cost.sending_s} s sending)`);
+  const sharedCap = await whatsappRun(phaseCtx, capListId, {
+    ...common,
+    broadcasts: 3,
+    recipientsEach: SIZES.whatsappCapRecipients,
+    capPerSecond: SIZES.whatsappCapPerSecond,
+    staggerMs: CAP_STAGGER_MS,
+  });
+  return {
+    cost_per_million_usd: cost.cost_per_million_usd,
+    max_in_any_1s_window: sharedCap.max_in_any_1s_window,
+    utilisation_at_steady_state: sharedCap.utilisation_at_steady_state,
+    cost,
+    shared_cap: sharedCap,
+  };
+}
+
+function channelPhase(ctx: Context, type: ProviderChannelType, listId: string): Promise<ProviderChannelFigures> {
+  return providerChannelRun({ api: ctx.api, observer: ctx.observer, childEnv: childEnv(ctx) }, type, listId, {
+    recipients: SIZES.channelRecipients,
+    capPerSecond: SIZES.channelCapPerSecond,
+    sendConcurrency: CAP_SEND_CONCURRENCY,
+    eventPosters: SIZES.eventPosters,
+  });
 }
 
 interface ChannelCapFigures {
@@ -871,405 +974,4 @@ async function threeBroadcasts(ctx: Context, child: Child, api: Api, listId: str
   if (messages !== total || duplicates > 0) throw new Error(`${messages} of ${total} messages, ${duplicates} twice`);
   for (const b of broadcasts) ctx.sink.forget(b.id);
   return { traffic, startedAt, durationMs, report, messages, duplicates };
-}
-
-interface WhatsAppCost {
-  cost_per_million_messages_usd: number;
-  cost_per_million_messages_usd_by_service: Record<string, number>;
-  dynamodb_write_units_per_message: number;
-  dynamodb_read_units_per_message: number;
-  sqs_requests_per_message: number;
-  lambda_invocations_per_message: number;
-  lambda_gb_seconds_per_message: number;
-  api_gateway_requests_per_message: number;
-  eventbridge_events_per_message: number;
-}
-
-interface WhatsAppFigures {
-  recipients: number;
-  cap_per_second: number;
-  send_concurrency: number;
-  stand_in_answer_ms: number;
-  message: string;
-  messages: number;
-  duplicates: number;
-  receipts_per_message: number;
-  statuses_per_webhook_post: number;
-  webhook_posts: number;
-  webhook_posts_refused: number;
-  /** All of it: the sends and the receipts, per million recipients. */
-  cost_per_million_usd: number;
-  cost_per_million_usd_by_service: Record<string, number>;
-  dynamodb_write_units_per_message: number;
-  dynamodb_read_units_per_message: number;
-  dynamodb_write_units_per_receipt: number;
-  dynamodb_read_units_per_receipt: number;
-  sends: WhatsAppCost;
-  receipts: WhatsAppCost & {
-    per_receipt: {
-      dynamodb_write_units: number;
-      dynamodb_read_units: number;
-      sqs_requests: number;
-      lambda_invocations: number;
-      lambda_gb_seconds: number;
-      usd_per_million_receipts: number;
-    };
-  };
-  exactness: {
-    stand_in: { accepted: number; delivered: number; read: number };
-    stats: { delivered: number; read: number; delivery_failed: number };
-    mismatches: number;
-    exact: boolean;
-  };
-  /** At the stand-in: when each send request arrived (its own clock, in the bench's process). */
-  max_in_any_1s_window: number;
-  /** Where the sender handed each message to the WhatsApp adapter. */
-  max_in_any_1s_window_handed_to_the_channel: number;
-  steady_window_s: number | null;
-  utilisation_at_steady_state: number | null;
-  messages_per_second: number;
-  execute_to_first_message_ms: number | null;
-  sending_s: number;
-  /** From the broadcast's completion until the counters showed every receipt posted. */
-  receipts_tail_s: number;
-  duration_s: number;
-  detail: Record<string, unknown>;
-  note: string;
-}
-
-const WA = {
-  accessToken: 'EAAG-bench-0123456789abcdef',
-  appSecret: 'bench-meta-app-secret-0123456789',
-  verifyToken: 'bench-verify-token',
-  template: 'bench_promo',
-} as const;
-
-/**
- * When the stand-in posts each status after it accepted the message, as Meta would (its `sent` about a second
- * later, `delivered` when the phone got it, `read` later): far enough apart that a message's statuses land in
- * different batches of the receipts worker (each moves its execution: the costly case), and after the sender has
- * recorded the message id (a receipt that beats the record waits a visibility timeout on the queue).
- */
-const RECEIPT_DELAY_MS: Record<ReceiptProgress, number> = { sent: 1000, delivered: 2000, read: 4000 };
-const RECEIPT_ORDER: readonly ReceiptProgress[] = ['sent', 'delivered', 'read'];
-
-/**
- * Meta's side of the receipts: while the broadcast sends (and after), posts each accepted message's statuses to the
- * webhook route through the stand-in's postReceipts (signed with the channel's app secret), SIZES.receiptPosters
- * posts in flight at once, each status RECEIPT_DELAY_MS after the message was accepted.
- */
-class ReceiptFollower {
-  readonly posts: ReceiptPost[] = [];
-  private readonly next: Record<ReceiptProgress, number> = { sent: 0, delivered: 0, read: 0 };
-  private sendingDone = false;
-  private running: Promise<void> | undefined;
-
-  constructor(
-    private readonly graph: WhatsAppGraphStandIn,
-    private readonly callbackUrl: string,
-  ) {}
-
-  start(): void {
-    this.running = Promise.all(Array.from({ length: SIZES.receiptPosters }, () => this.poster())).then(() => {});
-  }
-
-  /** Resolves once every message accepted has had all its statuses posted. */
-  async finish(): Promise<void> {
-    this.sendingDone = true;
-    await this.running;
-  }
-
-  private async poster(): Promise<void> {
-    while (!(this.sendingDone && this.next.read >= this.graph.accepted.length)) {
-      const work = this.take();
-      if (!work) {
-        await sleep(50);
-        continue;
-      }
-      const posts = await this.graph.postReceipts({
-        callbackUrl: this.callbackUrl,
-        appSecret: WA.appSecret,
-        messages: work.messages,
-        statuses: [work.status],
-        statusesPerPost: SIZES.receiptsPerPost,
-      });
-      this.posts.push(...posts);
-    }
-  }
-
-  /** The next messages due a status: each status only for messages whose previous one was taken. */
-  private take(): { status: ReceiptProgress; messages: AcceptedGraphMessage[] } | undefined {
-    const now = Date.now();
-    const accepted = this.graph.accepted;
-    const most = Math.max(10, SIZES.receiptsPerPost);
-    for (const [step, status] of RECEIPT_ORDER.entries()) {
-      const previous = RECEIPT_ORDER[step - 1];
-      const limit = previous === undefined ? accepted.length : this.next[previous];
-      const from = this.next[status];
-      let to = from;
-      while (
-        to < limit &&
-        to - from < most &&
-        (accepted[to] as AcceptedGraphMessage).acceptedAt <= now - RECEIPT_DELAY_MS[status]
-      ) {
-        to++;
-      }
-      if (to > from) {
-        this.next[status] = to;
-        return { status, messages: accepted.slice(from, to) };
-      }
-    }
-    return undefined;
-  }
-}
-
-/**
- * One unlimited broadcast of template messages (the contact's name as its parameter) on a WhatsApp channel capped
- * at SIZES.whatsappCapPerSecond, sent to the Graph API stand-in, which posts three signed status webhooks per
- * accepted message (sent, delivered, read) while the broadcast runs. Two child processes on the same table, each
- * metered: one runs the sends (execute, pipeline, sender), the other takes Meta's webhook posts (the public route,
- * the receipts queue and worker), as the two separate sets of Lambda functions they are in AWS, so the receipts'
- * cost is counted apart from the sends'.
- */
-async function whatsappRun(ctx: Context, listId: string): Promise<WhatsAppFigures> {
-  const graph = await WhatsAppGraphStandIn.start({
-    accessToken: WA.accessToken,
-    // Only this template exists: a send that does not fit it (name, language, its one named parameter) is refused.
-    templates: { [WA.template]: { languages: ['en_US'], body: ['name'] } },
-    ...(SIZES.whatsappAnswerMs > 0 ? { latencyMs: SIZES.whatsappAnswerMs } : {}),
-  });
-  const children: Child[] = [];
-  try {
-    const env = {
-      ...childEnv(ctx),
-      SEND_CONCURRENCY: String(CAP_SEND_CONCURRENCY),
-      WHATSAPP_API_BASE_URL: graph.baseUrl,
-    };
-    const sender = await startChild('pipeline', env);
-    children.push(sender);
-    // The webhook's runtime: its table-stream relay would read every record a second time (the sender's has it).
-    const receiver = await startChild('pipeline', { ...env, BENCH_NO_STREAM: '1' });
-    children.push(receiver);
-    const channel = await ctx.api.ok('POST', '/api/v1/channels', {
-      name: 'Bench WhatsApp',
-      type: 'whatsapp',
-      config: {
-        phone_number_id: graph.phoneNumberId,
-        access_token: WA.accessToken,
-        app_secret: WA.appSecret,
-        verify_token: WA.verifyToken,
-      },
-      max_messages_per_second: SIZES.whatsappCapPerSecond,
-    });
-    const broadcast = await createBroadcast(ctx.api, listId, {
-      channelId: channel.id,
-      messageTemplate: { type: 'template', template_id: WA.template, variables: { name: 'contact.name' } },
-    });
-    const follower = new ReceiptFollower(graph, `${receiver.url}/api/v1/webhooks/whatsapp/${channel.id}`);
-    for (const child of children) child.send({ type: 'start' });
-    for (const child of children) await child.next('started');
-    const api = await tenantApi(sender.url as string, ctx.api.tenantId);
-
-    const started = Date.now();
-    follower.start();
-    await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
-    const n = SIZES.whatsappRecipients;
-    const capped = Math.max(1, SIZES.whatsappCapPerSecond * 0.93);
-    await waitForStatus(
-      ctx.observer,
-      ctx.api.tenantId,
-      broadcast.id,
-      (s) => s === 'completed',
-      Math.max(120_000, (n / capped) * 3000),
-    );
-    const completed = Date.now();
-    sender.send({ type: 'finish' });
-    const sends = (await sender.next('report')).report;
-
-    await follower.finish();
-    const posted = follower.posts;
-    const ok = posted.filter((p) => p.responseStatus === 200);
-    const idsWith = (...statuses: string[]) =>
-      new Set(ok.flatMap((p) => p.statuses.filter((st) => statuses.includes(st.status)).map((st) => st.id))).size;
-    const expected = {
-      accepted: graph.accepted.length,
-      delivered: idsWith('delivered', 'read'),
-      read: idsWith('read'),
-    };
-    // Every receipt applied: the counters reach the stand-in's figures (a receipt that beat its send's record comes
-    // back after the receipts queue's visibility timeout, 30 s locally).
-    let stats = { delivered: 0, read: 0, delivery_failed: 0 };
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      stats = await ctx.api.ok('GET', `/api/v1/broadcasts/${broadcast.id}/stats`);
-      if ((stats.delivered === expected.delivered && stats.read === expected.read) || Date.now() > deadline) break;
-      await sleep(250);
-    }
-    const settled = Date.now();
-    receiver.send({ type: 'finish' });
-    const receipts = (await receiver.next('report')).report;
-
-    const messages = graph.accepted.length;
-    const duplicates = messages - new Set(graph.accepted.map((m) => m.to)).size;
-    if (messages !== n || duplicates > 0) throw new Error(`${messages} of ${n} messages accepted, ${duplicates} twice`);
-    if (graph.malformed().length > 0) {
-      throw new Error(`${graph.malformed().length} malformed sends: ${graph.malformed()[0]?.problems.join('; ')}`);
-    }
-    const statusesPosted = posted.reduce((sum, p) => sum + p.statuses.length, 0);
-
-    // Cap: where the sends arrived, and where the sender handed them over.
-    const arrivals = graph.requests
-      .filter((r) => r.method === 'POST' && r.path.endsWith('/messages'))
-      .map((r) => r.at)
-      .sort((a, b) => a - b);
-    const first = arrivals[0] ?? started;
-    const last = arrivals.at(-1) ?? started;
-    const from = first + 5000;
-    const to = last - 1000;
-    const steadyS = to > from ? (to - from) / 1000 : null;
-    const inSteady = arrivals.filter((at) => at >= from && at < to).length;
-
-    // Cost: the sends' usage, the receipts' usage, and both.
-    const sendUsage = usageOf(sends, messages, completed - started);
-    const receiptUsage = usageOf(receipts, messages, settled - started);
-    const both: UsageForCost = {
-      recipients: messages,
-      dynamodbWriteUnits: sendUsage.dynamodbWriteUnits + receiptUsage.dynamodbWriteUnits,
-      dynamodbReadUnits: sendUsage.dynamodbReadUnits + receiptUsage.dynamodbReadUnits,
-      sqsBilledRequests: sendUsage.sqsBilledRequests + receiptUsage.sqsBilledRequests,
-      lambda: [...sendUsage.lambda, ...receiptUsage.lambda],
-      eventbridgeEvents: sendUsage.eventbridgeEvents + receiptUsage.eventbridgeEvents,
-      schedulerInvocations: 0,
-      apiGatewayRequests: (sendUsage.apiGatewayRequests ?? 0) + (receiptUsage.apiGatewayRequests ?? 0),
-    };
-    const total = costFigures(both);
-    const perReceipt = costFigures({ ...receiptUsage, recipients: statusesPosted });
-    const mismatches =
-      Math.abs(stats.delivered - expected.delivered) + Math.abs(stats.read - expected.read) + stats.delivery_failed;
-    const receiptsWorker = receipts.consumers?.receipts;
-    const webhook = receipts.meter.httpInvocations['whatsapp-webhook'];
-    return {
-      recipients: n,
-      cap_per_second: SIZES.whatsappCapPerSecond,
-      send_concurrency: CAP_SEND_CONCURRENCY,
-      stand_in_answer_ms: SIZES.whatsappAnswerMs,
-      message: `template ${WA.template} (en_US), one named body parameter: the contact's name`,
-      messages,
-      duplicates,
-      receipts_per_message: round(statusesPosted / messages, 3),
-      statuses_per_webhook_post: SIZES.receiptsPerPost,
-      webhook_posts: posted.length,
-      webhook_posts_refused: posted.length - ok.length,
-      cost_per_million_usd: total.usd_per_million_recipients,
-      cost_per_million_usd_by_service: total.usd_per_million_recipients_by_service,
-      dynamodb_write_units_per_message: total.dynamodb_write_units_per_recipient,
-      dynamodb_read_units_per_message: total.dynamodb_read_units_per_recipient,
-      dynamodb_write_units_per_receipt: perReceipt.dynamodb_write_units_per_recipient,
-      dynamodb_read_units_per_receipt: perReceipt.dynamodb_read_units_per_recipient,
-      sends: perMessage(costFigures(sendUsage)),
-      receipts: {
-        ...perMessage(costFigures(receiptUsage)),
-        per_receipt: {
-          dynamodb_write_units: perReceipt.dynamodb_write_units_per_recipient,
-          dynamodb_read_units: perReceipt.dynamodb_read_units_per_recipient,
-          sqs_requests: perReceipt.sqs_requests_per_recipient,
-          lambda_invocations: perReceipt.lambda_invocations_per_recipient,
-          lambda_gb_seconds: perReceipt.lambda_gb_seconds_per_recipient,
-          usd_per_million_receipts: perReceipt.usd_per_million_recipients,
-        },
-      },
-      exactness: {
-        stand_in: expected,
-        stats: { delivered: stats.delivered, read: stats.read, delivery_failed: stats.delivery_failed },
-        mismatches,
-        exact: mismatches === 0 && expected.delivered === messages && expected.read === messages,
-      },
-      max_in_any_1s_window: maxInWindow(arrivals, 1000),
-      max_in_any_1s_window_handed_to_the_channel: maxInWindow(sends.handedToChannel?.[broadcast.id] ?? [], 1000),
-      steady_window_s: steadyS === null ? null : round(steadyS, 1),
-      utilisation_at_steady_state: steadyS === null ? null : round(inSteady / steadyS / SIZES.whatsappCapPerSecond, 3),
-      messages_per_second: round(messages / Math.max(0.001, (last - first) / 1000), 1),
-      execute_to_first_message_ms: arrivals.length > 0 ? first - started : null,
-      sending_s: seconds(completed - started),
-      receipts_tail_s: seconds(settled - completed),
-      duration_s: seconds(settled - started),
-      detail: {
-        sends: {
-          requests_by_operation: sends.meter.requests,
-          dynamodb_units_by_operation: sends.meter.dynamodb.unitsByOperation,
-          channel_pace_item_writes: sends.meter.dynamodb.channelPaceItemWrites,
-          sender: sends.consumers?.send ?? null,
-          lambda: sendUsage.lambda,
-          api_gateway_requests: sendUsage.apiGatewayRequests,
-          domain_events: sends.domainEvents,
-        },
-        receipts: {
-          requests_by_operation: receipts.meter.requests,
-          dynamodb_units_by_operation: receipts.meter.dynamodb.unitsByOperation,
-          dynamodb_refused_conditional_writes: receipts.meter.dynamodb.refusedConditionalWrites,
-          receipts_worker: receiptsWorker ?? null,
-          receipts_worker_mean_batch: receiptsWorker
-            ? round(receiptsWorker.messagesReceived / Math.max(1, receiptsWorker.invocations), 1)
-            : null,
-          webhook_handler_ms: webhook
-            ? {
-                calls: webhook.count,
-                mean: round(webhook.totalMs / Math.max(1, webhook.count), 1),
-                max: round(webhook.maxMs, 1),
-              }
-            : null,
-          lambda: receiptUsage.lambda,
-          api_gateway_requests: receiptUsage.apiGatewayRequests,
-          sqs_empty_receives_not_billed_here: receipts.meter.sqs.emptyReceives,
-        },
-      },
-      note: `one broadcast; the stand-in answers every send${SIZES.whatsappAnswerMs > 0 ? ` after ${SIZES.whatsappAnswerMs} ms` : ' at once'} and posts sent, delivered and read ${RECEIPT_DELAY_MS.sent / 1000}, ${RECEIPT_DELAY_MS.delivered / 1000} and ${RECEIPT_DELAY_MS.read / 1000} s after accepting a message, ${SIZES.receiptsPerPost} status per post, ${SIZES.receiptPosters} posts in flight; the webhook's Lambda time is its handler's measured duration; locally the receipts worker takes whatever is queued (up to 100), while in AWS its 1 s batching window would fill batches and need fewer invocations and counter writes`,
-    };
-  } finally {
-    for (const child of children) await child.stop();
-    await graph.stop();
-  }
-}
-
-/** What AWS would bill for a child's measured window: its DynamoDB and SQS usage, its functions, its API calls. */
-function usageOf(report: ChildReport, recipients: number, elapsedMs: number): UsageForCost {
-  const m = report.meter;
-  const consumers = report.consumers;
-  const queued: [string, number][] = [
-    ['broadcast-pipeline', consumers?.pipeline.invocations ?? 0],
-    ['broadcast-send', consumers?.send.invocations ?? 0],
-    ['broadcast-receipts', consumers?.receipts.invocations ?? 0],
-  ];
-  const http = Object.entries(m.httpInvocations);
-  const publisherRecords = m.dynamodb.itemWritesThatReachThePublisher;
-  return {
-    recipients,
-    dynamodbWriteUnits: m.dynamodb.writeUnits,
-    dynamodbReadUnits: m.dynamodb.readUnits,
-    sqsBilledRequests: m.sqs.billedRequestsExcludingEmptyReceives,
-    lambda: [
-      ...queued
-        .filter(([, invocations]) => invocations > 0)
-        .map(([q, invocations]) => lambdaUsage(report, q, invocations)),
-      ...http.map(([functionName, d]) => ({ functionName, invocations: d.count, billedMs: d.billedMs })),
-      ...(publisherRecords > 0 ? [eventPublisherUsage(publisherRecords, elapsedMs)] : []),
-    ],
-    eventbridgeEvents: report.domainEvents,
-    schedulerInvocations: 0,
-    apiGatewayRequests: http.reduce((sum, [, d]) => sum + d.count, 0),
-  };
-}
-
-function perMessage(c: CostFigures): WhatsAppCost {
-  return {
-    cost_per_million_messages_usd: c.usd_per_million_recipients,
-    cost_per_million_messages_usd_by_service: c.usd_per_million_recipients_by_service,
-    dynamodb_write_units_per_message: c.dynamodb_write_units_per_recipient,
-    dynamodb_read_units_per_message: c.dynamodb_read_units_per_recipient,
-    sqs_requests_per_message: c.sqs_requests_per_recipient,
-    lambda_invocations_per_message: c.lambda_invocations_per_recipient,
-    lambda_gb_seconds_per_message: c.lambda_gb_seconds_per_recipient,
-    api_gateway_requests_per_message: c.api_gateway_requests_per_recipient,
-    eventbridge_events_per_message: c.eventbridge_events_per_recipient,
-  };
 }
