@@ -63,7 +63,7 @@ const SIZES = {
   capRecipients: int('BENCH_CAP_RECIPIENTS', 400),
   capPerSecond: int('BENCH_CAP_PER_SECOND', 20),
   /** whatsapp, cost: one template broadcast of this many recipients at WhatsApp's default cap (80/s), 3 receipts each. */
-  whatsappRecipients: int('BENCH_WHATSAPP_RECIPIENTS', 4000),
+  whatsappRecipients: int('BENCH_WHATSAPP_RECIPIENTS', 2000),
   /** whatsapp, shared cap: three unlimited broadcasts of this many recipients each on a channel capped at this. */
   whatsappCapRecipients: int('BENCH_WHATSAPP_CAP_RECIPIENTS', 300),
   whatsappCapPerSecond: int('BENCH_WHATSAPP_CAP_PER_SECOND', 20),

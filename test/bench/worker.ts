@@ -92,7 +92,7 @@ function recordingHandOvers(deps: UseCaseDeps): UseCaseDeps {
 }
 
 async function runPipeline(): Promise<void> {
-  timeHttpFunctions((fn, ms) => meter.httpInvocation(fn, ms));
+  timeHttpFunctions((fn, ms, busyMs) => meter.httpInvocation(fn, ms, busyMs));
   const runtime: LocalRuntime = await startRuntime({
     endpoint,
     tableName,

@@ -4,8 +4,9 @@ import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
 import type { SqsEventSourceStats } from '../../../local/sqs-event-source.js';
 import { maxInWindow } from '../../support/send-windows.js';
 import { WhatsAppGraphStandIn } from '../../support/whatsapp-graph-stand-in.js';
+import type { InvocationDurations } from '../support/aws-meter.js';
 import { type Child, type ChildReport, startChild } from '../support/child.js';
-import { addUsage, type PerMessageCost, perMessage, usageOf } from '../support/child-usage.js';
+import { addUsage, httpBilledMs, type PerMessageCost, perMessage, usageOf } from '../support/child-usage.js';
 import { type Api, createBroadcast, seconds, tenantApi, waitForStatus } from '../support/environment.js';
 import { costFigures, round } from '../support/prices.js';
 import { RECEIPT_DELAY_MS, ReceiptFollower } from '../support/receipt-follower.js';
@@ -272,7 +273,7 @@ export async function whatsappRun(
       sending_s: seconds(completed - started),
       receipts_tail_s: seconds(settled - completed),
       detail: detailOf(sends, receipts, sendUsage, receiptUsage, receiptsWorker, webhook),
-      note: `${shape.broadcasts} unlimited broadcast(s) of ${shape.recipientsEach} recipients on one WhatsApp channel capped at ${cap}/s (${shape.capPerSecond === undefined ? "WhatsApp's default" : 'the channel'}), started ${shape.staggerMs / 1000} s apart; the stand-in answers every send${shape.answerMs > 0 ? ` after ${shape.answerMs} ms` : ' at once'} and posts sent, delivered and read ${RECEIPT_DELAY_MS.sent / 1000}, ${RECEIPT_DELAY_MS.delivered / 1000} and ${RECEIPT_DELAY_MS.read / 1000} s after accepting a message, ${shape.statusesPerPost} status per post, ${shape.receiptPosters} posts in flight; each webhook post is one API Gateway request and one invocation billed at the route's measured time; locally the receipts worker takes whatever is queued (up to 100), while in AWS its batching window would fill batches and need fewer invocations and counter writes`,
+      note: `${shape.broadcasts} unlimited broadcast(s) of ${shape.recipientsEach} recipients on one WhatsApp channel capped at ${cap}/s (${shape.capPerSecond === undefined ? "WhatsApp's default" : 'the channel'}), started ${shape.staggerMs / 1000} s apart; the stand-in answers every send${shape.answerMs > 0 ? ` after ${shape.answerMs} ms` : ' at once'} and posts sent, delivered and read ${RECEIPT_DELAY_MS.sent / 1000}, ${RECEIPT_DELAY_MS.delivered / 1000} and ${RECEIPT_DELAY_MS.read / 1000} s after accepting a message, ${shape.statusesPerPost} status per post, ${shape.receiptPosters} posts in flight; each webhook post is one API Gateway request and one invocation, billed at the route's busy time shared out among its calls; locally the receipts worker takes whatever is queued (up to 100), while in AWS its batching window would fill batches and need fewer invocations and counter writes`,
     };
   } finally {
     for (const child of children) await child.stop();
@@ -302,7 +303,7 @@ function detailOf(
   sendUsage: ReturnType<typeof usageOf>,
   receiptUsage: ReturnType<typeof usageOf>,
   receiptsWorker: SqsEventSourceStats | undefined,
-  webhook: { count: number; totalMs: number; maxMs: number } | undefined,
+  webhook: InvocationDurations | undefined,
 ): Record<string, unknown> {
   return {
     sends: {
@@ -325,8 +326,9 @@ function detailOf(
       webhook_route_ms: webhook
         ? {
             calls: webhook.count,
-            mean: round(webhook.totalMs / Math.max(1, webhook.count), 1),
-            max: round(webhook.maxMs, 1),
+            mean_wall: round(webhook.totalMs / Math.max(1, webhook.count), 1),
+            max_wall: round(webhook.maxMs, 1),
+            billed_each: round(httpBilledMs(webhook) / Math.max(1, webhook.count), 1),
           }
         : null,
       lambda: receiptUsage.lambda,

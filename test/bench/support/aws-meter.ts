@@ -34,6 +34,12 @@ export interface InvocationDurations {
   /** Sum of the durations rounded up to Lambda's 1 ms billing granularity. */
   billedMs: number;
   maxMs: number;
+  /**
+   * HTTP functions only: wall time with at least one call in flight. Locally one process serves the calls side by
+   * side, each one's wall time stretched by the others'; in AWS each is an invocation of its own. Billing this over
+   * the calls is what they took one after another (still an upper bound: the process did other work meanwhile).
+   */
+  busyMs?: number;
 }
 
 export interface MeterSnapshot {
@@ -113,9 +119,15 @@ export class AwsMeter {
     this.filteredItemWritesInPublishedPartitions = 0;
   }
 
-  /** A route of the HTTP API took `ms` to answer (support/http-timings.ts): one invocation of its function. */
-  httpInvocation(functionName: string, ms: number): void {
-    if (this.enabled) addDuration(this.httpInvocations, functionName, ms);
+  /**
+   * A route of the HTTP API took `ms` to answer (support/http-timings.ts): one invocation of its function;
+   * `busyMs`, the wall time this call ended of the function having at least one call in flight.
+   */
+  httpInvocation(functionName: string, ms: number, busyMs: number): void {
+    if (!this.enabled) return;
+    addDuration(this.httpInvocations, functionName, ms);
+    const d = this.httpInvocations.get(functionName) as InvocationDurations;
+    d.busyMs = (d.busyMs ?? 0) + busyMs;
   }
 
   snapshot(): MeterSnapshot {

@@ -1,3 +1,4 @@
+import type { InvocationDurations } from './aws-meter.js';
 import type { ChildReport } from './child.js';
 import { type CostFigures, eventPublisherUsage, type UsageForCost } from './prices.js';
 
@@ -48,13 +49,22 @@ export function usageOf(
       ...queued
         .filter(([, invocations]) => invocations > 0)
         .map(([q, invocations]) => lambdaUsage(report, q, invocations)),
-      ...http.map(([functionName, d]) => ({ functionName, invocations: d.count, billedMs: d.billedMs })),
+      ...http.map(([functionName, d]) => ({ functionName, invocations: d.count, billedMs: httpBilledMs(d) })),
       ...(publisherRecords > 0 ? [eventPublisherUsage(publisherRecords, elapsedMs)] : []),
     ],
     eventbridgeEvents: report.domainEvents,
     schedulerInvocations: 0,
     apiGatewayRequests: http.reduce((sum, [, d]) => sum + d.count, 0),
   };
+}
+
+/**
+ * An HTTP function's Lambda time: its calls' busy time (InvocationDurations.busyMs) shared out among them and rounded
+ * up to the ms, never more than their own wall times.
+ */
+export function httpBilledMs(d: InvocationDurations): number {
+  if (d.busyMs === undefined || d.count === 0) return d.billedMs;
+  return Math.min(d.billedMs, Math.ceil(d.busyMs / d.count) * d.count);
 }
 
 /** Two measured windows as one bill (the sends and what came back), over the first one's recipients. */

@@ -21,18 +21,32 @@ export function httpFunctionOf(method: string | undefined, url: string | undefin
  * (`/local/events`, which stands for EventBridge) and the local SQS server's requests match no route and are left out.
  * The measure includes reading the body and the local JWT check, so it is a little above the handler's own time.
  */
-export function timeHttpFunctions(onInvocation: (fn: HttpFunctionName, ms: number) => void): void {
+export function timeHttpFunctions(onInvocation: (fn: HttpFunctionName, ms: number, busyMs: number) => void): void {
   const began = new WeakMap<ServerResponse, { fn: HttpFunctionName; at: number }>();
+  // Per function: calls in flight, and since when at least one was (see InvocationDurations.busyMs).
+  const busy = new Map<HttpFunctionName, { inFlight: number; since: number }>();
   subscribe('http.server.request.start', (message) => {
     const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
     const fn = httpFunctionOf(request.method, request.url);
-    if (fn) began.set(response, { fn, at: performance.now() });
+    if (!fn) return;
+    const at = performance.now();
+    began.set(response, { fn, at });
+    const b = busy.get(fn) ?? { inFlight: 0, since: at };
+    if (b.inFlight === 0) b.since = at;
+    b.inFlight++;
+    busy.set(fn, b);
   });
   subscribe('http.server.response.finish', (message) => {
     const { response } = message as { response: ServerResponse };
     const start = began.get(response);
     if (!start) return;
     began.delete(response);
-    onInvocation(start.fn, performance.now() - start.at);
+    const now = performance.now();
+    const b = busy.get(start.fn) as { inFlight: number; since: number };
+    b.inFlight--;
+    // The busy stretch so far, charged to the call that ends it (or to the last one of an overlap).
+    const busyMs = now - b.since;
+    b.since = now;
+    onInvocation(start.fn, now - start.at, busyMs);
   });
 }
