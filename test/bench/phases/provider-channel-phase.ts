@@ -36,6 +36,8 @@ export interface ProviderChannelFigures {
   send_concurrency: number;
   message: string;
   messages: number;
+  /** Sends that failed (none expected; a provider call past its timeout on a loaded machine). */
+  failed_sends: number;
   duplicates: number;
   delivery_events: number;
   /** Our AWS share, the sends and one delivery event each, per million messages (the provider's fees apart). */
@@ -187,9 +189,18 @@ export async function providerChannelRun(
 
       const accepted = provider.accepted();
       const duplicates = accepted.length - new Set(accepted.map((a) => a.target.reference.contactId)).size;
-      if (accepted.length !== shape.recipients || duplicates > 0 || provider.malformed() > 0) {
+      // A send may fail on a loaded machine (a provider call past its timeout is never retried): it is counted
+      // `failed`, gets no event, and is left out of the messages the cost is shared by.
+      const outcome = await ctx.api.ok('GET', `/api/v1/broadcasts/${broadcast.id}/stats`);
+      const sentAndFailed = Number(outcome.sent) + Number(outcome.failed);
+      if (
+        accepted.length !== Number(outcome.sent) ||
+        sentAndFailed !== shape.recipients ||
+        duplicates > 0 ||
+        provider.malformed() > 0
+      ) {
         throw new Error(
-          `${type}: ${accepted.length} of ${shape.recipients} accepted with a reference, ${duplicates} twice, ${provider.malformed()} malformed`,
+          `${type}: ${accepted.length} accepted with a reference, ${outcome.sent} sent and ${outcome.failed} failed of ${shape.recipients}, ${duplicates} twice, ${provider.malformed()} malformed`,
         );
       }
 
@@ -219,6 +230,7 @@ export async function providerChannelRun(
         send_concurrency: shape.sendConcurrency,
         message: provider.message,
         messages,
+        failed_sends: Number(outcome.failed),
         duplicates,
         delivery_events: queued,
         cost_per_million_usd: total.usd_per_million_recipients,
