@@ -8,7 +8,14 @@ import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
 import { maxInWindow } from '../support/send-windows.js';
 import { WebhookSink } from '../support/webhook-sink.js';
+import {
+  type ProviderChannelFigures,
+  type ProviderChannelType,
+  providerChannelRun,
+} from './phases/provider-channel-phase.js';
+import { type WhatsAppRunFigures, type WhatsAppRunShape, whatsappRun } from './phases/whatsapp-phase.js';
 import { type Child, type ChildReport, startChild } from './support/child.js';
+import { FUNCTION_OF_QUEUE, lambdaUsage } from './support/child-usage.js';
 import {
   type Api,
   createBroadcast,
@@ -55,6 +62,22 @@ const SIZES = {
   /** channel_cap: three unlimited broadcasts of this many recipients each on one channel capped at capPerSecond. */
   capRecipients: int('BENCH_CAP_RECIPIENTS', 400),
   capPerSecond: int('BENCH_CAP_PER_SECOND', 20),
+  /** whatsapp, cost: one template broadcast of this many recipients at WhatsApp's default cap (80/s), 3 receipts each. */
+  whatsappRecipients: int('BENCH_WHATSAPP_RECIPIENTS', 2000),
+  /** whatsapp, shared cap: three unlimited broadcasts of this many recipients each on a channel capped at this. */
+  whatsappCapRecipients: int('BENCH_WHATSAPP_CAP_RECIPIENTS', 300),
+  whatsappCapPerSecond: int('BENCH_WHATSAPP_CAP_PER_SECOND', 20),
+  /** How long the Graph API stand-in takes to answer a send. */
+  whatsappAnswerMs: int('BENCH_WHATSAPP_ANSWER_MS', 0),
+  /** Statuses per webhook post (Meta may batch them; 1 is the costliest case: one request, one queue message each). */
+  receiptsPerPost: int('BENCH_RECEIPTS_PER_POST', 1),
+  /** Webhook posts in flight at once, as Meta's senders would make them. */
+  receiptPosters: int('BENCH_RECEIPT_POSTERS', 8),
+  /** email_ses and sms: one unlimited broadcast of this many recipients on a channel capped at channelCapPerSecond. */
+  channelRecipients: int('BENCH_CHANNEL_RECIPIENTS', 2000),
+  channelCapPerSecond: int('BENCH_CHANNEL_CAP_PER_SECOND', 100),
+  /** Provider events (one delivery event per message) posted at once to the local EventBridge stand-in. */
+  eventPosters: int('BENCH_EVENT_POSTERS', 8),
 };
 
 /** Service settings for this run (lib/config.ts); none of them changes the work done per message. */
@@ -67,15 +90,15 @@ const SERVICE_ENV: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
 };
 
-/** For iterating on one part: e.g. BENCH_PHASES=ours,baseline. Default: all. */
 /** What the seed's worker is billed at: it resolves the whole audience into memory before its loop. */
 const SEED_WORKER_MEMORY_MB = 1024;
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'ours,baseline,provider,rate,large,cap').split(','));
-
-const FUNCTION_OF_QUEUE: Record<string, string> = {
-  'broadcast-pipeline': 'pipeline-worker',
-  'broadcast-send': 'sender',
-};
+/**
+ * For iterating on one part: e.g. BENCH_PHASES=ours,baseline, or BENCH_PHASES=whatsapp. Default: all. Only the
+ * audiences of the phases run are seeded.
+ */
+const PHASES = new Set(
+  (process.env.BENCH_PHASES ?? 'ours,baseline,provider,rate,large,cap,whatsapp,email_ses,sms').split(','),
+);
 
 interface Context {
   endpoint: string;
@@ -138,25 +161,45 @@ export async function runBench(): Promise<void> {
       runtime,
     };
 
-    // Audiences: one pool of contacts; the lists are prefixes of it.
-    const poolSize = Math.max(SIZES.largeRecipients, SIZES.recipients, rateAudience(), SIZES.capRecipients);
+    // Audiences: one pool of contacts; the lists are prefixes of it. Only the lists of the phases that run.
+    const audiences = {
+      cost: { phases: ['ours', 'baseline'], size: SIZES.recipients, name: `bench ${SIZES.recipients}` },
+      large: { phases: ['large'], size: SIZES.largeRecipients, name: `bench ${SIZES.largeRecipients}` },
+      rate: { phases: ['rate'], size: rateAudience(), name: 'bench rate' },
+      latency: { phases: ['rate'], size: 10, name: 'bench latency' },
+      provider: {
+        phases: ['provider'],
+        size: SIZES.providerLatencyRecipients,
+        name: `bench ${SIZES.providerLatencyRecipients}`,
+      },
+      cap: { phases: ['cap'], size: SIZES.capRecipients, name: `bench cap ${SIZES.capRecipients}` },
+      whatsapp: { phases: ['whatsapp'], size: SIZES.whatsappRecipients, name: 'bench whatsapp' },
+      whatsappCap: { phases: ['whatsapp'], size: SIZES.whatsappCapRecipients, name: 'bench whatsapp cap' },
+      channels: { phases: ['email_ses', 'sms'], size: SIZES.channelRecipients, name: 'bench channels' },
+    };
+    const wanted = Object.values(audiences).filter((a) => a.phases.some((p) => PHASES.has(p)));
+    const poolSize = Math.max(0, ...wanted.map((a) => a.size));
     let t = performance.now();
     const contacts = await seedContacts(seedClient, tableName, api.tenantId, poolSize);
-    const list = async (size: number, name: string) => {
+    const list = async ({ phases, size, name }: { phases: string[]; size: number; name: string }) => {
+      if (!phases.some((p) => PHASES.has(p))) return '';
       const ids = contacts.slice(0, size);
       const id = await seedList(seedClient, tableName, api, ids, name);
       await checkAudience(api, id, ids);
       return id;
     };
     const lists = {
-      cost: await list(SIZES.recipients, `bench ${SIZES.recipients}`),
-      large: await list(SIZES.largeRecipients, `bench ${SIZES.largeRecipients}`),
-      rate: await list(rateAudience(), 'bench rate'),
-      latency: await list(10, 'bench latency'),
-      provider: await list(SIZES.providerLatencyRecipients, `bench ${SIZES.providerLatencyRecipients}`),
-      cap: await list(SIZES.capRecipients, `bench cap ${SIZES.capRecipients}`),
+      cost: await list(audiences.cost),
+      large: await list(audiences.large),
+      rate: await list(audiences.rate),
+      latency: await list(audiences.latency),
+      provider: await list(audiences.provider),
+      cap: await list(audiences.cap),
+      whatsapp: await list(audiences.whatsapp),
+      whatsappCap: await list(audiences.whatsappCap),
+      channels: await list(audiences.channels),
     };
-    log(`seeded ${poolSize} contacts and 6 lists in ${seconds(performance.now() - t)} s`);
+    log(`seeded ${poolSize} contacts and ${wanted.length} lists in ${seconds(performance.now() - t)} s`);
 
     // cost + throughput + memory at 10k: one run of the pipeline in a child process of its own.
     t = performance.now();
@@ -191,6 +234,30 @@ export async function runBench(): Promise<void> {
       `channel cap: ${cap ? `${cap.utilisation_at_steady_state} of the cap at steady state` : outcome('cap')} (${seconds(performance.now() - t)} s)`,
     );
 
+    t = performance.now();
+    const whatsapp = await phase(errors, 'whatsapp', () => whatsappPhase(ctx, lists.whatsapp, lists.whatsappCap));
+    log(
+      `whatsapp: ${whatsapp ? `$${whatsapp.cost_per_million_usd} per million recipients with ${whatsapp.cost.receipts_per_message} receipts each; shared cap of ${SIZES.whatsappCapPerSecond}/s: at most ${whatsapp.max_in_any_1s_window} in a second, ${whatsapp.utilisation_at_steady_state} used` : outcome('whatsapp')} (${seconds(performance.now() - t)} s)`,
+    );
+    for (const run of whatsapp ? [whatsapp.cost, whatsapp.shared_cap] : []) {
+      if (!run.exactness.exact) {
+        errors.push(`whatsapp: the receipt counters are not exact: ${JSON.stringify(run.exactness)}`);
+      }
+    }
+
+    const channels: Partial<Record<ProviderChannelType, ProviderChannelFigures>> = {};
+    for (const type of ['email_ses', 'sms'] as const) {
+      t = performance.now();
+      const figures = await phase(errors, type, () => channelPhase(ctx, type, lists.channels));
+      if (figures) channels[type] = figures;
+      log(
+        `${type}: ${figures ? `$${figures.cost_per_million_usd} per million recipients with one delivery event each` : outcome(type)} (${seconds(performance.now() - t)} s)`,
+      );
+      if (figures && !figures.exact) {
+        errors.push(`${type}: ${figures.delivered_counted} of ${figures.messages} counted delivered`);
+      }
+    }
+
     const throughput = (run: { recipients: number; elapsedMs: number } | undefined) =>
       run ? round(run.recipients / (run.elapsedMs / 1000), 1) : null;
     Object.assign(results, {
@@ -211,6 +278,15 @@ export async function runBench(): Promise<void> {
         : null,
       rate: rateAndLatency?.rate ?? null,
       channel_cap: cap ?? null,
+      whatsapp: whatsapp ?? null,
+      email_ses: channels.email_ses ?? null,
+      sms: channels.sms ?? null,
+      cost_per_channel_usd_per_million: {
+        webhook: ours?.cost.usd_per_million_recipients ?? null,
+        whatsapp_with_3_receipts: whatsapp?.cost_per_million_usd ?? null,
+        email_ses_with_delivery_event: channels.email_ses?.cost_per_million_usd ?? null,
+        sms_with_delivery_event: channels.sms?.cost_per_million_usd ?? null,
+      },
       latency_ms: rateAndLatency?.latency ?? null,
       memory_mb: {
         peak_rss_10k: ours?.report.peakRssMb ?? null,
@@ -245,7 +321,7 @@ export async function runBench(): Promise<void> {
         large: large && { delivered: large.delivered, duplicates: large.duplicates },
       },
     });
-    const rows = comparisonRows(results, ours, baseline, large, provider, cap);
+    const rows = comparisonRows(results, ours, baseline, large, provider, cap, whatsapp, channels);
     results.comparison = compare(rows);
     results.duration_s = seconds(performance.now() - began);
     results.load_average_at_end = loadavg().map((n) => round(n, 2));
@@ -347,6 +423,7 @@ async function pipelineRun(ctx: Context, listId: string, recipients: number): Pr
       lambda,
       eventbridgeEvents: report.domainEvents,
       schedulerInvocations: 0,
+      apiGatewayRequests: 1,
     });
     return {
       recipients,
@@ -373,13 +450,6 @@ function deliveryFigures(ctx: Context, broadcastId: string): { delivered: number
 }
 
 /** Invocations as the event source counted them; billed time from the measured ones, scaled to all. */
-function lambdaUsage(report: ChildReport, queue: string, invocations: number) {
-  const measured = report.meter.invocations[queue];
-  const functionName = FUNCTION_OF_QUEUE[queue] ?? queue;
-  if (!measured || measured.count === 0) return { functionName, invocations, billedMs: 0 };
-  return { functionName, invocations, billedMs: (measured.billedMs * invocations) / measured.count };
-}
-
 /** The seed's worker in a child process of its own, on the same list, table and sink. */
 async function baselineRun(ctx: Context, listId: string, recipients: number): Promise<PipelineRun> {
   const broadcast = await createBroadcast(ctx.api, listId);
@@ -408,6 +478,7 @@ async function baselineRun(ctx: Context, listId: string, recipients: number): Pr
       // The seed's aggregate records broadcast.started and broadcast.completed; its worker publishes nothing per message.
       eventbridgeEvents: 2,
       schedulerInvocations: 0,
+      apiGatewayRequests: 1,
     });
     return {
       recipients,
@@ -598,6 +669,8 @@ function comparisonRows(
   large: PipelineRun | undefined,
   provider: { ours: PipelineRun; baseline: PipelineRun } | undefined,
   cap: ChannelCapFigures | undefined,
+  whatsapp: WhatsAppFigures | undefined,
+  channels: Partial<Record<ProviderChannelType, ProviderChannelFigures>>,
 ): Row[] {
   const c = ours?.cost;
   const b = baseline?.cost;
@@ -649,7 +722,118 @@ function comparisonRows(
       ours: cap?.dynamodb_write_units_per_message ?? null,
       lowerIsBetter: true,
     },
+    ...whatsappRows(whatsapp),
+    ...(['email_ses', 'sms'] as const).flatMap((type) => channelRows(type, channels[type])),
   ];
+}
+
+function whatsappRows(w: WhatsAppFigures | undefined): Row[] {
+  const row = (figure: string, value: number | null | undefined, unit?: string): Row => ({
+    figure: `whatsapp.${figure}`,
+    ours: value ?? null,
+    ...(unit ? { unit } : {}),
+  });
+  const c = w?.cost;
+  const by = c?.cost_per_million_usd_by_service;
+  return [
+    row(
+      `cost_per_million_usd (${SIZES.whatsappRecipients} at the default 80/s, ${c?.receipts_per_message ?? 3} receipts each)`,
+      c?.cost_per_million_usd,
+      ' $',
+    ),
+    row('  of which the sends', c?.sends.cost_per_million_messages_usd, ' $'),
+    row('  of which the receipts', c?.receipts.cost_per_million_messages_usd, ' $'),
+    row('  dynamodb', by?.dynamodb, ' $'),
+    row('  sqs', by?.sqs, ' $'),
+    row('  lambda', by?.lambda, ' $'),
+    row('  api_gateway', by?.api_gateway, ' $'),
+    row('dynamodb_write_units_per_message (sends + receipts)', c?.dynamodb_write_units_per_message),
+    row('dynamodb_read_units_per_message (sends + receipts)', c?.dynamodb_read_units_per_message),
+    row('receipt_counter_mismatches', c && w ? c.exactness.mismatches + w.shared_cap.exactness.mismatches : null),
+    row(
+      `shared_cap.max_in_any_1s_window (3 broadcasts, cap ${SIZES.whatsappCapPerSecond}, at the stand-in)`,
+      w?.max_in_any_1s_window,
+    ),
+    row(
+      'shared_cap.max_in_any_1s_window_handed_to_the_channel',
+      w?.shared_cap.max_in_any_1s_window_handed_to_the_channel,
+    ),
+    row('shared_cap.utilisation_at_steady_state', w?.utilisation_at_steady_state),
+    row('shared_cap.cost_per_million_usd (small chunks at 20/s)', w?.shared_cap.cost_per_million_usd, ' $'),
+  ];
+}
+
+function channelRows(type: ProviderChannelType, f: ProviderChannelFigures | undefined): Row[] {
+  const by = f?.cost_per_million_usd_by_service;
+  const row = (figure: string, value: number | null | undefined, unit?: string): Row => ({
+    figure: `${type}.${figure}`,
+    ours: value ?? null,
+    ...(unit ? { unit } : {}),
+  });
+  return [
+    row(
+      `cost_per_million_usd (${SIZES.channelRecipients} at ${SIZES.channelCapPerSecond}/s, 1 delivery event each)`,
+      f?.cost_per_million_usd,
+      ' $',
+    ),
+    row('  of which the sends', f?.sends.cost_per_million_messages_usd, ' $'),
+    row('  of which the delivery events', f?.events.cost_per_million_messages_usd, ' $'),
+    row('  dynamodb', by?.dynamodb, ' $'),
+    row('dynamodb_write_units_per_message', f?.dynamodb_write_units_per_message),
+    row('dynamodb_read_units_per_message', f?.dynamodb_read_units_per_message),
+  ];
+}
+
+/** The whatsapp phase's figures: the cost run, and the shared-cap run. */
+interface WhatsAppFigures {
+  /** From the cost run, with its three receipts per message. */
+  cost_per_million_usd: number;
+  /** From the shared-cap run. */
+  max_in_any_1s_window: number;
+  utilisation_at_steady_state: number | null;
+  cost: WhatsAppRunFigures;
+  shared_cap: WhatsAppRunFigures;
+}
+
+async function whatsappPhase(ctx: Context, costListId: string, capListId: string): Promise<WhatsAppFigures> {
+  const common: Omit<WhatsAppRunShape, 'broadcasts' | 'recipientsEach' | 'capPerSecond' | 'staggerMs'> = {
+    sendConcurrency: CAP_SEND_CONCURRENCY,
+    answerMs: SIZES.whatsappAnswerMs,
+    receiptPosters: SIZES.receiptPosters,
+    statusesPerPost: SIZES.receiptsPerPost,
+  };
+  const phaseCtx = { api: ctx.api, observer: ctx.observer, childEnv: childEnv(ctx) };
+  const cost = await whatsappRun(phaseCtx, costListId, {
+    ...common,
+    broadcasts: 1,
+    recipientsEach: SIZES.whatsappRecipients,
+    capPerSecond: undefined,
+    staggerMs: 0,
+  });
+  log(`whatsapp cost run: $${cost.cost_per_million_usd} per million (${cost.sending_s} s sending)`);
+  const sharedCap = await whatsappRun(phaseCtx, capListId, {
+    ...common,
+    broadcasts: 3,
+    recipientsEach: SIZES.whatsappCapRecipients,
+    capPerSecond: SIZES.whatsappCapPerSecond,
+    staggerMs: CAP_STAGGER_MS,
+  });
+  return {
+    cost_per_million_usd: cost.cost_per_million_usd,
+    max_in_any_1s_window: sharedCap.max_in_any_1s_window,
+    utilisation_at_steady_state: sharedCap.utilisation_at_steady_state,
+    cost,
+    shared_cap: sharedCap,
+  };
+}
+
+function channelPhase(ctx: Context, type: ProviderChannelType, listId: string): Promise<ProviderChannelFigures> {
+  return providerChannelRun({ api: ctx.api, observer: ctx.observer, childEnv: childEnv(ctx) }, type, listId, {
+    recipients: SIZES.channelRecipients,
+    capPerSecond: SIZES.channelCapPerSecond,
+    sendConcurrency: CAP_SEND_CONCURRENCY,
+    eventPosters: SIZES.eventPosters,
+  });
 }
 
 interface ChannelCapFigures {

@@ -1,11 +1,14 @@
 /**
  * Child process of `npm run bench` (see support/child.ts), never run by hand. BENCH_ROLE:
  * - `pipeline`: the local runtime (local SQS, the event sources running the real handlers, the HTTP API) on
- *   the parent's DynamoDB Local, with the AWS meter on its clients;
+ *   the parent's DynamoDB Local, with the AWS meter on its clients and on the HTTP routes' durations. With
+ *   BENCH_NO_STREAM=1 it does not relay the table's stream (another process does: a second runtime that only takes
+ *   the providers' webhooks, so they are metered apart from the sends);
  * - `baseline`: the seed's BroadcastExecutionWorker (baseline/, a comparison baseline only) on the same table.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { OutboundUrlGuard } from '../../lib/adapters/channels/outbound-url-guard.js';
 import { WebhookChannel } from '../../lib/adapters/channels/webhook-channel.js';
@@ -19,6 +22,7 @@ import { SeedBroadcastExecutionWorker } from './baseline/seed-broadcast-worker.j
 import { AwsMeter } from './support/aws-meter.js';
 import type { ChildMessage, ChildReport, ParentMessage } from './support/child.js';
 import { SINK_SECRET, startRuntime } from './support/environment.js';
+import { timeHttpFunctions } from './support/http-timings.js';
 
 const role = process.env.BENCH_ROLE;
 // The parent gone (interrupted, killed): nothing is left to report to.
@@ -88,6 +92,7 @@ function recordingHandOvers(deps: UseCaseDeps): UseCaseDeps {
 }
 
 async function runPipeline(): Promise<void> {
+  timeHttpFunctions((fn, ms, busyMs) => meter.httpInvocation(fn, ms, busyMs));
   const runtime: LocalRuntime = await startRuntime({
     endpoint,
     tableName,
@@ -99,12 +104,20 @@ async function runPipeline(): Promise<void> {
       decorate: recordingHandOvers,
     },
   });
+  const relaysStream = process.env.BENCH_NO_STREAM !== '1';
+  if (!relaysStream) await runtime.stream.stop();
   // The domain events the event publisher (functions/event-publisher.ts, fed by the table's stream) puts on
   // EventBridge in AWS: locally, one line each in DATA_DIR/events.jsonl.
   const eventsFile = join(required('DATA_DIR'), EVENTS_FILE);
   const eventLines = () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').length - 1 : 0);
   let eventLinesAtStart = 0;
-  let before = { pipeline: runtime.consumers.pipeline.stats(), send: runtime.consumers.send.stats() };
+  const consumerStats = () => ({
+    pipeline: runtime.consumers.pipeline.stats(),
+    send: runtime.consumers.send.stats(),
+    receipts: runtime.consumers.receipts.stats(),
+    events: runtime.consumers.events.stats(),
+  });
+  let before = consumerStats();
   process.on('message', (message: ParentMessage) => {
     void (async () => {
       switch (message.type) {
@@ -112,15 +125,17 @@ async function runPipeline(): Promise<void> {
           meter.reset();
           handedToChannel = {};
           eventLinesAtStart = eventLines();
-          before = { pipeline: runtime.consumers.pipeline.stats(), send: runtime.consumers.send.stats() };
+          before = consumerStats();
           rssAtStartMb = mb(process.memoryUsage().rss);
           meter.enabled = true;
           send({ type: 'started' });
           return;
         case 'finish':
+          // A receipts or events batch whose writes are done may still be deleting its messages: let it settle first.
+          for (let i = 0; i < 200 && settling(runtime) > 0; i++) await sleep(50);
           meter.enabled = false;
           // Every change committed so far has reached the event publisher.
-          await runtime.stream.drain(60_000);
+          if (relaysStream) await runtime.stream.drain(60_000);
           domainEvents = eventLines() - eventLinesAtStart;
           send({
             type: 'report',
@@ -129,6 +144,8 @@ async function runPipeline(): Promise<void> {
               consumers: {
                 pipeline: delta(runtime.consumers.pipeline.stats(), before.pipeline),
                 send: delta(runtime.consumers.send.stats(), before.send),
+                receipts: delta(runtime.consumers.receipts.stats(), before.receipts),
+                events: delta(runtime.consumers.events.stats(), before.events),
               },
             }),
           });
@@ -140,6 +157,10 @@ async function runPipeline(): Promise<void> {
     })().catch((error: unknown) => send({ type: 'error', message: String((error as Error)?.stack ?? error) }));
   });
   send({ type: 'ready', url: runtime.url });
+}
+
+function settling(runtime: LocalRuntime): number {
+  return runtime.consumers.receipts.stats().inFlight + runtime.consumers.events.stats().inFlight;
 }
 
 async function runBaseline(): Promise<void> {

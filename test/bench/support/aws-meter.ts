@@ -34,6 +34,12 @@ export interface InvocationDurations {
   /** Sum of the durations rounded up to Lambda's 1 ms billing granularity. */
   billedMs: number;
   maxMs: number;
+  /**
+   * HTTP functions only: wall time with at least one call in flight. Locally one process serves the calls side by
+   * side, each one's wall time stretched by the others'; in AWS each is an invocation of its own. Billing this over
+   * the calls is what they took one after another (still an upper bound: the process did other work meanwhile).
+   */
+  busyMs?: number;
 }
 
 export interface MeterSnapshot {
@@ -69,6 +75,8 @@ export interface MeterSnapshot {
   };
   /** By queue name: the function consuming it. */
   invocations: Record<string, InvocationDurations>;
+  /** By HTTP function (the local API's stand-in for API Gateway): each call is one API Gateway request. */
+  httpInvocations: Record<string, InvocationDurations>;
 }
 
 interface SqsUsage {
@@ -92,6 +100,9 @@ export class AwsMeter {
   /** Receipt handle -> when its receive answered and from which queue. */
   private received = new Map<string, { at: number; queue: string }>();
   private invocations = new Map<string, InvocationDurations>();
+  private httpInvocations = new Map<string, InvocationDurations>();
+  /** Item writes to items whose entity the event publisher's filter drops although their partition is let through. */
+  private filteredItemWritesInPublishedPartitions = 0;
 
   reset(): void {
     this.requests = new Map();
@@ -104,6 +115,19 @@ export class AwsMeter {
     this.sqs = { requests: 0, billed: 0, emptyReceives: 0, emptyBilled: 0 };
     this.received = new Map();
     this.invocations = new Map();
+    this.httpInvocations = new Map();
+    this.filteredItemWritesInPublishedPartitions = 0;
+  }
+
+  /**
+   * A route of the HTTP API took `ms` to answer (support/http-timings.ts): one invocation of its function;
+   * `busyMs`, the wall time this call ended of the function having at least one call in flight.
+   */
+  httpInvocation(functionName: string, ms: number, busyMs: number): void {
+    if (!this.enabled) return;
+    addDuration(this.httpInvocations, functionName, ms);
+    const d = this.httpInvocations.get(functionName) as InvocationDurations;
+    d.busyMs = (d.busyMs ?? 0) + busyMs;
   }
 
   snapshot(): MeterSnapshot {
@@ -117,6 +141,7 @@ export class AwsMeter {
       if (!FILTERED_FROM_THE_PUBLISHER.test(pk)) reachPublisher += writes;
       if (!hottest || writes > hottest.writes) hottest = { pk, writes };
     }
+    reachPublisher -= this.filteredItemWritesInPublishedPartitions;
     return {
       requests: Object.fromEntries([...this.requests].sort(([a], [b]) => a.localeCompare(b))),
       dynamodb: {
@@ -140,6 +165,7 @@ export class AwsMeter {
         billedRequestsExcludingEmptyReceives: this.sqs.billed - this.sqs.emptyBilled,
       },
       invocations: Object.fromEntries([...this.invocations].map(([queue, d]) => [queue, { ...d }])),
+      httpInvocations: Object.fromEntries([...this.httpInvocations].map(([fn, d]) => [fn, { ...d }])),
     };
   }
 
@@ -253,7 +279,7 @@ export class AwsMeter {
   }
 
   private countWrites(operation: string, input: Loose, output: Loose | undefined): void {
-    for (const pk of writtenPartitions(operation, input, output)) this.addPartitionWrite(pk);
+    for (const key of writtenItems(operation, input, output)) this.addItemWrite(key);
   }
 
   /** A write refused by its condition still costs its write units; DynamoDB reports none on the error. */
@@ -263,7 +289,7 @@ export class AwsMeter {
       this.refusedWrites++;
       this.refusedUnits += 1;
       this.addUnits(operation, 0, 1);
-      for (const pk of writtenPartitions(operation, input, undefined)) this.addPartitionWrite(pk);
+      for (const key of writtenItems(operation, input, undefined)) this.addItemWrite(key);
     } else if (name === 'TransactionCanceledException') {
       const items = ((input.TransactItems as Loose[] | undefined) ?? []).length;
       this.refusedWrites++;
@@ -273,8 +299,11 @@ export class AwsMeter {
     }
   }
 
-  private addPartitionWrite(pk: string): void {
+  private addItemWrite({ pk, sk }: ItemKey): void {
     this.partitionWrites.set(pk, (this.partitionWrites.get(pk) ?? 0) + 1);
+    if (sk !== undefined && FILTERED_ITEMS_IN_PUBLISHED_PARTITIONS.test(sk) && !FILTERED_FROM_THE_PUBLISHER.test(pk)) {
+      this.filteredItemWritesInPublishedPartitions++;
+    }
   }
 
   private receivedMessages(input: Loose, output: Loose | undefined): void {
@@ -298,14 +327,17 @@ export class AwsMeter {
       if (seen && (!start || seen.at > start.at)) start = seen;
     }
     if (!start) return;
-    const ms = performance.now() - start.at;
-    const d = this.invocations.get(start.queue) ?? { count: 0, totalMs: 0, billedMs: 0, maxMs: 0 };
-    d.count++;
-    d.totalMs += ms;
-    d.billedMs += Math.ceil(ms);
-    d.maxMs = Math.max(d.maxMs, ms);
-    this.invocations.set(start.queue, d);
+    addDuration(this.invocations, start.queue, performance.now() - start.at);
   }
+}
+
+function addDuration(durations: Map<string, InvocationDurations>, key: string, ms: number): void {
+  const d = durations.get(key) ?? { count: 0, totalMs: 0, billedMs: 0, maxMs: 0 };
+  d.count++;
+  d.totalMs += ms;
+  d.billedMs += Math.ceil(ms);
+  d.maxMs = Math.max(d.maxMs, ms);
+  durations.set(key, d);
 }
 
 /**
@@ -313,15 +345,26 @@ export class AwsMeter {
  * capped channels' pace items.
  */
 const FILTERED_FROM_THE_PUBLISHER = /#(CHUNK|SKIP|CONTACTS)#\d+$|#EXTID#|#PACE$/;
+/**
+ * Sort keys of items the filter drops in partitions it lets through: a broadcast's delivery-receipt counters sit in
+ * its run's partition (lib/adapters/dynamodb/keys.ts, runKeys.receipts; entity `broadcast_receipts`).
+ */
+const FILTERED_ITEMS_IN_PUBLISHED_PARTITIONS = /^RECEIPTS$/;
 /** A capped channel's pace partition (lib/adapters/dynamodb/keys.ts, channelPaceKeys). */
 const CHANNEL_PACE_PARTITION = /#CHANNEL#[^#]+#PACE$/;
 
-/** The partition keys an (accepted) write request wrote, one entry per item. */
-function writtenPartitions(operation: string, input: Loose, output: Loose | undefined): string[] {
-  const pks: string[] = [];
+interface ItemKey {
+  pk: string;
+  sk?: string;
+}
+
+/** The keys of the items an (accepted) write request wrote, one entry per item. */
+function writtenItems(operation: string, input: Loose, output: Loose | undefined): ItemKey[] {
+  const keys: ItemKey[] = [];
   const add = (item: unknown) => {
-    const pk = pkOf(item);
-    if (pk !== undefined) pks.push(pk);
+    const pk = keyOf(item, 'pk');
+    const sk = keyOf(item, 'sk');
+    if (pk !== undefined) keys.push(sk === undefined ? { pk } : { pk, sk });
   };
   switch (operation) {
     case 'PutItem':
@@ -350,14 +393,14 @@ function writtenPartitions(operation: string, input: Loose, output: Loose | unde
       }
       break;
   }
-  return pks;
+  return keys;
 }
 
-/** `pk` as the document client gives it (a string) or as the low-level client does ({ S }). */
-function pkOf(item: unknown): string | undefined {
-  const pk = (item as Loose | undefined)?.pk;
-  if (typeof pk === 'string') return pk;
-  const s = (pk as Loose | undefined)?.S;
+/** A key attribute as the document client gives it (a string) or as the low-level client does ({ S }). */
+function keyOf(item: unknown, name: 'pk' | 'sk'): string | undefined {
+  const value = (item as Loose | undefined)?.[name];
+  if (typeof value === 'string') return value;
+  const s = (value as Loose | undefined)?.S;
   return typeof s === 'string' ? s : undefined;
 }
 

@@ -24,7 +24,12 @@ export type ParentMessage =
 export interface ChildReport {
   meter: MeterSnapshot;
   /** Event-source stats over the measured window (pipeline role). */
-  consumers?: { pipeline: SqsEventSourceStats; send: SqsEventSourceStats };
+  consumers?: {
+    pipeline: SqsEventSourceStats;
+    send: SqsEventSourceStats;
+    receipts: SqsEventSourceStats;
+    events: SqsEventSourceStats;
+  };
   /** Domain events published (events.jsonl lines) over the measured window: EventBridge events in AWS. */
   domainEvents: number;
   /** process.resourceUsage().maxRSS: the highest RSS the process ever had. */

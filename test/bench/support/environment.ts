@@ -147,12 +147,19 @@ export async function createList(api: Api, contactIds: readonly string[], name: 
 export function createBroadcast(
   api: Api,
   listId: string,
-  fields: { rateLimit?: number; scheduledFor?: string; name?: string; channelId?: string } = {},
+  fields: {
+    rateLimit?: number;
+    scheduledFor?: string;
+    name?: string;
+    channelId?: string;
+    /** The API's `message_template`; TEMPLATE as a text message by default. */
+    messageTemplate?: Record<string, unknown>;
+  } = {},
 ): Promise<{ id: string }> {
   return api.ok('POST', '/api/v1/broadcasts', {
     name: fields.name ?? `Bench ${randomUUID().slice(0, 8)}`,
     list_id: listId,
-    message_template: { type: 'text', content: TEMPLATE },
+    message_template: fields.messageTemplate ?? { type: 'text', content: TEMPLATE },
     rate_limit: fields.rateLimit ?? 0,
     ...(fields.scheduledFor ? { scheduled_for: fields.scheduledFor } : {}),
     ...(fields.channelId ? { channel_id: fields.channelId } : {}),

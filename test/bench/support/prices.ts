@@ -16,6 +16,11 @@ export const PRICES = {
   lambda_arm64_usd_per_gb_second: 0.0000133334,
   eventbridge_usd_per_million_events: 1.0,
   scheduler_usd_per_million_invocations: 1.0,
+  /**
+   * API Gateway HTTP API, the first 300 million requests a month (aws.amazon.com/api-gateway/pricing/; $0.90 per
+   * million above): every call of the service's routes, each of Meta's webhook posts among them.
+   */
+  apigateway_http_usd_per_million_requests: 1.0,
 } as const;
 
 /** The deployed memory of a function (infra/function-catalog.ts; ServiceFunction's default is 512 MB). */
@@ -58,6 +63,8 @@ export interface UsageForCost {
   lambda: { functionName: string; invocations: number; billedMs: number; memoryMb?: number }[];
   eventbridgeEvents: number;
   schedulerInvocations: number;
+  /** API Gateway (HTTP API) requests: the API calls made, and the providers' webhook posts. */
+  apiGatewayRequests?: number;
 }
 
 export interface CostFigures {
@@ -67,6 +74,7 @@ export interface CostFigures {
   lambda_invocations_per_recipient: number;
   eventbridge_events_per_recipient: number;
   scheduler_invocations_per_recipient: number;
+  api_gateway_requests_per_recipient: number;
   lambda_gb_seconds_per_recipient: number;
   usd_per_million_recipients: number;
   usd_per_million_recipients_by_service: Record<string, number>;
@@ -89,6 +97,7 @@ export function costFigures(u: UsageForCost): CostFigures {
       (invocations * PRICES.lambda_usd_per_million_requests) / 1e6 + gbSeconds * PRICES.lambda_arm64_usd_per_gb_second,
     eventbridge: (u.eventbridgeEvents * PRICES.eventbridge_usd_per_million_events) / 1e6,
     scheduler: (u.schedulerInvocations * PRICES.scheduler_usd_per_million_invocations) / 1e6,
+    api_gateway: ((u.apiGatewayRequests ?? 0) * PRICES.apigateway_http_usd_per_million_requests) / 1e6,
   };
   const perMillion = (usdTotal: number) => round((usdTotal / u.recipients) * 1e6, 4);
   return {
@@ -98,6 +107,7 @@ export function costFigures(u: UsageForCost): CostFigures {
     lambda_invocations_per_recipient: round(per(invocations), 5),
     eventbridge_events_per_recipient: round(per(u.eventbridgeEvents), 6),
     scheduler_invocations_per_recipient: round(per(u.schedulerInvocations), 6),
+    api_gateway_requests_per_recipient: round(per(u.apiGatewayRequests ?? 0), 6),
     lambda_gb_seconds_per_recipient: round(per(gbSeconds), 6),
     usd_per_million_recipients: perMillion(Object.values(usd).reduce((a, b) => a + b, 0)),
     usd_per_million_recipients_by_service: Object.fromEntries(Object.entries(usd).map(([k, v]) => [k, perMillion(v)])),

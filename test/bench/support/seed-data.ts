@@ -31,7 +31,7 @@ export async function seedContacts(
       const contact = newContact(
         tenantId,
         id,
-        { name: `Contact ${n}`, phone: `+55119${String(n).padStart(8, '0')}` },
+        { name: `Contact ${n}`, phone: `+55119${String(n).padStart(8, '0')}`, email: `contact${n}@example.com` },
         now,
       );
       return { ...contactKeys.byId(tenantId, id), entity: 'contact', ...contact };
