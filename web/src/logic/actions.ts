@@ -28,7 +28,11 @@ export function actionsFor(status: BroadcastStatus): readonly BroadcastAction[] 
   return ACTIONS[status] ?? [];
 }
 
-/** Statuses whose counters still move: the pages poll while one is shown. */
-export function isLive(status: BroadcastStatus): boolean {
-  return status === 'running';
+/**
+ * Whether a broadcast's counters still move, so a page showing it polls: while it runs, and after a cancel until the
+ * pipeline has marked every unsent contact skipped (its pending and sending counts reach 0).
+ */
+export function isLive(status: BroadcastStatus, counts?: { pending: number; sending: number }): boolean {
+  if (status === 'running') return true;
+  return status === 'cancelled' && counts !== undefined && counts.pending + counts.sending > 0;
 }

@@ -27,7 +27,7 @@ export function BroadcastPage({ id }: { id: string }) {
     return { broadcast, stats };
   }, [id, refreshKey]);
   const timeline = useLoad(() => api.get<Timeline>(`/api/v1/broadcasts/${id}/timeline`), [id, refreshKey]);
-  const live = detail.data ? isLive(detail.data.broadcast.status) : false;
+  const live = detail.data ? isLive(detail.data.broadcast.status, detail.data.stats) : false;
   usePolling(live, POLL_MS, async () => setRefreshKey((k) => k + 1));
 
   if (!detail.data) {
@@ -52,7 +52,7 @@ export function BroadcastPage({ id }: { id: string }) {
       </div>
       {b.status_reason && <p class="muted">Reason: {b.status_reason}</p>}
       <p class="live-status" aria-live="polite" data-testid="live-status">
-        {live ? `Live: refreshing every ${POLL_MS / 1000} s` : 'Not running: not refreshing'}
+        {live ? `Live: refreshing every ${POLL_MS / 1000} s` : 'Not moving: not refreshing'}
       </p>
       <ErrorMessage error={detail.error} />
       <BroadcastActions broadcast={b} onChanged={() => setRefreshKey((k) => k + 1)} />

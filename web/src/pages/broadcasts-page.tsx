@@ -12,6 +12,8 @@ import type { Broadcast, Channel, ContactList, Stats } from '../types.js';
 
 export const POLL_MS = 1500;
 
+const FINAL = new Set(['completed', 'failed', 'cancelled']);
+
 interface Row {
   broadcast: Broadcast;
   stats?: Stats;
@@ -22,6 +24,8 @@ interface Row {
 export function BroadcastsPage() {
   const [status, setStatus] = useState('');
   const samples = useRef(new Map<string, ProgressSample[]>());
+  // A finished broadcast's counters never change again: read once, not on every refresh.
+  const finalStats = useRef(new Map<string, Stats>());
   const names = useLoad(async () => {
     const [lists, channels] = await Promise.all([
       collect<ContactList>('/api/v1/contact-lists', 5000),
@@ -39,15 +43,18 @@ export function BroadcastsPage() {
     // The list's counters stay 0 once a broadcast runs (they live on its run): read the live ones from /stats.
     return Promise.all(
       page.items.map(async (broadcast): Promise<Row> => {
-        if (broadcast.status !== 'running' && broadcast.status !== 'paused') return { broadcast, rate: null };
+        if (broadcast.status === 'draft' || broadcast.status === 'scheduled') return { broadcast, rate: null };
+        const kept = finalStats.current.get(broadcast.id);
+        if (kept) return { broadcast, stats: kept, rate: null };
         const stats = await api.get<Stats>(`/api/v1/broadcasts/${broadcast.id}/stats`);
-        const kept = addSample(samples.current.get(broadcast.id) ?? [], { atMs: Date.now(), done: doneOf(stats) });
-        samples.current.set(broadcast.id, kept);
-        return { broadcast, stats, rate: broadcast.status === 'running' ? ratePerMinute(kept) : null };
+        if (FINAL.has(stats.status) && !isLive(stats.status, stats)) finalStats.current.set(broadcast.id, stats);
+        const window = addSample(samples.current.get(broadcast.id) ?? [], { atMs: Date.now(), done: doneOf(stats) });
+        samples.current.set(broadcast.id, window);
+        return { broadcast, stats, rate: broadcast.status === 'running' ? ratePerMinute(window) : null };
       }),
     );
   }, [status]);
-  const live = (rows.data ?? []).some((row) => isLive(row.broadcast.status));
+  const live = (rows.data ?? []).some((row) => isLive(row.broadcast.status, row.stats));
   usePolling(live, POLL_MS, rows.reload);
 
   return (
@@ -73,7 +80,7 @@ export function BroadcastsPage() {
         <p class="live-status" aria-live="polite" data-testid="live-status">
           {live
             ? `Live: refreshing every ${POLL_MS / 1000} s while a broadcast runs`
-            : 'Nothing running: not refreshing'}
+            : 'Nothing moving: not refreshing'}
         </p>
       </div>
       <ErrorMessage error={rows.error ?? names.error} />
