@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, type BuildResult, build, buildSync } from 'esbuild';
 
 /** The single-page app's entry; everything it imports (Preact, uPlot, its CSS) ends up in one script and one sheet. */
 const ENTRY = fileURLToPath(new URL('./src/main.tsx', import.meta.url));
@@ -29,26 +29,35 @@ export const INDEX_HTML = `<!doctype html>
 </html>
 `;
 
+const BUILD_OPTIONS = {
+  entryPoints: { app: ENTRY },
+  bundle: true,
+  write: false,
+  outdir: '/assets',
+  format: 'esm',
+  target: 'es2022',
+  platform: 'browser',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'silent',
+} satisfies BuildOptions;
+
 /**
  * Bundles the dashboard in memory with esbuild (the bundler the Lambda functions already use): `npm start` serves the
  * result and the CDK stack uploads it, so there is no build step to forget and no stale bundle to serve.
  */
 export async function bundleDashboard(options: { minify?: boolean } = {}): Promise<DashboardBundle> {
-  const result = await build({
-    entryPoints: { app: ENTRY },
-    bundle: true,
-    write: false,
-    outdir: '/assets',
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    minify: options.minify ?? true,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  return filesOf(await build({ ...BUILD_OPTIONS, minify: options.minify ?? true }));
+}
+
+/** The same, synchronously: CDK builds its constructs synchronously. */
+export function bundleDashboardSync(): DashboardBundle {
+  return filesOf(buildSync({ ...BUILD_OPTIONS, minify: true }));
+}
+
+function filesOf(result: BuildResult<{ write: false }>): DashboardBundle {
   const files = new Map<string, DashboardFile>([
     ['/index.html', { contents: new TextEncoder().encode(INDEX_HTML), contentType: 'text/html; charset=utf-8' }],
   ]);
