@@ -198,7 +198,13 @@ describe('the operator dashboard', () => {
 
     // Assess
     const reasons = page.getByTestId('reasons');
-    await reasons.getByText('cancelled').waitFor(WAIT);
+    await reasons.getByRole('row', { name: 'skipped cancelled 10' }).waitFor(WAIT);
+    await page
+      .getByTestId('executions')
+      .getByText('pending')
+      .first()
+      .waitFor({ ...WAIT, state: 'detached' });
+    await page.getByText('Not moving: not refreshing').waitFor(WAIT);
     expect(await reasons.locator('tbody tr td:nth-child(1)').allTextContents()).toEqual(['skipped']);
     await screenshot(page, 'broadcast-cancelled');
   });

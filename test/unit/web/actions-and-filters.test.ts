@@ -1,5 +1,5 @@
 import { BROADCAST_TRANSITIONS, type BroadcastStatus, canTransition } from '../../../lib/domain/broadcast.js';
-import { actionsFor, isLive } from '../../../web/src/logic/actions.js';
+import { actionsFor, CANCEL_SETTLE_MS, isLive } from '../../../web/src/logic/actions.js';
 import { contactMatches, contactsQueryOf, draftOf, filtersOf } from '../../../web/src/logic/filters.js';
 import { parseRoute } from '../../../web/src/logic/routes.js';
 
@@ -27,18 +27,24 @@ describe('dashboard broadcast actions', () => {
     expect([...new Set(targets)].sort()).toEqual([...byPeople].sort());
   });
 
-  it('polls a running broadcast, and a cancelled one only until its unsent contacts are settled', () => {
+  it('polls a running broadcast, and a cancelled one only until it has settled', () => {
+    // Prepare
+    const now = Date.parse('2030-01-15T12:00:00Z');
+    const ago = (ms: number) => new Date(now - ms).toISOString();
+    const idle = { pending: 0, sending: 0 };
+
     // Act
     const figures = [
-      isLive('running'),
-      isLive('paused', { pending: 5, sending: 0 }),
-      isLive('cancelled', { pending: 2, sending: 0 }),
-      isLive('cancelled', { pending: 0, sending: 0 }),
-      isLive('completed', { pending: 0, sending: 0 }),
+      isLive({ status: 'running' }, undefined, now),
+      isLive({ status: 'paused' }, { pending: 5, sending: 0 }, now),
+      isLive({ status: 'cancelled', cancelled_at: ago(CANCEL_SETTLE_MS * 2) }, { pending: 2, sending: 0 }, now),
+      isLive({ status: 'cancelled', cancelled_at: ago(1000) }, idle, now),
+      isLive({ status: 'cancelled', cancelled_at: ago(CANCEL_SETTLE_MS) }, idle, now),
+      isLive({ status: 'completed' }, idle, now),
     ];
 
     // Assess
-    expect(figures).toEqual([true, false, true, false, false]);
+    expect(figures).toEqual([true, false, true, true, false, false]);
   });
 });
 

@@ -28,11 +28,22 @@ export function actionsFor(status: BroadcastStatus): readonly BroadcastAction[] 
   return ACTIONS[status] ?? [];
 }
 
+/** How long after a cancel a page keeps polling: the pacer marks the unsent contacts skipped shortly after. */
+export const CANCEL_SETTLE_MS = 20_000;
+
 /**
- * Whether a broadcast's counters still move, so a page showing it polls: while it runs, and after a cancel until the
- * pipeline has marked every unsent contact skipped (its pending and sending counts reach 0).
+ * Whether a broadcast's figures still move, so a page showing it polls: while it runs, and after a cancel while the
+ * pacer drains it (pending or sending left, or within CANCEL_SETTLE_MS of the cancel: the counters settle before the
+ * executions do).
  */
-export function isLive(status: BroadcastStatus, counts?: { pending: number; sending: number }): boolean {
-  if (status === 'running') return true;
-  return status === 'cancelled' && counts !== undefined && counts.pending + counts.sending > 0;
+export function isLive(
+  broadcast: { status: BroadcastStatus; cancelled_at?: string | null },
+  counts?: { pending: number; sending: number },
+  nowMs: number = Date.now(),
+): boolean {
+  if (broadcast.status === 'running') return true;
+  if (broadcast.status !== 'cancelled') return false;
+  if (counts !== undefined && counts.pending + counts.sending > 0) return true;
+  const cancelledAt = broadcast.cancelled_at ? Date.parse(broadcast.cancelled_at) : Number.NaN;
+  return nowMs - cancelledAt < CANCEL_SETTLE_MS;
 }

@@ -27,7 +27,7 @@ export function BroadcastPage({ id }: { id: string }) {
     return { broadcast, stats };
   }, [id, refreshKey]);
   const timeline = useLoad(() => api.get<Timeline>(`/api/v1/broadcasts/${id}/timeline`), [id, refreshKey]);
-  const live = detail.data ? isLive(detail.data.broadcast.status, detail.data.stats) : false;
+  const live = detail.data ? isLive(detail.data.broadcast, detail.data.stats) : false;
   usePolling(live, POLL_MS, async () => setRefreshKey((k) => k + 1));
 
   if (!detail.data) {

@@ -47,14 +47,14 @@ export function BroadcastsPage() {
         const kept = finalStats.current.get(broadcast.id);
         if (kept) return { broadcast, stats: kept, rate: null };
         const stats = await api.get<Stats>(`/api/v1/broadcasts/${broadcast.id}/stats`);
-        if (FINAL.has(stats.status) && !isLive(stats.status, stats)) finalStats.current.set(broadcast.id, stats);
+        if (FINAL.has(stats.status) && !isLive(broadcast, stats)) finalStats.current.set(broadcast.id, stats);
         const window = addSample(samples.current.get(broadcast.id) ?? [], { atMs: Date.now(), done: doneOf(stats) });
         samples.current.set(broadcast.id, window);
         return { broadcast, stats, rate: broadcast.status === 'running' ? ratePerMinute(window) : null };
       }),
     );
   }, [status]);
-  const live = (rows.data ?? []).some((row) => isLive(row.broadcast.status, row.stats));
+  const live = (rows.data ?? []).some((row) => isLive(row.broadcast, row.stats));
   usePolling(live, POLL_MS, rows.reload);
 
   return (
