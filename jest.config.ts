@@ -64,6 +64,8 @@ const config: Config = {
     },
     { ...shared, ...DYNAMODB_LOCAL, displayName: 'scenarios', testMatch: SCENARIOS },
     { ...shared, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    // The dashboard in Chromium against `npm start` (test/browser/support.ts): run on its own, after the rest.
+    { ...shared, ...DYNAMODB_LOCAL, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };
 

@@ -5,6 +5,7 @@ import { Alarms } from './constructs/alarms.js';
 import { ApiAuth } from './constructs/api-auth.js';
 import { AutomationEvents } from './constructs/automation-events.js';
 import { ChannelCredentials } from './constructs/channel-credentials.js';
+import { DashboardHosting } from './constructs/dashboard-hosting.js';
 import { Data } from './constructs/data.js';
 import { DeliveryPipeline } from './constructs/delivery-pipeline.js';
 import { ProviderEvents } from './constructs/provider-events.js';
@@ -72,14 +73,30 @@ export class BroadcastStack extends Stack {
       providerEvents,
       channelCredentials,
     });
-    const auth = new ApiAuth(this, 'Auth', { naming, config });
+    // The operator dashboard, when the stage asks for it: its URL is the user pool's callback and an API origin.
+    const dashboard = config.dashboard === undefined ? undefined : new DashboardHosting(this, 'Dashboard');
+    const auth = new ApiAuth(this, 'Auth', {
+      naming,
+      config,
+      ...(dashboard === undefined ? {} : { dashboardUrl: dashboard.url }),
+    });
     const api = new ServiceApi(this, 'Api', {
       naming,
       config,
       routes: props.routes ?? ROUTES,
       functions: this.functions,
       authorizer: auth.authorizer,
+      ...(dashboard === undefined ? {} : { extraAllowOrigins: [dashboard.origin] }),
     });
+    if (dashboard !== undefined && auth.userPoolClient !== undefined && auth.hostedUiUrl !== undefined) {
+      dashboard.publish({
+        apiUrl: api.url,
+        hostedUiUrl: auth.hostedUiUrl,
+        userPoolClientId: auth.userPoolClient.userPoolClientId,
+      });
+      output(this, 'DashboardUrl', dashboard.url, 'Operator dashboard (signs in through the hosted UI)');
+      output(this, 'HostedUiUrl', auth.hostedUiUrl, "The user pool's hosted UI");
+    }
 
     // The unsubscribe links in messages point here: the API's URL unless the stage has a domain of its own.
     const links = new UnsubscribeLinks(this, 'UnsubscribeLinks', { retainData: config.retainData });
@@ -110,7 +127,7 @@ export class BroadcastStack extends Stack {
       table: data.table,
       streamConsumers: this.functions.all.filter((fn) => catalog[fn.handlerName]?.trigger.kind === 'table-stream'),
     });
-    const dashboard = new ServiceDashboard(this, 'Monitoring', {
+    const monitoring = new ServiceDashboard(this, 'Monitoring', {
       naming,
       functions: this.functions.all,
       pipelineQueue: pipeline.queue('pipeline').queue,
@@ -139,7 +156,7 @@ export class BroadcastStack extends Stack {
     );
     output(this, 'ScheduleGroupName', scheduling.group.scheduleGroupName, 'Schedule group of scheduled broadcasts');
     output(this, 'AlarmTopicArn', alarms.topic.topicArn, 'SNS topic the alarms publish to');
-    output(this, 'DashboardName', dashboard.dashboard.dashboardName, 'CloudWatch dashboard');
+    output(this, 'DashboardName', monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
   }
 }
 

@@ -18,8 +18,8 @@ const TENANT_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 export class DeploymentTargetError extends Error {}
 
 /**
- * Reads `-c tenant=<id> -c stage=<name>` (and the optional `-c alarmEmail=<address>` override, since the address
- * usually differs per tenant) from the CDK context.
+ * Reads `-c tenant=<id> -c stage=<name>` (and the optional `-c alarmEmail=<address>` and
+ * `-c dashboardDomainPrefix=<prefix>` overrides, since both usually differ per tenant) from the CDK context.
  */
 export function readDeploymentTarget(node: Node): DeploymentTarget {
   const tenant = stringContext(node, 'tenant');
@@ -39,7 +39,13 @@ export function readDeploymentTarget(node: Node): DeploymentTarget {
     throw new DeploymentTargetError(`unknown stage "${stage}": one of ${STAGE_NAMES.join(', ')} (infra/stages.ts)`);
   }
   const alarmEmail = stringContext(node, 'alarmEmail');
-  const config = parseStageConfig(stage, { ...STAGES[stage], ...(alarmEmail === undefined ? {} : { alarmEmail }) });
+  // Cognito domain prefixes are unique per Region across all accounts: each deployment names its own.
+  const dashboardDomainPrefix = stringContext(node, 'dashboardDomainPrefix');
+  const config = parseStageConfig(stage, {
+    ...STAGES[stage],
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    ...(dashboardDomainPrefix === undefined ? {} : { dashboard: { domainPrefix: dashboardDomainPrefix } }),
+  });
   return { tenant, stage, config };
 }
 

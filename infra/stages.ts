@@ -18,13 +18,15 @@ const redirectUrl = z
  * The Cognito hosted UI (authorization code flow; PKCE is the client's part): where it lives and where it may send
  * the browser back to. Without it the app client has no OAuth flow at all, only the API's own sign-in flows.
  */
+/** `<prefix>.auth.<region>.amazoncognito.com`: unique per Region, without "aws", "amazon" or "cognito". */
+const cognitoDomainPrefix = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and inner hyphens, at most 63')
+  .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'Cognito refuses "aws", "amazon" and "cognito"');
+
 const hostedUiSchema = z
   .object({
-    /** `<prefix>.auth.<region>.amazoncognito.com`: unique per Region, without "aws", "amazon" or "cognito". */
-    domainPrefix: z
-      .string()
-      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and inner hyphens, at most 63')
-      .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'Cognito refuses "aws", "amazon" and "cognito"'),
+    domainPrefix: cognitoDomainPrefix,
     callbackUrls: z.array(redirectUrl).min(1),
     logoutUrls: z.array(redirectUrl).min(1),
   })
@@ -136,6 +138,12 @@ export const stageConfigSchema = z
      * SMS (End User Messaging): the origination identities (ARNs) the stage's functions may send from, and the
      * configuration sets (names) an SMS channel may name; `sms-voice:SendTextMessage` is granted on these only.
      */
+    /**
+     * The operator dashboard (web/, docs/dashboard.md) on S3 + CloudFront, signing in through the user pool's hosted
+     * UI. `domainPrefix` names the pool's domain (`<prefix>.auth.<region>.amazoncognito.com`) unless `auth.hostedUi`
+     * already does. Needs a Cognito stage. Off when absent.
+     */
+    dashboard: z.object({ domainPrefix: cognitoDomainPrefix.optional() }).strict().optional(),
     sms: z
       .object({
         originationIdentities: z.array(smsOriginationArn).max(100).default([]),
@@ -151,7 +159,21 @@ export const stageConfigSchema = z
   .refine((config) => config.auth.kind !== 'cognito' || /^custom:\w{1,20}$/.test(config.tenantClaim), {
     message: 'with a Cognito user pool the tenant claim must be a custom attribute, e.g. "custom:tenant_id"',
     path: ['tenantClaim'],
-  });
+  })
+  .refine((config) => config.dashboard === undefined || config.auth.kind === 'cognito', {
+    message: "the dashboard signs in through the stage's Cognito user pool: it needs auth.kind cognito",
+    path: ['dashboard'],
+  })
+  .refine(
+    (config) =>
+      config.dashboard === undefined ||
+      config.auth.kind !== 'cognito' ||
+      (config.dashboard.domainPrefix === undefined) !== (config.auth.hostedUi === undefined),
+    {
+      message: 'a user pool has one domain: name it in dashboard.domainPrefix or in auth.hostedUi, not both',
+      path: ['dashboard', 'domainPrefix'],
+    },
+  );
 
 export type StageConfigInput = z.input<typeof stageConfigSchema>;
 export type StageConfig = z.output<typeof stageConfigSchema>;

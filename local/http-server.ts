@@ -9,6 +9,7 @@ import type {
 import { MAX_BODY_BYTES } from '../lib/http/middlewares.js';
 import { HttpProblem, problemResponse } from '../lib/http/problem.js';
 import { type HttpFunctionName, ROUTES, type RouteDefinition, routeKey } from '../lib/http/routes.js';
+import type { DashboardAssets } from './dashboard-assets.js';
 import { LOCAL_EVENTS_PATH, type LocalEventTargets, serveLocalEvent } from './local-events.js';
 import { type LocalJwtTrust, verifyLocalToken } from './local-jwt.js';
 
@@ -33,6 +34,8 @@ export interface LocalApiOptions {
   jwt: LocalJwtTrust;
   /** Where `POST /local/events`, the stand-in for the stage's EventBridge rules, delivers; unset: no such route. */
   events?: LocalEventTargets;
+  /** The operator dashboard at `/` (local/dashboard-assets.ts); unset: no such pages. */
+  dashboard?: DashboardAssets;
 }
 
 interface CompiledRoute {
@@ -75,6 +78,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: LocalAp
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
   if (url.pathname === LOCAL_EVENTS_PATH && options.events) return serveEvents(req, res, method, options.events);
+  if (options.dashboard?.handles(method, url.pathname)) return options.dashboard.serve(url.pathname, res);
   const matches = COMPILED.map((c) => ({ c, m: c.pattern.exec(url.pathname) })).filter((x) => x.m);
   const match = matches.find((x) => x.c.route.method === method);
   if (!match?.m) {

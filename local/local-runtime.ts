@@ -10,6 +10,7 @@ import { handler as sweeper } from '../functions/sweeper.js';
 import { createSqsClient } from '../lib/adapters/sqs/sqs-client.js';
 import { getRuntime, resetRuntime, runtimeHooks, setRuntimeHooks } from '../lib/composition-root.js';
 import { logger } from '../lib/observability/logger.js';
+import { DashboardAssets } from './dashboard-assets.js';
 import { ensureTable, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import {
   type DynamoDbStreamHandler,
@@ -90,6 +91,7 @@ export async function startLocalRuntime(
     const eventsClient = createSqsClient({ region: sqs.region, endpoint: sqs.endpoint, maxAttempts: 3 });
     stack.push(async () => eventsClient.destroy());
     const api = await startLocalApi({
+      dashboard: new DashboardAssets(),
       events: { sqs: eventsClient, eventsQueueUrl: sqs.queueUrls.events, region: sqs.region },
       port: settings.PORT,
       host: settings.HOST,

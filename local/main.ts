@@ -23,6 +23,9 @@ async function main(): Promise<void> {
       `Dev token for tenant "${tenantId}", role admin, valid 24 h (another: npm run token -- --tenant <id> --role viewer):`,
       `  export TOKEN=${token}`,
       '',
+      // In the fragment, never the query: a browser sends neither it to the server nor in a Referer.
+      `Dashboard (signed in as above): ${runtime.url}/#token=${token}`,
+      '',
       'Try:',
       `  curl -s -X POST ${runtime.url}/api/v1/contacts -H "Authorization: Bearer $TOKEN" \\`,
       `    -H 'content-type: application/json' -d '{"name":"Ada","email":"ada@example.com","tags":["newsletter"]}'`,

@@ -28,6 +28,8 @@ type CognitoAuth = Extract<StageConfig['auth'], { kind: 'cognito' }>;
 export interface ApiAuthProps {
   readonly naming: Naming;
   readonly config: StageConfig;
+  /** The dashboard's URL (`https://<distribution>/`), when the stack hosts it: a callback and logout URL of the client. */
+  readonly dashboardUrl?: string;
 }
 
 /**
@@ -41,6 +43,8 @@ export class ApiAuth extends Construct {
   readonly issuer: string;
   readonly userPool: UserPool | undefined;
   readonly userPoolClient: UserPoolClient | undefined;
+  /** The hosted UI's base URL (`https://<prefix>.auth.<region>.amazoncognito.com`), when the pool has a domain. */
+  readonly hostedUiUrl: string | undefined;
 
   constructor(scope: Construct, id: string, props: ApiAuthProps) {
     super(scope, id);
@@ -49,6 +53,7 @@ export class ApiAuth extends Construct {
       this.issuer = auth.issuer;
       this.userPool = undefined;
       this.userPoolClient = undefined;
+      this.hostedUiUrl = undefined;
       this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', auth.issuer, { jwtAudience: auth.audience });
       return;
     }
@@ -85,10 +90,13 @@ export class ApiAuth extends Construct {
       generateSecret: false,
       preventUserExistenceErrors: true,
       idTokenValidity: Duration.hours(1),
-      ...oAuthOf(auth),
+      ...oAuthOf(auth, props.dashboardUrl),
     });
-    if (auth.hostedUi !== undefined) {
-      this.userPool.addDomain('HostedUi', { cognitoDomain: { domainPrefix: auth.hostedUi.domainPrefix } });
+    const domainPrefix = auth.hostedUi?.domainPrefix ?? props.config.dashboard?.domainPrefix;
+    this.hostedUiUrl = undefined;
+    if (domainPrefix !== undefined) {
+      const domain = this.userPool.addDomain('HostedUi', { cognitoDomain: { domainPrefix } });
+      this.hostedUiUrl = domain.baseUrl();
     }
     this.issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${this.userPool.userPoolId}`;
     this.authorizer = new HttpUserPoolAuthorizer('CognitoAuthorizer', this.userPool, {
@@ -100,16 +108,21 @@ export class ApiAuth extends Construct {
 /**
  * The client's OAuth settings. Left to CDK's defaults a client gets the implicit flow (tokens in the URL fragment,
  * where browser history and referrers leak them) and `https://example.com` as callback: so a stage without a hosted UI
- * gets no OAuth flow at all, and one with it gets the authorization code flow only, back to its own URLs.
+ * gets no OAuth flow at all, and one with it (or with the dashboard) gets the authorization code flow only, back to
+ * its own URLs and the dashboard's.
  */
-function oAuthOf(auth: CognitoAuth): Pick<UserPoolClientOptions, 'oAuth' | 'disableOAuth'> {
-  if (auth.hostedUi === undefined) return { disableOAuth: true };
+function oAuthOf(
+  auth: CognitoAuth,
+  dashboardUrl: string | undefined,
+): Pick<UserPoolClientOptions, 'oAuth' | 'disableOAuth'> {
+  if (auth.hostedUi === undefined && dashboardUrl === undefined) return { disableOAuth: true };
+  const dashboard = dashboardUrl === undefined ? [] : [dashboardUrl];
   return {
     oAuth: {
       flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
       scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
-      callbackUrls: [...auth.hostedUi.callbackUrls],
-      logoutUrls: [...auth.hostedUi.logoutUrls],
+      callbackUrls: [...(auth.hostedUi?.callbackUrls ?? []), ...dashboard],
+      logoutUrls: [...(auth.hostedUi?.logoutUrls ?? []), ...dashboard],
     },
   };
 }

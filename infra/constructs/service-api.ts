@@ -25,6 +25,8 @@ export interface ServiceApiProps {
   readonly routes: readonly RouteDefinition[];
   readonly functions: ServiceFunctions;
   readonly authorizer: IHttpRouteAuthorizer;
+  /** Browser origins allowed besides the stage's `cors.allowOrigins`: the dashboard's, when the stack hosts it. */
+  readonly extraAllowOrigins?: readonly string[];
 }
 
 /** One JSON line per request; the fields that answer "who called what, and why did it fail". */
@@ -52,15 +54,16 @@ export class ServiceApi extends Construct {
   constructor(scope: Construct, id: string, props: ServiceApiProps) {
     super(scope, id);
     const { config } = props;
+    const allowOrigins = [...config.cors.allowOrigins, ...(props.extraAllowOrigins ?? [])];
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: props.naming.physicalName(),
       createDefaultStage: false,
       defaultAuthorizer: props.authorizer,
       corsPreflight:
-        config.cors.allowOrigins.length === 0
+        allowOrigins.length === 0
           ? undefined
           : {
-              allowOrigins: config.cors.allowOrigins,
+              allowOrigins,
               allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
               allowHeaders: ['authorization', 'content-type'],
               maxAge: Duration.hours(1),

@@ -149,7 +149,7 @@ describe('GET /health', () => {
 });
 
 describe('unknown routes', () => {
-  it.each(['/api/v1/nothing', '/', '/api/v1/contacts/a/b', '/api/v2/contacts'])(
+  it.each(['/api/v1/nothing', '/nothing', '/api/v1/contacts/a/b', '/api/v2/contacts'])(
     'answers GET %s with a 404 problem+json, with or without a token',
     async (path) => {
       // Act
