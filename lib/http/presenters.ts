@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { type Broadcast, pendingCount } from '../domain/broadcast.js';
 import type { BroadcastExecution } from '../domain/broadcast-execution.js';
+import { TIMELINE_BUCKET_SECONDS, type TimelineBucket } from '../domain/broadcast-timeline.js';
 import { type Channel, channelCapPerSecond, smsOriginationTypeOf } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
@@ -17,6 +18,7 @@ import type {
   contactListResource,
   contactResource,
   executionResource,
+  timelineResource,
 } from './response-schemas.js';
 
 /** Domain objects as resources on the wire: snake_case, every field present (null when unset). */
@@ -113,6 +115,14 @@ export function presentStats(s: BroadcastStats): z.input<typeof broadcastStatsRe
     status: s.status,
     started_at: s.startedAt ?? null,
     completed_at: s.completedAt ?? null,
+  };
+}
+
+export function presentTimeline(broadcastId: string, buckets: TimelineBucket[]): z.input<typeof timelineResource> {
+  return {
+    broadcast_id: broadcastId,
+    bucket_seconds: TIMELINE_BUCKET_SECONDS,
+    buckets: buckets.map((b) => ({ start: b.start, sent: b.sent, failed: b.failed, skipped: b.skipped })),
   };
 }
 

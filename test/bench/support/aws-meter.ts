@@ -310,9 +310,9 @@ export class AwsMeter {
 
 /**
  * Partitions of entities the event publisher's stream filter drops: executions and their chunk items, contacts, and
- * capped channels' pace items.
+ * capped channels' pace items, broadcasts' timeline buckets.
  */
-const FILTERED_FROM_THE_PUBLISHER = /#(CHUNK|SKIP|CONTACTS)#\d+$|#EXTID#|#PACE$/;
+const FILTERED_FROM_THE_PUBLISHER = /#(CHUNK|SKIP|CONTACTS)#\d+$|#EXTID#|#PACE$|#TIMELINE$/;
 /** A capped channel's pace partition (lib/adapters/dynamodb/keys.ts, channelPaceKeys). */
 const CHANNEL_PACE_PARTITION = /#CHANNEL#[^#]+#PACE$/;
 
