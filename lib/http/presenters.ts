@@ -11,6 +11,7 @@ import { type MessageTemplate, toWireTemplate } from '../domain/message-template
 import type { Suppression } from '../domain/suppression.js';
 import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
 import type { ChannelPaceView } from '../use-cases/channel-pace-view.js';
+import type { Preflight } from '../use-cases/preflight-broadcast.js';
 import type {
   broadcastResource,
   broadcastStatsResource,
@@ -18,6 +19,7 @@ import type {
   contactListResource,
   contactResource,
   executionResource,
+  preflightResource,
   timelineResource,
 } from './response-schemas.js';
 
@@ -123,6 +125,24 @@ export function presentTimeline(broadcastId: string, buckets: TimelineBucket[]):
     broadcast_id: broadcastId,
     bucket_seconds: TIMELINE_BUCKET_SECONDS,
     buckets: buckets.map((b) => ({ start: b.start, sent: b.sent, failed: b.failed, skipped: b.skipped })),
+  };
+}
+
+export function presentPreflight(p: Preflight): z.input<typeof preflightResource> {
+  return {
+    broadcast_id: p.broadcastId,
+    audience_size: p.audienceSize,
+    would_send: p.wouldSend,
+    would_skip: {
+      opted_out: p.wouldSkip.opted_out,
+      suppressed: p.wouldSkip.suppressed,
+      no_address: p.wouldSkip.no_address,
+      missing_variable: p.wouldSkip.missing_variable,
+    },
+    effective_rate_per_minute: p.effectiveRatePerMinute ?? null,
+    limited_by: p.limitedBy,
+    estimated_duration_seconds: p.estimatedDurationSeconds,
+    estimated_cost_usd: p.estimatedCostUsd,
   };
 }
 

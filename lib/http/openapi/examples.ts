@@ -224,7 +224,7 @@ export const preflightExample = {
   effective_rate_per_minute: 100,
   limited_by: 'broadcast_rate',
   estimated_duration_seconds: 690,
-  estimated_cost_usd: 0.0046,
+  estimated_cost_usd: 0.002066,
 };
 
 export const createChannelExample = {
