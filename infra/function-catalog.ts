@@ -1,3 +1,4 @@
+import { BUNDLED_DOCS_ASSETS_DIR, DOCS_ASSET_FILES } from '../lib/http/docs-assets.js';
 import type { HttpFunctionName } from '../lib/http/routes.js';
 import type { ChannelCredentialsUse } from './constructs/channel-credentials.js';
 import type { TableAccess } from './constructs/data.js';
@@ -67,6 +68,11 @@ export interface FunctionSpec {
   readonly memorySize?: number;
   /** Seconds; not for queue consumers, whose timeout is their queue's (PIPELINE_QUEUES). @default 10 */
   readonly timeoutSeconds?: number;
+  /**
+   * Files of npm packages the handler reads at run time, copied beside the bundle into `into`: the bundle holds code
+   * only. Paths are relative to the project root.
+   */
+  readonly packageFiles?: { readonly into: string; readonly files: readonly string[] };
 }
 
 export type FunctionCatalog = Readonly<Record<string, FunctionSpec>>;
@@ -124,6 +130,16 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
     description: 'Public WhatsApp webhook: verification and delivery receipts',
     trigger: { kind: 'http' },
     access: { table: 'read', sendTo: ['receipts'], channelCredentials: 'open' },
+  },
+  // Public and static: the OpenAPI document (built from code) and the reference page's files. No grant at all.
+  'api-docs': {
+    description: 'GET /api/v1/openapi.json, GET /docs and its assets',
+    trigger: { kind: 'http' },
+    access: {},
+    packageFiles: {
+      into: BUNDLED_DOCS_ASSETS_DIR,
+      files: Object.keys(DOCS_ASSET_FILES).map((file) => `node_modules/swagger-ui-dist/${file}`),
+    },
   },
 };
 

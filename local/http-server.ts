@@ -218,7 +218,8 @@ function readBody(req: IncomingMessage): Promise<string | 'too_large'> {
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
   res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
-  res.end(result.body ?? '');
+  // As API Gateway does: a body the function marked base64-encoded goes out as its bytes.
+  res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
 }
 
 function lambdaContext(functionName: string): Context {

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DeadLetteredQueue } from './queues.js';
@@ -32,6 +32,20 @@ export interface ServiceFunctionProps {
   readonly timeout?: Duration;
   /** Reserved concurrency; required for (and at least) any bounded SQS event source. */
   readonly reservedConcurrency?: number;
+  /** Files (relative to the project root) copied into `into` beside the bundle, for the handler to read at run time. */
+  readonly packageFiles?: { readonly into: string; readonly files: readonly string[] };
+}
+
+/** Bundling hooks that copy files from the project (the bundling input) into a folder of the bundle. */
+function copyAfterBundling(files: { readonly into: string; readonly files: readonly string[] }): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => [
+      `mkdir -p "${join(outputDir, files.into)}"`,
+      ...files.files.map((file) => `cp "${join(inputDir, file)}" "${join(outputDir, files.into)}/"`),
+    ],
+  };
 }
 
 export interface ConsumeOptions {
@@ -90,6 +104,7 @@ export class ServiceFunction extends Construct {
         bundleAwsSDK: true,
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
+        ...(props.packageFiles ? { commandHooks: copyAfterBundling(props.packageFiles) } : {}),
       },
     });
     Tags.of(this.function).add(HANDLER_TAG, `functions/${props.handlerName}.ts`);

@@ -96,6 +96,7 @@ export class ServiceFunctions extends Construct {
       timeout: consumed?.consumerTimeout ?? optionalSeconds(spec.timeoutSeconds),
       // Reserved = the event source's bound: the poller is never throttled, and the function never takes more.
       reservedConcurrency: maxConcurrency,
+      ...(spec.packageFiles ? { packageFiles: spec.packageFiles } : {}),
     });
 
     if (access.table !== undefined) props.data.bind(fn.function, access.table);

@@ -10,12 +10,18 @@ import {
   unscheduleBroadcast,
   updateBroadcast,
 } from '../use-cases/broadcast-commands.js';
-import { getBroadcastStats, listBroadcastExecutions, listBroadcasts } from '../use-cases/broadcast-queries.js';
+import {
+  getBroadcastStats,
+  getBroadcastTimeline,
+  listBroadcastExecutions,
+  listBroadcasts,
+} from '../use-cases/broadcast-queries.js';
 import type { UseCaseDeps } from '../use-cases/deps.js';
+import { preflightBroadcast } from '../use-cases/preflight-broadcast.js';
 import { cancelBroadcast, pauseBroadcast, resumeBroadcast, startBroadcast } from '../use-cases/run-lifecycle.js';
 import type { Route } from './http-handler.js';
 import { paging } from './page-cursor.js';
-import { presentBroadcast, presentExecution, presentStats } from './presenters.js';
+import { presentBroadcast, presentExecution, presentPreflight, presentStats, presentTimeline } from './presenters.js';
 import { previewRoute } from './preview-route.js';
 import { json, noContent, parseWith, pathId, queryOf, requireBody } from './request.js';
 import {
@@ -87,6 +93,17 @@ export const broadcastRoutes: Record<string, Route> = {
 
   'GET /api/v1/broadcasts/{id}/stats': async ({ event, tenantId }, deps) =>
     json(200, presentStats(await getBroadcastStats(deps, tenantId, pathId(event)))),
+
+  'POST /api/v1/broadcasts/{id}/preflight': async ({ event, tenantId, body }, deps) => {
+    const id = pathId(event);
+    if (body !== undefined) parseWith(actionBody, body);
+    return json(200, presentPreflight(await preflightBroadcast(deps, tenantId, id)));
+  },
+
+  'GET /api/v1/broadcasts/{id}/timeline': async ({ event, tenantId }, deps) => {
+    const id = pathId(event);
+    return json(200, presentTimeline(id, await getBroadcastTimeline(deps, tenantId, id)));
+  },
 
   'GET /api/v1/broadcasts/{id}/executions': async ({ event, tenantId }, deps) => {
     const id = pathId(event);

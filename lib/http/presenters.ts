@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import { type Broadcast, pendingCount } from '../domain/broadcast.js';
 import type { BroadcastExecution } from '../domain/broadcast-execution.js';
+import { TIMELINE_BUCKET_SECONDS, type TimelineBucket } from '../domain/broadcast-timeline.js';
 import { type Channel, channelCapPerSecond, isCredentialSet, smsOriginationTypeOf } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
@@ -9,9 +11,20 @@ import { type MessageTemplate, toWireTemplate } from '../domain/message-template
 import type { Suppression } from '../domain/suppression.js';
 import type { BroadcastStats } from '../use-cases/broadcast-queries.js';
 import type { ChannelPaceView } from '../use-cases/channel-pace-view.js';
+import type { Preflight } from '../use-cases/preflight-broadcast.js';
+import type {
+  broadcastResource,
+  broadcastStatsResource,
+  channelResource,
+  contactListResource,
+  contactResource,
+  executionResource,
+  preflightResource,
+  timelineResource,
+} from './response-schemas.js';
 
 /** Domain objects as resources on the wire: snake_case, every field present (null when unset). */
-export function presentContact(c: Contact) {
+export function presentContact(c: Contact): z.input<typeof contactResource> {
   return {
     id: c.id,
     external_id: c.externalId ?? null,
@@ -44,7 +57,7 @@ function presentFilters(f: ListFilters) {
   };
 }
 
-export function presentContactList(l: ContactList) {
+export function presentContactList(l: ContactList): z.input<typeof contactListResource> {
   return {
     id: l.id,
     name: l.name,
@@ -64,7 +77,7 @@ export function presentedTemplate(t: MessageTemplate) {
   return wire.media_url === null ? wire : { ...wire, media_url: withoutCredentials(wire.media_url) };
 }
 
-export function presentBroadcast(b: Broadcast) {
+export function presentBroadcast(b: Broadcast): z.input<typeof broadcastResource> {
   return {
     id: b.id,
     name: b.name,
@@ -89,7 +102,7 @@ export function presentBroadcast(b: Broadcast) {
   };
 }
 
-export function presentStats(s: BroadcastStats) {
+export function presentStats(s: BroadcastStats): z.input<typeof broadcastStatsResource> {
   return {
     total_contacts: s.totalContacts,
     pending: s.pending,
@@ -107,7 +120,33 @@ export function presentStats(s: BroadcastStats) {
   };
 }
 
-export function presentExecution(e: BroadcastExecution) {
+export function presentTimeline(broadcastId: string, buckets: TimelineBucket[]): z.input<typeof timelineResource> {
+  return {
+    broadcast_id: broadcastId,
+    bucket_seconds: TIMELINE_BUCKET_SECONDS,
+    buckets: buckets.map((b) => ({ start: b.start, sent: b.sent, failed: b.failed, skipped: b.skipped })),
+  };
+}
+
+export function presentPreflight(p: Preflight): z.input<typeof preflightResource> {
+  return {
+    broadcast_id: p.broadcastId,
+    audience_size: p.audienceSize,
+    would_send: p.wouldSend,
+    would_skip: {
+      opted_out: p.wouldSkip.opted_out,
+      suppressed: p.wouldSkip.suppressed,
+      no_address: p.wouldSkip.no_address,
+      missing_variable: p.wouldSkip.missing_variable,
+    },
+    effective_rate_per_minute: p.effectiveRatePerMinute ?? null,
+    limited_by: p.limitedBy,
+    estimated_duration_seconds: p.estimatedDurationSeconds,
+    estimated_cost_usd: p.estimatedCostUsd,
+  };
+}
+
+export function presentExecution(e: BroadcastExecution): z.input<typeof executionResource> {
   return {
     id: e.id,
     broadcast_id: e.broadcastId,
@@ -132,7 +171,7 @@ export function presentExecution(e: BroadcastExecution) {
  * `pace`: how fast a capped channel sends now (read where the route reads it); without it, a capped channel is
  * shown at its cap, never throttled (true of a channel just created).
  */
-export function presentChannel(c: Channel, pace?: ChannelPaceView) {
+export function presentChannel(c: Channel, pace?: ChannelPaceView): z.input<typeof channelResource> {
   const cap = pace?.capPerSecond ?? channelCapPerSecond(c);
   return {
     id: c.id,
@@ -149,7 +188,7 @@ export function presentChannel(c: Channel, pace?: ChannelPaceView) {
   };
 }
 
-function presentChannelConfig(c: Channel) {
+function presentChannelConfig(c: Channel): Record<string, string | boolean | null> {
   switch (c.type) {
     case 'webhook':
       return {

@@ -3,6 +3,7 @@ import { type BroadcastPreview, previewBroadcast } from '../use-cases/preview-br
 import type { Route } from './http-handler.js';
 import { presentedTemplate } from './presenters.js';
 import { json, pathId, requireBody } from './request.js';
+import type { previewResource } from './response-schemas.js';
 import { id } from './schemas.js';
 
 /** POST /api/v1/broadcasts/{id}/preview body. */
@@ -16,7 +17,7 @@ export const previewRoute: Route = async ({ event, tenantId, body }, deps) => {
   return json(200, presentPreview(preview));
 };
 
-export function presentPreview(p: BroadcastPreview) {
+export function presentPreview(p: BroadcastPreview): z.input<typeof previewResource> {
   return {
     broadcast_id: p.broadcastId,
     contact_id: p.contactId,

@@ -13,6 +13,7 @@ export const HTTP_FUNCTIONS = [
   'channels-api',
   'automation-api',
   'whatsapp-webhook',
+  'api-docs',
 ] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
@@ -46,6 +47,10 @@ export const ROUTES: readonly RouteDefinition[] = [
   // Meta's webhook for delivery receipts: no JWT, the channel's verify token and app secret are the credentials.
   { method: 'GET', path: '/api/v1/webhooks/whatsapp/{channel_id}', fn: 'whatsapp-webhook', public: true },
   { method: 'POST', path: '/api/v1/webhooks/whatsapp/{channel_id}', fn: 'whatsapp-webhook', public: true },
+  // The API's own reference: the OpenAPI document and the interactive page, every asset served from here.
+  { method: 'GET', path: '/api/v1/openapi.json', fn: 'api-docs', public: true },
+  { method: 'GET', path: '/docs', fn: 'api-docs', public: true },
+  { method: 'GET', path: '/docs/{asset}', fn: 'api-docs', public: true },
 
   // Roles: reading is `viewer`; changing contacts, lists and broadcasts, running broadcasts and sending automation
   // events is `operator`; managing channels (where messages go, and their credentials) is `admin`.
@@ -79,6 +84,9 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('POST', '/api/v1/broadcasts/{id}/preview', 'broadcasts-api', 'operator'),
   route('GET', '/api/v1/broadcasts/{id}/stats', 'broadcasts-api', 'viewer'),
   route('GET', '/api/v1/broadcasts/{id}/executions', 'broadcasts-api', 'viewer'),
+  route('GET', '/api/v1/broadcasts/{id}/timeline', 'broadcasts-api', 'viewer'),
+  // What a run would do now, sending nothing: an operator's check before executing.
+  route('POST', '/api/v1/broadcasts/{id}/preflight', 'broadcasts-api', 'operator'),
   // Test sends: one real message to one contact, outside the broadcast's executions and stats, and their history.
   route('POST', '/api/v1/broadcasts/{id}/test-send', 'broadcasts-api', 'operator'),
   route('GET', '/api/v1/broadcasts/{id}/test-sends', 'broadcasts-api', 'viewer'),

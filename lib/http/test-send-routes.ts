@@ -6,6 +6,7 @@ import { listTestSends } from '../use-cases/test-send-history.js';
 import type { Route } from './http-handler.js';
 import { paging } from './page-cursor.js';
 import { json, pathId, queryOf, requireBody } from './request.js';
+import type { testSendResource } from './response-schemas.js';
 import { id, pageQuery } from './schemas.js';
 
 /** POST /api/v1/broadcasts/{id}/test-send body. */
@@ -28,7 +29,7 @@ export const testSendsRoute: Route = async ({ event, tenantId }, deps) => {
   return json(200, page.body(await listTestSends(deps, tenantId, broadcastId, page.request), presentTestSend));
 };
 
-export function presentTestSend(t: TestSend) {
+export function presentTestSend(t: TestSend): z.input<typeof testSendResource> {
   return {
     id: t.id,
     broadcast_id: t.broadcastId,

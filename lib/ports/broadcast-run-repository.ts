@@ -1,4 +1,5 @@
 import type { BroadcastRun, ChunkTally } from '../domain/broadcast-run.js';
+import type { TimelineBucket } from '../domain/broadcast-timeline.js';
 import type { SlotClock } from '../domain/pacing.js';
 
 export interface PlanPageCommit {
@@ -50,10 +51,12 @@ export interface BroadcastRunRepository {
   /** Hands out slots for chunks re-sent outside the pacer (late or retried chunks). */
   allocateSlots(run: BroadcastRun, count: number, earliestMs: number): Promise<number[]>;
   /**
-   * Counts a chunk exactly once: the chunk's marker and the counter increments commit together.
-   * Returns false when the chunk had already been counted.
+   * Counts a chunk exactly once: the chunk's marker, the counter increments and the chunk's counts in the bucket of
+   * the minute `now` falls in commit together. Returns false when the chunk had already been counted.
    */
   commitTally(tenantId: string, broadcastId: string, tally: ChunkTally, now: string): Promise<boolean>;
+  /** The broadcast's per-minute outcome buckets, oldest first. */
+  timeline(tenantId: string, broadcastId: string): Promise<TimelineBucket[]>;
   /** Which of these chunks have been counted. */
   talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>>;
   /** Resume and cancel: a new pacer loop (tick + 1) that first re-releases dropped chunks. Returns the new tick. */

@@ -1,5 +1,6 @@
 import { type Broadcast, type BroadcastStatus, pendingCount, progressPercent } from '../domain/broadcast.js';
 import type { BroadcastExecution, ExecutionStatus } from '../domain/broadcast-execution.js';
+import type { TimelineBucket } from '../domain/broadcast-timeline.js';
 import { NO_DELIVERY_COUNTS } from '../domain/delivery-status.js';
 import type { Page, PageRequest } from '../ports/pagination.js';
 import { getBroadcast } from './broadcast-commands.js';
@@ -66,4 +67,14 @@ export async function listBroadcastExecutions(
   if (!run) return { items: [] };
   const layout = { chunks: run.plannedChunks, skipPages: run.skipPages };
   return deps.executions.findByBroadcast(tenantId, id, layout, page, status);
+}
+
+/** GetBroadcastTimelineUseCase: outcomes per minute, as the senders counted their chunks; none before a start. */
+export async function getBroadcastTimeline(
+  deps: Pick<UseCaseDeps, 'broadcasts' | 'runs'>,
+  tenantId: string,
+  id: string,
+): Promise<TimelineBucket[]> {
+  const broadcast = await getBroadcast(deps, tenantId, id);
+  return broadcast.startedAt === undefined ? [] : deps.runs.timeline(tenantId, id);
 }

@@ -94,6 +94,8 @@ beforeAll(async () => {
     'POST /api/v1/broadcasts/{id}/preview': broadcast(draft.id, '/preview', { contact_id: contact.id }),
     'GET /api/v1/broadcasts/{id}/stats': broadcast(draft.id, '/stats'),
     'GET /api/v1/broadcasts/{id}/executions': broadcast(draft.id, '/executions'),
+    'GET /api/v1/broadcasts/{id}/timeline': broadcast(draft.id, '/timeline'),
+    'POST /api/v1/broadcasts/{id}/preflight': broadcast(draft.id, '/preflight'),
     'POST /api/v1/broadcasts/{id}/test-send': broadcast(draft.id, '/test-send', { contact_id: contact.id }),
     'GET /api/v1/broadcasts/{id}/test-sends': broadcast(draft.id, '/test-sends'),
     'POST /api/v1/channels': { path: '/api/v1/channels', body: { name: 'Another', type: 'log', is_default: true } },

@@ -50,10 +50,19 @@ describe('HTTP API', () => {
     expect(authorizer?.properties.AuthorizerType).toBe('JWT');
     const deployed = routes(template);
     expect(ROUTES.filter((route) => route.public).map(routeKey)).toContain('GET /health');
-    // Under /api/v1/ only the providers' webhooks are public (their signatures are the credentials).
-    expect(
-      ROUTES.filter((route) => route.path.startsWith('/api/v1/') && route.public).map((route) => route.fn),
-    ).toEqual(['whatsapp-webhook', 'whatsapp-webhook']);
+    // Under /api/v1/ only the providers' webhooks (their signatures are the credentials) and the API's own
+    // OpenAPI document are public; so is the reference page that reads it.
+    expect(ROUTES.filter((route) => route.path.startsWith('/api/v1/') && route.public).map(routeKey)).toEqual([
+      'GET /api/v1/webhooks/whatsapp/{channel_id}',
+      'POST /api/v1/webhooks/whatsapp/{channel_id}',
+      'GET /api/v1/openapi.json',
+    ]);
+    expect(ROUTES.filter((route) => route.fn === 'api-docs').map(routeKey)).toEqual([
+      'GET /api/v1/openapi.json',
+      'GET /docs',
+      'GET /docs/{asset}',
+    ]);
+    expect(ROUTES.filter((route) => route.fn === 'api-docs').every((route) => route.public)).toBe(true);
     for (const route of ROUTES) {
       const properties: Json = deployed.get(routeKey(route))?.properties;
       if (route.public) {

@@ -7,6 +7,7 @@ import { DeadLetteredQueue } from '../../infra/constructs/queues.js';
 import { ServiceFunction } from '../../infra/constructs/service-function.js';
 import { FUNCTION_CATALOG } from '../../infra/function-catalog.js';
 import { parseStageConfig, STAGES } from '../../infra/stages.js';
+import { BUNDLED_DOCS_ASSETS_DIR, DOCS_ASSET_FILES } from '../../lib/http/docs-assets.js';
 import { FUNCTIONS_DIR, type Synthesized, synthStack, synthStage, testApp } from './support/synth.js';
 import { asArray, functionFor, requiredFunction, resources } from './support/template-queries.js';
 
@@ -104,6 +105,24 @@ describe('functions', () => {
       // Minified: long lines (template literals in the SDK keep a few newlines).
       expect(code.length / code.split('\n').length).toBeGreaterThan(500);
       expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+    }
+  });
+
+  it('copies the API reference page files beside the api-docs bundle, where the handler reads them', () => {
+    // Prepare
+    const outdir = (prod.stack.node.root as App).outdir;
+    const key: string = requiredFunction(prod.template, 'api-docs').properties.Code.S3Key;
+    const assetDir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+
+    // Act
+    const copied = readdirSync(join(assetDir, BUNDLED_DOCS_ASSETS_DIR)).sort();
+
+    // Assess
+    expect(copied).toEqual(Object.keys(DOCS_ASSET_FILES).sort());
+    for (const file of copied) {
+      expect(readFileSync(join(assetDir, BUNDLED_DOCS_ASSETS_DIR, file))).toEqual(
+        readFileSync(join(FUNCTIONS_DIR, '..', 'node_modules', 'swagger-ui-dist', file)),
+      );
     }
   });
 

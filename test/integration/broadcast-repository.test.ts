@@ -4,6 +4,7 @@ import { DynamoDbBroadcastRepository } from '../../lib/adapters/dynamodb/broadca
 import { broadcastKeys } from '../../lib/adapters/dynamodb/keys.js';
 import { SCHEDULED_DUE_INDEX } from '../../lib/adapters/dynamodb/table-definition.js';
 import { BROADCAST_STATUSES, type Broadcast, type BroadcastStatus, transition } from '../../lib/domain/broadcast.js';
+import { newRun } from '../../lib/domain/broadcast-run.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../lib/domain/errors.js';
 import { aBroadcast, allPages, rejectionOf } from '../support/builders.js';
 import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
@@ -107,6 +108,39 @@ describe('DynamoDbBroadcastRepository', () => {
       expect(scheduled.items).toHaveLength(6);
       expect(scheduled.items.every((b) => b.status === 'scheduled')).toBe(true);
       expect(running.items).toEqual([]);
+    });
+
+    it('shows each started broadcast with the counters of its run, exactly as findById does', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const idle = aBroadcast(tenantId);
+      const started = aBroadcast(tenantId);
+      await Promise.all([repository.create(idle), repository.create(started)]);
+      const run = {
+        ...newRun(tenantId, started.id, 0, new Date(NOW)),
+        totalContacts: 9,
+        plannedPending: 8,
+        plannedChunks: 1,
+        skippedAtPlan: 1,
+        releasedChunks: 1,
+        chunkSize: 8,
+        talliedChunks: 1,
+        talliedContacts: 8,
+        sent: 5,
+        failed: 2,
+        skippedAtSend: 1,
+      };
+      await repository.start(transition(started, 'running', NOW), run);
+
+      // Act
+      const page = await repository.list(tenantId, { limit: 10 });
+
+      // Assess
+      const listed = new Map(page.items.map((b) => [b.id, b]));
+      const single = await repository.findById(tenantId, started.id);
+      expect(listed.get(started.id)).toEqual(single);
+      expect(listed.get(started.id)).toMatchObject({ totalContacts: 9, sent: 5, failed: 2, skipped: 2, sending: 0 });
+      expect(listed.get(idle.id)).toEqual(await repository.findById(tenantId, idle.id));
     });
   });
 

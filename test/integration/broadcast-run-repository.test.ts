@@ -366,6 +366,85 @@ describe('DynamoDbBroadcastRunRepository', () => {
     });
   });
 
+  describe('timeline', () => {
+    it("adds each chunk's counts once to the bucket of the minute it was counted in, oldest bucket first", async () => {
+      // Prepare
+      const run = await aRun();
+      const commit = (chunk: number, at: string, counts: Partial<ChunkTally> = {}) =>
+        repository.commitTally(run.tenantId, run.broadcastId, aTally(chunk, counts), at);
+
+      // Act
+      await commit(2, '2025-01-15T12:02:10.000Z', { contacts: 4, sent: 1, failed: 2, skipped: 1 });
+      await Promise.all([commit(0, '2025-01-15T12:01:00.000Z'), commit(1, '2025-01-15T12:01:59.999Z')]);
+      await commit(1, '2025-01-15T12:02:30.000Z');
+      const buckets = await repository.timeline(run.tenantId, run.broadcastId);
+
+      // Assess
+      expect(buckets).toEqual([
+        { start: '2025-01-15T12:01:00.000Z', sent: 14, failed: 4, skipped: 2 },
+        { start: '2025-01-15T12:02:00.000Z', sent: 1, failed: 2, skipped: 1 },
+      ]);
+      const counters = await stored(run);
+      const total = (key: 'sent' | 'failed' | 'skipped') => buckets.reduce((sum, b) => sum + b[key], 0);
+      expect({ sent: total('sent'), failed: total('failed'), skipped: total('skipped') }).toEqual({
+        sent: counters.sent,
+        failed: counters.failed,
+        skipped: counters.skippedAtSend,
+      });
+    });
+
+    it('is empty for a run with no chunk counted, and holds nothing of another broadcast', async () => {
+      // Prepare
+      const counted = await aRun();
+      const idle = await aRun(600, { tenantId: counted.tenantId });
+      await repository.commitTally(counted.tenantId, counted.broadcastId, aTally(0), LATER);
+
+      // Act
+      const buckets = await repository.timeline(idle.tenantId, idle.broadcastId);
+
+      // Assess
+      expect(buckets).toEqual([]);
+    });
+
+    it('costs one request per chunk, whatever its size: no write per message', async () => {
+      // Prepare
+      const run = await aRun();
+      const requests: string[] = [];
+      const meter = table.client.middlewareStack;
+      meter.add(
+        (next, context) => async (args) => {
+          requests.push(String(context.commandName));
+          return next(args);
+        },
+        { step: 'initialize', name: 'count-requests' },
+      );
+
+      // Act
+      try {
+        await repository.commitTally(
+          run.tenantId,
+          run.broadcastId,
+          aTally(0, { contacts: 1, sent: 1, failed: 0, skipped: 0 }),
+          LATER,
+        );
+        const small = requests.splice(0);
+        await repository.commitTally(
+          run.tenantId,
+          run.broadcastId,
+          aTally(1, { contacts: 500, sent: 450, failed: 30, skipped: 20 }),
+          LATER,
+        );
+        const large = requests.splice(0);
+
+        // Assess
+        expect(small).toEqual(['TransactWriteItemsCommand']);
+        expect(large).toEqual(small);
+      } finally {
+        meter.remove('count-requests');
+      }
+    });
+  });
+
   describe('talliedChunks', () => {
     it('tells which of the chunks asked about have been counted, over more keys than one batch read takes', async () => {
       // Prepare

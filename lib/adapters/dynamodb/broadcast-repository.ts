@@ -69,8 +69,12 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
     return receipts ? { ...counted, delivery: deliveryCountersOf(receipts) } : counted;
   }
 
-  list(tenantId: string, page: PageRequest, status?: BroadcastStatus): Promise<Page<Broadcast>> {
-    return pagedQuery(
+  /**
+   * A page of broadcasts with the same counters findById shows: the counters live on each started broadcast's run
+   * item (never on the broadcast), so the page's runs are read in one batch beside it.
+   */
+  async list(tenantId: string, page: PageRequest, status?: BroadcastStatus): Promise<Page<Broadcast>> {
+    const found = await pagedQuery(
       this.client,
       {
         tableName: this.tableName,
@@ -81,6 +85,20 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
       },
       page,
     );
+    return { ...found, items: await this.withRunCounters(tenantId, found.items) };
+  }
+
+  private async withRunCounters(tenantId: string, broadcasts: Broadcast[]): Promise<Broadcast[]> {
+    const started = broadcasts.filter((b) => b.startedAt !== undefined);
+    if (started.length === 0) return broadcasts;
+    const keys = started.map((b) => runKeys.byBroadcast(tenantId, b.id));
+    const runs = new Map(
+      (await batchGet(this.client, this.tableName, keys, { consistent: true })).map((run) => [
+        run.broadcastId as string,
+        run,
+      ]),
+    );
+    return broadcasts.map((b) => withCounters(b, runs.get(b.id)));
   }
 
   async update(broadcast: Broadcast, expectedVersion: number): Promise<void> {

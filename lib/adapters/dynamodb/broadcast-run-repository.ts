@@ -1,11 +1,13 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BroadcastRun, ChunkTally } from '../../domain/broadcast-run.js';
+import { bucketStart, type TimelineBucket } from '../../domain/broadcast-timeline.js';
 import { allocateSlots as allocate, type SlotClock } from '../../domain/pacing.js';
 import type { BroadcastRunRepository, PacerAdvance, PlanPageCommit } from '../../ports/broadcast-run-repository.js';
 import { type RetryPolicy, retry } from '../../retry.js';
 import { batchGet } from './batch.js';
 import { failedConditions, isConditionFailure } from './conditional.js';
-import { executionKeys, runKeys } from './keys.js';
+import { executionKeys, runKeys, timelineKeys } from './keys.js';
+import { queryAll } from './query-all.js';
 import { SCHEDULED_DUE_INDEX } from './table-definition.js';
 import { transactWrite } from './transactions.js';
 
@@ -195,12 +197,47 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
             },
           },
         },
+        // The chunk's counts in its minute's bucket: one more item of the same transaction, once per chunk.
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: timelineKeys.bucket(tenantId, broadcastId, bucketStart(now)),
+            UpdateExpression: 'ADD sent :sent, failed :failed, skipped :skipped SET entity = :entity, #start = :start',
+            ExpressionAttributeNames: { '#start': 'start' },
+            ExpressionAttributeValues: {
+              ':sent': tally.sent,
+              ':failed': tally.failed,
+              ':skipped': tally.skipped,
+              ':entity': 'timeline_bucket',
+              ':start': bucketStart(now),
+            },
+          },
+        },
       ]);
       return true;
     } catch (error) {
       if (failedConditions(error)?.has(0)) return false;
       throw error;
     }
+  }
+
+  async timeline(tenantId: string, broadcastId: string): Promise<TimelineBucket[]> {
+    const buckets: TimelineBucket[] = [];
+    const items = queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :minute)',
+      ExpressionAttributeValues: { ':pk': timelineKeys.partition(tenantId, broadcastId), ':minute': 'MINUTE#' },
+      ConsistentRead: true,
+    });
+    for await (const item of items) {
+      buckets.push({
+        start: item.start as string,
+        sent: Number(item.sent ?? 0),
+        failed: Number(item.failed ?? 0),
+        skipped: Number(item.skipped ?? 0),
+      });
+    }
+    return buckets;
   }
 
   async talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>> {

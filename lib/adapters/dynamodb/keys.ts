@@ -27,6 +27,7 @@
  * | the tenant's default channel (pointer)| GetItem   | T#{t}#CHANNELS                       | DEFAULT            |
  * | a channel's tenant (public webhooks)  | GetItem   | CHANNEL#{id}                         | TENANT             |
  * | a broadcast's delivery-receipt counts | GetItem   | T#{t}#BROADCAST#{b}#RUN              | RECEIPTS           |
+ * | a broadcast's outcomes per minute     | Query     | T#{t}#BROADCAST#{b}#TIMELINE         | MINUTE#{start}     |
  * | an execution, from its reference      | GetItem   | T#{t}#BROADCAST#{b}#CHUNK#{n}        | CONTACT#{cid}      |
  * | test-send limit window of a broadcast | Get+Put c | T#{t}#BROADCAST#{b}#TESTSENDS        | #WINDOW            |
  * | test sends of a broadcast, newest 1st | Query     | T#{t}#BROADCAST#{b}#TESTSENDS        | begins SEND#, desc |
@@ -109,6 +110,15 @@ export const executionKeys = {
   tallySortKey: '#TALLY',
   /** Sorts before every execution of its chunk, and is read with them. */
   leaseSortKey: '#LEASE',
+};
+
+/** One item per minute in which a chunk of the broadcast was counted (lib/domain/broadcast-timeline.ts). */
+export const timelineKeys = {
+  partition: (tenantId: string, broadcastId: string) => `T#${tenantId}#BROADCAST#${broadcastId}#TIMELINE`,
+  bucket: (tenantId: string, broadcastId: string, start: string): ItemKey => ({
+    pk: timelineKeys.partition(tenantId, broadcastId),
+    sk: `MINUTE#${start}`,
+  }),
 };
 
 export const runKeys = {

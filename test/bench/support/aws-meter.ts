@@ -342,9 +342,9 @@ function addDuration(durations: Map<string, InvocationDurations>, key: string, m
 
 /**
  * Partitions of entities the event publisher's stream filter drops: executions and their chunk items, contacts, and
- * capped channels' pace items.
+ * capped channels' pace items, broadcasts' timeline buckets.
  */
-const FILTERED_FROM_THE_PUBLISHER = /#(CHUNK|SKIP|CONTACTS)#\d+$|#EXTID#|#PACE$/;
+const FILTERED_FROM_THE_PUBLISHER = /#(CHUNK|SKIP|CONTACTS)#\d+$|#EXTID#|#PACE$|#TIMELINE$/;
 /**
  * Sort keys of items the filter drops in partitions it lets through: a broadcast's delivery-receipt counters sit in
  * its run's partition (lib/adapters/dynamodb/keys.ts, runKeys.receipts; entity `broadcast_receipts`).

@@ -1,27 +1,12 @@
 import { FUNCTION_CATALOG } from '../../../infra/function-catalog.js';
+import { AWS_PRICES } from '../../../lib/domain/aws-cost-model.js';
 
 /**
- * AWS list prices the cost figures use: us-east-1, on-demand, as of the date below (compiled late 2026; not
- * re-checked against the AWS pricing pages on the day of a run). Free tiers are ignored: they would flatter small
- * runs.
+ * AWS list prices the cost figures use: us-east-1, on-demand, as of the date they carry (not re-checked against the
+ * AWS pricing pages on the day of a run). Free tiers are ignored: they would flatter small runs. The service's own
+ * estimates (preflight) use the same table.
  */
-export const PRICES = {
-  as_of: '2026-11-28',
-  region: 'us-east-1',
-  dynamodb_usd_per_million_write_units: 0.625,
-  dynamodb_usd_per_million_read_units: 0.125,
-  /** Standard queue; every 64 KB of payload is one request. */
-  sqs_usd_per_million_requests: 0.4,
-  lambda_usd_per_million_requests: 0.2,
-  lambda_arm64_usd_per_gb_second: 0.0000133334,
-  eventbridge_usd_per_million_events: 1.0,
-  scheduler_usd_per_million_invocations: 1.0,
-  /**
-   * API Gateway HTTP API, the first 300 million requests a month (aws.amazon.com/api-gateway/pricing/; $0.90 per
-   * million above): every call of the service's routes, each of Meta's webhook posts among them.
-   */
-  apigateway_http_usd_per_million_requests: 1.0,
-} as const;
+export const PRICES = AWS_PRICES;
 
 /** The deployed memory of a function (infra/function-catalog.ts; ServiceFunction's default is 512 MB). */
 export function configuredMemoryMb(functionName: string): number {

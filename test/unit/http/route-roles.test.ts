@@ -17,8 +17,12 @@ function expectedRole(method: string, path: string): string {
   return path.startsWith('/api/v1/channels') ? 'admin' : 'operator';
 }
 
-/** The only routes without a token: liveness, the unsubscribe links, and providers' webhooks (signed otherwise). */
-const PUBLIC_PATHS = /^(\/health|\/unsubscribe\/\{token\}|\/api\/v1\/webhooks\/.+)$/;
+/**
+ * The only routes without a token: liveness, the unsubscribe links, providers' webhooks (signed otherwise), and the
+ * API's own reference (its OpenAPI document and the page that shows it).
+ */
+const PUBLIC_PATHS =
+  /^(\/health|\/unsubscribe\/\{token\}|\/api\/v1\/webhooks\/.+|\/api\/v1\/openapi\.json|\/docs|\/docs\/\{asset\})$/;
 
 describe('the route table’s roles', () => {
   it.each(ROUTES.map((route) => [routeKey(route), route] as const))(
