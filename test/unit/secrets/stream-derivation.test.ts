@@ -67,5 +67,6 @@ describe('domain events and channel items', () => {
       ),
       { numRuns: 100 },
     );
-  });
+    // A hundred sealed-config items take a while on a loaded machine; the default 5 s is too tight there.
+  }, 30_000);
 });
