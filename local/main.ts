@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       '',
       // In the fragment, never the query: a browser sends neither it to the server nor in a Referer.
       `Dashboard (signed in as above): ${runtime.url}/#token=${token}`,
+      `API reference (Authorize with the token above to try a route): ${runtime.url}/docs`,
       '',
       'Try:',
       `  curl -s -X POST ${runtime.url}/api/v1/contacts -H "Authorization: Bearer $TOKEN" \\`,
