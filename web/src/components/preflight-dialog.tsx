@@ -56,7 +56,7 @@ export function PreflightConfirm({
           <dt>Estimated duration</dt>
           <dd>{formatDuration(p.estimated_duration_seconds)}</dd>
           <dt>Estimated cost</dt>
-          <dd>${p.estimated_cost_usd.toFixed(2)}</dd>
+          <dd>{formatUsd(p.estimated_cost_usd)}</dd>
         </dl>
       )}
       <div class="dialog-actions">
@@ -69,4 +69,10 @@ export function PreflightConfirm({
       </div>
     </div>
   );
+}
+
+/** Dollars to the cent, and a small campaign's fraction of a cent with two significant digits rather than $0.00. */
+function formatUsd(usd: number): string {
+  if (usd === 0) return '$0';
+  return usd < 0.01 ? `$${usd.toPrecision(2)}` : `$${usd.toFixed(2)}`;
 }

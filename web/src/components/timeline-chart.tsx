@@ -20,7 +20,11 @@ export function TimelineChart({ timeline }: { timeline: Timeline }) {
       {
         width,
         height: 240,
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        scales: {
+          // A minute either side, so one bucket reads as a minute, not as a point in a range of years.
+          x: { time: true, range: (_u, min, max) => [min - 60, max + 60] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        },
         series: [
           {},
           { label: 'Sent / min', stroke: '#1a7f37', fill: 'rgba(26,127,55,0.15)', width: 2 },
