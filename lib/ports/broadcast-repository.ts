@@ -1,5 +1,6 @@
 import type { Broadcast, BroadcastChange, BroadcastStatus } from '../domain/broadcast.js';
 import type { BroadcastRun } from '../domain/broadcast-run.js';
+import type { PacerRestart } from './broadcast-run-repository.js';
 import type { Page, PageRequest } from './pagination.js';
 
 /** Where a broadcast sits in the due order of scheduled broadcasts. */
@@ -18,6 +19,13 @@ export interface BroadcastRepository {
   applyTransition(change: BroadcastChange): Promise<void>;
   /** Starts a broadcast: the status change and the new run item commit together, or neither does. */
   start(change: BroadcastChange, run: BroadcastRun): Promise<void>;
+  /**
+   * Resume and cancel of a started broadcast: the status change and a new pacer loop for its run (the tick moved on,
+   * a rescan asked for, the watchdog's deadline) commit together, or neither does. A call that loses its race
+   * (InvalidTransitionError, as applyTransition) therefore leaves the run alone, and the loop the winner queues is
+   * the run's. Returns the run's pacer tick read right after the commit: the tick to queue.
+   */
+  changeStatusRestartingPacer(change: BroadcastChange, restart: PacerRestart): Promise<number>;
   /** Deletes a draft; ConflictError `broadcast.not_draft` when it is no longer one. */
   delete(broadcast: Broadcast): Promise<void>;
   /**

@@ -27,6 +27,14 @@ export interface PacerAdvance {
   sweeps: number;
 }
 
+/** A new pacer loop: see BroadcastRunRepository.restartPacer. */
+export interface PacerRestart {
+  /** By when the new loop's first tick must have acted; past it, the watchdog restarts the loop again. */
+  watchDeadline: Date;
+  /** A person resumed the broadcast: auto-pause leaves it alone from now on. */
+  autoPauseOff?: boolean;
+}
+
 export interface BroadcastRunRepository {
   get(tenantId: string, broadcastId: string): Promise<BroadcastRun | undefined>;
   /**
@@ -56,14 +64,16 @@ export interface BroadcastRunRepository {
   commitTally(tenantId: string, broadcastId: string, tally: ChunkTally, now: string): Promise<boolean>;
   /** Which of these chunks have been counted. */
   talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>>;
-  /** Resume and cancel: a new pacer loop (tick + 1) that first re-releases dropped chunks. Returns the new tick. */
-  restartPacer(
-    tenantId: string,
-    broadcastId: string,
-    options: { watchDeadline: Date; autoPauseOff?: boolean },
-  ): Promise<number>;
+  /**
+   * The watchdog: a new pacer loop (tick + 1) that first re-releases dropped chunks. Returns the new tick. Resume and
+   * cancel start theirs with their status change instead (BroadcastRepository.changeStatusRestartingPacer).
+   */
+  restartPacer(tenantId: string, broadcastId: string, restart: PacerRestart): Promise<number>;
   /** Pacer loops whose watch deadline has passed (a crashed tick), oldest first, across tenants. */
   findStalledPacers(now: Date, limit: number): Promise<{ tenantId: string; broadcastId: string }[]>;
-  /** The loop ended for good (finished, or paused until a resume restarts it): stop watching it. */
-  clearPacerWatch(tenantId: string, broadcastId: string): Promise<void>;
+  /**
+   * The loop of `tick` ended for good (finished, or paused until a resume restarts it): stop watching it, unless a
+   * new loop has started since.
+   */
+  clearPacerWatch(tenantId: string, broadcastId: string, tick: number): Promise<void>;
 }

@@ -62,7 +62,7 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   const draining = status === 'cancelled' || status === 'failed';
   if (status === 'paused' || status === 'completed' || isRunFinished(run)) {
     // The loop ends here (resume starts a new one): nothing is left for the watchdog to watch.
-    await deps.runs.clearPacerWatch(tenantId, broadcastId);
+    await deps.runs.clearPacerWatch(tenantId, broadcastId, tick);
     if (isCapped(run)) await releaseChannelShare(deps, run);
     if (status === 'running') await completeIfFinished(deps, tenantId, broadcastId);
     return;

@@ -75,7 +75,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
   });
 
   describe('pacer watchdog', () => {
-    it('finds a loop whose tick is overdue, and forgets it once cleared', async () => {
+    it('finds a loop whose tick is overdue, and forgets it once its current tick clears it (a stale tick cannot)', async () => {
       // Prepare
       const run = await aRun();
       await repository.advancePacer(run.tenantId, run.broadcastId, {
@@ -89,13 +89,17 @@ describe('DynamoDbBroadcastRunRepository', () => {
       // Act
       const before = await repository.findStalledPacers(new Date(NOW_MS + 59_000), 1000);
       const after = await repository.findStalledPacers(new Date(NOW_MS + 61_000), 1000);
-      await repository.clearPacerWatch(run.tenantId, run.broadcastId);
+      // The loop of tick 0 is gone: only the one of tick 1 may stop the watch.
+      await repository.clearPacerWatch(run.tenantId, run.broadcastId, 0);
+      const afterStaleClear = await repository.findStalledPacers(new Date(NOW_MS + 61_000), 1000);
+      await repository.clearPacerWatch(run.tenantId, run.broadcastId, 1);
       const cleared = await repository.findStalledPacers(new Date(NOW_MS + 61_000), 1000);
 
       // Assess
       const mine = (found: { broadcastId: string }[]) => found.filter((f) => f.broadcastId === run.broadcastId);
       expect(mine(before)).toEqual([]);
       expect(mine(after)).toEqual([{ tenantId: run.tenantId, broadcastId: run.broadcastId }]);
+      expect(mine(afterStaleClear)).toEqual(mine(after));
       expect(mine(cleared)).toEqual([]);
       expect(await stored(run)).not.toHaveProperty('scheduledDuePk');
     });

@@ -1,6 +1,7 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -9,9 +10,10 @@ import type { Broadcast, BroadcastChange, BroadcastStatus } from '../../domain/b
 import { type BroadcastRun, runCounters } from '../../domain/broadcast-run.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../domain/errors.js';
 import type { BroadcastRepository, ScheduledPosition } from '../../ports/broadcast-repository.js';
+import type { PacerRestart } from '../../ports/broadcast-run-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
 import { batchGet } from './batch.js';
-import { runItem } from './broadcast-run-repository.js';
+import { pacerRestartUpdate, runItem } from './broadcast-run-repository.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
 import { deliveryCountersOf } from './delivery-status-repository.js';
 import { broadcastKeys, runKeys } from './keys.js';
@@ -130,6 +132,32 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
       if (!failedConditions(error)) throw error;
       throw await this.transitionRefused(change);
     }
+  }
+
+  async changeStatusRestartingPacer(change: BroadcastChange, restart: PacerRestart): Promise<number> {
+    const { tenantId, id } = change.broadcast;
+    try {
+      await transactWrite(this.client, [
+        { Update: this.transitionUpdate(change) },
+        { Update: pacerRestartUpdate(this.tableName, tenantId, id, restart) },
+      ]);
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (!failed) throw error;
+      if (failed.has(0)) throw await this.transitionRefused(change);
+      throw new Error(`broadcast ${id} is ${change.expectedStatus} but has no run`);
+    }
+    // A later restart (the watchdog, or a cancel after this resume) may have moved the tick on again: it queues that
+    // tick too, and of two copies of a tick only one acts (pace-broadcast.ts).
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: runKeys.byBroadcast(tenantId, id),
+        ProjectionExpression: 'pacerTick',
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item?.pacerTick as number;
   }
 
   /** The conditional update of a status change; counters live on the run item and are never touched. */

@@ -1,7 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BroadcastRun, ChunkTally } from '../../domain/broadcast-run.js';
 import { allocateSlots as allocate, type SlotClock } from '../../domain/pacing.js';
-import type { BroadcastRunRepository, PacerAdvance, PlanPageCommit } from '../../ports/broadcast-run-repository.js';
+import type {
+  BroadcastRunRepository,
+  PacerAdvance,
+  PacerRestart,
+  PlanPageCommit,
+} from '../../ports/broadcast-run-repository.js';
 import { type RetryPolicy, retry } from '../../retry.js';
 import { batchGet } from './batch.js';
 import { failedConditions, isConditionFailure } from './conditional.js';
@@ -232,39 +237,17 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     }));
   }
 
-  async clearPacerWatch(tenantId: string, broadcastId: string): Promise<void> {
-    await this.client
-      .send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKeys.byBroadcast(tenantId, broadcastId),
-          UpdateExpression: 'REMOVE scheduledDuePk, scheduledDueSk',
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      )
-      .catch((error) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+  async clearPacerWatch(tenantId: string, broadcastId: string, tick: number): Promise<void> {
+    // Only the loop of `tick`: a resume or cancel may have started a new loop since, and the watchdog watches that.
+    await this.conditionalUpdate(tenantId, broadcastId, 'REMOVE scheduledDuePk, scheduledDueSk', 'pacerTick = :tick', {
+      ':tick': tick,
+    });
   }
 
-  async restartPacer(
-    tenantId: string,
-    broadcastId: string,
-    options: { watchDeadline: Date; autoPauseOff?: boolean },
-  ): Promise<number> {
+  async restartPacer(tenantId: string, broadcastId: string, restart: PacerRestart): Promise<number> {
     const result = await this.client.send(
       new UpdateCommand({
-        TableName: this.tableName,
-        Key: runKeys.byBroadcast(tenantId, broadcastId),
-        UpdateExpression: `SET pacerTick = pacerTick + :one, rescanRequested = :true, scheduledDuePk = :watchPk, scheduledDueSk = :watchSk${options.autoPauseOff ? ', autoPauseOff = :true' : ''}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':true': true,
-          ':watchPk': runKeys.pacerWatchPartition,
-          // The new loop's first tick must act by then, or the watchdog restarts it again.
-          ':watchSk': runKeys.pacerWatchSort(options.watchDeadline.toISOString(), tenantId, broadcastId),
-        },
+        ...pacerRestartUpdate(this.tableName, tenantId, broadcastId, restart),
         ReturnValues: 'UPDATED_NEW',
       }),
     );
@@ -294,6 +277,27 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
       throw error;
     }
   }
+}
+
+/**
+ * The update that starts a new pacer loop: the next tick, a rescan of the chunks dropped meanwhile and the watchdog's
+ * deadline for the new loop's first tick. On its own (the watchdog) or inside a status change's transaction (resume,
+ * cancel), so that only the call whose status change commits moves the tick, and it then queues that tick.
+ */
+export function pacerRestartUpdate(tableName: string, tenantId: string, broadcastId: string, restart: PacerRestart) {
+  return {
+    TableName: tableName,
+    Key: runKeys.byBroadcast(tenantId, broadcastId),
+    UpdateExpression: `SET pacerTick = pacerTick + :one, rescanRequested = :true, scheduledDuePk = :watchPk, scheduledDueSk = :watchSk${restart.autoPauseOff ? ', autoPauseOff = :true' : ''}`,
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: {
+      ':one': 1,
+      ':true': true,
+      ':watchPk': runKeys.pacerWatchPartition,
+      // The new loop's first tick must act by then, or the watchdog restarts it again.
+      ':watchSk': runKeys.pacerWatchSort(restart.watchDeadline.toISOString(), tenantId, broadcastId),
+    },
+  };
 }
 
 export function runItem(run: BroadcastRun) {
