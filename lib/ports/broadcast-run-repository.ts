@@ -24,6 +24,8 @@ export interface PacerAdvance {
   releasedChunks: number;
   clock?: SlotClock;
   rescanDone: boolean;
+  /** The parked chunks were released again (or everything not counted was). */
+  parkedRescanDone?: boolean;
   sweeps: number;
 }
 
@@ -33,6 +35,11 @@ export interface PacerRestart {
   watchDeadline: Date;
   /** A person resumed the broadcast: auto-pause leaves it alone from now on. */
   autoPauseOff?: boolean;
+  /**
+   * What the new loop releases again first: `parked`, the chunks dropped while paused (resume); `all`, every released
+   * chunk not counted yet (cancel, the watchdog; the default).
+   */
+  rescan?: 'parked' | 'all';
 }
 
 export interface BroadcastRunRepository {
@@ -62,6 +69,16 @@ export interface BroadcastRunRepository {
    * Returns false when the chunk had already been counted.
    */
   commitTally(tenantId: string, broadcastId: string, tally: ChunkTally, now: string): Promise<boolean>;
+  /**
+   * A sender met the chunk while its broadcast was paused and dropped it: park it (`parkId` names this park), so
+   * that resume releases it again. Conditional on the broadcast still being paused, in one transaction: false when it
+   * is not (resumed, or cancelled, meanwhile), and the chunk must go back to the queue instead.
+   */
+  parkChunk(tenantId: string, broadcastId: string, chunk: number, parkId: string): Promise<boolean>;
+  /** Of these chunks, the parked ones, each with the id of its park. */
+  parkedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Map<number, string>>;
+  /** The chunk was released again: forget its park, unless a sender parked it again since (another park id). */
+  unparkChunk(tenantId: string, broadcastId: string, chunk: number, parkId: string): Promise<void>;
   /** Which of these chunks have been counted. */
   talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>>;
   /**

@@ -5,6 +5,7 @@ import { InvalidTransitionError } from '../domain/errors.js';
 import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { assertBroadcastRateWithinCap, pacedRatePerMinute } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
+import type { PacerRestart } from '../ports/broadcast-run-repository.js';
 import { getBroadcast } from './broadcast-commands.js';
 import { disarmSchedule } from './broadcast-schedules.js';
 import { openingShare } from './channel-shares.js';
@@ -82,7 +83,7 @@ export function pauseBroadcast(
 }
 
 /**
- * paused -> running: a new pacer loop first re-releases the chunks dropped while paused. The new loop's tick and
+ * paused -> running: a new pacer loop first re-releases the chunks the senders parked while it was paused. The new loop's tick and
  * "auto-pause off" commit with the status change, so a chunk counted meanwhile can neither re-pause the broadcast nor
  * meet the old loop, and a resume that loses a race with another resume or a cancel leaves the run alone: the loop
  * the winner queues is the run's (docs/design.md section 8, invariant 9).
@@ -92,7 +93,7 @@ export async function resumeBroadcast(deps: RunLifecycleDeps, tenantId: string, 
   // Only a paused broadcast has a run to resume: a draft, scheduled or running one is refused (409) as it was read.
   if (current.status !== 'paused') throw new InvalidTransitionError(current.status, 'running');
   const change = transition(current, 'running', nowIso(deps));
-  await changeStatusRestartingPacer(deps, change, { autoPauseOff: true });
+  await changeStatusRestartingPacer(deps, change, { rescan: 'parked', autoPauseOff: true });
   return change.broadcast;
 }
 
@@ -108,7 +109,7 @@ export async function cancelBroadcast(deps: SchedulingDeps, tenantId: string, id
     await deps.broadcasts.applyTransition(change);
     await disarmSchedule(deps, tenantId, id);
   } else {
-    await changeStatusRestartingPacer(deps, change);
+    await changeStatusRestartingPacer(deps, change, { rescan: 'all' });
   }
   return change.broadcast;
 }
@@ -145,7 +146,7 @@ async function changeRunStatus(
 async function changeStatusRestartingPacer(
   deps: RunLifecycleDeps,
   change: BroadcastChange,
-  options: { autoPauseOff?: boolean } = {},
+  options: Omit<PacerRestart, 'watchDeadline'>,
 ): Promise<void> {
   const { tenantId, id } = change.broadcast;
   const watchDeadline = new Date(deps.clock.now().getTime() + deps.delivery.pacerWatchGraceMs);

@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { BroadcastRun, ChunkTally } from '../../domain/broadcast-run.js';
 import { allocateSlots as allocate, type SlotClock } from '../../domain/pacing.js';
 import type {
@@ -10,7 +16,7 @@ import type {
 import { type RetryPolicy, retry } from '../../retry.js';
 import { batchGet } from './batch.js';
 import { failedConditions, isConditionFailure } from './conditional.js';
-import { executionKeys, runKeys } from './keys.js';
+import { broadcastKeys, executionKeys, runKeys } from './keys.js';
 import { SCHEDULED_DUE_INDEX } from './table-definition.js';
 import { transactWrite } from './transactions.js';
 
@@ -125,10 +131,9 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
       values[':nextSlot'] = a.clock.nextSlot;
       values[':spacing'] = a.clock.spacingMs;
     }
-    if (a.rescanDone) {
-      set.push('rescanRequested = :false');
-      values[':false'] = false;
-    }
+    if (a.rescanDone) set.push('rescanRequested = :false');
+    if (a.parkedRescanDone) set.push('rescanParked = :false');
+    if (a.rescanDone || a.parkedRescanDone) values[':false'] = false;
     return this.conditionalUpdate(tenantId, broadcastId, `SET ${set.join(', ')}`, 'pacerTick = :tick', values);
   }
 
@@ -208,6 +213,57 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     }
   }
 
+  async parkChunk(tenantId: string, broadcastId: string, chunk: number, parkId: string): Promise<boolean> {
+    try {
+      await transactWrite(this.client, [
+        {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: broadcastKeys.byId(tenantId, broadcastId),
+            ConditionExpression: '#status = :paused',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':paused': 'paused' },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...parkedKey(tenantId, broadcastId, chunk), entity: 'chunk_parked', chunk, parkId },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (failedConditions(error)?.has(0)) return false;
+      throw error;
+    }
+  }
+
+  async parkedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Map<number, string>> {
+    const items = await batchGet(
+      this.client,
+      this.tableName,
+      chunks.map((chunk) => parkedKey(tenantId, broadcastId, chunk)),
+      { consistent: true },
+    );
+    return new Map(items.map((item) => [item.chunk as number, item.parkId as string]));
+  }
+
+  async unparkChunk(tenantId: string, broadcastId: string, chunk: number, parkId: string): Promise<void> {
+    await this.client
+      .send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: parkedKey(tenantId, broadcastId, chunk),
+          ConditionExpression: 'parkId = :parkId',
+          ExpressionAttributeValues: { ':parkId': parkId },
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
   async talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>> {
     const items = await batchGet(
       this.client,
@@ -285,10 +341,11 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
  * cancel), so that only the call whose status change commits moves the tick, and it then queues that tick.
  */
 export function pacerRestartUpdate(tableName: string, tenantId: string, broadcastId: string, restart: PacerRestart) {
+  const rescan = restart.rescan === 'parked' ? 'rescanParked' : 'rescanRequested';
   return {
     TableName: tableName,
     Key: runKeys.byBroadcast(tenantId, broadcastId),
-    UpdateExpression: `SET pacerTick = pacerTick + :one, rescanRequested = :true, scheduledDuePk = :watchPk, scheduledDueSk = :watchSk${restart.autoPauseOff ? ', autoPauseOff = :true' : ''}`,
+    UpdateExpression: `SET pacerTick = pacerTick + :one, ${rescan} = :true, scheduledDuePk = :watchPk, scheduledDueSk = :watchSk${restart.autoPauseOff ? ', autoPauseOff = :true' : ''}`,
     ConditionExpression: 'attribute_exists(pk)',
     ExpressionAttributeValues: {
       ':one': 1,
@@ -298,6 +355,10 @@ export function pacerRestartUpdate(tableName: string, tenantId: string, broadcas
       ':watchSk': runKeys.pacerWatchSort(restart.watchDeadline.toISOString(), tenantId, broadcastId),
     },
   };
+}
+
+function parkedKey(tenantId: string, broadcastId: string, chunk: number) {
+  return { pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk), sk: executionKeys.parkedSortKey };
 }
 
 export function runItem(run: BroadcastRun) {

@@ -109,6 +109,8 @@ export const executionKeys = {
   tallySortKey: '#TALLY',
   /** Sorts before every execution of its chunk, and is read with them. */
   leaseSortKey: '#LEASE',
+  /** A chunk a sender dropped while its broadcast was paused: resume releases it again. */
+  parkedSortKey: '#PARKED',
 };
 
 export const runKeys = {
