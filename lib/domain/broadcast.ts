@@ -1,5 +1,5 @@
 import type { DeliveryCounters } from './delivery-status.js';
-import { ConflictError, InvalidTransitionError } from './errors.js';
+import { ConflictError, InvalidTransitionError, UnprocessableError } from './errors.js';
 import type { BroadcastEventName } from './events.js';
 import type { MessageTemplate } from './message-template.js';
 
@@ -154,6 +154,13 @@ export function transition(
   if (to === 'completed' || to === 'failed') next.completedAt = now;
   if (to === 'cancelled') next.cancelledAt = now;
   return { broadcast: next, expectedStatus: from };
+}
+
+/** The list a broadcast names is not (or no longer) one of the tenant's lists. */
+export function unknownListError(listId: string): UnprocessableError {
+  return new UnprocessableError('broadcast.unknown_list', `list_id ${listId} is not one of your contact lists`, [
+    { field: 'list_id', message: 'no such contact list' },
+  ]);
 }
 
 /** Edits (PUT) and deletes are for drafts only: a scheduled broadcast is unscheduled first. */

@@ -7,12 +7,17 @@ import type { Page, PageRequest } from './pagination.js';
 export type ScheduledPosition = Pick<Broadcast, 'tenantId' | 'id' | 'scheduledFor'>;
 
 export interface BroadcastRepository {
+  /**
+   * Stores a new broadcast and, in the same transaction, marks its list as used (ContactListRepository.delete is
+   * conditional on that mark): UnprocessableError `broadcast.unknown_list` when the list does not exist (any more).
+   */
   create(broadcast: Broadcast): Promise<void>;
   findById(tenantId: string, id: string): Promise<Broadcast | undefined>;
   list(tenantId: string, page: PageRequest, status?: BroadcastStatus): Promise<Page<Broadcast>>;
   /**
    * Writes an edit of a draft. Fails with ConflictError when the stored broadcast is no longer the
-   * version that was read (`broadcast.concurrent_update`) or no longer a draft (`broadcast.not_draft`).
+   * version that was read (`broadcast.concurrent_update`) or no longer a draft (`broadcast.not_draft`). Marks the
+   * list it names as used in the same transaction, as create does (`broadcast.unknown_list` when it is gone).
    */
   update(broadcast: Broadcast, expectedVersion: number): Promise<void>;
   /** Writes a status change only if the stored status is still `change.expectedStatus`, else InvalidTransitionError. */
@@ -34,6 +39,6 @@ export interface BroadcastRepository {
    * past it (a broadcast that could not be started stays due, and must not hide the ones behind it).
    */
   findScheduledReady(now: Date, limit: number, after?: ScheduledPosition): Promise<Broadcast[]>;
-  /** Broadcasts of the list that have not finished (draft, scheduled, running, paused). */
+  /** Broadcasts of the list that have not finished (draft, scheduled, running, paused); strongly consistent. */
   findUnfinishedByList(tenantId: string, listId: string): Promise<Broadcast[]>;
 }

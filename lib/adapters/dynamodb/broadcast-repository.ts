@@ -2,11 +2,15 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Broadcast, BroadcastChange, BroadcastStatus } from '../../domain/broadcast.js';
+import {
+  type Broadcast,
+  type BroadcastChange,
+  type BroadcastStatus,
+  unknownListError,
+} from '../../domain/broadcast.js';
 import { type BroadcastRun, runCounters } from '../../domain/broadcast-run.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../domain/errors.js';
 import type { BroadcastRepository, ScheduledPosition } from '../../ports/broadcast-repository.js';
@@ -15,6 +19,7 @@ import type { Page, PageRequest } from '../../ports/pagination.js';
 import { batchGet } from './batch.js';
 import { pacerRestartUpdate, runItem } from './broadcast-run-repository.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
+import { listReferenceUpdate } from './contact-list-repository.js';
 import { deliveryCountersOf } from './delivery-status-repository.js';
 import { broadcastKeys, runKeys } from './keys.js';
 import { pagedQuery, statusFilter } from './paged-query.js';
@@ -41,13 +46,17 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
   ) {}
 
   async create(broadcast: Broadcast): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(broadcast),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    try {
+      await transactWrite(this.client, [
+        {
+          Put: { TableName: this.tableName, Item: toItem(broadcast), ConditionExpression: 'attribute_not_exists(pk)' },
+        },
+        { Update: listReferenceUpdate(this.tableName, broadcast.tenantId, broadcast.listId) },
+      ]);
+    } catch (error) {
+      if (failedConditions(error)?.has(1)) throw unknownListError(broadcast.listId);
+      throw error;
+    }
   }
 
   /**
@@ -86,31 +95,32 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
   }
 
   async update(broadcast: Broadcast, expectedVersion: number): Promise<void> {
+    let failed: Set<number> | undefined;
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(broadcast),
-          ConditionExpression: '#status = :draft AND version = :version',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':draft': 'draft', ':version': expectedVersion },
-        }),
-      );
+      await transactWrite(this.client, [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: toItem(broadcast),
+            ConditionExpression: '#status = :draft AND version = :version',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':draft': 'draft', ':version': expectedVersion },
+          },
+        },
+        { Update: listReferenceUpdate(this.tableName, broadcast.tenantId, broadcast.listId) },
+      ]);
+      return;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const current = await this.findById(broadcast.tenantId, broadcast.id);
-      if (!current) throw new NotFoundError('broadcast', broadcast.id);
-      if (current.status !== 'draft') {
-        throw new ConflictError(
-          'broadcast.not_draft',
-          `the broadcast is ${current.status}; only a draft can be changed`,
-        );
-      }
-      throw new ConflictError(
-        'broadcast.concurrent_update',
-        'the broadcast changed meanwhile; read it again and retry',
-      );
+      failed = failedConditions(error);
+      if (!failed) throw error;
     }
+    if (!failed.has(0)) throw unknownListError(broadcast.listId);
+    const current = await this.findById(broadcast.tenantId, broadcast.id);
+    if (!current) throw new NotFoundError('broadcast', broadcast.id);
+    if (current.status !== 'draft') {
+      throw new ConflictError('broadcast.not_draft', `the broadcast is ${current.status}; only a draft can be changed`);
+    }
+    throw new ConflictError('broadcast.concurrent_update', 'the broadcast changed meanwhile; read it again and retry');
   }
 
   async applyTransition(change: BroadcastChange): Promise<void> {
@@ -258,6 +268,8 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
           partitions: [broadcastKeys.partition(tenantId)],
           sortKeyPrefix: broadcastKeys.sortPrefix,
           toItem: fromItem,
+          // A broadcast committed before the list's mark was read must show (contact-list-commands.ts).
+          consistent: true,
           filter: {
             FilterExpression: 'listId = :listId AND #status IN (:s0, :s1, :s2, :s3)',
             ExpressionAttributeNames: { '#status': 'status' },
