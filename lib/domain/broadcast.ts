@@ -178,8 +178,9 @@ export function pendingCount(counters: BroadcastCounters): number {
   return Math.max(0, counters.totalContacts - counters.sent - counters.failed - counters.skipped - counters.sending);
 }
 
-export function progressPercent(counters: BroadcastCounters): number {
-  if (counters.totalContacts === 0) return 0;
+/** Settled contacts of the audience, in percent. A broadcast that completed with nobody to send to is done: 100. */
+export function progressPercent(counters: BroadcastCounters & Pick<Broadcast, 'status'>): number {
+  if (counters.totalContacts === 0) return counters.status === 'completed' ? 100 : 0;
   const done = counters.sent + counters.failed + counters.skipped;
   return Math.floor((done / counters.totalContacts) * 1000) / 10;
 }
