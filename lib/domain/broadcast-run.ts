@@ -54,8 +54,16 @@ export interface BroadcastRun {
   /** Undefined when the rate is unlimited. */
   slotSpacingMs?: number;
   nextSlot: number;
-  /** Set by resume and cancel: released chunks that were dropped meanwhile must be released again. */
+  /**
+   * Set by cancel and the watchdog: every released chunk not counted yet must be released again (dropped by the
+   * cancel's senders, or lost with a crashed tick).
+   */
   rescanRequested: boolean;
+  /**
+   * Set by resume: the chunks the senders parked while the broadcast was paused must be released again. Only those:
+   * a chunk still waiting in the queue for its slot keeps it, so pausing and resuming never pushes the rest later.
+   */
+  rescanParked?: boolean;
   sweeps: number;
   /** Set when a person resumes the broadcast: auto-pause judged the first sends once, not again. */
   autoPauseOff?: boolean;

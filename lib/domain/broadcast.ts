@@ -1,5 +1,5 @@
 import type { DeliveryCounters } from './delivery-status.js';
-import { ConflictError, InvalidTransitionError } from './errors.js';
+import { ConflictError, InvalidTransitionError, UnprocessableError } from './errors.js';
 import type { BroadcastEventName } from './events.js';
 import type { MessageTemplate } from './message-template.js';
 
@@ -156,6 +156,13 @@ export function transition(
   return { broadcast: next, expectedStatus: from };
 }
 
+/** The list a broadcast names is not (or no longer) one of the tenant's lists. */
+export function unknownListError(listId: string): UnprocessableError {
+  return new UnprocessableError('broadcast.unknown_list', `list_id ${listId} is not one of your contact lists`, [
+    { field: 'list_id', message: 'no such contact list' },
+  ]);
+}
+
 /** Edits (PUT) and deletes are for drafts only: a scheduled broadcast is unscheduled first. */
 export function assertEditable(broadcast: Broadcast): void {
   if (broadcast.status !== 'draft') {
@@ -171,8 +178,9 @@ export function pendingCount(counters: BroadcastCounters): number {
   return Math.max(0, counters.totalContacts - counters.sent - counters.failed - counters.skipped - counters.sending);
 }
 
-export function progressPercent(counters: BroadcastCounters): number {
-  if (counters.totalContacts === 0) return 0;
+/** Settled contacts of the audience, in percent. A broadcast that completed with nobody to send to is done: 100. */
+export function progressPercent(counters: BroadcastCounters & Pick<Broadcast, 'status'>): number {
+  if (counters.totalContacts === 0) return counters.status === 'completed' ? 100 : 0;
   const done = counters.sent + counters.failed + counters.skipped;
   return Math.floor((done / counters.totalContacts) * 1000) / 10;
 }

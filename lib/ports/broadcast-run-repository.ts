@@ -25,7 +25,22 @@ export interface PacerAdvance {
   releasedChunks: number;
   clock?: SlotClock;
   rescanDone: boolean;
+  /** The parked chunks were released again (or everything not counted was). */
+  parkedRescanDone?: boolean;
   sweeps: number;
+}
+
+/** A new pacer loop: see BroadcastRunRepository.restartPacer. */
+export interface PacerRestart {
+  /** By when the new loop's first tick must have acted; past it, the watchdog restarts the loop again. */
+  watchDeadline: Date;
+  /** A person resumed the broadcast: auto-pause leaves it alone from now on. */
+  autoPauseOff?: boolean;
+  /**
+   * What the new loop releases again first: `parked`, the chunks dropped while paused (resume); `all`, every released
+   * chunk not counted yet (cancel, the watchdog; the default).
+   */
+  rescan?: 'parked' | 'all';
 }
 
 export interface BroadcastRunRepository {
@@ -57,16 +72,28 @@ export interface BroadcastRunRepository {
   commitTally(tenantId: string, broadcastId: string, tally: ChunkTally, now: string): Promise<boolean>;
   /** The broadcast's per-minute outcome buckets, oldest first. */
   timeline(tenantId: string, broadcastId: string): Promise<TimelineBucket[]>;
+  /**
+   * A sender met the chunk while its broadcast was paused and dropped it: park it (`parkId` names this park), so
+   * that resume releases it again. Conditional on the broadcast still being paused, in one transaction: false when it
+   * is not (resumed, or cancelled, meanwhile), and the chunk must go back to the queue instead.
+   */
+  parkChunk(tenantId: string, broadcastId: string, chunk: number, parkId: string): Promise<boolean>;
+  /** Of these chunks, the parked ones, each with the id of its park. */
+  parkedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Map<number, string>>;
+  /** The chunk was released again: forget its park, unless a sender parked it again since (another park id). */
+  unparkChunk(tenantId: string, broadcastId: string, chunk: number, parkId: string): Promise<void>;
   /** Which of these chunks have been counted. */
   talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>>;
-  /** Resume and cancel: a new pacer loop (tick + 1) that first re-releases dropped chunks. Returns the new tick. */
-  restartPacer(
-    tenantId: string,
-    broadcastId: string,
-    options: { watchDeadline: Date; autoPauseOff?: boolean },
-  ): Promise<number>;
+  /**
+   * The watchdog: a new pacer loop (tick + 1) that first re-releases dropped chunks. Returns the new tick. Resume and
+   * cancel start theirs with their status change instead (BroadcastRepository.changeStatusRestartingPacer).
+   */
+  restartPacer(tenantId: string, broadcastId: string, restart: PacerRestart): Promise<number>;
   /** Pacer loops whose watch deadline has passed (a crashed tick), oldest first, across tenants. */
   findStalledPacers(now: Date, limit: number): Promise<{ tenantId: string; broadcastId: string }[]>;
-  /** The loop ended for good (finished, or paused until a resume restarts it): stop watching it. */
-  clearPacerWatch(tenantId: string, broadcastId: string): Promise<void>;
+  /**
+   * The loop of `tick` ended for good (finished, or paused until a resume restarts it): stop watching it, unless a
+   * new loop has started since.
+   */
+  clearPacerWatch(tenantId: string, broadcastId: string, tick: number): Promise<void>;
 }

@@ -8,8 +8,17 @@ export interface ContactListRepository {
   list(tenantId: string, page: PageRequest): Promise<Page<ContactList>>;
   /** Replaces name, description, tags and filters of a list that exists. */
   update(list: ContactList): Promise<void>;
-  /** Deletes the list and its memberships. */
-  delete(list: ContactList): Promise<void>;
+  /**
+   * How many times a broadcast was written naming the list (BroadcastRepository.create and update mark it in the same
+   * transaction); undefined when the list does not exist. Read it before looking for the broadcasts that use the
+   * list, then delete with it.
+   */
+  referenceMark(tenantId: string, id: string): Promise<number | undefined>;
+  /**
+   * Deletes the list and its memberships, only if no broadcast was written naming it since `referenceMark` was read
+   * (and it still exists). False when one was: look again for the broadcasts that use it.
+   */
+  delete(list: ContactList, referenceMark: number): Promise<boolean>;
   /** Adds the ids not yet members; returns how many were added. The count stays exact under races. */
   addContacts(list: ContactList, contactIds: readonly string[]): Promise<number>;
   /** Returns false when the contact was not a member. */

@@ -5,6 +5,7 @@ import {
   type BroadcastStatus,
   newDraftBroadcast,
   transition,
+  unknownListError,
 } from '../domain/broadcast.js';
 import type { Channel } from '../domain/channel.js';
 import { NotFoundError, UnprocessableError } from '../domain/errors.js';
@@ -137,12 +138,9 @@ async function commit(deps: Pick<UseCaseDeps, 'broadcasts'>, change: BroadcastCh
   return change.broadcast;
 }
 
+/** Early, for a clear answer; the write itself is conditional on the list too (BroadcastRepository.create). */
 async function assertListExists(deps: Pick<UseCaseDeps, 'contactLists'>, tenantId: string, listId: string) {
-  if (!(await deps.contactLists.findById(tenantId, listId))) {
-    throw new UnprocessableError('broadcast.unknown_list', `list_id ${listId} is not one of your contact lists`, [
-      { field: 'list_id', message: 'no such contact list' },
-    ]);
-  }
+  if (!(await deps.contactLists.findById(tenantId, listId))) throw unknownListError(listId);
 }
 
 async function assertChannelExists(

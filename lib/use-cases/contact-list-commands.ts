@@ -1,5 +1,6 @@
 import type { ContactList, ListFilters } from '../domain/contact-list.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
+import { type RetryPolicy, retry } from '../retry.js';
 import { getContactList } from './contact-list-queries.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
 
@@ -58,19 +59,51 @@ export async function updateContactList(
   return updated;
 }
 
-/** A list that an unfinished broadcast targets cannot be deleted: that broadcast would lose its audience. */
+/** A broadcast was written naming the list after its mark was read: look again. */
+class ListTakenMeanwhileError extends Error {}
+
+/**
+ * Tries of a delete that broadcasts keep being written on. No pause: the write that got in the way has committed,
+ * and the next look finds its broadcast (then the answer is 409).
+ */
+const LIST_TAKEN_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 0 };
+
+/**
+ * A list that an unfinished broadcast targets cannot be deleted: that broadcast would lose its audience. Atomic with
+ * the broadcasts' writes: every write of a broadcast marks the list it names in the same transaction, and the delete
+ * is conditional on the mark read before the broadcasts were looked for. Of a broadcast written on the list and the
+ * list's deletion, exactly one wins (docs/design.md section 8, invariant 10).
+ */
 export async function deleteContactList(
   deps: Pick<UseCaseDeps, 'contactLists' | 'broadcasts'>,
   tenantId: string,
   id: string,
 ): Promise<void> {
   const list = await getContactList(deps, tenantId, id);
-  const users = await deps.broadcasts.findUnfinishedByList(tenantId, id);
-  if (users.length > 0) {
-    const names = users.map((b) => `${b.id} (${b.status})`).join(', ');
-    throw new ConflictError('contact_list.in_use', `the list is used by broadcasts that have not finished: ${names}`);
+  try {
+    await retry(
+      async () => {
+        const mark = await deps.contactLists.referenceMark(tenantId, id);
+        if (mark === undefined) throw new NotFoundError('contact_list', id);
+        const users = await deps.broadcasts.findUnfinishedByList(tenantId, id);
+        if (users.length > 0) {
+          const names = users.map((b) => `${b.id} (${b.status})`).join(', ');
+          throw new ConflictError(
+            'contact_list.in_use',
+            `the list is used by broadcasts that have not finished: ${names}`,
+          );
+        }
+        if (!(await deps.contactLists.delete(list, mark))) throw new ListTakenMeanwhileError();
+      },
+      { ...LIST_TAKEN_RETRY, retryable: (error) => error instanceof ListTakenMeanwhileError },
+    );
+  } catch (error) {
+    if (!(error instanceof ListTakenMeanwhileError)) throw error;
+    throw new ConflictError(
+      'contact_list.in_use',
+      'broadcasts kept being written on the list while it was being deleted',
+    );
   }
-  await deps.contactLists.delete(list);
 }
 
 /** AddContactsToListCommand: every id must be one of the tenant's contacts, else 422 naming the unknown ones. */

@@ -62,7 +62,7 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   const draining = status === 'cancelled' || status === 'failed';
   if (status === 'paused' || status === 'completed' || isRunFinished(run)) {
     // The loop ends here (resume starts a new one): nothing is left for the watchdog to watch.
-    await deps.runs.clearPacerWatch(tenantId, broadcastId);
+    await deps.runs.clearPacerWatch(tenantId, broadcastId, tick);
     if (isCapped(run)) await releaseChannelShare(deps, run);
     if (status === 'running') await completeIfFinished(deps, tenantId, broadcastId);
     return;
@@ -71,10 +71,13 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   const idle = now - Date.parse(run.lastProgressAt) > deps.delivery.sweepIdleMs;
   const allReleased = run.planDone && run.releasedChunks >= run.plannedChunks;
 
-  // Chunks to send again: after resume/cancel (dropped meanwhile) or when nothing moved for a long time.
+  // Chunks to send again: every one not counted after cancel or a watchdog restart (dropped or lost meanwhile) and
+  // when nothing moved for a long time; after resume, only those parked while paused (the others are still queued,
+  // with their slots: releasing them again would push every later slot back).
   const sweep = run.rescanRequested || (idle && (allReleased || draining));
   const idleSweep = sweep && !run.rescanRequested;
-  const again = sweep ? await untallied(deps, run, run.releasedChunks) : [];
+  const parked = !sweep && run.rescanParked ? await parkedUntallied(deps, run) : new Map<number, string>();
+  const again = sweep ? await untallied(deps, run, run.releasedChunks) : [...parked.keys()].sort((a, b) => a - b);
   const finalize = idleSweep && run.sweeps >= deps.delivery.maxSweeps;
 
   // Fresh chunks, as far as the rate (and on a capped channel, the run's share of it) allows.
@@ -105,6 +108,7 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
     releasedChunks: run.releasedChunks + fresh,
     ...(clock ? { clock } : {}),
     rescanDone: run.rescanRequested,
+    parkedRescanDone: run.rescanParked === true,
     sweeps: run.sweeps + (idleSweep ? 1 : 0),
   });
   if (!advanced) return;
@@ -114,6 +118,8 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   await deps.queue.sendChunks(
     chunks.map((chunk, i) => chunkMessage(tenantId, broadcastId, chunk, slots[i], now, finalize ? { finalize } : {})),
   );
+  // Only once they are queued again: a park forgotten before that could be lost with this invocation.
+  await Promise.all([...parked].map(([chunk, parkId]) => deps.runs.unparkChunk(tenantId, broadcastId, chunk, parkId)));
   if (!run.planDone && now - Date.parse(run.planUpdatedAt) > PLANNER_STALL_MS) {
     await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId });
   }
@@ -134,6 +140,20 @@ function nextTickDelaySeconds(
   if (!clock || draining) return moreToRelease ? 0 : run.planDone ? sweepCheck : 1;
   if (moreToRelease) return horizonMs / 2000;
   return run.planDone ? sweepCheck : 2;
+}
+
+/** The parked chunks among those released, with their park ids, but those counted since. */
+async function parkedUntallied(deps: Deps, run: BroadcastRun): Promise<Map<number, string>> {
+  const parked = new Map<number, string>();
+  for (let start = 0; start < run.releasedChunks; start += 1000) {
+    const batch = range(start, Math.min(1000, run.releasedChunks - start));
+    const [found, tallied] = await Promise.all([
+      deps.runs.parkedChunks(run.tenantId, run.broadcastId, batch),
+      deps.runs.talliedChunks(run.tenantId, run.broadcastId, batch),
+    ]);
+    for (const [chunk, parkId] of found) if (!tallied.has(chunk)) parked.set(chunk, parkId);
+  }
+  return parked;
 }
 
 /** Chunks below `upTo` without a tally marker. */
@@ -183,6 +203,7 @@ export async function revivePacers(deps: Deps, now: Date, limit = 100): Promise<
   for (const { tenantId, broadcastId } of await deps.runs.findStalledPacers(now, limit)) {
     const tick = await deps.runs.restartPacer(tenantId, broadcastId, {
       watchDeadline: new Date(now.getTime() + deps.delivery.pacerWatchGraceMs),
+      rescan: 'all',
     });
     await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId, tick });
     revived++;

@@ -1,9 +1,10 @@
-import { type Broadcast, type BroadcastStatus, transition } from '../domain/broadcast.js';
+import { type Broadcast, type BroadcastChange, type BroadcastStatus, transition } from '../domain/broadcast.js';
 import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
 import { InvalidTransitionError } from '../domain/errors.js';
 import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { assertBroadcastRateWithinCap, pacedRatePerMinute } from '../domain/rate-cap.js';
 import { validateMessageTemplate } from '../domain/template-rendering.js';
+import type { PacerRestart } from '../ports/broadcast-run-repository.js';
 import { getBroadcast } from './broadcast-commands.js';
 import { disarmSchedule } from './broadcast-schedules.js';
 import { openingShare } from './channel-shares.js';
@@ -80,32 +81,35 @@ export function pauseBroadcast(
   return changeRunStatus(deps, tenantId, id, 'paused', reason);
 }
 
-/** paused -> running: a new pacer loop first re-releases the chunks dropped while paused. */
+/**
+ * paused -> running: a new pacer loop first re-releases the chunks the senders parked while it was paused. The new loop's tick and
+ * "auto-pause off" commit with the status change, so a chunk counted meanwhile can neither re-pause the broadcast nor
+ * meet the old loop, and a resume that loses a race with another resume or a cancel leaves the run alone: the loop
+ * the winner queues is the run's (docs/design.md section 8, invariant 9).
+ */
 export async function resumeBroadcast(deps: RunLifecycleDeps, tenantId: string, id: string): Promise<Broadcast> {
-  // Only a paused broadcast has a run to resume: anything else (unknown: 404; a draft, scheduled or running one:
-  // 409) is refused before the run is touched, so a refused resume changes nothing.
   const current = await getBroadcast(deps, tenantId, id);
+  // Only a paused broadcast has a run to resume: a draft, scheduled or running one is refused (409) as it was read.
   if (current.status !== 'paused') throw new InvalidTransitionError(current.status, 'running');
-  // The new loop's tick and "auto-pause off" are set before the status flips, so a chunk counted in
-  // between can neither re-pause the broadcast nor meet the old loop; the loop starts once it runs.
-  const watchDeadline = new Date(deps.clock.now().getTime() + deps.delivery.pacerWatchGraceMs);
-  const tick = await deps.runs.restartPacer(tenantId, id, { autoPauseOff: true, watchDeadline });
-  const broadcast = await changeRunStatus(deps, tenantId, id, 'running');
-  await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick });
-  return broadcast;
+  const change = transition(current, 'running', nowIso(deps));
+  await changeStatusRestartingPacer(deps, change, { rescan: 'parked', autoPauseOff: true });
+  return change.broadcast;
 }
 
 /**
  * scheduled|running|paused -> cancelled. A scheduled broadcast's schedule is deleted. For a started broadcast
  * the pacer then drains: every contact not sent yet ends `skipped` with reason `cancelled`, so the counters
- * still add up.
+ * still add up. The draining loop starts with the status change, as on resume.
  */
 export async function cancelBroadcast(deps: SchedulingDeps, tenantId: string, id: string): Promise<Broadcast> {
   const broadcast = await getBroadcast(deps, tenantId, id);
   const change = transition(broadcast, 'cancelled', nowIso(deps));
-  await deps.broadcasts.applyTransition(change);
-  if (change.expectedStatus === 'scheduled') await disarmSchedule(deps, tenantId, id);
-  else await restartPacer(deps, tenantId, id);
+  if (change.expectedStatus === 'scheduled') {
+    await deps.broadcasts.applyTransition(change);
+    await disarmSchedule(deps, tenantId, id);
+  } else {
+    await changeStatusRestartingPacer(deps, change, { rescan: 'all' });
+  }
   return change.broadcast;
 }
 
@@ -137,13 +141,14 @@ async function changeRunStatus(
   return change.broadcast;
 }
 
-async function restartPacer(
+/** The status change and a new pacer loop, together; then the loop's first tick goes on the queue. */
+async function changeStatusRestartingPacer(
   deps: RunLifecycleDeps,
-  tenantId: string,
-  id: string,
-  options: { autoPauseOff?: boolean } = {},
+  change: BroadcastChange,
+  options: Omit<PacerRestart, 'watchDeadline'>,
 ): Promise<void> {
+  const { tenantId, id } = change.broadcast;
   const watchDeadline = new Date(deps.clock.now().getTime() + deps.delivery.pacerWatchGraceMs);
-  const tick = await deps.runs.restartPacer(tenantId, id, { ...options, watchDeadline });
+  const tick = await deps.broadcasts.changeStatusRestartingPacer(change, { ...options, watchDeadline });
   await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick });
 }

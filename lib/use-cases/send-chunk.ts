@@ -48,8 +48,11 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
     deps.runs.get(tenantId, broadcastId),
   ]);
   if (!broadcast || !run || broadcast.status === 'completed') return nothingRecorded('dropped');
-  // Paused: send nothing; resume re-releases this chunk.
-  if (broadcast.status === 'paused' && !message.finalize) return nothingRecorded('dropped');
+  // Paused: send nothing; the chunk is parked, and resume releases it again.
+  if (broadcast.status === 'paused' && !message.finalize) {
+    await park(deps, message);
+    return nothingRecorded('dropped');
+  }
   const stopped = broadcast.status === 'cancelled' || broadcast.status === 'failed';
   // A slot keeps a broadcast's rate_limit only if its sends start within the slot's window (pacing.ts). An
   // unlimited run's slots (on a capped channel) only share the channel out: a late chunk of it may still go.
@@ -66,9 +69,12 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   const sendBy = keepsRate ? sendWindowEnd(message.slotAt) : undefined;
   const delivery = await deliverChunk(deps, { broadcast, message, state, stopped, ...(sendBy ? { sendBy } : {}) });
   const report = (result: ChunkResult): ChunkReport => ({ result, ...delivery.recorded });
-  // Paused meanwhile (by a person, or by this delivery when the channel broke): resume releases the chunk again,
-  // and sends to whoever is still pending. Cancelled: the drain does.
-  if (delivery.stoppedMeanwhile || delivery.halted !== undefined) return report('dropped');
+  // Paused meanwhile (by a person, or by this delivery when the channel broke): parked, resume releases the chunk
+  // again and sends to whoever is still pending. Cancelled: the drain does.
+  if (delivery.stoppedMeanwhile || delivery.halted !== undefined) {
+    await park(deps, message);
+    return report('dropped');
+  }
   let retryAfterMs = delivery.retryAfterMs;
   let tally = delivery.tally;
   if (delivery.deferred && retryAfterMs === undefined) {
@@ -94,6 +100,18 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   // Also when an earlier delivery counted the chunk and died before this step.
   await completeIfFinished(deps, tenantId, broadcastId);
   return report('counted');
+}
+
+/**
+ * Parks the chunk for resume to release again. Conditional on the broadcast still being paused: when it is not any
+ * more (resumed, or cancelled, since it was read), the chunk goes straight back to the queue instead, because the
+ * resume's rescan may have looked for parked chunks already.
+ */
+async function park(deps: Deps, message: SendChunkMessage): Promise<void> {
+  const { tenantId, broadcastId, chunk } = message;
+  if (!(await deps.runs.parkChunk(tenantId, broadcastId, chunk, deps.ids.newId()))) {
+    await requeueAfter(deps, message, 0);
+  }
 }
 
 function nothingRecorded(result: ChunkResult): ChunkReport {

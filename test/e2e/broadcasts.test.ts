@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_RATE_LIMIT } from '../../lib/domain/broadcast.js';
+import { pollUntil } from '../support/poll.js';
 import {
   type Api,
   allPages,
@@ -811,6 +812,24 @@ describe('GET /api/v1/broadcasts/:id/stats', () => {
     expect(draftStats.status).toBe(200);
     expect(draftStats.body).toEqual({ ...zero, status: 'draft' });
     expect(cancelledStats.body).toEqual({ ...zero, status: 'cancelled' });
+  });
+
+  it('answers progress_percent 100 for a broadcast on an empty list once it completed', async () => {
+    // Prepare
+    const { api, list } = await freshTenant();
+    const created = await draft(api, list.id);
+
+    // Act
+    const executed = await api.post(`/api/v1/broadcasts/${created.id}/execute`);
+    await pollUntil(async () => (await read(created.id, api)).status === 'completed', {
+      timeoutMs: 20_000,
+      what: 'the broadcast on an empty list completes',
+    });
+    const stats = await api.get(`/api/v1/broadcasts/${created.id}/stats`);
+
+    // Assess
+    expect(executed.status).toBe(200);
+    expect(stats.body).toMatchObject({ status: 'completed', total_contacts: 0, pending: 0, progress_percent: 100 });
   });
 
   it('answers 404 for an unknown broadcast and 400 for an invalid id', async () => {

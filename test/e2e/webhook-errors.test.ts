@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRuntime } from '../../lib/composition-root.js';
-import { aBroadcast } from '../support/builders.js';
+import { aBroadcast, storeBroadcast } from '../support/builders.js';
 import { type Api, type E2e, errorFields, newTenant, startE2e, tokenFor } from './support.js';
 
 /**
@@ -179,7 +179,7 @@ describe('URLs with credentials', () => {
     const broadcast = aBroadcast(tenantId, {
       messageTemplate: { type: 'media', mediaUrl: 'https://cdn:hunter2@media.example.com/a.png' },
     });
-    await deps.broadcasts.create(broadcast);
+    await storeBroadcast(deps, broadcast);
 
     // Act
     const one = await api.get(`/api/v1/channels/${channelId}`);

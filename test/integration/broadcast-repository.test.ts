@@ -1,22 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBroadcastRepository } from '../../lib/adapters/dynamodb/broadcast-repository.js';
+import { DynamoDbContactListRepository } from '../../lib/adapters/dynamodb/contact-list-repository.js';
 import { broadcastKeys } from '../../lib/adapters/dynamodb/keys.js';
 import { SCHEDULED_DUE_INDEX } from '../../lib/adapters/dynamodb/table-definition.js';
 import { BROADCAST_STATUSES, type Broadcast, type BroadcastStatus, transition } from '../../lib/domain/broadcast.js';
 import { newRun } from '../../lib/domain/broadcast-run.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../lib/domain/errors.js';
-import { aBroadcast, allPages, rejectionOf } from '../support/builders.js';
+import { aBroadcast, allPages, aStaticList, rejectionOf, storeBroadcast } from '../support/builders.js';
 import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 
 const table = testTableForFile();
 let repository: DynamoDbBroadcastRepository;
 
+let lists: DynamoDbContactListRepository;
+
 beforeAll(async () => {
   repository = new DynamoDbBroadcastRepository(table.client, table.tableName);
+  lists = new DynamoDbContactListRepository(table.client, table.tableName);
 });
 
 const NOW = '2025-01-15T12:00:00.000Z';
+
+/** Stores the broadcast, on a list of its own when its list does not exist yet. */
+function store(broadcast: Broadcast): Promise<Broadcast> {
+  return storeBroadcast({ broadcasts: repository, contactLists: lists }, broadcast);
+}
 
 /** A broadcast in the status given, as the transitions would have left it. */
 function inStatus(tenantId: string, status: BroadcastStatus, overrides: Partial<Broadcast> = {}): Broadcast {
@@ -49,7 +58,7 @@ describe('DynamoDbBroadcastRepository', () => {
       });
 
       // Act
-      await repository.create(broadcast);
+      await store(broadcast);
 
       // Assess
       expect(await repository.findById(broadcast.tenantId, broadcast.id)).toEqual(broadcast);
@@ -61,14 +70,44 @@ describe('DynamoDbBroadcastRepository', () => {
     it('never overwrites an existing broadcast', async () => {
       // Prepare
       const broadcast = aBroadcast(newTenantId());
-      await repository.create(broadcast);
+      await store(broadcast);
 
       // Act
       const attempt = await rejectionOf(repository.create({ ...broadcast, name: 'Overwritten' }));
 
       // Assess
-      expect(attempt).toMatchObject({ name: 'ConditionalCheckFailedException' });
+      expect(attempt).toMatchObject({ name: 'TransactionCanceledException' });
       expect((await repository.findById(broadcast.tenantId, broadcast.id))?.name).toBe('Black Friday');
+    });
+
+    it('refuses a broadcast on a list that does not exist with broadcast.unknown_list, storing nothing', async () => {
+      // Prepare
+      const broadcast = aBroadcast(newTenantId());
+
+      // Act
+      const attempt = await rejectionOf(repository.create(broadcast));
+
+      // Assess
+      expect(attempt).toMatchObject({ code: 'broadcast.unknown_list' });
+      expect(await repository.findById(broadcast.tenantId, broadcast.id)).toBeUndefined();
+      expect(await lists.findById(broadcast.tenantId, broadcast.listId)).toBeUndefined();
+    });
+
+    it('marks its list as used in the same write, so that the list cannot be deleted with the mark it had', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const list = aStaticList(tenantId);
+      await lists.create(list, []);
+      const markBefore = await lists.referenceMark(tenantId, list.id);
+
+      // Act
+      await repository.create(aBroadcast(tenantId, { listId: list.id }));
+
+      // Assess
+      expect(markBefore).toBe(0);
+      expect(await lists.referenceMark(tenantId, list.id)).toBe(1);
+      expect(await lists.delete(list, markBefore as number)).toBe(false);
+      expect(await lists.findById(tenantId, list.id)).toEqual(list);
     });
 
     it('puts a broadcast created as scheduled in the sparse due index', async () => {
@@ -76,7 +115,7 @@ describe('DynamoDbBroadcastRepository', () => {
       const broadcast = inStatus(newTenantId(), 'scheduled');
 
       // Act
-      await repository.create(broadcast);
+      await store(broadcast);
 
       // Assess
       const entries = await dueIndexEntries(broadcast);
@@ -94,7 +133,7 @@ describe('DynamoDbBroadcastRepository', () => {
       const all = Array.from({ length: 18 }, (_, i) =>
         inStatus(tenantId, statuses[i % statuses.length] as BroadcastStatus),
       );
-      await Promise.all(all.map((b) => repository.create(b)));
+      await Promise.all(all.map((b) => store(b)));
       const idsOf = (items: Broadcast[]) => items.map((b) => b.id).sort();
 
       // Act
@@ -145,10 +184,23 @@ describe('DynamoDbBroadcastRepository', () => {
   });
 
   describe('update', () => {
+    it('refuses to move a draft onto a list that is gone with broadcast.unknown_list, leaving it as it was', async () => {
+      // Prepare
+      const broadcast = aBroadcast(newTenantId());
+      await store(broadcast);
+
+      // Act
+      const attempt = await rejectionOf(repository.update({ ...broadcast, listId: randomUUID(), version: 2 }, 1));
+
+      // Assess
+      expect(attempt).toMatchObject({ code: 'broadcast.unknown_list' });
+      expect(await repository.findById(broadcast.tenantId, broadcast.id)).toEqual(broadcast);
+    });
+
     it('writes an edit of the draft version it read', async () => {
       // Prepare
       const broadcast = aBroadcast(newTenantId());
-      await repository.create(broadcast);
+      await store(broadcast);
       const edited = { ...broadcast, name: 'Cyber Monday', rateLimit: 120, version: 2, updatedAt: NOW };
 
       // Act
@@ -161,7 +213,7 @@ describe('DynamoDbBroadcastRepository', () => {
     it('refuses a stale version with broadcast.concurrent_update', async () => {
       // Prepare
       const broadcast = aBroadcast(newTenantId());
-      await repository.create(broadcast);
+      await store(broadcast);
       await repository.update({ ...broadcast, name: 'First edit', version: 2 }, 1);
 
       // Act
@@ -176,7 +228,7 @@ describe('DynamoDbBroadcastRepository', () => {
     it('refuses to edit a broadcast that is no longer a draft with broadcast.not_draft', async () => {
       // Prepare
       const broadcast = inStatus(newTenantId(), 'scheduled');
-      await repository.create(broadcast);
+      await store(broadcast);
 
       // Act
       const attempt = await rejectionOf(
@@ -205,7 +257,7 @@ describe('DynamoDbBroadcastRepository', () => {
     it('writes the status change and its timestamps, leaving the counters alone', async () => {
       // Prepare
       const stored = aBroadcast(newTenantId(), { totalContacts: 10, sent: 4, failed: 1 });
-      await repository.create(stored);
+      await store(stored);
       const stale = { ...stored, sent: 0, failed: 0, totalContacts: 0 };
       const change = transition(stale, 'scheduled', NOW, { scheduledFor: '2025-03-01T09:00:00.000Z' });
 
@@ -227,7 +279,7 @@ describe('DynamoDbBroadcastRepository', () => {
     it('clears the attributes the new status drops and leaves the due index when unscheduled', async () => {
       // Prepare
       const scheduled = inStatus(newTenantId(), 'scheduled');
-      await repository.create(scheduled);
+      await store(scheduled);
 
       // Act
       await repository.applyTransition(transition(scheduled, 'draft', NOW));
@@ -245,7 +297,7 @@ describe('DynamoDbBroadcastRepository', () => {
     it('refuses a change whose expected status is no longer the stored one', async () => {
       // Prepare
       const draft = aBroadcast(newTenantId());
-      await repository.create(draft);
+      await store(draft);
       await repository.applyTransition(transition(draft, 'running', NOW));
 
       // Act
@@ -278,7 +330,7 @@ describe('DynamoDbBroadcastRepository', () => {
       for (let round = 0; round < 10; round++) {
         // Prepare
         const draft = aBroadcast(newTenantId());
-        await repository.create(draft);
+        await store(draft);
 
         // Act
         const results = await Promise.allSettled([
@@ -301,7 +353,7 @@ describe('DynamoDbBroadcastRepository', () => {
     it('deletes a draft', async () => {
       // Prepare
       const draft = aBroadcast(newTenantId());
-      await repository.create(draft);
+      await store(draft);
 
       // Act
       await repository.delete(draft);
@@ -315,7 +367,7 @@ describe('DynamoDbBroadcastRepository', () => {
       async (status) => {
         // Prepare
         const broadcast = inStatus(newTenantId(), status);
-        await repository.create(broadcast);
+        await store(broadcast);
 
         // Act
         const attempt = await rejectionOf(repository.delete({ ...broadcast, status: 'draft' }));
@@ -339,7 +391,7 @@ describe('DynamoDbBroadcastRepository', () => {
       const unscheduled = inStatus(tenantB, 'scheduled', { scheduledFor: '2001-03-01T10:00:00.000Z' });
       const started = inStatus(tenantB, 'scheduled', { scheduledFor: '2001-03-02T10:00:00.000Z' });
       const draft = aBroadcast(tenantA, { scheduledFor: '2001-03-03T10:00:00.000Z' });
-      for (const b of [dueLate, dueEarly, dueNow, future, unscheduled, started, draft]) await repository.create(b);
+      for (const b of [dueLate, dueEarly, dueNow, future, unscheduled, started, draft]) await store(b);
       await repository.applyTransition(transition(unscheduled, 'draft', NOW));
       await repository.applyTransition(transition(started, 'running', NOW));
 
@@ -361,7 +413,7 @@ describe('DynamoDbBroadcastRepository', () => {
       const listId = randomUUID();
       const ofList = BROADCAST_STATUSES.map((status) => inStatus(tenantId, status, { listId }));
       const ofOtherList = inStatus(tenantId, 'draft', { listId: randomUUID() });
-      for (const b of [...ofList, ofOtherList]) await repository.create(b);
+      for (const b of [...ofList, ofOtherList]) await store(b);
 
       // Act
       const unfinished = await repository.findUnfinishedByList(tenantId, listId);
@@ -378,7 +430,7 @@ describe('DynamoDbBroadcastRepository', () => {
       const owner = newTenantId();
       const intruder = newTenantId();
       const broadcast = aBroadcast(owner);
-      await repository.create(broadcast);
+      await store(broadcast);
       const forged = { ...broadcast, tenantId: intruder };
 
       // Act

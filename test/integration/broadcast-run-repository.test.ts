@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBroadcastRunRepository } from '../../lib/adapters/dynamodb/broadcast-run-repository.js';
-import { executionKeys, runKeys } from '../../lib/adapters/dynamodb/keys.js';
+import { broadcastKeys, executionKeys, runKeys } from '../../lib/adapters/dynamodb/keys.js';
 import { type BroadcastRun, type ChunkTally, newRun } from '../../lib/domain/broadcast-run.js';
 import { slotSpacingMs } from '../../lib/domain/pacing.js';
 import type { PlanPageCommit } from '../../lib/ports/broadcast-run-repository.js';
@@ -74,8 +75,46 @@ describe('DynamoDbBroadcastRunRepository', () => {
     });
   });
 
+  describe('parked chunks', () => {
+    /** The broadcast item of the run, in `status` (the park is conditional on it). */
+    async function withBroadcastIn(run: BroadcastRun, status: string): Promise<void> {
+      const item = { ...broadcastKeys.byId(run.tenantId, run.broadcastId), entity: 'broadcast', status };
+      await table.client.send(new PutCommand({ TableName: table.tableName, Item: item }));
+    }
+
+    it('parks a chunk only while its broadcast is paused, and forgets a park only by its own id', async () => {
+      // Prepare
+      const run = await aRun();
+      const { tenantId, broadcastId } = run;
+      await withBroadcastIn(run, 'running');
+      const whileRunning = await repository.parkChunk(tenantId, broadcastId, 1, 'park-0');
+      await withBroadcastIn(run, 'paused');
+
+      // Act
+      const first = await repository.parkChunk(tenantId, broadcastId, 2, 'park-1');
+      const second = await repository.parkChunk(tenantId, broadcastId, 3, 'park-2');
+      const parked = await repository.parkedChunks(tenantId, broadcastId, [1, 2, 3, 4]);
+      // Chunk 2 parked again since it was read (park-3): releasing the read park (park-1) must not forget it.
+      await repository.parkChunk(tenantId, broadcastId, 2, 'park-3');
+      await repository.unparkChunk(tenantId, broadcastId, 2, 'park-1');
+      await repository.unparkChunk(tenantId, broadcastId, 3, 'park-2');
+      const afterUnpark = await repository.parkedChunks(tenantId, broadcastId, [1, 2, 3, 4]);
+
+      // Assess
+      expect(whileRunning).toBe(false);
+      expect([first, second]).toEqual([true, true]);
+      expect(parked).toEqual(
+        new Map([
+          [2, 'park-1'],
+          [3, 'park-2'],
+        ]),
+      );
+      expect(afterUnpark).toEqual(new Map([[2, 'park-3']]));
+    });
+  });
+
   describe('pacer watchdog', () => {
-    it('finds a loop whose tick is overdue, and forgets it once cleared', async () => {
+    it('finds a loop whose tick is overdue, and forgets it once its current tick clears it (a stale tick cannot)', async () => {
       // Prepare
       const run = await aRun();
       await repository.advancePacer(run.tenantId, run.broadcastId, {
@@ -89,13 +128,17 @@ describe('DynamoDbBroadcastRunRepository', () => {
       // Act
       const before = await repository.findStalledPacers(new Date(NOW_MS + 59_000), 1000);
       const after = await repository.findStalledPacers(new Date(NOW_MS + 61_000), 1000);
-      await repository.clearPacerWatch(run.tenantId, run.broadcastId);
+      // The loop of tick 0 is gone: only the one of tick 1 may stop the watch.
+      await repository.clearPacerWatch(run.tenantId, run.broadcastId, 0);
+      const afterStaleClear = await repository.findStalledPacers(new Date(NOW_MS + 61_000), 1000);
+      await repository.clearPacerWatch(run.tenantId, run.broadcastId, 1);
       const cleared = await repository.findStalledPacers(new Date(NOW_MS + 61_000), 1000);
 
       // Assess
       const mine = (found: { broadcastId: string }[]) => found.filter((f) => f.broadcastId === run.broadcastId);
       expect(mine(before)).toEqual([]);
       expect(mine(after)).toEqual([{ tenantId: run.tenantId, broadcastId: run.broadcastId }]);
+      expect(mine(afterStaleClear)).toEqual(mine(after));
       expect(mine(cleared)).toEqual([]);
       expect(await stored(run)).not.toHaveProperty('scheduledDuePk');
     });

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDbContactListRepository } from '../../lib/adapters/dynamodb/contact-list-repository.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDbContactListRepository,
+  listReferenceUpdate,
+} from '../../lib/adapters/dynamodb/contact-list-repository.js';
 import { DynamoDbContactRepository } from '../../lib/adapters/dynamodb/contact-repository.js';
 import { contactKeys, listKeys } from '../../lib/adapters/dynamodb/keys.js';
 import type { Contact } from '../../lib/domain/contact.js';
@@ -323,9 +327,10 @@ describe('DynamoDbContactListRepository', () => {
       await lists.create(other, ids(members).slice(0, 2));
 
       // Act
-      await lists.delete(list);
+      const deleted = await lists.delete(list, 0);
 
       // Assess
+      expect(deleted).toBe(true);
       expect(await lists.findById(tenantId, list.id)).toBeUndefined();
       expect(await rawPartition(table, listKeys.membersPartition(tenantId, list.id))).toEqual([]);
       const sides = (
@@ -341,10 +346,32 @@ describe('DynamoDbContactListRepository', () => {
       await lists.create(list, []);
 
       // Act
-      await lists.delete(list);
+      await lists.delete(list, 0);
 
       // Assess
       expect(await lists.findById(list.tenantId, list.id)).toBeUndefined();
+    });
+
+    it('deletes nothing once a broadcast was written naming the list since its mark was read', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const members = await createContacts(tenantId, 3);
+      const list = aStaticList(tenantId);
+      await lists.create(list, ids(members));
+      const mark = await lists.referenceMark(tenantId, list.id);
+      await table.client.send(new UpdateCommand(listReferenceUpdate(table.tableName, tenantId, list.id)));
+
+      // Act
+      const deleted = await lists.delete(list, mark as number);
+
+      // Assess
+      expect(mark).toBe(0);
+      expect(deleted).toBe(false);
+      expect(await lists.referenceMark(tenantId, list.id)).toBe(1);
+      expect(await lists.findById(tenantId, list.id)).toEqual({ ...list, contactCount: 3 });
+      expect(await lists.listMemberIds(list, { limit: 10 })).toMatchObject({
+        items: expect.arrayContaining(ids(members)),
+      });
     });
   });
 

@@ -1,7 +1,7 @@
 import type { Contact, ContactFields } from '../../lib/domain/contact.js';
 import type { ListFilters } from '../../lib/domain/contact-list.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/domain/errors.js';
-import { createBroadcast, deleteBroadcast } from '../../lib/use-cases/broadcast-commands.js';
+import { createBroadcast, deleteBroadcast, updateBroadcast } from '../../lib/use-cases/broadcast-commands.js';
 import {
   addContactsToList,
   createContactList,
@@ -13,6 +13,7 @@ import { resolveListContacts } from '../../lib/use-cases/contact-list-queries.js
 import { deleteContact } from '../../lib/use-cases/delete-contact.js';
 import { cancelBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { upsertContact } from '../../lib/use-cases/upsert-contact.js';
+import { readingTogether } from '../support/barrier.js';
 import { allPages, rejectionOf } from '../support/builders.js';
 import { buildTestDeps, newTenantId, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 import { PublishedEvents } from '../support/published-events.js';
@@ -27,6 +28,11 @@ beforeEach(async () => {
   deps.clock.set('2025-01-15T12:00:00.000Z');
   published = await PublishedEvents.watch(table);
 });
+
+/** "ok", or the code of the domain error a command was refused with. */
+function codeOf(result: PromiseSettledResult<unknown>): string {
+  return result.status === 'fulfilled' ? 'ok' : ((result.reason as { code?: string }).code ?? String(result.reason));
+}
 
 async function given(tenantId: string, named: Record<string, ContactFields>): Promise<Record<string, Contact>> {
   const entries = await Promise.all(
@@ -392,6 +398,68 @@ describe('contact list commands', () => {
       expect(await deps.contactLists.findById(tenantId, list.id)).toBeUndefined();
       expect((await deps.contactLists.listMemberIds(list, { limit: 10 })).items).toEqual([]);
       expect(await deps.contacts.findById(tenantId, people.a?.id as string)).toEqual(people.a);
+    });
+
+    it('against a broadcast created on the list at the same moment: exactly one of the two wins, 15 times of 15', async () => {
+      // Prepare: each time, both commands read the list before either writes (a real race, every time).
+      const tenantId = newTenantId();
+      const outcomes: string[] = [];
+
+      // Act
+      for (let attempt = 0; attempt < 15; attempt++) {
+        const list = await dynamicList(tenantId, {});
+        const racing = { ...deps, contactLists: readingTogether(deps.contactLists, 'findById', 2) };
+        const [created, deleted] = await Promise.allSettled([
+          createBroadcast(racing, tenantId, { name: 'B', listId: list.id, messageTemplate: template, rateLimit: 0 }),
+          deleteContactList(racing, tenantId, list.id),
+        ]);
+        const listLeft = (await deps.contactLists.findById(tenantId, list.id)) !== undefined;
+        outcomes.push(`create ${codeOf(created)}, delete ${codeOf(deleted)}, list ${listLeft ? 'kept' : 'gone'}`);
+      }
+
+      // Assess
+      const allowed = new Set([
+        'create ok, delete contact_list.in_use, list kept',
+        'create broadcast.unknown_list, delete ok, list gone',
+      ]);
+      expect(outcomes.filter((outcome) => !allowed.has(outcome))).toEqual([]);
+      expect(outcomes).toHaveLength(15);
+    });
+
+    it('against a draft switched onto the list at the same moment: exactly one of the two wins, 10 times of 10', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const first = await dynamicList(tenantId, {});
+      const outcomes: string[] = [];
+
+      // Act
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const second = await dynamicList(tenantId, {});
+        const draft = await createBroadcast(deps, tenantId, {
+          name: 'B',
+          listId: first.id,
+          messageTemplate: template,
+          rateLimit: 0,
+        });
+        const racing = { ...deps, contactLists: readingTogether(deps.contactLists, 'findById', 2) };
+        const [switched, deleted] = await Promise.allSettled([
+          updateBroadcast(racing, tenantId, draft.id, { listId: second.id }),
+          deleteContactList(racing, tenantId, second.id),
+        ]);
+        const onList = (await deps.broadcasts.findById(tenantId, draft.id))?.listId === second.id ? 'second' : 'first';
+        const listLeft = (await deps.contactLists.findById(tenantId, second.id)) !== undefined;
+        outcomes.push(
+          `switch ${codeOf(switched)}, delete ${codeOf(deleted)}, on ${onList}, ${listLeft ? 'kept' : 'gone'}`,
+        );
+      }
+
+      // Assess
+      const allowed = new Set([
+        'switch ok, delete contact_list.in_use, on second, kept',
+        'switch broadcast.unknown_list, delete ok, on first, gone',
+      ]);
+      expect(outcomes.filter((outcome) => !allowed.has(outcome))).toEqual([]);
+      expect(outcomes).toHaveLength(10);
     });
 
     it('fails with NotFoundError for another tenant list, which stays', async () => {

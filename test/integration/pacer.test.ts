@@ -196,8 +196,9 @@ describe('paceBroadcast (the pacer) on DynamoDB', () => {
       expect(await runOf(tenantId, broadcast.id)).toMatchObject({ pacerTick: 0, releasedChunks: 0 });
     });
 
-    it('re-releases on resume the chunks released before the pause and never counted, with fresh slots', async () => {
-      // Prepare: 60/min, 35 chunks of 1 planned; the first tick released 29; chunks 0 and 1 were counted.
+    it('re-releases on resume only the chunks parked while paused, with fresh slots; the ones still queued keep theirs', async () => {
+      // Prepare: 60/min, 35 chunks of 1 planned; the first tick released 29; chunks 0 and 1 were counted; chunks 2 to
+      // 9 reached a sender while paused (parked), 10 to 28 are still queued.
       const tenantId = newTenantId();
       const { broadcast } = await aPlannedBroadcast(deps, tenantId, {
         contacts: Array.from({ length: 35 }, () => ({})),
@@ -211,6 +212,10 @@ describe('paceBroadcast (the pacer) on DynamoDB', () => {
         expect((await sendChunk(deps, message.body)).result).toBe('counted');
       }
       await pauseBroadcast(deps, tenantId, broadcast.id);
+      for (const message of firstRelease.slice(2, 10)) {
+        clock.set(new Date(message.body.slotAt as number).toISOString());
+        expect((await sendChunk(deps, message.body)).result).toBe('dropped');
+      }
       await paceBroadcast(deps, tenantId, broadcast.id, 1);
       expect(takeChunks(deps)).toEqual([]);
       clock.advance(600_000);
@@ -224,14 +229,15 @@ describe('paceBroadcast (the pacer) on DynamoDB', () => {
       // Assess
       expect(chunkNumbers(firstRelease)).toEqual(range(0, 29));
       expect(restart?.message).toMatchObject({ type: 'pace', tick: 2 });
-      expect(chunkNumbers(released)).toEqual(range(2, 29));
+      expect(chunkNumbers(released)).toEqual([...range(2, 8), ...range(29, 6)]);
       const now = clock.now().getTime();
       const slots = released.map((m) => m.body.slotAt as number);
       expect(slots[0]).toBe(now + 1000);
-      expect(gaps(slots)).toEqual(Array(28).fill(1034));
+      expect(gaps(slots)).toEqual(Array(13).fill(1034));
+      expect(await deps.runs.parkedChunks(tenantId, broadcast.id, range(0, 35))).toEqual(new Map());
       expect(await runOf(tenantId, broadcast.id)).toMatchObject({
-        rescanRequested: false,
-        releasedChunks: 31,
+        rescanParked: false,
+        releasedChunks: 35,
         pacerTick: 3,
       });
     });

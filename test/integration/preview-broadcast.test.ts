@@ -6,7 +6,7 @@ import type { HttpEvent } from '../../lib/http/middlewares.js';
 import { previewBody, previewRoute } from '../../lib/http/preview-route.js';
 import { ValidationProblem } from '../../lib/http/problem.js';
 import { type PreviewDeps, previewBroadcast } from '../../lib/use-cases/preview-broadcast.js';
-import { aBroadcast, aContact, rejectionOf } from '../support/builders.js';
+import { aBroadcast, aContact, rejectionOf, storeBroadcast } from '../support/builders.js';
 import { buildTestDeps, newTenantId, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 
 const table = testTableForFile();
@@ -46,7 +46,7 @@ async function seed(tenantId = newTenantId()) {
         '{{broadcast.name}} {{current_date}} {{current_time}} To unsubscribe: {{unsubscribe_link}}',
     },
   });
-  await deps.broadcasts.create(broadcast);
+  await storeBroadcast(deps, broadcast);
   return { tenantId, contact, broadcast };
 }
 
@@ -82,7 +82,7 @@ describe('previewBroadcast', () => {
         variables: { name: 'contact.name', discount: '50' },
       },
     });
-    await deps.broadcasts.create(broadcast);
+    await storeBroadcast(deps, broadcast);
     const preview = await previewBroadcast(previewDeps, tenantId, broadcast.id, contact.id);
     expect(preview.message).toEqual({ variables: { name: 'Ana Souza', discount: '50' } });
   });
@@ -94,7 +94,7 @@ describe('previewBroadcast', () => {
     const broadcast = aBroadcast(tenantId, {
       messageTemplate: { type: 'text', content: 'Hi {{ name }}, your coupon: {{ contact.custom.coupon }}' },
     });
-    await deps.broadcasts.create(broadcast);
+    await storeBroadcast(deps, broadcast);
 
     const preview = await previewBroadcast(previewDeps, tenantId, broadcast.id, contact.id);
 
@@ -129,7 +129,7 @@ describe('previewBroadcast', () => {
   it('a stored template that no longer compiles is a 422 naming the field', async () => {
     const { tenantId, contact } = await seed();
     const broadcast = aBroadcast(tenantId, { messageTemplate: { type: 'text', content: 'Hi {{ name | shout }}' } });
-    await deps.broadcasts.create(broadcast);
+    await storeBroadcast(deps, broadcast);
     const error = await rejectionOf(previewBroadcast(previewDeps, tenantId, broadcast.id, contact.id));
     expect(error).toBeInstanceOf(UnprocessableError);
     expect((error as UnprocessableError).errors.map((e) => e.field)).toEqual(['message_template.content']);
@@ -193,8 +193,8 @@ describe('previewRoute (POST /api/v1/broadcasts/{id}/preview, before it joins th
       channelId,
       messageTemplate: { type: 'text', content: `Olá {{contact.name}}, ça va` },
     });
-    await deps.broadcasts.create(gsm);
-    await deps.broadcasts.create(ucs);
+    await storeBroadcast(deps, gsm);
+    await storeBroadcast(deps, ucs);
 
     // Act
     const gsmBody = JSON.parse((await call(tenantId, gsm.id, { contact_id: contact.id })).body ?? '');
@@ -211,7 +211,7 @@ describe('previewRoute (POST /api/v1/broadcasts/{id}/preview, before it joins th
     const contact = aContact(tenantId, { customFields: {} });
     await deps.contacts.create(contact);
     const broadcast = aBroadcast(tenantId, { messageTemplate: { type: 'text', content: '{{contact.custom.plan}}' } });
-    await deps.broadcasts.create(broadcast);
+    await storeBroadcast(deps, broadcast);
     const body = JSON.parse((await call(tenantId, broadcast.id, { contact_id: contact.id })).body ?? '');
     expect(body).toEqual(
       expect.objectContaining({ message: null, missing: 'contact.custom.plan', skip_reason: 'missing_variable' }),

@@ -8,7 +8,7 @@ import type { ProviderReceipt, ReceiptsMessage } from '../../lib/ports/receipts.
 import { applyReceipts } from '../../lib/use-cases/apply-receipts.js';
 import { getBroadcastStats } from '../../lib/use-cases/broadcast-queries.js';
 import { AwsMeter } from '../bench/support/aws-meter.js';
-import { aBroadcast, anExecution } from '../support/builders.js';
+import { aBroadcast, anExecution, storeBroadcast } from '../support/builders.js';
 import {
   buildTestDeps,
   createTestTable,
@@ -36,7 +36,7 @@ const NOW = '2025-01-15T12:00:00.000Z';
 /** A broadcast with `count` executions already sent (chunks of 50), each with its provider message id. */
 async function aSentBroadcast(tenantId: string, count: number, overrides: Partial<BroadcastExecution> = {}) {
   const broadcast = aBroadcast(tenantId, { status: 'completed' });
-  await deps.broadcasts.create(broadcast);
+  await storeBroadcast(deps, broadcast);
   const executions = Array.from({ length: count }, (_, i) =>
     anExecution(tenantId, broadcast.id, randomUUID(), {
       status: 'sent',

@@ -12,7 +12,7 @@ import { cancelBroadcast, startBroadcast } from '../../lib/use-cases/run-lifecyc
 import { startScheduledBroadcast } from '../../lib/use-cases/start-scheduled.js';
 import { sweepScheduledBroadcasts } from '../../lib/use-cases/sweep-scheduled.js';
 import { readingTogether } from '../support/barrier.js';
-import { aBroadcast } from '../support/builders.js';
+import { aBroadcast, storeBroadcast } from '../support/builders.js';
 import {
   buildTestDeps,
   createTestTable,
@@ -335,7 +335,7 @@ describe('startScheduledBroadcast (the start message)', () => {
     // Prepare: stored directly, naming a channel the tenant does not have.
     const tenantId = newTenantId();
     const broadcast = aBroadcast(tenantId, { status: 'scheduled', scheduledFor: AT, channelId: randomUUID() });
-    await deps.broadcasts.create(broadcast);
+    await storeBroadcast(deps, broadcast);
     deps.clock.set(AT);
 
     // Act
@@ -518,7 +518,7 @@ describe('findScheduledReady paging', () => {
     const stored: Broadcast[] = [];
     for (let i = 0; i < 5; i++) {
       const b = aBroadcast(tenantId, { status: 'scheduled', scheduledFor: `2002-01-0${5 - i}T00:00:00.000Z` });
-      await deps.broadcasts.create(b);
+      await storeBroadcast(deps, b);
       stored.push(b);
     }
     const bound = new Date('2002-01-31T00:00:00.000Z');

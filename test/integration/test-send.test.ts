@@ -10,7 +10,7 @@ import { TEST_SEND_STALE_MS, type TestSend, testSendIdempotencyKey } from '../..
 import type { ChannelSender } from '../../lib/ports/channel-sender.js';
 import { sendTestMessage } from '../../lib/use-cases/test-send.js';
 import { listTestSends } from '../../lib/use-cases/test-send-history.js';
-import { aBroadcast, allPages, rejectionOf } from '../support/builders.js';
+import { aBroadcast, allPages, rejectionOf, storeBroadcast } from '../support/builders.js';
 import {
   createTestTable,
   newTenantId,
@@ -118,7 +118,7 @@ describe('sendTestMessage', () => {
     const tenantId = newTenantId();
     const [contact] = await createContacts(deps, tenantId, [{ name: 'Ana' }]);
     const broadcast = aBroadcast(tenantId, { status });
-    await deps.broadcasts.create(broadcast);
+    await storeBroadcast(deps, broadcast);
 
     // Act
     const testSend = await sendTestMessage(deps, tenantId, broadcast.id, contact?.id as string);
@@ -189,7 +189,7 @@ describe('sendTestMessage', () => {
     const tenantId = newTenantId();
     const [contact] = await createContacts(deps, tenantId, [{ name: 'Ana' }]);
     const broadcast = aBroadcast(tenantId);
-    await deps.broadcasts.create(broadcast);
+    await storeBroadcast(deps, broadcast);
 
     // Act
     const error = await rejectionOf(sendTestMessage(withoutDefault, tenantId, broadcast.id, contact?.id as string));
@@ -303,7 +303,7 @@ describe('the limit: 10 test sends a minute per broadcast, sliding', () => {
     const first = await aRunningBroadcast();
     for (let i = 0; i < 10; i++) await sendTestMessage(deps, first.tenantId, first.broadcast.id, first.ana.id);
     const other = aBroadcast(first.tenantId, { channelId: first.channelId });
-    await deps.broadcasts.create(other);
+    await storeBroadcast(deps, other);
 
     // Act
     const refused = await rejectionOf(sendTestMessage(deps, first.tenantId, first.broadcast.id, first.ana.id));

@@ -3,6 +3,8 @@ import { type Broadcast, newDraftBroadcast } from '../../lib/domain/broadcast.js
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
 import { type Contact, type ContactFields, newContact } from '../../lib/domain/contact.js';
 import type { ContactList } from '../../lib/domain/contact-list.js';
+import type { BroadcastRepository } from '../../lib/ports/broadcast-repository.js';
+import type { ContactListRepository } from '../../lib/ports/contact-list-repository.js';
 import type { Page, PageRequest } from '../../lib/ports/pagination.js';
 
 const NOW = '2025-01-15T12:00:00.000Z';
@@ -82,4 +84,19 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection, but the promise resolved');
+}
+
+/**
+ * Stores a broadcast built by aBroadcast, with a list of its `listId` first when there is none: a broadcast is only
+ * ever written on a list that exists (BroadcastRepository.create marks the list in the same transaction).
+ */
+export async function storeBroadcast(
+  deps: { broadcasts: BroadcastRepository; contactLists: ContactListRepository },
+  broadcast: Broadcast,
+): Promise<Broadcast> {
+  if (!(await deps.contactLists.findById(broadcast.tenantId, broadcast.listId))) {
+    await deps.contactLists.create(aStaticList(broadcast.tenantId, { id: broadcast.listId }), []);
+  }
+  await deps.broadcasts.create(broadcast);
+  return broadcast;
 }

@@ -16,7 +16,7 @@ import { createChannel } from '../../lib/use-cases/channel-commands.js';
 import type { DeliverySettings, UseCaseDeps } from '../../lib/use-cases/deps.js';
 import { planAudiencePage } from '../../lib/use-cases/plan-audience.js';
 import { startBroadcast } from '../../lib/use-cases/run-lifecycle.js';
-import { aBroadcast, aContact, aStaticList } from './builders.js';
+import { aBroadcast, aContact, aStaticList, storeBroadcast } from './builders.js';
 import { buildTestDeps, type TestClock, type TestDeps, type TestTable } from './dynamodb.js';
 
 /** What the scripted channel does with one message: an outcome, or `crash` (accepts it, then never answers). */
@@ -226,7 +226,7 @@ export async function aRunState(
   status: Broadcast['status'] = 'running',
 ): Promise<{ broadcast: Broadcast; run: BroadcastRun }> {
   const broadcast = aBroadcast(tenantId, { status, rateLimit, startedAt: deps.clock.now().toISOString() });
-  await deps.broadcasts.create(broadcast);
+  await storeBroadcast(deps, broadcast);
   const state = { ...newRun(tenantId, broadcast.id, rateLimit, deps.clock.now()), ...run };
   await putRun(table, state);
   return { broadcast, run: state };

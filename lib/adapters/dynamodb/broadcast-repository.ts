@@ -1,18 +1,25 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  PutCommand,
+  GetCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Broadcast, BroadcastChange, BroadcastStatus } from '../../domain/broadcast.js';
+import {
+  type Broadcast,
+  type BroadcastChange,
+  type BroadcastStatus,
+  unknownListError,
+} from '../../domain/broadcast.js';
 import { type BroadcastRun, runCounters } from '../../domain/broadcast-run.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../domain/errors.js';
 import type { BroadcastRepository, ScheduledPosition } from '../../ports/broadcast-repository.js';
+import type { PacerRestart } from '../../ports/broadcast-run-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
 import { batchGet } from './batch.js';
-import { runItem } from './broadcast-run-repository.js';
+import { pacerRestartUpdate, runItem } from './broadcast-run-repository.js';
 import { failedConditions, isConditionFailure, withoutStorageAttributes } from './conditional.js';
+import { listReferenceUpdate } from './contact-list-repository.js';
 import { deliveryCountersOf } from './delivery-status-repository.js';
 import { broadcastKeys, runKeys } from './keys.js';
 import { pagedQuery, statusFilter } from './paged-query.js';
@@ -39,13 +46,17 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
   ) {}
 
   async create(broadcast: Broadcast): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(broadcast),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    try {
+      await transactWrite(this.client, [
+        {
+          Put: { TableName: this.tableName, Item: toItem(broadcast), ConditionExpression: 'attribute_not_exists(pk)' },
+        },
+        { Update: listReferenceUpdate(this.tableName, broadcast.tenantId, broadcast.listId) },
+      ]);
+    } catch (error) {
+      if (failedConditions(error)?.has(1)) throw unknownListError(broadcast.listId);
+      throw error;
+    }
   }
 
   /**
@@ -102,31 +113,32 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
   }
 
   async update(broadcast: Broadcast, expectedVersion: number): Promise<void> {
+    let failed: Set<number> | undefined;
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(broadcast),
-          ConditionExpression: '#status = :draft AND version = :version',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':draft': 'draft', ':version': expectedVersion },
-        }),
-      );
+      await transactWrite(this.client, [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: toItem(broadcast),
+            ConditionExpression: '#status = :draft AND version = :version',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':draft': 'draft', ':version': expectedVersion },
+          },
+        },
+        { Update: listReferenceUpdate(this.tableName, broadcast.tenantId, broadcast.listId) },
+      ]);
+      return;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const current = await this.findById(broadcast.tenantId, broadcast.id);
-      if (!current) throw new NotFoundError('broadcast', broadcast.id);
-      if (current.status !== 'draft') {
-        throw new ConflictError(
-          'broadcast.not_draft',
-          `the broadcast is ${current.status}; only a draft can be changed`,
-        );
-      }
-      throw new ConflictError(
-        'broadcast.concurrent_update',
-        'the broadcast changed meanwhile; read it again and retry',
-      );
+      failed = failedConditions(error);
+      if (!failed) throw error;
     }
+    if (!failed.has(0)) throw unknownListError(broadcast.listId);
+    const current = await this.findById(broadcast.tenantId, broadcast.id);
+    if (!current) throw new NotFoundError('broadcast', broadcast.id);
+    if (current.status !== 'draft') {
+      throw new ConflictError('broadcast.not_draft', `the broadcast is ${current.status}; only a draft can be changed`);
+    }
+    throw new ConflictError('broadcast.concurrent_update', 'the broadcast changed meanwhile; read it again and retry');
   }
 
   async applyTransition(change: BroadcastChange): Promise<void> {
@@ -148,6 +160,32 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
       if (!failedConditions(error)) throw error;
       throw await this.transitionRefused(change);
     }
+  }
+
+  async changeStatusRestartingPacer(change: BroadcastChange, restart: PacerRestart): Promise<number> {
+    const { tenantId, id } = change.broadcast;
+    try {
+      await transactWrite(this.client, [
+        { Update: this.transitionUpdate(change) },
+        { Update: pacerRestartUpdate(this.tableName, tenantId, id, restart) },
+      ]);
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (!failed) throw error;
+      if (failed.has(0)) throw await this.transitionRefused(change);
+      throw new Error(`broadcast ${id} is ${change.expectedStatus} but has no run`);
+    }
+    // A later restart (the watchdog, or a cancel after this resume) may have moved the tick on again: it queues that
+    // tick too, and of two copies of a tick only one acts (pace-broadcast.ts).
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: runKeys.byBroadcast(tenantId, id),
+        ProjectionExpression: 'pacerTick',
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item?.pacerTick as number;
   }
 
   /** The conditional update of a status change; counters live on the run item and are never touched. */
@@ -248,6 +286,8 @@ export class DynamoDbBroadcastRepository implements BroadcastRepository {
           partitions: [broadcastKeys.partition(tenantId)],
           sortKeyPrefix: broadcastKeys.sortPrefix,
           toItem: fromItem,
+          // A broadcast committed before the list's mark was read must show (contact-list-commands.ts).
+          consistent: true,
           filter: {
             FilterExpression: 'listId = :listId AND #status IN (:s0, :s1, :s2, :s3)',
             ExpressionAttributeNames: { '#status': 'status' },

@@ -1,12 +1,23 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { BroadcastRun, ChunkTally } from '../../domain/broadcast-run.js';
 import { bucketStart, type TimelineBucket } from '../../domain/broadcast-timeline.js';
 import { allocateSlots as allocate, type SlotClock } from '../../domain/pacing.js';
-import type { BroadcastRunRepository, PacerAdvance, PlanPageCommit } from '../../ports/broadcast-run-repository.js';
+import type {
+  BroadcastRunRepository,
+  PacerAdvance,
+  PacerRestart,
+  PlanPageCommit,
+} from '../../ports/broadcast-run-repository.js';
 import { type RetryPolicy, retry } from '../../retry.js';
 import { batchGet } from './batch.js';
 import { failedConditions, isConditionFailure } from './conditional.js';
-import { executionKeys, runKeys, timelineKeys } from './keys.js';
+import { broadcastKeys, executionKeys, runKeys, timelineKeys } from './keys.js';
 import { queryAll } from './query-all.js';
 import { SCHEDULED_DUE_INDEX } from './table-definition.js';
 import { transactWrite } from './transactions.js';
@@ -122,10 +133,9 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
       values[':nextSlot'] = a.clock.nextSlot;
       values[':spacing'] = a.clock.spacingMs;
     }
-    if (a.rescanDone) {
-      set.push('rescanRequested = :false');
-      values[':false'] = false;
-    }
+    if (a.rescanDone) set.push('rescanRequested = :false');
+    if (a.parkedRescanDone) set.push('rescanParked = :false');
+    if (a.rescanDone || a.parkedRescanDone) values[':false'] = false;
     return this.conditionalUpdate(tenantId, broadcastId, `SET ${set.join(', ')}`, 'pacerTick = :tick', values);
   }
 
@@ -240,6 +250,57 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     return buckets;
   }
 
+  async parkChunk(tenantId: string, broadcastId: string, chunk: number, parkId: string): Promise<boolean> {
+    try {
+      await transactWrite(this.client, [
+        {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: broadcastKeys.byId(tenantId, broadcastId),
+            ConditionExpression: '#status = :paused',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':paused': 'paused' },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...parkedKey(tenantId, broadcastId, chunk), entity: 'chunk_parked', chunk, parkId },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (failedConditions(error)?.has(0)) return false;
+      throw error;
+    }
+  }
+
+  async parkedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Map<number, string>> {
+    const items = await batchGet(
+      this.client,
+      this.tableName,
+      chunks.map((chunk) => parkedKey(tenantId, broadcastId, chunk)),
+      { consistent: true },
+    );
+    return new Map(items.map((item) => [item.chunk as number, item.parkId as string]));
+  }
+
+  async unparkChunk(tenantId: string, broadcastId: string, chunk: number, parkId: string): Promise<void> {
+    await this.client
+      .send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: parkedKey(tenantId, broadcastId, chunk),
+          ConditionExpression: 'parkId = :parkId',
+          ExpressionAttributeValues: { ':parkId': parkId },
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
   async talliedChunks(tenantId: string, broadcastId: string, chunks: readonly number[]): Promise<Set<number>> {
     const items = await batchGet(
       this.client,
@@ -269,39 +330,17 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     }));
   }
 
-  async clearPacerWatch(tenantId: string, broadcastId: string): Promise<void> {
-    await this.client
-      .send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKeys.byBroadcast(tenantId, broadcastId),
-          UpdateExpression: 'REMOVE scheduledDuePk, scheduledDueSk',
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      )
-      .catch((error) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+  async clearPacerWatch(tenantId: string, broadcastId: string, tick: number): Promise<void> {
+    // Only the loop of `tick`: a resume or cancel may have started a new loop since, and the watchdog watches that.
+    await this.conditionalUpdate(tenantId, broadcastId, 'REMOVE scheduledDuePk, scheduledDueSk', 'pacerTick = :tick', {
+      ':tick': tick,
+    });
   }
 
-  async restartPacer(
-    tenantId: string,
-    broadcastId: string,
-    options: { watchDeadline: Date; autoPauseOff?: boolean },
-  ): Promise<number> {
+  async restartPacer(tenantId: string, broadcastId: string, restart: PacerRestart): Promise<number> {
     const result = await this.client.send(
       new UpdateCommand({
-        TableName: this.tableName,
-        Key: runKeys.byBroadcast(tenantId, broadcastId),
-        UpdateExpression: `SET pacerTick = pacerTick + :one, rescanRequested = :true, scheduledDuePk = :watchPk, scheduledDueSk = :watchSk${options.autoPauseOff ? ', autoPauseOff = :true' : ''}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':true': true,
-          ':watchPk': runKeys.pacerWatchPartition,
-          // The new loop's first tick must act by then, or the watchdog restarts it again.
-          ':watchSk': runKeys.pacerWatchSort(options.watchDeadline.toISOString(), tenantId, broadcastId),
-        },
+        ...pacerRestartUpdate(this.tableName, tenantId, broadcastId, restart),
         ReturnValues: 'UPDATED_NEW',
       }),
     );
@@ -331,6 +370,32 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
       throw error;
     }
   }
+}
+
+/**
+ * The update that starts a new pacer loop: the next tick, a rescan of the chunks dropped meanwhile and the watchdog's
+ * deadline for the new loop's first tick. On its own (the watchdog) or inside a status change's transaction (resume,
+ * cancel), so that only the call whose status change commits moves the tick, and it then queues that tick.
+ */
+export function pacerRestartUpdate(tableName: string, tenantId: string, broadcastId: string, restart: PacerRestart) {
+  const rescan = restart.rescan === 'parked' ? 'rescanParked' : 'rescanRequested';
+  return {
+    TableName: tableName,
+    Key: runKeys.byBroadcast(tenantId, broadcastId),
+    UpdateExpression: `SET pacerTick = pacerTick + :one, ${rescan} = :true, scheduledDuePk = :watchPk, scheduledDueSk = :watchSk${restart.autoPauseOff ? ', autoPauseOff = :true' : ''}`,
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: {
+      ':one': 1,
+      ':true': true,
+      ':watchPk': runKeys.pacerWatchPartition,
+      // The new loop's first tick must act by then, or the watchdog restarts it again.
+      ':watchSk': runKeys.pacerWatchSort(restart.watchDeadline.toISOString(), tenantId, broadcastId),
+    },
+  };
+}
+
+function parkedKey(tenantId: string, broadcastId: string, chunk: number) {
+  return { pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk), sk: executionKeys.parkedSortKey };
 }
 
 export function runItem(run: BroadcastRun) {

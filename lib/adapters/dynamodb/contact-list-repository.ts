@@ -24,6 +24,24 @@ const MEMBERS_PER_TRANSACTION = 49;
  */
 const LOST_ADD_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 0 };
 
+/**
+ * On the list item: bumped in the same transaction as every write of a broadcast that names the list
+ * (listReferenceUpdate), and the list's delete is conditional on it. Of a broadcast written on the list and the list's
+ * deletion, exactly one therefore wins, whatever their timing (docs/design.md section 4).
+ */
+const REFERENCE_MARK = 'referenceMark';
+
+/** The update, inside a broadcast's write, that marks its list as used; it fails its condition when the list is gone. */
+export function listReferenceUpdate(tableName: string, tenantId: string, listId: string) {
+  return {
+    TableName: tableName,
+    Key: listKeys.byId(tenantId, listId),
+    UpdateExpression: `ADD ${REFERENCE_MARK} :one`,
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: { ':one': 1 },
+  };
+}
+
 export class DynamoDbContactListRepository implements ContactListRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -90,7 +108,36 @@ export class DynamoDbContactListRepository implements ContactListRepository {
     }
   }
 
-  async delete(list: ContactList): Promise<void> {
+  async referenceMark(tenantId: string, id: string): Promise<number | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: listKeys.byId(tenantId, id),
+        ProjectionExpression: `pk, ${REFERENCE_MARK}`,
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? ((result.Item[REFERENCE_MARK] as number | undefined) ?? 0) : undefined;
+  }
+
+  /**
+   * The list item first, conditionally, then the memberships: a crash in between leaves memberships of a list that is
+   * gone, which a contact's deletion clears (contact-repository.ts), rather than a list with members missing.
+   */
+  async delete(list: ContactList, referenceMark: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: listKeys.byId(list.tenantId, list.id),
+          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(${REFERENCE_MARK}) OR ${REFERENCE_MARK} = :mark)`,
+          ExpressionAttributeValues: { ':mark': referenceMark },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
     if (!list.isDynamic) {
       let cursor: string | undefined;
       do {
@@ -106,9 +153,7 @@ export class DynamoDbContactListRepository implements ContactListRepository {
         cursor = page.nextCursor;
       } while (cursor);
     }
-    await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: listKeys.byId(list.tenantId, list.id) }),
-    );
+    return true;
   }
 
   /**
@@ -224,5 +269,6 @@ function toItem(list: ContactList) {
 }
 
 function fromItem(raw: Record<string, unknown>): ContactList {
-  return withoutStorageAttributes<ContactList>(raw);
+  const { [REFERENCE_MARK]: _mark, ...list } = withoutStorageAttributes<Record<string, unknown>>(raw);
+  return list as unknown as ContactList;
 }

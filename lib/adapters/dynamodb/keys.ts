@@ -110,6 +110,8 @@ export const executionKeys = {
   tallySortKey: '#TALLY',
   /** Sorts before every execution of its chunk, and is read with them. */
   leaseSortKey: '#LEASE',
+  /** A chunk a sender dropped while its broadcast was paused: resume releases it again. */
+  parkedSortKey: '#PARKED',
 };
 
 /** One item per minute in which a chunk of the broadcast was counted (lib/domain/broadcast-timeline.ts). */

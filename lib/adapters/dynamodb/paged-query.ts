@@ -16,6 +16,8 @@ export interface PagedQuery<T> {
   /** Pushed down to DynamoDB: fewer bytes on the wire, same read cost. */
   filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
   toItem: (raw: Record<string, unknown>) => T;
+  /** Strongly consistent reads: the page shows every write that committed before the query. */
+  consistent?: boolean;
   /** Evaluated in code after the push-down filter. */
   accept?: (item: T) => boolean;
   /**
@@ -68,6 +70,7 @@ export async function pagedQuery<T>(
         ...(query.filter?.FilterExpression ? { FilterExpression: query.filter.FilterExpression } : {}),
         ...(startAfter ? { ExclusiveStartKey: { pk, sk: startAfter } } : {}),
         ...(query.descending ? { ScanIndexForward: false } : {}),
+        ...(query.consistent ? { ConsistentRead: true } : {}),
         // One more than needed tells, without another request, whether a next page exists.
         Limit: Math.min(page.limit - items.length + 1, MAX_EXAMINED_PER_PAGE - examined),
       }),

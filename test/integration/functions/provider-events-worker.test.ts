@@ -4,7 +4,7 @@ import { handler } from '../../../functions/provider-events-worker.js';
 import type { BroadcastExecution } from '../../../lib/domain/broadcast-execution.js';
 import { logger } from '../../../lib/observability/logger.js';
 import { getBroadcastStats } from '../../../lib/use-cases/broadcast-queries.js';
-import { aBroadcast, aContact, anExecution } from '../../support/builders.js';
+import { aBroadcast, aContact, anExecution, storeBroadcast } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
 import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
@@ -51,7 +51,7 @@ describe('functions/provider-events-worker.ts', () => {
     // Prepare
     const tenantId = newTenantId();
     const broadcast = aBroadcast(tenantId, { status: 'running' });
-    await runtime.deps().broadcasts.create(broadcast);
+    await storeBroadcast(runtime.deps(), broadcast);
     const bounced = await aSentExecution(tenantId, broadcast.id);
     const delivered = await aSentExecution(tenantId, broadcast.id);
     const sending = await aSentExecution(tenantId, broadcast.id, { status: 'sending', messageId: undefined });

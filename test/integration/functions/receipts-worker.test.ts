@@ -6,7 +6,7 @@ import { formatExecutionReference } from '../../../lib/domain/execution-referenc
 import { logger } from '../../../lib/observability/logger.js';
 import type { ReceiptsMessage } from '../../../lib/ports/receipts.js';
 import { getBroadcastStats } from '../../../lib/use-cases/broadcast-queries.js';
-import { aBroadcast, anExecution } from '../../support/builders.js';
+import { aBroadcast, anExecution, storeBroadcast } from '../../support/builders.js';
 import { newTenantId } from '../../support/dynamodb.js';
 import { type HandlerRuntime, startHandlerRuntime } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
@@ -41,7 +41,7 @@ describe('functions/receipts-worker.ts', () => {
     // Prepare
     const tenantId = newTenantId();
     const broadcast = aBroadcast(tenantId, { status: 'running' });
-    await runtime.deps().broadcasts.create(broadcast);
+    await storeBroadcast(runtime.deps(), broadcast);
     const sent = await anExecutionOf(tenantId, broadcast.id, { status: 'sent', messageId: 'wamid.sent' });
     const sending = await anExecutionOf(tenantId, broadcast.id, { status: 'sending' });
     const receipt = (e: BroadcastExecution, messageId: string, status: 'delivered' | 'read') => ({

@@ -131,4 +131,10 @@ describe('Broadcast counters', () => {
     expect(progressPercent(b)).toBe(62.5);
     expect(progressPercent(broadcastIn('draft'))).toBe(0);
   });
+
+  it('counts a broadcast that completed with nobody to send to as done: 100, not 0', () => {
+    expect(progressPercent(broadcastIn('completed'))).toBe(100);
+    expect(progressPercent(broadcastIn('running'))).toBe(0);
+    expect(progressPercent(broadcastIn('cancelled'))).toBe(0);
+  });
 });
