@@ -154,7 +154,7 @@ describe('DynamoDbBroadcastRepository', () => {
       const tenantId = newTenantId();
       const idle = aBroadcast(tenantId);
       const started = aBroadcast(tenantId);
-      await Promise.all([repository.create(idle), repository.create(started)]);
+      await Promise.all([store(idle), store(started)]);
       const run = {
         ...newRun(tenantId, started.id, 0, new Date(NOW)),
         totalContacts: 9,
