@@ -6,6 +6,7 @@ import {
   launchBrowser,
   type StartedService,
   screenshot,
+  screenshotOf,
   startService,
   unlabelledControls,
 } from './support.js';
@@ -336,8 +337,7 @@ describe('the API reference at /docs', () => {
     const response = await answered;
     const shownStatus = operation.locator('.live-responses-table tr.response .response-col_status').first();
     await shownStatus.waitFor(WAIT);
-    await operation.scrollIntoViewIfNeeded();
-    await screenshot(page, 'docs-try-it');
+    await screenshotOf(operation, 'docs-try-it');
 
     // Assess
     expect(response.request().headers().authorization).toBe(`Bearer ${service.token}`);
