@@ -23,7 +23,7 @@ const serverErrors: string[] = [];
 
 const WAIT = { timeout: 30_000 };
 /** How far ahead the scheduled examples are set: enough to type and submit the schedule, short for the run. */
-const SCHEDULE_AHEAD_MS = 8_000;
+const SCHEDULE_AHEAD_MS = 10_000;
 
 const PIPELINE = randomUUID();
 const CUSTOMER_STATUS = randomUUID();
