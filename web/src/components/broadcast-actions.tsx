@@ -107,7 +107,8 @@ function ScheduleForm({
     >
       <label>
         Start at (your local time; the broadcast's zone is {timezone})
-        <input type="datetime-local" required value={local} onInput={(e) => setLocal(e.currentTarget.value)} />
+        {/* step 1: to the second (the default step, a minute, refuses a time with seconds). */}
+        <input type="datetime-local" step={1} required value={local} onInput={(e) => setLocal(e.currentTarget.value)} />
       </label>
       <div class="dialog-actions">
         <button type="submit" class="primary" disabled={busy}>

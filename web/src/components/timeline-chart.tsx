@@ -21,8 +21,10 @@ export function TimelineChart({ timeline }: { timeline: Timeline }) {
         width,
         height: 240,
         scales: {
-          // A minute either side, so one bucket reads as a minute, not as a point in a range of years.
-          x: { time: true, range: (_u, min, max) => [min - 60, max + 60] },
+          // A minute either side of the buckets, read from the data: for a single point uPlot hands the range
+          // function a span of 1,000 days (86,400 / its ms factor), so one bucket drew years of axis; with no
+          // bucket yet, around now rather than 1970.
+          x: { time: true, range: (u) => minuteEitherSide(u.data[0]) },
           y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
         },
         series: [
@@ -73,4 +75,10 @@ export function TimelineChart({ timeline }: { timeline: Timeline }) {
       </figcaption>
     </figure>
   );
+}
+
+function minuteEitherSide(starts: ArrayLike<number>): uPlot.Range.MinMax {
+  const first = starts[0] ?? Date.now() / 1000;
+  const last = starts[starts.length - 1] ?? first;
+  return [first - 60, last + 60];
 }

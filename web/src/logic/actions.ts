@@ -32,16 +32,26 @@ export function actionsFor(status: BroadcastStatus): readonly BroadcastAction[] 
 export const CANCEL_SETTLE_MS = 20_000;
 
 /**
- * Whether a broadcast's figures still move, so a page showing it polls: while it runs, and after a cancel while the
- * pacer drains it (pending or sending left, or within CANCEL_SETTLE_MS of the cancel: the counters settle before the
- * executions do).
+ * How close to its start a scheduled broadcast gets polled, so the page shows it start by itself; a later one is
+ * not (a page left open for days would poll for nothing), and shows its start when reloaded.
+ */
+export const SCHEDULE_WATCH_MS = 5 * 60_000;
+
+/**
+ * Whether a broadcast's figures still move, so a page showing it polls: while it runs, when scheduled to start within
+ * SCHEDULE_WATCH_MS (or overdue), and after a cancel while the pacer drains it (pending or sending left, or within
+ * CANCEL_SETTLE_MS of the cancel: the counters settle before the executions do).
  */
 export function isLive(
-  broadcast: { status: BroadcastStatus; cancelled_at?: string | null },
+  broadcast: { status: BroadcastStatus; cancelled_at?: string | null; scheduled_for?: string | null },
   counts?: { pending: number; sending: number },
   nowMs: number = Date.now(),
 ): boolean {
   if (broadcast.status === 'running') return true;
+  if (broadcast.status === 'scheduled') {
+    const startsAt = broadcast.scheduled_for ? Date.parse(broadcast.scheduled_for) : Number.NaN;
+    return startsAt - nowMs < SCHEDULE_WATCH_MS;
+  }
   if (broadcast.status !== 'cancelled') return false;
   if (counts !== undefined && counts.pending + counts.sending > 0) return true;
   const cancelledAt = broadcast.cancelled_at ? Date.parse(broadcast.cancelled_at) : Number.NaN;
