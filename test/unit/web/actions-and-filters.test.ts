@@ -1,5 +1,5 @@
 import { BROADCAST_TRANSITIONS, type BroadcastStatus, canTransition } from '../../../lib/domain/broadcast.js';
-import { actionsFor, CANCEL_SETTLE_MS, isLive } from '../../../web/src/logic/actions.js';
+import { actionsFor, CANCEL_SETTLE_MS, isLive, SCHEDULE_WATCH_MS } from '../../../web/src/logic/actions.js';
 import { contactMatches, contactsQueryOf, draftOf, filtersOf } from '../../../web/src/logic/filters.js';
 import { parseRoute } from '../../../web/src/logic/routes.js';
 
@@ -45,6 +45,23 @@ describe('dashboard broadcast actions', () => {
 
     // Assess
     expect(figures).toEqual([true, false, true, true, false, false]);
+  });
+
+  it('polls a scheduled broadcast only when it is due soon or overdue, so its page sees it start', () => {
+    // Prepare
+    const now = Date.parse('2030-01-15T12:00:00Z');
+    const at = (ms: number) => new Date(now + ms).toISOString();
+
+    // Act
+    const figures = [
+      isLive({ status: 'scheduled', scheduled_for: at(10_000) }, undefined, now),
+      isLive({ status: 'scheduled', scheduled_for: at(-5_000) }, undefined, now),
+      isLive({ status: 'scheduled', scheduled_for: at(SCHEDULE_WATCH_MS + 60_000) }, undefined, now),
+      isLive({ status: 'scheduled', scheduled_for: null }, undefined, now),
+    ];
+
+    // Assess
+    expect(figures).toEqual([true, true, false, false]);
   });
 });
 
