@@ -1,4 +1,4 @@
-import { publicHttpHandler, unsubscribeRoutes } from '../lib/http/unsubscribe-routes.js';
+import { unsubscribeHandler } from '../lib/http/unsubscribe-routes.js';
 
 /** Public HTTP API Lambda for GET and POST /unsubscribe/{token} (no JWT: the signed token is the credential). */
-export const handler = publicHttpHandler(unsubscribeRoutes);
+export const handler = unsubscribeHandler();

@@ -1,9 +1,8 @@
-import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { observedHandler } from '../observability/observed-handler.js';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DOCS_ASSET_FILES, type DocsAssetFile, readDocsAsset } from './docs-assets.js';
-import { type HttpContext, type HttpEvent, problemErrorHandler } from './middlewares.js';
 import { cachedOpenApiDocument, DOCS_INIT_SCRIPT } from './openapi/openapi-document.js';
 import { HttpProblem } from './problem.js';
+import { type PublicRoute, publicHttpHandler } from './public-http-handler.js';
 
 /**
  * Paths are relative to /docs, so the page works wherever the API is mounted. The page loads nothing from another
@@ -49,7 +48,8 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-type DocsRoute = (event: HttpEvent) => APIGatewayProxyStructuredResultV2;
+/** The docs need nothing from the runtime. */
+type DocsRoute = PublicRoute<void>;
 
 export const docsRoutes: Record<string, DocsRoute> = {
   'GET /api/v1/openapi.json': () => ({
@@ -94,13 +94,7 @@ function asset(contentType: string, content: Buffer): APIGatewayProxyStructuredR
   };
 }
 
-/** The public docs function: observability and problem+json, no token, no body. */
+/** The public docs function: the public middy stack (observability and problem+json, no token, no body). */
 export function docsHandler(routes: Record<string, DocsRoute> = docsRoutes) {
-  return observedHandler<HttpEvent, APIGatewayProxyResultV2, HttpContext>()
-    .use(problemErrorHandler())
-    .handler(async (event) => {
-      const route = routes[event.routeKey];
-      if (!route) throw new HttpProblem(404, 'route.not_found', `no route ${event.routeKey}`);
-      return route(event);
-    });
+  return publicHttpHandler(routes, () => undefined);
 }

@@ -1,19 +1,18 @@
-import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { getRuntime } from '../composition-root.js';
 import { logger } from '../observability/logger.js';
-import { observedHandler } from '../observability/observed-handler.js';
 import { publishWebhookRejected } from '../observability/receipt-metrics.js';
 import {
   acceptReceiptWebhook,
   answerWebhookVerification,
   type ReceiptWebhookDeps,
 } from '../use-cases/receipt-webhooks.js';
-import { type HttpContext, type HttpEvent, MAX_BODY_BYTES, problemErrorHandler } from './middlewares.js';
+import { type HttpEvent, MAX_BODY_BYTES } from './middlewares.js';
 import { HttpProblem } from './problem.js';
+import { type PublicRoute, publicHttpHandler } from './public-http-handler.js';
 import { json, rawBodyOf } from './request.js';
 
 /** A public route of a provider's webhook: no token (the provider's signature is the credential), the raw body. */
-export type WebhookRoute = (event: HttpEvent, deps: ReceiptWebhookDeps) => Promise<APIGatewayProxyStructuredResultV2>;
+export type WebhookRoute = PublicRoute<ReceiptWebhookDeps>;
 
 export const WHATSAPP_WEBHOOK_PATH = '/api/v1/webhooks/whatsapp/{channel_id}';
 
@@ -80,18 +79,12 @@ export const receiptWebhookRoutes: Record<string, WebhookRoute> = {
   },
 };
 
-/** The middy stack of the webhook function: observability, no tenant, no JSON parsing; problem+json on errors. */
+/** The webhook function: the public middy stack (no tenant, no JSON parsing; problem+json on errors). */
 export function receiptWebhookHandler(
   routes: Record<string, WebhookRoute> = receiptWebhookRoutes,
   deps: () => ReceiptWebhookDeps = runtimeDeps,
 ) {
-  return observedHandler<HttpEvent, APIGatewayProxyResultV2, HttpContext>()
-    .use(problemErrorHandler())
-    .handler(async (event) => {
-      const route = routes[event.routeKey];
-      if (!route) throw new HttpProblem(404, 'route.not_found', `no route ${event.routeKey}`);
-      return route(event, deps());
-    });
+  return publicHttpHandler(routes, deps);
 }
 
 function runtimeDeps(): ReceiptWebhookDeps {

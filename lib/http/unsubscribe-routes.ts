@@ -1,21 +1,20 @@
-import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { getRuntime } from '../composition-root.js';
 import { logger } from '../observability/logger.js';
-import { observedHandler } from '../observability/observed-handler.js';
 import { resolveUnsubscribeToken, type UnsubscribeDeps, unsubscribeContact } from '../use-cases/unsubscribe-contact.js';
-import { type HttpContext, type HttpEvent, problemErrorHandler } from './middlewares.js';
-import { HttpProblem } from './problem.js';
+import type { HttpEvent } from './middlewares.js';
+import { type PublicRoute, publicHttpHandler } from './public-http-handler.js';
 import { json } from './request.js';
 
 /** A public route: no tenant (the signed token names it), no parsed body. */
-export type PublicRoute = (event: HttpEvent, deps: UnsubscribeDeps) => Promise<APIGatewayProxyStructuredResultV2>;
+export type UnsubscribeRoute = PublicRoute<UnsubscribeDeps>;
 
 /**
  * The link in every message. GET only shows a confirmation page: mail scanners and link previewers fetch
  * links, and must not opt anybody out. POST opts out, whatever its body: the page's form, or a mail
  * client's RFC 8058 one-click POST (`List-Unsubscribe=One-Click`, form-encoded).
  */
-export const unsubscribeRoutes: Record<string, PublicRoute> = {
+export const unsubscribeRoutes: Record<string, UnsubscribeRoute> = {
   'GET /unsubscribe/{token}': async (event, deps) => {
     const { contact } = await resolveUnsubscribeToken(deps, tokenOf(event));
     return contact.optedOut
@@ -39,15 +38,12 @@ export const unsubscribeRoutes: Record<string, PublicRoute> = {
   },
 };
 
-/** The middy stack of public HTTP functions: observability, no tenant, no JSON body; the problem+json error handler last. */
-export function publicHttpHandler(routes: Record<string, PublicRoute>, deps: () => UnsubscribeDeps = runtimeDeps) {
-  return observedHandler<HttpEvent, APIGatewayProxyResultV2, HttpContext>()
-    .use(problemErrorHandler())
-    .handler(async (event) => {
-      const route = routes[event.routeKey];
-      if (!route) throw new HttpProblem(404, 'route.not_found', `no route ${event.routeKey}`);
-      return route(event, deps());
-    });
+/** The unsubscribe function: the public middy stack (no tenant, no JSON body; problem+json on errors). */
+export function unsubscribeHandler(
+  routes: Record<string, UnsubscribeRoute> = unsubscribeRoutes,
+  deps: () => UnsubscribeDeps = runtimeDeps,
+) {
+  return publicHttpHandler(routes, deps);
 }
 
 function runtimeDeps(): UnsubscribeDeps {

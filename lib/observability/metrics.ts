@@ -1,4 +1,4 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger } from './logger.js';
 import { STAGE_DIMENSION } from './metric-names.js';
 import { observabilitySettings, runsInLambda } from './settings.js';
@@ -24,4 +24,11 @@ export const metrics = new Metrics(options);
  */
 export function metricsDocument(): Metrics {
   return new Metrics(options);
+}
+
+/** One EMF document of counts (metric name → count) for a batch of work, with no dimension beyond the defaults. */
+export function publishCountsDocument(counts: Readonly<Record<string, number>>): void {
+  const document = metricsDocument();
+  for (const [name, count] of Object.entries(counts)) document.addMetric(name, MetricUnit.Count, count);
+  document.publishStoredMetrics();
 }

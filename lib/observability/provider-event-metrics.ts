@@ -1,6 +1,5 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PROVIDER_EVENT_METRICS } from './metric-names.js';
-import { metricsDocument } from './metrics.js';
+import { publishCountsDocument } from './metrics.js';
 import { publishReceiptMetrics, type ReceiptCounts } from './receipt-metrics.js';
 
 /** What one batch of provider events did (see lib/use-cases/apply-provider-events.ts ProviderEventsReport). */
@@ -15,12 +14,12 @@ export interface ProviderEventCounts {
 
 /** One EMF document per batch for the events, and the receipts' own document for the delivery statuses they moved. */
 export function publishProviderEventMetrics(counts: ProviderEventCounts): void {
-  const document = metricsDocument();
-  document.addMetric(PROVIDER_EVENT_METRICS.received, MetricUnit.Count, counts.received);
-  document.addMetric(PROVIDER_EVENT_METRICS.ignored, MetricUnit.Count, counts.ignored);
-  document.addMetric(PROVIDER_EVENT_METRICS.unknown, MetricUnit.Count, counts.unknown);
-  document.addMetric(PROVIDER_EVENT_METRICS.suppressed, MetricUnit.Count, counts.suppressed);
-  document.addMetric(PROVIDER_EVENT_METRICS.optedOut, MetricUnit.Count, counts.optedOut);
-  document.publishStoredMetrics();
+  publishCountsDocument({
+    [PROVIDER_EVENT_METRICS.received]: counts.received,
+    [PROVIDER_EVENT_METRICS.ignored]: counts.ignored,
+    [PROVIDER_EVENT_METRICS.unknown]: counts.unknown,
+    [PROVIDER_EVENT_METRICS.suppressed]: counts.suppressed,
+    [PROVIDER_EVENT_METRICS.optedOut]: counts.optedOut,
+  });
   if (counts.receipts.received > 0) publishReceiptMetrics(counts.receipts);
 }

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RECEIPT_METRICS } from './metric-names.js';
-import { metricsDocument } from './metrics.js';
+import { metricsDocument, publishCountsDocument } from './metrics.js';
 
 /** What one batch of receipts did (see lib/use-cases/apply-receipts.ts ReceiptsReport). */
 export interface ReceiptCounts {
@@ -13,13 +13,13 @@ export interface ReceiptCounts {
 
 /** One EMF document per batch of queued receipts: tenants and broadcasts are many, so they are not dimensions. */
 export function publishReceiptMetrics(counts: ReceiptCounts): void {
-  const document = metricsDocument();
-  document.addMetric(RECEIPT_METRICS.received, MetricUnit.Count, counts.received);
-  document.addMetric(RECEIPT_METRICS.moved, MetricUnit.Count, counts.moved);
-  document.addMetric(RECEIPT_METRICS.unchanged, MetricUnit.Count, counts.unchanged);
-  document.addMetric(RECEIPT_METRICS.unknown, MetricUnit.Count, counts.unknown);
-  document.addMetric(RECEIPT_METRICS.early, MetricUnit.Count, counts.early);
-  document.publishStoredMetrics();
+  publishCountsDocument({
+    [RECEIPT_METRICS.received]: counts.received,
+    [RECEIPT_METRICS.moved]: counts.moved,
+    [RECEIPT_METRICS.unchanged]: counts.unchanged,
+    [RECEIPT_METRICS.unknown]: counts.unknown,
+    [RECEIPT_METRICS.early]: counts.early,
+  });
 }
 
 /** A webhook call refused (bad signature, or a verification with the wrong token), with whose channel it named. */

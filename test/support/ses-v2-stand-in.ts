@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { RequestWaiters, readBody, startStandInServer, stopStandInServer } from './stand-in-server.js';
 
 /**
  * A stand-in for Amazon SES v2 as the AWS SDK v3 calls it (REST-JSON), for tests and local runs: a node:http server
@@ -190,7 +184,7 @@ export class SesV2StandIn {
   readonly verifiedIdentities: readonly string[];
   readonly configurationSets: readonly string[];
   private sends = 0;
-  private listeners: (() => void)[] = [];
+  private readonly waiters = new RequestWaiters();
 
   private constructor(
     private readonly server: Server,
@@ -207,18 +201,10 @@ export class SesV2StandIn {
 
   static async start(options: SesStandInOptions = {}): Promise<SesV2StandIn> {
     let standIn: SesV2StandIn | undefined;
-    const server = createServer((request, response) => {
-      void standIn?.handle(request, response).catch((error: unknown) => response.destroy(error as Error));
+    const { server, origin } = await startStandInServer((request, response) => standIn?.handle(request, response), {
+      port: options.port,
     });
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', fail);
-        done();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    standIn = new SesV2StandIn(server, `http://127.0.0.1:${port}`, options.region, options);
+    standIn = new SesV2StandIn(server, origin, options.region, options);
     return standIn;
   }
 
@@ -234,20 +220,11 @@ export class SesV2StandIn {
 
   /** Resolves when `predicate` holds (checked after every request); fails with `what` after `timeoutMs`. */
   async waitFor(predicate: (standIn: SesV2StandIn) => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (predicate(this)) return;
-    await new Promise<void>((done, fail) => {
-      const check = () => {
-        if (!predicate(this)) return;
-        clearTimeout(timer);
-        this.listeners = this.listeners.filter((listener) => listener !== check);
-        done();
-      };
-      const timer = setTimeout(() => {
-        this.listeners = this.listeners.filter((listener) => listener !== check);
-        fail(new Error(`ses stand-in: timed out after ${timeoutMs} ms waiting for ${what} (${this.summary()})`));
-      }, timeoutMs);
-      this.listeners.push(check);
-    });
+    await this.waiters.until(
+      () => predicate(this),
+      timeoutMs,
+      () => `ses stand-in: timed out after ${timeoutMs} ms waiting for ${what} (${this.summary()})`,
+    );
   }
 
   summary(): string {
@@ -256,10 +233,7 @@ export class SesV2StandIn {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((done) => {
-      this.server.close(() => done());
-      this.server.closeAllConnections();
-    });
+    await stopStandInServer(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -403,7 +377,7 @@ export class SesV2StandIn {
     if (errorType)
       response.setHeader('x-amzn-errortype', `${errorType}:http://internal.amazon.com/coral/com.amazonaws.sesv2/`);
     response.end(JSON.stringify(json));
-    for (const listener of [...this.listeners]) listener();
+    this.waiters.check();
   }
 }
 
@@ -578,13 +552,4 @@ function matches(match: SesFaultMatch, view: SesFaultView): boolean {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => done(Buffer.concat(chunks)));
-    request.on('error', fail);
-  });
 }

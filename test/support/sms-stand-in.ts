@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { type SmsEncoding, smsPartsOf } from '../../lib/domain/sms-parts.js';
+import { readBody, startStandInServer, stopStandInServer } from './stand-in-server.js';
 
 /**
  * A stand-in for AWS End User Messaging SMS (pinpoint-sms-voice-v2) SendTextMessage, for tests: a node:http server on
@@ -158,18 +152,10 @@ export class SmsStandIn {
 
   static async start(options: SmsStandInOptions = {}): Promise<SmsStandIn> {
     let standIn: SmsStandIn | undefined;
-    const server = createServer((request, response) => {
-      void standIn?.handle(request, response).catch((error: unknown) => response.destroy(error as Error));
+    const { server, origin } = await startStandInServer((request, response) => standIn?.handle(request, response), {
+      port: options.port,
     });
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', fail);
-        done();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    standIn = new SmsStandIn(server, `http://127.0.0.1:${port}`, options);
+    standIn = new SmsStandIn(server, origin, options);
     return standIn;
   }
 
@@ -180,12 +166,11 @@ export class SmsStandIn {
 
   async stop(): Promise<void> {
     for (const response of this.hanging) response.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((done) => this.server.close(() => done()));
+    await stopStandInServer(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const raw = await readBody(request);
+    const raw = (await readBody(request)).toString('utf8');
     const seq = this.requests.length + 1;
     const record = (outcome: SmsRequestOutcome, status: number, body: unknown, problems: string[] = []) =>
       this.requests.push({ seq, headers: request.headers, body, problems, outcome, status });
@@ -399,10 +384,4 @@ function answer(response: ServerResponse, status: number, body: unknown, headers
     ...headers,
   });
   response.end(text);
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RequestWaiters, readBody, startStandInServer, stopStandInServer } from './stand-in-server.js';
 
 /** What a webhook receiver sees of one message (the channel's wire format, see webhook-channel.ts). */
 export interface SinkMessage {
@@ -129,7 +129,7 @@ export class WebhookSink {
   badSignatureCount = 0;
   private readonly traffic = new Map<string, BroadcastTraffic>();
   private readonly held = new Set<ServerResponse>();
-  private listeners: (() => void)[] = [];
+  private readonly waiters = new RequestWaiters();
   private arrivals = 0;
 
   private constructor(
@@ -144,23 +144,12 @@ export class WebhookSink {
 
   static async start(options: SinkOptions): Promise<WebhookSink> {
     let sink: WebhookSink | undefined;
-    const server = createServer((request, response) => {
-      void sink?.handle(request, response).catch((error: unknown) => {
-        response.destroy(error as Error);
-      });
-    });
     // A slow or hung answer must never be cut by the server's own timeouts.
-    server.requestTimeout = 0;
-    server.keepAliveTimeout = 10_000;
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', fail);
-        done();
-      });
+    const { server, origin } = await startStandInServer((request, response) => sink?.handle(request, response), {
+      noRequestTimeout: true,
+      keepAliveTimeoutMs: 10_000,
     });
-    const { port } = server.address() as AddressInfo;
-    const url = `http://127.0.0.1:${port}/hooks/broadcast`;
+    const url = `${origin}/hooks/broadcast`;
     sink = new WebhookSink(server, url, options.secret, options.policy ?? {}, options.keepRequests ?? true);
     return sink;
   }
@@ -218,20 +207,11 @@ export class WebhookSink {
 
   /** Resolves when `predicate` holds (checked on every request); fails with `what` after `timeoutMs`. */
   async waitFor(predicate: (sink: WebhookSink) => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (predicate(this)) return;
-    await new Promise<void>((done, fail) => {
-      const check = () => {
-        if (!predicate(this)) return;
-        clearTimeout(timer);
-        this.listeners = this.listeners.filter((listener) => listener !== check);
-        done();
-      };
-      const timer = setTimeout(() => {
-        this.listeners = this.listeners.filter((listener) => listener !== check);
-        fail(new Error(`webhook sink: timed out after ${timeoutMs} ms waiting for ${what} (${this.summary()})`));
-      }, timeoutMs);
-      this.listeners.push(check);
-    });
+    await this.waiters.until(
+      () => predicate(this),
+      timeoutMs,
+      () => `webhook sink: timed out after ${timeoutMs} ms waiting for ${what} (${this.summary()})`,
+    );
   }
 
   /** Resolves once `count` distinct keys of the broadcast were accepted. */
@@ -247,10 +227,7 @@ export class WebhookSink {
   async stop(): Promise<void> {
     for (const response of this.held) response.destroy();
     this.held.clear();
-    await new Promise<void>((done) => {
-      this.server.close(() => done());
-      this.server.closeAllConnections();
-    });
+    await stopStandInServer(this.server);
   }
 
   /** Contact -> the distinct keys accepted for it, over every broadcast. */
@@ -378,7 +355,7 @@ export class WebhookSink {
   }
 
   private notify(): void {
-    for (const listener of [...this.listeners]) listener();
+    this.waiters.check();
   }
 }
 
@@ -405,13 +382,4 @@ function parseMessage(raw: Buffer): SinkMessage | undefined {
 /** A stable number in [0, 1) for `text`. */
 function unitHash(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32BE(0) / 2 ** 32;
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => done(Buffer.concat(chunks)));
-    request.on('error', fail);
-  });
 }

@@ -1,12 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { RequestWaiters, readBody, startStandInServer, stopStandInServer } from './stand-in-server.js';
 
 /**
  * A stand-in for the WhatsApp Cloud API (Meta Graph) messages endpoint, for tests: a node:http server on
@@ -234,7 +228,7 @@ export class WhatsAppGraphStandIn {
   faults: GraphFault[];
   latencyMs: GraphStandInOptions['latencyMs'];
   private sends = 0;
-  private listeners: (() => void)[] = [];
+  private readonly waiters = new RequestWaiters();
 
   private constructor(
     private readonly server: Server,
@@ -251,21 +245,13 @@ export class WhatsAppGraphStandIn {
 
   static async start(options: GraphStandInOptions): Promise<WhatsAppGraphStandIn> {
     let standIn: WhatsAppGraphStandIn | undefined;
-    const server = createServer((request, response) => {
-      void standIn?.handle(request, response).catch((error: unknown) => response.destroy(error as Error));
+    const { server, origin } = await startStandInServer((request, response) => standIn?.handle(request, response), {
+      port: options.port,
+      noRequestTimeout: true,
     });
-    server.requestTimeout = 0;
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', fail);
-        done();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
     standIn = new WhatsAppGraphStandIn(
       server,
-      `http://127.0.0.1:${port}`,
+      origin,
       options.phoneNumberId ?? '100000000000001',
       options.templates,
       options,
@@ -285,20 +271,11 @@ export class WhatsAppGraphStandIn {
 
   /** Resolves when `predicate` holds (checked after every request); fails with `what` after `timeoutMs`. */
   async waitFor(predicate: (standIn: WhatsAppGraphStandIn) => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (predicate(this)) return;
-    await new Promise<void>((done, fail) => {
-      const check = () => {
-        if (!predicate(this)) return;
-        clearTimeout(timer);
-        this.listeners = this.listeners.filter((listener) => listener !== check);
-        done();
-      };
-      const timer = setTimeout(() => {
-        this.listeners = this.listeners.filter((listener) => listener !== check);
-        fail(new Error(`graph stand-in: timed out after ${timeoutMs} ms waiting for ${what} (${this.summary()})`));
-      }, timeoutMs);
-      this.listeners.push(check);
-    });
+    await this.waiters.until(
+      () => predicate(this),
+      timeoutMs,
+      () => `graph stand-in: timed out after ${timeoutMs} ms waiting for ${what} (${this.summary()})`,
+    );
   }
 
   summary(): string {
@@ -349,10 +326,7 @@ export class WhatsAppGraphStandIn {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((done) => {
-      this.server.close(() => done());
-      this.server.closeAllConnections();
-    });
+    await stopStandInServer(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -463,7 +437,7 @@ export class WhatsAppGraphStandIn {
     if (!response.destroyed) {
       response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.json));
     }
-    for (const listener of [...this.listeners]) listener();
+    this.waiters.check();
   }
 }
 
@@ -830,15 +804,6 @@ function shuffleInPlace<T>(items: T[], random: () => number): void {
     const j = Math.floor(random() * (i + 1));
     [items[i], items[j]] = [items[j] as T, items[i] as T];
   }
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => done(Buffer.concat(chunks)));
-    request.on('error', fail);
-  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,7 +3,12 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HmacUnsubscribeLinks } from '../../../lib/adapters/unsubscribe/hmac-unsubscribe-links.js';
 import { type Contact, newContact } from '../../../lib/domain/contact.js';
 import type { HttpContext, HttpEvent } from '../../../lib/http/middlewares.js';
-import { escapeHtml, prefersJson, publicHttpHandler, unsubscribeRoutes } from '../../../lib/http/unsubscribe-routes.js';
+import {
+  escapeHtml,
+  prefersJson,
+  unsubscribeHandler,
+  unsubscribeRoutes,
+} from '../../../lib/http/unsubscribe-routes.js';
 import type { ContactRepository } from '../../../lib/ports/contact-repository.js';
 import type { UnsubscribeDeps } from '../../../lib/use-cases/unsubscribe-contact.js';
 
@@ -54,7 +59,7 @@ function setUp() {
     clock: { now: () => new Date(T1) },
     unsubscribeLinks: links,
   };
-  const handler = publicHttpHandler(unsubscribeRoutes, () => deps);
+  const handler = unsubscribeHandler(unsubscribeRoutes, () => deps);
   const token = links.tokenFor({ tenantId: 'acme', contactId: contact.id, broadcastId: randomUUID() });
   const call = async (e: HttpEvent) => (await handler(e, context)) as APIGatewayProxyStructuredResultV2;
   return { contact, contacts, token, call };

@@ -1,5 +1,6 @@
 import { MAX_REASON_CHARS, oneLine, truncate } from '../../../domain/safe-text.js';
 import type { SendOutcome } from '../../../ports/channel-sender.js';
+import { failedBeforeSending, requestNeverLeft } from '../request-never-left.js';
 
 /**
  * What a failed SendEmail means for the broadcast, decided by the SDK's error name (SES v2's error shapes, as the
@@ -59,18 +60,6 @@ export const CHANNEL_NAMES: ReadonlySet<string> = new Set([
 const DAILY_QUOTA = /daily message quota exceeded/i;
 const NOT_VERIFIED = /not verified/i;
 
-/** Network failures that prove nothing left: the request was never written. */
-const NOTHING_SENT_CODES: ReadonlySet<string> = new Set([
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'EADDRNOTAVAIL',
-]);
-const TLS_FAILURE = /CERT|TLS|SSL/;
 /** @smithy/node-http-handler's connection timeout: the socket never connected. */
 const NO_CONNECTION = /did not establish a connection/i;
 
@@ -113,9 +102,7 @@ export function classifySesError(error: unknown, context: SesFailureContext): Se
   if (name === 'TimeoutError' && NO_CONNECTION.test(text)) {
     return { kind: 'transient', reason: 'ses: no connection within the timeout; nothing was sent' };
   }
-  if (code !== undefined && (NOTHING_SENT_CODES.has(code) || TLS_FAILURE.test(code))) {
-    return { kind: 'transient', reason: `ses: connection failed before sending: ${code}` };
-  }
+  if (requestNeverLeft(code)) return failedBeforeSending('ses', code);
   if (name === 'TimeoutError' || code === 'ETIMEDOUT') {
     return { kind: 'unknown', reason: 'ses: no answer within the timeout; the e-mail may have been sent' };
   }

@@ -1,5 +1,6 @@
 import { oneLine, truncate } from '../../../domain/safe-text.js';
 import type { SendOutcome } from '../../../ports/channel-sender.js';
+import { failedBeforeSending, requestNeverLeft } from '../request-never-left.js';
 
 /**
  * What a failed SendTextMessage means, decided by the exception's name and its `Reason` (AWS End User Messaging SMS
@@ -18,19 +19,6 @@ import type { SendOutcome } from '../../../ports/channel-sender.js';
  * - no answer: nothing proves the request did not arrive (a timeout, a reset connection): `unknown`, never sent
  *   again; a failure before any byte left (refused, unresolved, no credentials) is `transient` or `channel`.
  */
-
-/** Connection failures that prove the request never left (see the WhatsApp channel for the same list). */
-const NOTHING_SENT_CODES: ReadonlySet<string> = new Set([
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'EADDRNOTAVAIL',
-]);
-const TLS_FAILURE = /CERT|TLS|SSL/;
 
 /** Conflicts that come from the channel's settings (its identity, message type, keyword): every contact alike. */
 const CHANNEL_CONFLICTS: ReadonlySet<string> = new Set([
@@ -141,9 +129,7 @@ function noAnswer(error: SdkError, name: string, timeoutMs: number): SendOutcome
   if (/region is missing/i.test(String(error.message))) {
     return { kind: 'channel', reason: 'sms: no AWS Region is configured (AWS_REGION)' };
   }
-  if (code !== undefined && (NOTHING_SENT_CODES.has(code) || TLS_FAILURE.test(code))) {
-    return { kind: 'transient', reason: `sms: connection failed before sending: ${code}` };
-  }
+  if (requestNeverLeft(code)) return failedBeforeSending('sms', code);
   if (name === 'AbortError' || name === 'TimeoutError') {
     return {
       kind: 'unknown',

@@ -1,6 +1,7 @@
 import type { WhatsAppConfig } from '../../../domain/channel.js';
 import type { ChannelSender, OutboundMessage, SendOutcome } from '../../../ports/channel-sender.js';
 import { readLimited } from '../bounded-response.js';
+import { failedBeforeSending, requestNeverLeft } from '../request-never-left.js';
 import { classifyGraphFailure, type GraphFailure } from './graph-error.js';
 import { GraphMessageError, toGraphMessage } from './graph-message.js';
 
@@ -12,23 +13,8 @@ const MAX_RESPONSE_BYTES = 16 * 1024;
 const MAX_MESSAGE_ID_CHARS = 256;
 const MAX_REASON_CHARS = 200;
 
-/**
- * Connection failures that prove the request never left: the name did not resolve, nobody listened, no route, the
- * TLS handshake failed (a request is only written once it succeeded), undici's own connect timeout. Anything else
- * (a reset, a socket closed mid-answer, our timeout) may come after Meta got the request.
- */
-const NOTHING_SENT_CODES: ReadonlySet<string> = new Set([
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-const TLS_FAILURE = /CERT|TLS|SSL/;
+/** undici's own connect timeout (fetch): the socket never connected, so, as for requestNeverLeft, nothing was sent. */
+const FETCH_CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
 
 export interface WhatsAppChannelOptions {
   /** `https://graph.facebook.com` by default (WHATSAPP_API_BASE_URL). */
@@ -126,9 +112,7 @@ export class WhatsAppChannel implements ChannelSender {
         reason: `whatsapp: no answer within ${this.#timeoutMs} ms; the message may have been sent`,
       };
     }
-    if (code !== undefined && (NOTHING_SENT_CODES.has(code) || TLS_FAILURE.test(code))) {
-      return { kind: 'transient', reason: `whatsapp: connection failed before sending: ${code}` };
-    }
+    if (requestNeverLeft(code) || code === FETCH_CONNECT_TIMEOUT) return failedBeforeSending('whatsapp', code);
     return {
       kind: 'unknown',
       reason: truncate(
