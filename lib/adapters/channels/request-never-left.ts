@@ -16,8 +16,11 @@ export const NEVER_LEFT_CODES: ReadonlySet<string> = new Set([
   'EADDRNOTAVAIL',
 ]);
 
-/** A failed TLS handshake (certificate, protocol): a request is only written once the handshake succeeded. */
-const TLS_FAILURE = /CERT|TLS|SSL/;
+/**
+ * A failed TLS handshake (certificate, protocol): a request is only written once the handshake succeeded. Node names
+ * most certificate failures with CERT in them; UNABLE_TO_VERIFY_LEAF_SIGNATURE is the one that does not.
+ */
+const TLS_FAILURE = /CERT|TLS|SSL|UNABLE_TO_VERIFY/;
 
 /** Whether a failed connection's error code proves that nothing was sent. */
 export function requestNeverLeft(code: string | undefined): code is string {

@@ -1,4 +1,5 @@
 import type { WhatsAppConfig } from '../../../domain/channel.js';
+import { oneLine, truncate } from '../../../domain/safe-text.js';
 import type { ChannelSender, OutboundMessage, SendOutcome } from '../../../ports/channel-sender.js';
 import { readLimited } from '../bounded-response.js';
 import { failedBeforeSending, requestNeverLeft } from '../request-never-left.js';
@@ -11,7 +12,6 @@ export const DEFAULT_WHATSAPP_TIMEOUT_MS = 10_000;
 /** Of an answer, at most this much is read: a send's answer and Graph's error bodies are a few hundred bytes. */
 const MAX_RESPONSE_BYTES = 16 * 1024;
 const MAX_MESSAGE_ID_CHARS = 256;
-const MAX_REASON_CHARS = 200;
 
 /** undici's own connect timeout (fetch): the socket never connected, so, as for requestNeverLeft, nothing was sent. */
 const FETCH_CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
@@ -147,12 +147,4 @@ function messageIdOf(text: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function oneLine(text: string): string {
-  return text.replace(/[\p{Cc}\s]+/gu, ' ').trim();
-}
-
-function truncate(text: string): string {
-  return text.length <= MAX_REASON_CHARS ? text : `${text.slice(0, MAX_REASON_CHARS - 1)}…`;
 }
