@@ -139,7 +139,16 @@ beforeAll(async () => {
   pipeline = await startPipelineRuntime({
     // The pacer's safety nets after seconds, not minutes: re-release what was never counted after 5 s
     // without progress, and restart a loop whose tick is 8 s overdue (the sweeper runs every 2 s).
-    env: { SWEEP_IDLE_SECONDS: '5', PACER_WATCH_GRACE_SECONDS: '8', SCHEDULE_SWEEP_SECONDS: '2' },
+    // The last resort (fail what is still open as `undeliverable`) after 20 idle sweeps, not 5: a chunk on a channel
+    // that cannot de-duplicate sends in groups of 5, so its crashes come one redelivery (6 s) after another, and 5
+    // sweeps of 5 s would end a chunk with four crashes before its last groups were tried. In AWS the budget
+    // (5 sweeps of 300 s) holds a dozen or more redeliveries of one chunk; 20 × 5 s keeps that ratio here.
+    env: {
+      SWEEP_IDLE_SECONDS: '5',
+      MAX_SWEEPS: '20',
+      PACER_WATCH_GRACE_SECONDS: '8',
+      SCHEDULE_SWEEP_SECONDS: '2',
+    },
     hooks: { decorate: withCrashes },
     // A crashed step comes back after 6 s (the claim lease is 3 s: stale by then) instead of 30-60 s.
     faults: {
