@@ -127,48 +127,44 @@ export async function startLocalRuntime(
     const client: SQSClient = createSqsClient({ region: sqs.region, endpoint: sqs.endpoint, maxAttempts: 8 });
     stack.push(async () => client.destroy());
     runtimeHooks().onSqsClient?.(client);
-    const pipeline = await startSqsEventSource({
-      client,
-      handler: pipelineWorker as unknown as SqsLambdaHandler,
-      batchSize: 10,
-      maxConcurrency: 4,
-      functionName: 'pipeline-worker',
-      ...(faults.duplicateDeliveryRate ? { duplicateDeliveryRate: faults.duplicateDeliveryRate } : {}),
-      ...sqs.consumers.pipeline,
-    });
-    stack.push(() => pipeline.stop());
-    const send = await startSqsEventSource({
-      client,
-      handler: sender as unknown as SqsLambdaHandler,
-      batchSize: 1,
-      maxConcurrency: settings.SEND_CONCURRENCY,
-      functionName: 'sender',
-      ...(faults.duplicateDeliveryRate ? { duplicateDeliveryRate: faults.duplicateDeliveryRate } : {}),
-      ...sqs.consumers.send,
-    });
-    stack.push(() => send.stop());
-    // Receipts in batches, as infra/function-catalog.ts consumes them (Lambda's batching window aside).
-    const receipts = await startSqsEventSource({
-      client,
-      handler: receiptsWorker as unknown as SqsLambdaHandler,
-      batchSize: 100,
-      maxConcurrency: 2,
-      functionName: 'receipts-worker',
-      ...(faults.duplicateDeliveryRate ? { duplicateDeliveryRate: faults.duplicateDeliveryRate } : {}),
-      ...sqs.consumers.receipts,
-    });
-    stack.push(() => receipts.stop());
-    // Provider events (POST /local/events) in batches, as infra/function-catalog.ts consumes them.
-    const events = await startSqsEventSource({
-      client,
-      handler: providerEventsWorker as unknown as SqsLambdaHandler,
-      batchSize: 100,
-      maxConcurrency: 2,
-      functionName: 'provider-events-worker',
-      ...(faults.duplicateDeliveryRate ? { duplicateDeliveryRate: faults.duplicateDeliveryRate } : {}),
-      ...sqs.consumers.events,
-    });
-    stack.push(() => events.stop());
+    // One consumer per queue, sized as infra/function-catalog.ts consumes it (Lambda's batching window aside):
+    // receipts and provider events (POST /local/events) in batches.
+    const consumers = [
+      { queue: 'pipeline', functionName: 'pipeline-worker', handler: pipelineWorker, batchSize: 10, maxConcurrency: 4 },
+      {
+        queue: 'send',
+        functionName: 'sender',
+        handler: sender,
+        batchSize: 1,
+        maxConcurrency: settings.SEND_CONCURRENCY,
+      },
+      {
+        queue: 'receipts',
+        functionName: 'receipts-worker',
+        handler: receiptsWorker,
+        batchSize: 100,
+        maxConcurrency: 2,
+      },
+      {
+        queue: 'events',
+        functionName: 'provider-events-worker',
+        handler: providerEventsWorker,
+        batchSize: 100,
+        maxConcurrency: 2,
+      },
+    ] as const;
+    const running: Partial<Record<(typeof consumers)[number]['queue'], RunningSqsEventSource>> = {};
+    for (const { queue, handler, ...consumer } of consumers) {
+      const source = await startSqsEventSource({
+        client,
+        handler: handler as unknown as SqsLambdaHandler,
+        ...consumer,
+        ...(faults.duplicateDeliveryRate ? { duplicateDeliveryRate: faults.duplicateDeliveryRate } : {}),
+        ...sqs.consumers[queue],
+      });
+      stack.push(() => source.stop());
+      running[queue] = source;
+    }
 
     // Started last, stopped first: its start messages need the queue, and its sweeps the table.
     const { config, deps } = getRuntime();
@@ -189,7 +185,7 @@ export async function startLocalRuntime(
       settings,
       dynamoDbEndpoint: endpoint,
       sqs,
-      consumers: { pipeline, send, receipts, events },
+      consumers: running as Record<(typeof consumers)[number]['queue'], RunningSqsEventSource>,
       scheduler,
       stream,
       stop: stopAll,

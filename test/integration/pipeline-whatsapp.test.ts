@@ -17,7 +17,7 @@ import { WhatsAppGraphStandIn } from '../support/whatsapp-graph-stand-in.js';
  * A broadcast on a WhatsApp channel, through the whole local runtime (DynamoDB Local, local SQS, every handler) to
  * the Graph API stand-in: the access token expires mid-way (an operator rotated it, Meta revoked it). The broadcast
  * must pause with the code instead of failing the rest of its audience, and once the channel has the new token and
- * the broadcast is resumed, everyone gets exactly one message (DESIGN.md section 4, invariants 1 to 3).
+ * the broadcast is resumed, everyone gets exactly one message (docs/design.md section 8, invariants 1 to 3).
  */
 
 const SCENARIO_MS = 180_000;
