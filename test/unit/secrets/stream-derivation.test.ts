@@ -8,6 +8,7 @@ import { deriveDomainEvents, eventSourceEntities } from '../../../lib/adapters/d
 // and the derivation gives no event for them anyway.
 
 const CHANNEL_ENTITIES = ['channel', 'channel_tenant', 'channel_default'];
+const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
 
 function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', item: Record<string, unknown>, seq: number): DynamoDBRecord {
   const image = marshall(item, { removeUndefinedValues: true }) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
@@ -36,7 +37,12 @@ describe('domain events and channel items', () => {
           fc.record({
             kind: fc.constantFrom('INSERT' as const, 'MODIFY' as const, 'REMOVE' as const),
             entity: fc.constantFrom(...CHANNEL_ENTITIES),
-            config: fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fc.string()),
+            // The API refuses these keys (issue 11, bad input), and marshall cannot store an object whose own
+            // `constructor` shadows Object's, so no channel item holds one.
+            config: fc.dictionary(
+              fc.string({ minLength: 1, maxLength: 12 }).filter((key) => !FORBIDDEN_KEYS.includes(key)),
+              fc.string(),
+            ),
             credentials: fc.dictionary(
               fc.constantFrom('secret', 'accessToken', 'appSecret', 'verifyToken'),
               fc.string(),
