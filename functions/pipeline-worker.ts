@@ -5,7 +5,7 @@ import { getRuntime } from '../lib/composition-root.js';
 import { logger } from '../lib/observability/logger.js';
 import { observedHandler } from '../lib/observability/observed-handler.js';
 import { paceBroadcast } from '../lib/use-cases/pace-broadcast.js';
-import { planAudiencePage } from '../lib/use-cases/plan-audience.js';
+import { planAudience } from '../lib/use-cases/plan-audience.js';
 import { startScheduledBroadcast } from '../lib/use-cases/start-scheduled.js';
 
 /**
@@ -21,7 +21,7 @@ export const handler = observedHandler<SQSEvent, SQSBatchResponse>().handler(
       return;
     }
     if (message.type === 'pace') return paceBroadcast(deps, message.tenantId, message.broadcastId, message.tick);
-    const step = await planAudiencePage(deps, message.tenantId, message.broadcastId);
+    const step = await planAudience(deps, message.tenantId, message.broadcastId);
     if (step === 'more')
       await deps.queue.sendPipeline({ type: 'plan', tenantId: message.tenantId, broadcastId: message.broadcastId });
   }),

@@ -96,12 +96,13 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
     description: '/api/v1/broadcasts',
     trigger: { kind: 'http' },
     // Preview and test send render the message, unsubscribe link included, and a test send goes out through the
-    // broadcast's channel (e-mail or SMS too); execute, resume and cancel start pipeline steps; schedule, unschedule,
-    // cancel and execute create or delete the broadcast's one-time schedule.
+    // broadcast's channel (e-mail or SMS too); execute, resume and cancel start pipeline steps (execute also plans and
+    // releases the first chunk: lib/use-cases/set-run-going.ts); schedule, unschedule, cancel and execute create or
+    // delete the broadcast's one-time schedule.
     access: {
       table: 'read-write',
       unsubscribeLinks: true,
-      sendTo: ['pipeline'],
+      sendTo: ['pipeline', 'send'],
       manageSchedules: true,
       sendEmail: true,
       sendSms: true,
@@ -118,11 +119,12 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
     trigger: { kind: 'http' },
     access: { table: 'read-write', readSendQuota: true, channelCredentials: 'seal' },
   },
-  // trigger_broadcast over HTTP: starts broadcasts (pipeline steps) and unschedules the scheduled ones it starts.
+  // trigger_broadcast over HTTP: starts broadcasts (pipeline steps, and a run's first chunk) and unschedules the
+  // scheduled ones it starts.
   'automation-api': {
     description: '/api/v1/automation/events',
     trigger: { kind: 'http' },
-    access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true, readSendQuota: true },
+    access: { table: 'read-write', sendTo: ['pipeline', 'send'], manageSchedules: true, readSendQuota: true },
   },
   // Public: reads a channel (its tenant index, then the channel), opens its verify token and app secret to check Meta's
   // calls, and queues the receipts; writes nothing to the table.
@@ -188,8 +190,9 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
   sweeper: {
     description: 'Starts overdue scheduled broadcasts; fails the far-too-late ones',
     trigger: { kind: 'sweep' },
-    // Starts broadcasts as their start message would; never touches schedules (a leftover one is ignored).
-    access: { table: 'read-write', sendTo: ['pipeline'], readSendQuota: true },
+    // Starts broadcasts as their start message would (a run's first chunk included); never touches schedules (a leftover
+    // one is ignored).
+    access: { table: 'read-write', sendTo: ['pipeline', 'send'], readSendQuota: true },
     timeoutSeconds: 60,
   },
   'event-publisher': {
@@ -203,8 +206,9 @@ const WORKER_FUNCTION_SPECS: FunctionCatalog = {
   'automation-trigger': {
     description: 'Applies trigger_broadcast automation events',
     trigger: { kind: 'automation' },
-    // Starting a scheduled broadcast (override_schedule) deletes its one-time schedule.
-    access: { table: 'read-write', sendTo: ['pipeline'], manageSchedules: true, readSendQuota: true },
+    // Starting a scheduled broadcast (override_schedule) deletes its one-time schedule; a start releases the run's
+    // first chunk.
+    access: { table: 'read-write', sendTo: ['pipeline', 'send'], manageSchedules: true, readSendQuota: true },
   },
 };
 

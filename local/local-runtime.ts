@@ -21,9 +21,11 @@ import { startLocalApi } from './http-server.js';
 import { LocalScheduler } from './local-scheduler.js';
 import { localSecretKey } from './local-secret-key.js';
 import type { LocalSettings } from './local-settings.js';
+import { reportArrivals } from './sqs-arrivals.js';
 import { type RunningSqsEventSource, type SqsLambdaHandler, startSqsEventSource } from './sqs-event-source.js';
 import { invocationContext, parseQueueArn } from './sqs-lambda-event.js';
 import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from './sqs-local.js';
+import type { LocalQueueName } from './sqs-queues.js';
 
 export { type LocalSettings, loadLocalSettings } from './local-settings.js';
 
@@ -120,7 +122,23 @@ export async function startLocalRuntime(
     process.env.CLAIM_LEASE_SECONDS ??= '20';
     // Channel credentials are sealed at rest locally too: under the key kept in DATA_DIR, else one of this process.
     process.env.LOCAL_SECRET_KEY ??= localSecretKey(settings.DATA_DIR);
-    setRuntimeHooks({ ...runtimeHooks(), scheduler: (queue) => new LocalScheduler(queue) });
+    const running: Partial<Record<LocalQueueName, RunningSqsEventSource>> = {};
+    const hooks = runtimeHooks();
+    setRuntimeHooks({
+      ...hooks,
+      scheduler: (queue) => new LocalScheduler(queue),
+      onSqsClient: (sqsClient) => {
+        hooks.onSqsClient?.(sqsClient);
+        reportArrivals(sqsClient, (queueUrl) => {
+          for (const source of Object.values(running)) if (source.queueUrl === queueUrl) source.messageArrived();
+        });
+      },
+    });
+    // Another runtime started later in this process (tests) must not wake this one's pollers.
+    stack.push(async () => {
+      const { onSqsClient: _ours, ...rest } = runtimeHooks();
+      setRuntimeHooks(hooks.onSqsClient ? { ...rest, onSqsClient: hooks.onSqsClient } : rest);
+    });
     resetRuntime();
     getRuntime();
 
@@ -153,7 +171,6 @@ export async function startLocalRuntime(
         maxConcurrency: 2,
       },
     ] as const;
-    const running: Partial<Record<(typeof consumers)[number]['queue'], RunningSqsEventSource>> = {};
     for (const { queue, handler, ...consumer } of consumers) {
       const source = await startSqsEventSource({
         client,

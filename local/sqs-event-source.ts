@@ -80,6 +80,11 @@ export interface RunningSqsEventSource {
   stats(): SqsEventSourceStats;
   /** Stops polling and resolves once every invocation in flight has finished and its messages are settled. */
   stop(): Promise<void>;
+  /**
+   * A message became visible on the queue: idle pollers receive at once, as Lambda's long polls return when a message
+   * arrives, instead of finishing their back-off sleep (up to maxIdleDelayMs).
+   */
+  messageArrived(): void;
 }
 
 const MIN_IDLE_DELAY_MS = 25;
@@ -149,6 +154,10 @@ class SqsEventSource implements RunningSqsEventSource {
 
   stats(): SqsEventSourceStats {
     return { ...this.counters };
+  }
+
+  messageArrived(): void {
+    if (this.running) this.wake();
   }
 
   async stop(): Promise<void> {

@@ -46,6 +46,8 @@ export interface BroadcastRun {
   planLease?: string;
   /** Epoch ms; longer than the planner's timeout, so a holder can never outlive its lease. */
   planLeaseUntil?: number;
+  /** The plannedChunks value of the last page leased: tells a page's retry from its first try (leasePlanPage). */
+  planAttempt?: number;
 
   /** Only the pace message carrying this tick may act; it moves the tick on, so duplicate loops die out. */
   pacerTick: number;

@@ -43,11 +43,20 @@ export interface PacerRestart {
   rescan?: 'parked' | 'all';
 }
 
+/** A page lease taken. */
+export interface PlanPageLease {
+  /**
+   * Whether a planner leased this page before (it died, or gave up on an error): it may have written executions that
+   * the page as read now does not plan, so they must be cleared. False on a page nobody tried: nothing to clear.
+   */
+  retried: boolean;
+}
+
 export interface BroadcastRunRepository {
   get(tenantId: string, broadcastId: string): Promise<BroadcastRun | undefined>;
   /**
    * Takes the lease on the next page (the one after `expectedPlannedChunks` chunks) until `untilMs`.
-   * False when another planner holds an unexpired lease, or the page was committed meanwhile.
+   * Undefined when another planner holds an unexpired lease, or the page was committed meanwhile.
    */
   leasePlanPage(
     tenantId: string,
@@ -56,7 +65,7 @@ export interface BroadcastRunRepository {
     lease: string,
     nowMs: number,
     untilMs: number,
-  ): Promise<boolean>;
+  ): Promise<PlanPageLease | undefined>;
   /** Gives back a page lease its planner could not finish (an error, not a crash), if it still holds it. */
   releasePlanLease(tenantId: string, broadcastId: string, lease: string): Promise<void>;
   /** Returns false when another planner already committed this page. */

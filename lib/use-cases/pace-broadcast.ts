@@ -9,8 +9,8 @@ import {
 } from '../domain/pacing.js';
 import type { DelayedMessage, SendChunkMessage } from '../ports/message-queue.js';
 import { claimChannelShare, releaseChannelShare } from './channel-shares.js';
+import { completeIfFinished } from './complete-run.js';
 import type { UseCaseDeps } from './deps.js';
-import { completeIfFinished } from './run-lifecycle.js';
 
 /** How far ahead the pacer releases rated chunks (SQS delays them until their slot). */
 export const RELEASE_HORIZON_MS = 30_000;

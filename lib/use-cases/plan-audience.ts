@@ -6,14 +6,20 @@ import type { Contact } from '../domain/contact.js';
 import { filterClockAt, matchesFilters } from '../domain/contact-list.js';
 import { isSuppressed, suppressionKindFor } from '../domain/suppression.js';
 import type { Page } from '../ports/pagination.js';
+import { completeIfFinished } from './complete-run.js';
 import type { UseCaseDeps } from './deps.js';
 import { resolveChannel } from './resolve-channel.js';
-import { completeIfFinished } from './run-lifecycle.js';
 
 /** Contacts resolved per planner invocation: memory stays bounded by this, whatever the audience size. */
 export const PLAN_PAGE_SIZE = 500;
 /** Longer than the pipeline worker's timeout (60 s), shorter than the pacer's planner watchdog (120 s). */
 export const PLAN_LEASE_MS = 90_000;
+
+/**
+ * How long one invocation goes on planning page after page: a third of the pipeline worker's timeout (60 s), so the
+ * page that starts last ends well within it. Each page commits on its own, so a cut-off loses at most one page's work.
+ */
+export const PLAN_INVOCATION_BUDGET_MS = 20_000;
 
 export type PlanStep = 'more' | 'done' | 'stopped';
 
@@ -33,7 +39,25 @@ type Deps = Pick<
 >;
 
 /**
- * The planner: resolves one page of the audience into executions and commits the page with its cursor.
+ * One invocation of the planner: pages one after another, without a queue hop between them, until the audience is
+ * planned or the budget is spent; 'more' tells the caller to queue the next invocation.
+ */
+export async function planAudience(
+  deps: Deps,
+  tenantId: string,
+  broadcastId: string,
+  budgetMs = PLAN_INVOCATION_BUDGET_MS,
+): Promise<PlanStep> {
+  const until = deps.clock.now().getTime() + budgetMs;
+  for (;;) {
+    const step = await planAudiencePage(deps, tenantId, broadcastId);
+    if (step !== 'more' || deps.clock.now().getTime() >= until) return step;
+  }
+}
+
+/**
+ * The planner: resolves one page of the audience into executions and commits the page with its cursor (`oneChunk`: a
+ * page of one chunk's worth, for a run's very first step).
  * Executions are written first and the page committed second (conditionally), so a crash in between
  * re-plans the same page into the same partitions, and nothing is released before its page committed.
  * Where the planner reads the contacts anyway (dynamic lists, explicit audiences), those opted out, without
@@ -42,7 +66,12 @@ type Deps = Pick<
  * from the membership items alone: the sender reads every contact it sends to in any case (and decides the
  * same skips there), so reading them here too would double the read cost of a broadcast.
  */
-export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId: string): Promise<PlanStep> {
+export async function planAudiencePage(
+  deps: Deps,
+  tenantId: string,
+  broadcastId: string,
+  options: { oneChunk?: boolean } = {},
+): Promise<PlanStep> {
   const [broadcast, run] = await Promise.all([
     deps.broadcasts.findById(tenantId, broadcastId),
     deps.runs.get(tenantId, broadcastId),
@@ -61,7 +90,8 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
   // Another planner is on this page (a duplicate message): it commits and sends the next one.
   if (!leased) return 'stopped';
   try {
-    return await planLeasedPage(deps, broadcast, run, lease, nowDate);
+    const page = { lease, retried: leased.retried, size: options.oneChunk ? run.chunkSize : PLAN_PAGE_SIZE };
+    return await planLeasedPage(deps, broadcast, run, page, nowDate);
   } catch (error) {
     // The retry of this message can go on at once instead of waiting out the lease; a crash still has to.
     await deps.runs.releasePlanLease(tenantId, broadcastId, lease).catch(() => undefined);
@@ -69,11 +99,18 @@ export async function planAudiencePage(deps: Deps, tenantId: string, broadcastId
   }
 }
 
+/** The page being planned: its lease, whether it was tried before, and how many audience entries it reads. */
+interface LeasedPage {
+  lease: string;
+  retried: boolean;
+  size: number;
+}
+
 async function planLeasedPage(
   deps: Deps,
   broadcast: Broadcast,
   run: BroadcastRun,
-  lease: string,
+  { lease, retried, size }: LeasedPage,
   nowDate: Date,
 ): Promise<PlanStep> {
   const { tenantId, id: broadcastId } = broadcast;
@@ -88,7 +125,7 @@ async function planLeasedPage(
     return 'stopped';
   }
   const channel = await resolveChannel(deps, tenantId, broadcast);
-  const page = await audiencePage(deps, tenantId, broadcast.listId, run);
+  const page = await audiencePage(deps, tenantId, broadcast.listId, run, size);
   const pending: string[] = [...run.planCarry, ...page.uncheckedIds];
   const skipped: { contact: Pick<Contact, 'id'>; reason: string }[] = [];
   for (const id of page.missingIds ?? []) skipped.push({ contact: { id }, reason: 'contact_deleted' });
@@ -131,7 +168,8 @@ async function planLeasedPage(
       reason,
     });
   }
-  await removeLeftovers(deps, run, chunks, skipped);
+  // A page nobody tried before has nothing to clear (one query per chunk saved).
+  if (retried) await removeLeftovers(deps, run, chunks, skipped);
   await deps.executions.writePlanned(executions);
 
   const committed = await deps.runs.commitPlanPage(tenantId, broadcastId, {
@@ -164,9 +202,15 @@ interface AudiencePage {
  * The static list's member ids, or the contacts matching the dynamic list's filters as of the run's start
  * ("today" stays the day the broadcast started, however long planning takes).
  */
-async function audiencePage(deps: Deps, tenantId: string, listId: string, run: BroadcastRun): Promise<AudiencePage> {
+async function audiencePage(
+  deps: Deps,
+  tenantId: string,
+  listId: string,
+  run: BroadcastRun,
+  limit: number,
+): Promise<AudiencePage> {
   if (run.audienceContactIds !== undefined) return explicitAudience(deps, tenantId, run.audienceContactIds);
-  const page = { limit: PLAN_PAGE_SIZE, ...(run.planCursor ? { cursor: run.planCursor } : {}) };
+  const page = { limit, ...(run.planCursor ? { cursor: run.planCursor } : {}) };
   const list = await deps.contactLists.findById(tenantId, listId);
   if (!list) return { contacts: [], uncheckedIds: [] };
   const next = (read: Page<unknown>) => (read.nextCursor ? { nextCursor: read.nextCursor } : {});

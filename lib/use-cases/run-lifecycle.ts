@@ -1,5 +1,5 @@
 import { type Broadcast, type BroadcastChange, type BroadcastStatus, transition } from '../domain/broadcast.js';
-import { isRunFinished, newRun, runCounters } from '../domain/broadcast-run.js';
+import { newRun, runCounters } from '../domain/broadcast-run.js';
 import { InvalidTransitionError } from '../domain/errors.js';
 import { assertTemplateFitsChannel } from '../domain/message-template.js';
 import { assertBroadcastRateWithinCap, pacedRatePerMinute } from '../domain/rate-cap.js';
@@ -10,21 +10,23 @@ import { disarmSchedule } from './broadcast-schedules.js';
 import { openingShare } from './channel-shares.js';
 import { nowIso, type UseCaseDeps } from './deps.js';
 import { resolveChannel } from './resolve-channel.js';
+import { type SetRunGoingDeps, setRunGoing } from './set-run-going.js';
 
 /** What moving a run from one status to the next takes. */
 export type RunLifecycleDeps = Pick<
   UseCaseDeps,
   'broadcasts' | 'runs' | 'channels' | 'defaultChannel' | 'queue' | 'clock' | 'contactLists' | 'delivery'
 >;
-/** Starting a run also reads its channel's pace when the channel is capped. */
-type StartDeps = RunLifecycleDeps & Pick<UseCaseDeps, 'channelPace' | 'channelCaps'>;
+/** Starting a run also reads its channel's pace when the channel is capped, and takes the run's first steps. */
+type StartDeps = RunLifecycleDeps & SetRunGoingDeps & Pick<UseCaseDeps, 'channelCaps'>;
 /** Execute and cancel also keep the broadcast's schedule in step. */
 type SchedulingDeps = RunLifecycleDeps & Pick<UseCaseDeps, 'scheduler'>;
 
 /**
  * ExecuteBroadcastCommand: draft|scheduled -> running and the run item, in one transaction, so a second
  * start (a double click, the scheduler racing a person) gets 409 and never a second run. Then the planner
- * and the pacer are set going, and a scheduled broadcast's schedule is deleted: it must not fire later.
+ * and the pacer are set going (set-run-going.ts), and a scheduled broadcast's schedule is deleted: it must not fire
+ * later.
  */
 export async function startBroadcast(
   deps: SchedulingDeps & StartDeps,
@@ -66,8 +68,7 @@ export async function startAsRead(
     cap === undefined ? undefined : await openingShare(deps, channel, cap, { id, rateLimit: pacedRate }, now.getTime());
   const run = newRun(tenantId, id, pacedRate, now, options.audienceContactIds, share);
   await deps.broadcasts.start(change, run);
-  await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId: id });
-  await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId: id, tick: run.pacerTick });
+  await setRunGoing(deps, tenantId, id, run.pacerTick);
   return { ...change.broadcast, ...runCounters(run) };
 }
 
@@ -111,21 +112,6 @@ export async function cancelBroadcast(deps: SchedulingDeps, tenantId: string, id
     await changeStatusRestartingPacer(deps, change, { rescan: 'all' });
   }
   return change.broadcast;
-}
-
-/** running -> completed once every execution is terminal; safe to call from anywhere, any number of times. */
-export async function completeIfFinished(deps: RunLifecycleDeps, tenantId: string, id: string): Promise<boolean> {
-  const [broadcast, run] = await Promise.all([deps.broadcasts.findById(tenantId, id), deps.runs.get(tenantId, id)]);
-  if (!broadcast || !run || broadcast.status !== 'running' || !isRunFinished(run)) return false;
-  try {
-    const change = transition(broadcast, 'completed', nowIso(deps));
-    await deps.broadcasts.applyTransition(change);
-    return true;
-  } catch (error) {
-    // Someone else completed, paused or cancelled it first: their change stands.
-    if (error instanceof InvalidTransitionError) return false;
-    throw error;
-  }
 }
 
 async function changeRunStatus(

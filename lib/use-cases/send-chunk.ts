@@ -4,9 +4,10 @@ import { sendTiming, sendWindowEnd } from '../domain/pacing.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
 import { autoPauseIfFailing } from './auto-pause-if-failing.js';
 import type { RecordedCounts } from './chunk-ledger.js';
+import { completeIfFinished } from './complete-run.js';
 import { type DeliverChunkDeps, deliverChunk } from './deliver-chunk.js';
 import { requeueAfter, requeueInFreshSlot, requeueUntilSlot } from './requeue-chunk.js';
-import { completeIfFinished, type RunLifecycleDeps } from './run-lifecycle.js';
+import type { RunLifecycleDeps } from './run-lifecycle.js';
 
 /** A chunk this early is held in the invocation; earlier than that, it goes back to the queue. */
 const MAX_HOLD_MS = 1500;

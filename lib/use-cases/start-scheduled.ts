@@ -17,6 +17,9 @@ export type StartScheduledDeps = Pick<
   | 'delivery'
   | 'channelPace'
   | 'channelCaps'
+  | 'contacts'
+  | 'executions'
+  | 'ids'
 >;
 
 /**

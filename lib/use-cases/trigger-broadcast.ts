@@ -40,6 +40,8 @@ export type TriggerDeps = Pick<
   | 'processedEvents'
   | 'channelPace'
   | 'channelCaps'
+  | 'contacts'
+  | 'executions'
 >;
 
 /** The seed's `trigger_broadcast` action, as carried by an automation event's `detail`. */

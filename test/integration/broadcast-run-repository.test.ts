@@ -156,9 +156,34 @@ describe('DynamoDbBroadcastRunRepository', () => {
       const afterExpiry = await lease(run, 0, 'planner-d', NOW_MS + 100_000);
 
       // Assess
-      expect([first, duplicate, wrongPage, afterExpiry]).toEqual([true, false, false, true]);
+      expect([first, duplicate, wrongPage, afterExpiry]).toEqual([
+        { retried: false },
+        undefined,
+        undefined,
+        { retried: true },
+      ]);
       expect(await stored(run)).toMatchObject({ planLease: 'planner-d' });
       expect(await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage({ lease: 'planner-a' }))).toBe(false);
+    });
+
+    it('tells a page tried before (its planner gave up or died) from a fresh one', async () => {
+      // Prepare
+      const run = await aRun();
+      const firstTry = await lease(run, 0, 'planner-a');
+      await repository.releasePlanLease(run.tenantId, run.broadcastId, 'planner-a');
+
+      // Act
+      const secondTry = await lease(run, 0, 'planner-b');
+      const committed = await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage({ lease: 'planner-b' }));
+      const nextPage = await lease(run, 3, 'planner-c');
+
+      // Assess
+      expect([firstTry, secondTry, committed, nextPage]).toEqual([
+        { retried: false },
+        { retried: true },
+        true,
+        { retried: false },
+      ]);
     });
   });
 

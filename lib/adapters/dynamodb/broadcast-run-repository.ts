@@ -13,6 +13,7 @@ import type {
   PacerAdvance,
   PacerRestart,
   PlanPageCommit,
+  PlanPageLease,
 } from '../../ports/broadcast-run-repository.js';
 import { type RetryPolicy, retry } from '../../retry.js';
 import { batchGet } from './batch.js';
@@ -93,21 +94,42 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     });
   }
 
-  leasePlanPage(
+  /**
+   * `planAttempt` remembers the chunk count of the last page leased. Every lease of a page sets it before its planner
+   * writes anything, and the count only grows, so finding it equal to this page's means someone tried this page
+   * before (or a page that planned no chunk, which only costs a needless clean-up).
+   */
+  async leasePlanPage(
     tenantId: string,
     broadcastId: string,
     expectedPlannedChunks: number,
     lease: string,
     nowMs: number,
     untilMs: number,
-  ): Promise<boolean> {
-    return this.conditionalUpdate(
-      tenantId,
-      broadcastId,
-      'SET planLease = :lease, planLeaseUntil = :until',
-      'plannedChunks = :expected AND planDone = :notDone AND (attribute_not_exists(planLease) OR planLeaseUntil < :now)',
-      { ':lease': lease, ':until': untilMs, ':expected': expectedPlannedChunks, ':notDone': false, ':now': nowMs },
-    );
+  ): Promise<PlanPageLease | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKeys.byBroadcast(tenantId, broadcastId),
+          UpdateExpression: 'SET planLease = :lease, planLeaseUntil = :until, planAttempt = :expected',
+          ConditionExpression:
+            'plannedChunks = :expected AND planDone = :notDone AND (attribute_not_exists(planLease) OR planLeaseUntil < :now)',
+          ExpressionAttributeValues: {
+            ':lease': lease,
+            ':until': untilMs,
+            ':expected': expectedPlannedChunks,
+            ':notDone': false,
+            ':now': nowMs,
+          },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return { retried: result.Attributes?.planAttempt === expectedPlannedChunks };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   async advancePacer(tenantId: string, broadcastId: string, a: PacerAdvance): Promise<boolean> {
