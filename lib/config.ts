@@ -223,6 +223,11 @@ export const configSchema = z.object({
     description: 'After this many sweeps, what is still not terminal is `failed` with reason `undeliverable`.',
     setBy: ['operator'],
   }),
+  FIRST_CHUNK_AT_START: setting(z.stringbool().default(true), {
+    description:
+      "Whether the call that starts a broadcast (execute, a scheduled start, an automation trigger) also plans the audience's first chunk and releases it, so the first message leaves one queue hop after the start; false: the start only queues the planner's and the pacer's first steps.",
+    setBy: ['operator'],
+  }),
 
   SCHEDULE_GROUP_NAME: setting(
     z

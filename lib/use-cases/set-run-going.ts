@@ -17,6 +17,11 @@ export async function setRunGoing(
   broadcastId: string,
   tick: number,
 ): Promise<void> {
+  if (!deps.delivery.firstChunkAtStart) {
+    await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId });
+    await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId, tick });
+    return;
+  }
   let step: PlanStep = 'more';
   try {
     step = await planAudiencePage(deps, tenantId, broadcastId, { oneChunk: true });

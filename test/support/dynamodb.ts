@@ -163,6 +163,9 @@ export function buildTestDeps(
     DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
     DEFAULT_CHANNEL: 'log',
     LOCAL_SECRET_KEY: TEST_SECRET_KEY,
+    // Use-case tests take the planner's and the pacer's steps themselves, one at a time, from a start that only
+    // queues them; the start that takes the first ones at once is tested on its own (test/integration/set-run-going.test.ts).
+    FIRST_CHUNK_AT_START: 'false',
   });
   return {
     ...buildDeps(config),

@@ -138,11 +138,12 @@ export async function aStoredBroadcast(
   return { tenantId, contacts, broadcast };
 }
 
-/** The broadcast is running, and its first plan and pace steps are all the pipeline queue holds (taken off it). */
+/**
+ * The broadcast is running, and the call that started it planned its first chunk and released it: the chunk is on the
+ * send queue (taken off it) and the pacer's loop has moved on to its next tick (lib/use-cases/set-run-going.ts).
+ */
 export async function expectJustStarted(runtime: HandlerRuntime, tenantId: string, broadcastId: string): Promise<void> {
   expect(await runtime.deps().broadcasts.findById(tenantId, broadcastId)).toMatchObject({ status: 'running' });
-  expect(await runtime.take('pipeline')).toEqual([
-    { type: 'plan', tenantId, broadcastId },
-    { type: 'pace', tenantId, broadcastId, tick: expect.any(Number) },
-  ]);
+  expect(await runtime.take('send')).toEqual([expect.objectContaining({ tenantId, broadcastId, chunk: 0 })]);
+  expect(await runtime.deps().runs.get(tenantId, broadcastId)).toMatchObject({ pacerTick: 1, releasedChunks: 1 });
 }

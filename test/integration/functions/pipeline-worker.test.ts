@@ -3,11 +3,13 @@ import { handler } from '../../../functions/pipeline-worker.js';
 import type { Broadcast } from '../../../lib/domain/broadcast.js';
 import type { PipelineMessage } from '../../../lib/ports/message-queue.js';
 import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
-import { aStoredBroadcast, expectJustStarted, handlerRuntimeForFile } from '../../support/handler-runtime.js';
+import { aStoredBroadcast, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
 import { allExecutions } from '../../support/pipeline.js';
 
-const runtime = handlerRuntimeForFile();
+// The worker's plan and pace steps are delivered by hand here: the start only queues them, as it does with
+// FIRST_CHUNK_AT_START off (with it on, the start takes them itself: test/integration/set-run-going.test.ts).
+const runtime = handlerRuntimeForFile({ env: { FIRST_CHUNK_AT_START: 'false' } });
 
 /** One SQS batch from the pipeline queue, as its event source mapping delivers it. */
 const deliver = (bodies: readonly unknown[]) =>
@@ -38,7 +40,11 @@ describe('functions/pipeline-worker.ts', () => {
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    await expectJustStarted(runtime, tenantId, broadcastId);
+    expect(await runtime.deps().broadcasts.findById(tenantId, broadcastId)).toMatchObject({ status: 'running' });
+    expect(await runtime.take('pipeline')).toEqual([
+      { type: 'plan', tenantId, broadcastId },
+      { type: 'pace', tenantId, broadcastId, tick: expect.any(Number) },
+    ]);
   });
 
   it('plan: writes an execution per contact of the list and finishes planning', async () => {

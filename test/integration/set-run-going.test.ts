@@ -1,0 +1,157 @@
+import type { BroadcastRunRepository } from '../../lib/ports/broadcast-run-repository.js';
+import type { ExecutionRepository } from '../../lib/ports/execution-repository.js';
+import type { PipelineMessage } from '../../lib/ports/message-queue.js';
+import { paceBroadcast } from '../../lib/use-cases/pace-broadcast.js';
+import { planAudience } from '../../lib/use-cases/plan-audience.js';
+import { sendChunk } from '../../lib/use-cases/send-chunk.js';
+import { newTenantId, TestClock, type TestDeps, testTableForFile } from '../support/dynamodb.js';
+import {
+  allExecutions,
+  aStartedBroadcast,
+  pipelineDeps,
+  ScriptedChannel,
+  takeChunks,
+  takePipeline,
+} from '../support/pipeline.js';
+
+// Issue 14: a run's first chunk is planned and released by the call that starts it, so the first message is one queue
+// hop from execute. When either step fails there, the start still stands and the step goes on the queue.
+
+const table = testTableForFile();
+let clock: TestClock;
+let channel: ScriptedChannel;
+let deps: TestDeps;
+
+beforeEach(() => {
+  clock = new TestClock();
+  clock.set('2025-01-15T12:00:00.000Z');
+  channel = new ScriptedChannel(clock);
+  deps = pipelineDeps(table, clock, channel, { firstChunkAtStart: true });
+});
+
+const contacts = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `C${i}`, phone: '+5511999990000' }));
+
+/** The pipeline worker's part: each plan and pace step. */
+async function runSteps(tenantId: string, broadcastId: string, steps: readonly PipelineMessage[]): Promise<void> {
+  for (const message of steps) {
+    if (message.type === 'plan') await planAudience(deps, tenantId, broadcastId);
+    if (message.type === 'pace') await paceBroadcast(deps, tenantId, broadcastId, message.tick);
+  }
+}
+
+/** Takes every queued step and sends every released chunk until nothing is queued: what the queues would do. */
+async function drain(tenantId: string, broadcastId: string): Promise<void> {
+  for (let round = 0; round < 50; round++) {
+    const steps = takePipeline(deps).map(({ message }) => message);
+    const chunks = takeChunks(deps);
+    if (steps.length === 0 && chunks.length === 0) return;
+    await runSteps(tenantId, broadcastId, steps);
+    for (const { body } of chunks) await sendChunk(deps, body);
+  }
+  throw new Error('the pipeline never went quiet');
+}
+
+describe('the first steps of a run, taken by the call that starts it', () => {
+  it('plans one chunk and releases it before the start returns; the planner is queued for the rest', async () => {
+    // Prepare
+    const tenantId = newTenantId();
+
+    // Act
+    const { broadcast } = await aStartedBroadcast(deps, tenantId, { contacts: contacts(120) });
+
+    // Assess
+    expect(takeChunks(deps).map(({ body, delaySeconds }) => [body.chunk, delaySeconds])).toEqual([[0, 0]]);
+    const run = await deps.runs.get(tenantId, broadcast.id);
+    expect(run).toMatchObject({
+      plannedChunks: 1,
+      plannedPending: 50,
+      releasedChunks: 1,
+      pacerTick: 1,
+      planDone: false,
+    });
+    const steps = takePipeline(deps).map(({ message }) => message);
+    expect(steps).toEqual([
+      { type: 'plan', tenantId, broadcastId: broadcast.id },
+      { type: 'pace', tenantId, broadcastId: broadcast.id, tick: 1 },
+    ]);
+  });
+
+  it('plans a small audience whole at start: nothing left for the planner', async () => {
+    // Prepare
+    const tenantId = newTenantId();
+
+    // Act
+    const { broadcast } = await aStartedBroadcast(deps, tenantId, { contacts: contacts(3) });
+
+    // Assess
+    expect(takeChunks(deps).map(({ body }) => body.chunk)).toEqual([0]);
+    expect(await deps.runs.get(tenantId, broadcast.id)).toMatchObject({ planDone: true, plannedPending: 3 });
+    expect(takePipeline(deps).map(({ message }) => message.type)).toEqual(['pace']);
+  });
+
+  it('still starts when the first page fails, and the planner from the queue plans everyone exactly once', async () => {
+    // Prepare: the first write of executions fails after writing half of them.
+    const tenantId = newTenantId();
+    const executions: ExecutionRepository = deps.executions;
+    let failures = 1;
+    deps = {
+      ...deps,
+      executions: Object.assign(Object.create(Object.getPrototypeOf(executions)), executions, {
+        writePlanned: async (planned: Parameters<ExecutionRepository['writePlanned']>[0]) => {
+          if (failures-- > 0) {
+            await executions.writePlanned(planned.slice(0, planned.length / 2));
+            throw new Error('DynamoDB went away');
+          }
+          return executions.writePlanned(planned);
+        },
+      }),
+    };
+
+    // Act
+    const { broadcast, contacts: everyone } = await aStartedBroadcast(deps, tenantId, { contacts: contacts(120) });
+    const queuedAtStart = takePipeline(deps).map(({ message }) => message);
+    const releasedAtStart = takeChunks(deps).length;
+    await runSteps(tenantId, broadcast.id, queuedAtStart);
+    await drain(tenantId, broadcast.id);
+
+    // Assess
+    expect(queuedAtStart.map((message) => message.type)).toEqual(['plan', 'pace']);
+    expect(releasedAtStart).toBe(0);
+    expect(await deps.broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'completed' });
+    const planned = await allExecutions(deps, tenantId, broadcast.id);
+    expect(planned.map((e) => e.contactId).sort()).toEqual(everyone.map((c) => c.id).sort());
+    expect(channel.contactIds().sort()).toEqual(everyone.map((c) => c.id).sort());
+  });
+
+  it('still starts when the first pacer tick fails: its message goes on the queue and the run completes from there', async () => {
+    // Prepare: the pacer's first move of its tick fails.
+    const tenantId = newTenantId();
+    const runs: BroadcastRunRepository = deps.runs;
+    let failures = 1;
+    deps = {
+      ...deps,
+      runs: Object.assign(Object.create(Object.getPrototypeOf(runs)), runs, {
+        advancePacer: async (...args: Parameters<BroadcastRunRepository['advancePacer']>) => {
+          if (failures-- > 0) throw new Error('DynamoDB went away');
+          return runs.advancePacer(...args);
+        },
+      }),
+    };
+
+    // Act
+    const { broadcast, contacts: everyone } = await aStartedBroadcast(deps, tenantId, { contacts: contacts(70) });
+    const queuedAtStart = takePipeline(deps).map(({ message }) => message);
+    const releasedAtStart = takeChunks(deps).length;
+    await runSteps(tenantId, broadcast.id, queuedAtStart);
+    await drain(tenantId, broadcast.id);
+
+    // Assess
+    expect(queuedAtStart).toEqual([
+      { type: 'plan', tenantId, broadcastId: broadcast.id },
+      { type: 'pace', tenantId, broadcastId: broadcast.id, tick: 0 },
+    ]);
+    expect(releasedAtStart).toBe(0);
+    expect(await deps.broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'completed' });
+    expect(channel.contactIds().sort()).toEqual(everyone.map((c) => c.id).sort());
+  });
+});
