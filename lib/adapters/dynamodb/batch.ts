@@ -54,19 +54,27 @@ export async function batchGet(
   return found;
 }
 
-/** Puts and deletes in batches of 25, retrying unprocessed requests. Not atomic: use for idempotent writes. */
+/**
+ * Puts and deletes in batches of 25, retrying unprocessed requests. Not atomic: use for idempotent writes.
+ * `concurrency` batches are in flight at once (default one after another): for many items spread over many
+ * partitions, where the round trips, not a partition's write rate, set the pace.
+ */
 export async function batchWrite(
   client: DynamoDBDocumentClient,
   tableName: string,
   requests: readonly WriteRequest[],
-  options: { retry?: RetryPolicy } = {},
+  options: { retry?: RetryPolicy; concurrency?: number } = {},
 ) {
-  for (const chunk of chunks(requests, BATCH_WRITE_LIMIT)) {
-    await untilProcessed('BatchWriteItem', chunk, options.retry, async (pending) => {
-      const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-      return (result.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
-    });
-  }
+  const batches = chunks(requests, BATCH_WRITE_LIMIT);
+  const writeNext = async (): Promise<void> => {
+    for (let batch = batches.shift(); batch; batch = batches.shift()) {
+      await untilProcessed('BatchWriteItem', batch, options.retry, async (pending) => {
+        const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+        return (result.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, writeNext));
 }
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -14,6 +14,9 @@ import { executionKeys, idFromSortKey } from './keys.js';
 import { pagedQuery, statusFilter } from './paged-query.js';
 import { queryAll } from './query-all.js';
 
+/** BatchWriteItem calls in flight while a page's executions are written (20 batches of 25 for a page of 500). */
+const PLANNED_WRITES_IN_FLIGHT = 4;
+
 export class DynamoDbExecutionRepository implements ExecutionRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -26,6 +29,8 @@ export class DynamoDbExecutionRepository implements ExecutionRepository {
       this.client,
       this.tableName,
       executions.map((execution) => ({ PutRequest: { Item: toItem(execution) } })),
+      // A page's executions go to one partition per chunk of the page: the round trips set the planner's pace.
+      { concurrency: PLANNED_WRITES_IN_FLIGHT },
     );
   }
 

@@ -81,6 +81,33 @@ describe('batchWrite', () => {
   });
 });
 
+describe('batchWrite with concurrency', () => {
+  it('keeps at most `concurrency` batches in flight and writes every item exactly once', async () => {
+    // Prepare: each batch answers only after the test lets it, so the batches in flight can be counted.
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const written: unknown[] = [];
+    dynamoDbMock.on(BatchWriteCommand).callsFake(async (input: { RequestItems: Record<string, unknown[]> }) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      written.push(...(input.RequestItems[TABLE] ?? []));
+      inFlight--;
+      return { UnprocessedItems: {} };
+    });
+    const items = Array.from({ length: 260 }, (_, n) => put(n));
+
+    // Act
+    await batchWrite(client, TABLE, items, { concurrency: 4 });
+
+    // Assess: 11 batches (10 of 25 and one of 10), four at a time.
+    expect(dynamoDbMock).toHaveReceivedCommandTimes(BatchWriteCommand, 11);
+    expect(mostInFlight).toBe(4);
+    expect(written).toHaveLength(260);
+    expect(new Set(written.map((item) => JSON.stringify(item))).size).toBe(260);
+  });
+});
+
 describe('batchGet', () => {
   it('reads again only the keys DynamoDB left unprocessed, with the same consistency, and returns every item', async () => {
     // Prepare
