@@ -1,31 +1,57 @@
 /**
  * Rate pacing, pure. A broadcast's sends are grouped in chunks; each chunk gets a time slot, and the
- * sender may start a chunk's sends only inside [slot, slot + SEND_WINDOW_MS - SEND_GUARD_MS). Slots are
- * spaced so that the chunks of any 60-second window can hold at most `rateLimit` sends:
+ * sender may start a chunk's sends only inside [slot, slot + SEND_WINDOW_MS - SEND_GUARD_MS), so they reach
+ * the channel within [slot, slot + SEND_WINDOW_MS). Slots are spaced so that the chunks of any 60-second window
+ * can hold at most `rateLimit` sends:
  *
  *   a send at time t belongs to a slot in (t - window, t], so the sends in [a, a + 60 s) come from slots
  *   in an open interval of 60 s + window. With spacing (60 s + window) / floor(rate / chunk), at most
  *   floor(rate / chunk) slots fit, i.e. at most `rateLimit` sends.
  *
+ * The other way round, when every chunk goes on time, a 60-second window holds every slot of a stretch of
+ * 60 s − jitter (jitter: how much the delay from slot to channel varies), i.e. at least
+ * floor((60 s − jitter) / spacing) chunks. What it loses against `rateLimit` is the window (60 / (60 + window)),
+ * the jitter, and one chunk of granularity: hence a short window and small rated chunks (SLOTS_PER_MINUTE).
+ * 1,200/min: chunks of 4, spacing 201 ms, ≥ 298 chunks = 1,192 (99.3 %) with 100 ms of jitter; 6,000/min: chunks
+ * of 20, ≥ 298 × 20 = 5,960 (99.3 %). Below 300/min a chunk is one message and a slot a message: at 60/min a
+ * window holds 59 or 60, never all 60 in every sliding window, because both bounds at once would need every
+ * 60th send exactly 60 s apart, which no jitter allows (59/60 = 98.3 % is the best a sliding window can show).
+ *
  * A chunk that arrives too late is not sent but given a new slot, so lateness (a busy queue, a retry)
  * never bunches sends together. The slot clock's anchor only moves forward, which keeps the whole
  * sequence of slots monotone and spaced, across pause/resume and retries.
  */
-export const SEND_WINDOW_MS = 2000;
-/** Margin for the gap between the sender's decision and the request reaching the channel. */
-export const SEND_GUARD_MS = 250;
+/**
+ * 300 ms: what a minute loses to the window is window / (60 s + window), 0.5 %, half of what 99 % allows, the rest
+ * being left to jitter and granularity. The sender prepares a chunk (reads, lease, rendering) before its slot and
+ * only waits for the instant, so its first request leaves within milliseconds of the slot: 200 ms of it is room
+ * for a late timer or a busy event loop, not for work.
+ */
+export const SEND_WINDOW_MS = 300;
+/**
+ * Margin for the gap between the sender's decision and the request reaching the channel: a request on a warm
+ * connection takes a few milliseconds; 100 ms also covers a stalled event loop between the decision and the write.
+ */
+export const SEND_GUARD_MS = 100;
 /**
  * Chunk size at unlimited rate: big enough to amortise the per-chunk reads and writes (run, lease, tally:
  * about a tenth of a write unit per recipient at 50), small enough for one invocation's parallel sends.
  */
 export const UNLIMITED_CHUNK_SIZE = 50;
+/** A rated chunk's sends all start within the window, in parallel: a handful of requests, not a long batch. */
 const MAX_RATED_CHUNK_SIZE = 25;
+/**
+ * Rated chunks are sized for about this many slots a minute: a window's count is whole chunks, so one chunk too few
+ * (granularity, or one chunk deferred to a fresh slot) costs 1/300 = 0.33 % of the rate. Smaller chunks cost more
+ * per recipient (each one is a queue message, a few reads and writes, an invocation): 300 a minute is 5 a second.
+ */
+const SLOTS_PER_MINUTE = 300;
 const MINUTE_MS = 60_000;
 
-/** About one chunk per second of allowance: a 600/min broadcast sends ~10 every second, not 600 at once. */
+/** About 1/300 of the per-minute allowance per chunk: 1,200/min sends 4 every ~200 ms, not 1,200 at once. */
 export function chunkSizeFor(rateLimit: number): number {
   if (rateLimit === 0) return UNLIMITED_CHUNK_SIZE;
-  return Math.min(MAX_RATED_CHUNK_SIZE, Math.max(1, Math.ceil(rateLimit / 60)));
+  return Math.min(MAX_RATED_CHUNK_SIZE, Math.max(1, Math.floor(rateLimit / SLOTS_PER_MINUTE)));
 }
 
 /**
@@ -35,9 +61,15 @@ export function chunkSizeFor(rateLimit: number): number {
  * start; the share it was sized for may change later, the slot spacing follows.
  */
 export function chunkSizeForShare(rateLimit: number, sharePerSecond: number, capacityPerSecond: number): number {
-  const perChunk = Math.min(sharePerSecond, capacityPerSecond * MAX_CHUNK_SHARE_OF_CHANNEL);
+  let perChunk = Math.min(sharePerSecond, capacityPerSecond * MAX_CHUNK_SHARE_OF_CHANNEL);
+  // A rated chunk's sends must all start within its slot's window, one after the other on the channel's timeline:
+  // at most half the window's worth of the channel, leaving the rest to the other broadcasts' chunks.
+  if (rateLimit > 0) perChunk = Math.min(perChunk, (capacityPerSecond * SEND_DECISION_MS * 0.5) / 1000);
   return Math.max(1, Math.min(chunkSizeFor(rateLimit), Math.floor(perChunk)));
 }
+
+/** How long after its slot a send of a chunk may still start. */
+const SEND_DECISION_MS = SEND_WINDOW_MS - SEND_GUARD_MS;
 
 /** A chunk on a capped channel holds at most this many seconds of the whole channel. */
 const MAX_CHUNK_SHARE_OF_CHANNEL = 0.5;
@@ -46,7 +78,10 @@ const MAX_CHUNK_SHARE_OF_CHANNEL = 0.5;
 export function slotSpacingMs(rateLimit: number, chunkSize: number): number | undefined {
   if (rateLimit === 0) return undefined;
   const chunksPerWindow = Math.floor(rateLimit / chunkSize);
-  return Math.ceil((MINUTE_MS + SEND_WINDOW_MS) / chunksPerWindow);
+  // Not rounded to whole milliseconds: at 200 ms a slot, rounding up would cost up to 0.5 % of the rate. Rounded up
+  // to the next microsecond, plus one, so that the float slot times (epoch ms, ~0.2 µs apart at their magnitude)
+  // never put chunksPerWindow + 1 slots in 60 s + window.
+  return (Math.ceil(((MINUTE_MS + SEND_WINDOW_MS) * 1000) / chunksPerWindow) + 1) / 1000;
 }
 
 export interface SlotClock {

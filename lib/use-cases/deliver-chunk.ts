@@ -12,6 +12,7 @@ import { decideSends } from './decide-sends.js';
 import type { UseCaseDeps } from './deps.js';
 import { type Send, sendGroup } from './send-group.js';
 import { unitsOf } from './send-units.js';
+import { waitUntil } from './wait-until.js';
 
 /**
  * Where the channel cannot de-duplicate: contacts sent per group, each group named in the chunk's lease before it
@@ -23,6 +24,12 @@ export const IN_FLIGHT_GROUP_SIZE = 5;
  * round that sends nothing (every send late, in a stalled process) must not loop for ever.
  */
 const MAX_ROUNDS_PER_GROUP = 3;
+/**
+ * The last look at the broadcast's status is taken this long before the slot, so that its read does not delay the
+ * first send (a read takes a few milliseconds in AWS, tens on a loaded DynamoDB Local). A pause in the last 100 ms
+ * before the slot is then like one landing mid-send: that chunk goes, the next one is parked.
+ */
+const STATUS_LOOK_LEAD_MS = 100;
 
 export type DeliverChunkDeps = Pick<
   UseCaseDeps,
@@ -51,6 +58,11 @@ export interface ChunkJob {
   state: ChunkState;
   /** The broadcast was cancelled (or failed): close what is open, send nothing. */
   stopped: boolean;
+  /**
+   * When its run keeps a rate: the chunk's slot (epoch ms). Everything before the first send (reads, rendering, the
+   * lease, the closures) is done before it; the first send waits for it.
+   */
+  sendAt?: number;
   /** The last instant a send may start (epoch ms): the end of the chunk's slot window when its run keeps a rate. */
   sendBy?: number;
 }
@@ -66,7 +78,8 @@ export interface ChunkDelivery {
   busyElsewhere: boolean;
   /**
    * The capped channel's timeline had no room for some sends within the chunk's slot window (or they kept finding
-   * themselves late): they are still open, for a fresh slot.
+   * themselves late), or a rated chunk's window closed before they could start: they are still open, for a fresh
+   * slot.
    */
   deferred: boolean;
   /**
@@ -132,12 +145,18 @@ async function work(deps: DeliverChunkDeps, job: ChunkJob, ledger: ChunkLedger, 
       await closing;
       return 'done';
     }
+    const [cap] = await Promise.all([deps.channelCaps.capPerSecond(channel), closing]);
+    if (job.sendAt !== undefined) await waitUntil(deps.clock, job.sendAt - STATUS_LOOK_LEAD_MS);
     // A pause or cancel may have landed since the status was read: look once more, right before sending.
-    const [current] = await Promise.all([deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id), closing]);
+    const current = await deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id);
     if (current?.status !== 'running') return 'stopped';
-    const cap = await deps.channelCaps.capPerSecond(channel);
+    if (job.sendAt !== undefined) await waitUntil(deps.clock, job.sendAt);
     const timeline = cap === undefined ? undefined : new ChannelTimeline(deps, channel, cap, job.sendBy);
     for (let round = 0; pending.length > 0; round++) {
+      // Past the slot's window (a stalled process, a slow write, a long group before this one): sending now could
+      // bunch these sends with later slots' (pacing.ts). They take a fresh slot. The channel's timeline keeps the
+      // same bound for its own reservations.
+      if (!timeline && job.sendBy !== undefined && deps.clock.now().getTime() >= job.sendBy) return 'deferred';
       if (round > 0) {
         if (round > MAX_ROUNDS_PER_GROUP * Math.ceil(open.length / groupSize)) return 'deferred';
         const next = await nextGroup(deps, job, lease, sender.honoursIdempotencyKey, pending.slice(0, groupSize));

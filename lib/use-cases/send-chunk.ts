@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isChunkFinished, tallyOf } from '../domain/chunk-tally.js';
 import { sendTiming, sendWindowEnd } from '../domain/pacing.js';
 import type { SendChunkMessage } from '../ports/message-queue.js';
@@ -64,11 +63,20 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
     await requeueInFreshSlot(deps, run, message);
     return nothingRecorded('retry_later');
   }
-  if (timing.action === 'wait' && keepsRate) await sleep(timing.ms);
 
   const state = await deps.executions.readChunk(tenantId, broadcastId, chunk);
-  const sendBy = keepsRate ? sendWindowEnd(message.slotAt) : undefined;
-  const delivery = await deliverChunk(deps, { broadcast, message, state, stopped, ...(sendBy ? { sendBy } : {}) });
+  // An early chunk is prepared now and its first send waits for the slot (deliverChunk), so that it leaves within
+  // milliseconds of it: the window (pacing.ts, SEND_WINDOW_MS) is short, and the work takes longer than that.
+  const slot = keepsRate ? message.slotAt : undefined;
+  const sendBy = sendWindowEnd(slot);
+  const delivery = await deliverChunk(deps, {
+    broadcast,
+    message,
+    state,
+    stopped,
+    ...(slot === undefined ? {} : { sendAt: slot }),
+    ...(sendBy === undefined ? {} : { sendBy }),
+  });
   const report = (result: ChunkResult): ChunkReport => ({ result, ...delivery.recorded });
   // Paused meanwhile (by a person, or by this delivery when the channel broke): parked, resume releases the chunk
   // again and sends to whoever is still pending. Cancelled: the drain does.
@@ -79,8 +87,8 @@ export async function sendChunk(deps: Deps, message: SendChunkMessage): Promise<
   let retryAfterMs = delivery.retryAfterMs;
   let tally = delivery.tally;
   if (delivery.deferred && retryAfterMs === undefined) {
-    // The channel's cap left no room for the rest within this slot: what is left takes a fresh slot, as a late
-    // chunk does (a retry's backoff, when there is one, brings it back late anyway).
+    // The channel's cap left no room for the rest within this slot, or the slot's window closed before they could
+    // start: what is left takes a fresh slot, as a late chunk does (a retry's backoff, when there is one, brings it back late anyway).
     // A run without a slot clock (started before its channel had a cap) looks again a little later.
     if (run.slotSpacingMs === undefined) await requeueAfter(deps, message, DEFERRED_RECHECK_MS);
     else await requeueInFreshSlot(deps, run, message);

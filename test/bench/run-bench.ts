@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/document-client.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
-import { maxInWindow } from '../support/send-windows.js';
+import { maxInWindow, minInWindow } from '../support/send-windows.js';
 import { WebhookSink } from '../support/webhook-sink.js';
 import {
   type ProviderChannelFigures,
@@ -53,7 +53,8 @@ const int = (name: string, fallback: number) => {
 const SIZES = {
   recipients: int('BENCH_RECIPIENTS', 10_000),
   largeRecipients: int('BENCH_LARGE_RECIPIENTS', 50_000),
-  rateLimit: int('BENCH_RATE_LIMIT', 1200),
+  /** rate: one rated broadcast per rate (per minute), all at once. */
+  rates: (process.env.BENCH_RATES ?? '60,1200,6000').split(',').map((r) => Number.parseInt(r, 10)),
   rateSeconds: int('BENCH_RATE_SECONDS', 180),
   latencySamples: int('BENCH_LATENCY_SAMPLES', 5),
   /** Extra figure: ours and the baseline when the provider takes PROVIDER_ANSWER_MS to answer. */
@@ -143,7 +144,7 @@ export async function runBench(): Promise<void> {
     endpoint: db.endpoint,
     tableName,
     env: SERVICE_ENV,
-    sendConcurrency: Number(SERVICE_ENV.SEND_CONCURRENCY),
+    sendConcurrency: Math.max(Number(SERVICE_ENV.SEND_CONCURRENCY), RATE_SEND_CONCURRENCY),
   });
   // This runtime serves the set-up calls and the rate and latency runs. Its table-stream relay (domain events) would
   // read every record the measured children write, a second time, on the same 2 cores: the children have their own.
@@ -165,7 +166,9 @@ export async function runBench(): Promise<void> {
     const audiences = {
       cost: { phases: ['ours', 'baseline'], size: SIZES.recipients, name: `bench ${SIZES.recipients}` },
       large: { phases: ['large'], size: SIZES.largeRecipients, name: `bench ${SIZES.largeRecipients}` },
-      rate: { phases: ['rate'], size: rateAudience(), name: 'bench rate' },
+      ...Object.fromEntries(
+        SIZES.rates.map((r) => [`rate${r}`, { phases: ['rate'], size: rateAudience(r), name: `bench rate ${r}` }]),
+      ),
       latency: { phases: ['rate'], size: 10, name: 'bench latency' },
       provider: {
         phases: ['provider'],
@@ -188,10 +191,16 @@ export async function runBench(): Promise<void> {
       await checkAudience(api, id, ids);
       return id;
     };
+    const rateLists: { rate: number; listId: string }[] = [];
+    for (const rate of SIZES.rates) {
+      rateLists.push({
+        rate,
+        listId: await list({ phases: ['rate'], size: rateAudience(rate), name: `bench rate ${rate}` }),
+      });
+    }
     const lists = {
       cost: await list(audiences.cost),
       large: await list(audiences.large),
-      rate: await list(audiences.rate),
       latency: await list(audiences.latency),
       provider: await list(audiences.provider),
       cap: await list(audiences.cap),
@@ -219,7 +228,7 @@ export async function runBench(): Promise<void> {
     log(`with a provider answering in ${SIZES.providerAnswerMs} ms (${seconds(performance.now() - t)} s)`);
 
     t = performance.now();
-    const rateAndLatency = await phase(errors, 'rate', () => rateRun(ctx, lists.rate, lists.latency));
+    const rateAndLatency = await phase(errors, 'rate', () => rateRun(ctx, rateLists, lists.latency));
     log(`rate + latency (${seconds(performance.now() - t)} s)`);
 
     t = performance.now();
@@ -267,6 +276,8 @@ export async function runBench(): Promise<void> {
         messages_per_second: throughput(ours),
         recipients: SIZES.recipients,
         planning_s: ours?.planningMs === undefined ? null : seconds(ours.planningMs),
+        planning_recipients_per_second: planningRate(ours),
+        ratio_to_baseline: ratio(throughput(ours), throughput(baseline)),
       },
       throughput_with_provider_latency: provider
         ? {
@@ -293,6 +304,7 @@ export async function runBench(): Promise<void> {
         peak_rss_50k: large?.report.peakRssMb ?? null,
         rss_when_the_broadcast_started_10k: ours?.report.rssAtStartMb ?? null,
         rss_when_the_broadcast_started_50k: large?.report.rssAtStartMb ?? null,
+        peak_ratio_50k_to_10k: ratio(large?.report.peakRssMb ?? null, ours?.report.peakRssMb ?? null),
       },
       baseline: baseline
         ? {
@@ -311,6 +323,7 @@ export async function runBench(): Promise<void> {
             recipients: large.recipients,
             messages_per_second: throughput(large),
             planning_s: large.planningMs === undefined ? null : seconds(large.planningMs),
+            planning_recipients_per_second: planningRate(large),
             cost: large.cost,
             hottest_partition_write_share: hottestShare(large.report),
           }
@@ -321,6 +334,7 @@ export async function runBench(): Promise<void> {
         large: large && { delivered: large.delivered, duplicates: large.duplicates },
       },
     });
+    results.targets = issue14Targets(results);
     const rows = comparisonRows(results, ours, baseline, large, provider, cap, whatsapp, channels);
     results.comparison = compare(rows);
     results.duration_s = seconds(performance.now() - began);
@@ -329,6 +343,13 @@ export async function runBench(): Promise<void> {
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
     console.log('');
     console.log(table(rows));
+    console.log('');
+    console.log('issue 14 targets (a miss is reported, not an error):');
+    for (const t of results.targets as Target[]) {
+      console.log(
+        `  ${t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.measured ?? 'not measured'}`,
+      );
+    }
     console.log('');
     console.log(`prices as of ${PRICES.as_of} (${PRICES.region}, on-demand, arm64); wrote ${out}`);
     console.log(
@@ -346,10 +367,85 @@ export async function runBench(): Promise<void> {
   }
 }
 
-function rateAudience(): number {
-  // Enough to send for the whole measured period and a little beyond.
-  return Math.ceil((SIZES.rateLimit * SIZES.rateSeconds * 1.15) / 60);
+function planningRate(run: PipelineRun | undefined): number | null {
+  return run?.planningMs === undefined ? null : round(run.recipients / (run.planningMs / 1000), 1);
 }
+
+function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a == null || b == null || b === 0 ? null : round(a / b, 3);
+}
+
+interface Target {
+  target: string;
+  measured: number | null;
+  pass: boolean | null;
+}
+
+/** One rated broadcast's figures in `rate.per_rate`. */
+interface RateFigure {
+  rate_limit_per_minute: number;
+  sends: number;
+  max_in_any_60s_window: number;
+  min_in_steady_60s_window: number | null;
+  min_share_of_rate: number | null;
+  max_ok: boolean;
+  min_ok: boolean | null;
+}
+
+/** The targets of issue 14, each with what this run measured (null: its phase did not run). */
+function issue14Targets(results: Record<string, unknown>): Target[] {
+  const get = (path: string): number | null => {
+    let at: unknown = results;
+    for (const key of path.split('.')) at = at == null ? undefined : (at as Record<string, unknown>)[key];
+    return typeof at === 'number' ? at : null;
+  };
+  const check = (target: string, measured: number | null, ok: (n: number) => boolean): Target => ({
+    target,
+    measured,
+    pass: measured === null ? null : ok(measured),
+  });
+  const rate = results.rate as { per_rate: RateFigure[] } | null;
+  return [
+    check('throughput.ratio_to_baseline >= 4 (10k)', get('throughput.ratio_to_baseline'), (n) => n >= 4),
+    check(
+      'large_run.messages_per_second >= throughput.messages_per_second (50k vs 10k)',
+      ratio(get('large_run.messages_per_second'), get('throughput.messages_per_second')),
+      (n) => n >= 1,
+    ),
+    check('latency_ms.execute_to_first_send median <= 500', get('latency_ms.execute_to_first_send'), (n) => n <= 500),
+    check(
+      'latency_ms.scheduled_time_to_first_send median <= 500',
+      get('latency_ms.scheduled_time_to_first_send'),
+      (n) => n <= 500,
+    ),
+    ...(rate?.per_rate ?? []).flatMap((r) => [
+      check(
+        `rate ${r.rate_limit_per_minute}/min: max_in_any_60s_window <= ${r.rate_limit_per_minute}`,
+        r.max_in_any_60s_window,
+        (n) => n <= r.rate_limit_per_minute,
+      ),
+      check(
+        `rate ${r.rate_limit_per_minute}/min: min_in_steady_60s_window >= ${r.rate_limit_per_minute * MIN_SHARE_TARGET}`,
+        r.min_in_steady_60s_window,
+        (n) => n >= r.rate_limit_per_minute * MIN_SHARE_TARGET,
+      ),
+    ]),
+    check('cost.usd_per_million_recipients <= 1.20', get('cost.usd_per_million_recipients'), (n) => n <= 1.2),
+    check('memory_mb.peak_ratio_50k_to_10k <= 1.1', get('memory_mb.peak_ratio_50k_to_10k'), (n) => n <= 1.1),
+  ];
+}
+
+function rateAudience(rate: number): number {
+  // Enough to send for the whole measured period and a little beyond.
+  return Math.ceil((rate * SIZES.rateSeconds * 1.15) / 60);
+}
+
+/**
+ * Senders of the runtime that runs the rated broadcasts (and the latency samples): a rated chunk holds its sender
+ * until its slot (up to a second: SQS delays are whole seconds), and the three rates make about 11 chunks a second.
+ * AWS runs as many senders as the queue needs, up to the stage's `sendConcurrency` (50 in prod, infra/stages.ts).
+ */
+const RATE_SEND_CONCURRENCY = 16;
 
 /** For the progress lines: a phase that returned nothing failed, unless BENCH_PHASES left it out. */
 function outcome(name: string): string {
@@ -505,29 +601,48 @@ async function providerLatencyRun(ctx: Context, listId: string) {
   }
 }
 
-/** A rated broadcast for SIZES.rateSeconds; meanwhile, the latency samples on small broadcasts. */
-async function rateRun(ctx: Context, rateListId: string, latencyListId: string) {
-  const rated = await createBroadcast(ctx.api, rateListId, { rateLimit: SIZES.rateLimit });
+/** One rated broadcast per rate, all at once, for SIZES.rateSeconds; meanwhile, the latency samples. */
+async function rateRun(ctx: Context, rateLists: readonly { rate: number; listId: string }[], latencyListId: string) {
+  const rated = [];
+  for (const { rate, listId } of rateLists) {
+    rated.push({ rate, broadcast: await createBroadcast(ctx.api, listId, { rateLimit: rate }) });
+  }
   const t0 = Date.now();
-  await ctx.api.ok('POST', `/api/v1/broadcasts/${rated.id}/execute`);
+  for (const { broadcast } of rated) await ctx.api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
   const latency = await latencyRun(ctx, latencyListId);
   const end = t0 + SIZES.rateSeconds * 1000;
   await sleep(Math.max(0, end - Date.now()));
-  // Stop it (a short test run may have completed already).
-  await ctx.api.request('POST', `/api/v1/broadcasts/${rated.id}/cancel`);
-  const times = ctx.sink.of(rated.id).requestTimes.filter((at) => at < end);
-  ctx.sink.forget(rated.id);
+  const perRate = [];
+  for (const { rate, broadcast } of rated) {
+    // Stop it (a short test run may have completed already).
+    await ctx.api.request('POST', `/api/v1/broadcasts/${broadcast.id}/cancel`);
+    const times = ctx.sink.of(broadcast.id).requestTimes.filter((at) => at < end);
+    ctx.sink.forget(broadcast.id);
+    // Steady: from a minute after the start (the first slot comes a second or so after execute) to the end.
+    const min = minInWindow(times, 60_000, t0 + 60_000, end);
+    const max = maxInWindow(times, 60_000);
+    perRate.push({
+      rate_limit_per_minute: rate,
+      sends: times.length,
+      max_in_any_60s_window: max,
+      min_in_steady_60s_window: min,
+      min_share_of_rate: min === null ? null : round(min / rate, 4),
+      max_ok: max <= rate,
+      min_ok: min === null ? null : min >= rate * MIN_SHARE_TARGET,
+    });
+  }
   return {
     rate: {
-      rate_limit_per_minute: SIZES.rateLimit,
       duration_s: SIZES.rateSeconds,
-      sends: times.length,
-      max_in_any_60s_window: maxInWindow(times, 60_000),
-      min_in_steady_60s_window: minSteadyWindow(times, t0 + 60_000, end),
+      per_rate: perRate,
+      note: `every sliding 60 s window (exact: the fewest is found just after a send) wholly inside [execute + 60 s, execute + ${SIZES.rateSeconds} s), at the receiver; 60/min cannot reach 99 % under a sliding window (59 of 60 is the best: lib/domain/pacing.ts)`,
     },
     latency,
   };
 }
+
+/** Issue 14: every steady 60-second window at 99 % of the rate at least. */
+const MIN_SHARE_TARGET = 0.99;
 
 async function latencyRun(ctx: Context, listId: string) {
   const executeSamples: number[] = [];
@@ -568,7 +683,7 @@ async function latencyRun(ctx: Context, listId: string) {
     scheduled_time_to_first_send: scheduledNote ? null : median(scheduledSamples),
     scheduled_time_to_first_send_samples: scheduledSamples,
     ...(scheduledNote ? { scheduled_time_to_first_send_note: scheduledNote } : {}),
-    note: `median of ${SIZES.latencySamples}, on 10-contact broadcasts, measured while the rated broadcast of \`rate\` was running`,
+    note: `median of ${SIZES.latencySamples}, on 10-contact broadcasts, measured while the rated broadcasts of \`rate\` were running`,
   };
 }
 
@@ -577,32 +692,6 @@ function median(values: readonly number[]): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** The fewest sends in a 60 s window wholly inside [from, to), windows 100 ms apart. */
-function minSteadyWindow(times: readonly number[], from: number, to: number): number | null {
-  if (to - from < 60_000) return null;
-  const sorted = [...times].sort((a, b) => a - b);
-  let min = Number.POSITIVE_INFINITY;
-  for (let a = from; a + 60_000 <= to; a += 100) {
-    min = Math.min(min, countIn(sorted, a, a + 60_000));
-  }
-  return min;
-}
-
-function countIn(sorted: readonly number[], from: number, to: number): number {
-  return lowerBound(sorted, to) - lowerBound(sorted, from);
-}
-
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function hottestShare(report: ChildReport): number | null {
@@ -675,7 +764,13 @@ function comparisonRows(
   const c = ours?.cost;
   const b = baseline?.cost;
   const v = (n: number | undefined) => (n === undefined ? null : n);
-  const rate = results.rate as { max_in_any_60s_window: number; min_in_steady_60s_window: number | null } | null;
+  const rate = results.rate as { per_rate: RateFigure[] } | null;
+  const throughputFigures = results.throughput as {
+    planning_recipients_per_second: number | null;
+    ratio_to_baseline: number | null;
+  };
+  const largeRun = results.large_run as { planning_recipients_per_second: number | null } | null;
+  const memory = results.memory_mb as { peak_ratio_50k_to_10k: number | null };
   const latency = results.latency_ms as {
     execute_to_first_send: number | null;
     scheduled_time_to_first_send: number | null;
@@ -708,8 +803,29 @@ function comparisonRows(
       lowerIsBetter: true,
     },
     { figure: 'memory_mb.peak_rss_50k', ours: large?.report.peakRssMb ?? null },
-    { figure: `rate.max_in_any_60s_window (limit ${SIZES.rateLimit})`, ours: rate?.max_in_any_60s_window ?? null },
-    { figure: 'rate.min_in_steady_60s_window', ours: rate?.min_in_steady_60s_window ?? null },
+    { figure: 'memory_mb.peak_ratio_50k_to_10k', ours: memory.peak_ratio_50k_to_10k },
+    {
+      figure: 'throughput.ratio_to_baseline',
+      ours: throughputFigures.ratio_to_baseline,
+    },
+    {
+      figure: 'throughput.planning_recipients_per_second (10k)',
+      ours: throughputFigures.planning_recipients_per_second,
+    },
+    {
+      figure: 'large_run.planning_recipients_per_second (50k)',
+      ours: largeRun?.planning_recipients_per_second ?? null,
+    },
+    ...(rate?.per_rate ?? []).flatMap((r) => [
+      {
+        figure: `rate.max_in_any_60s_window (limit ${r.rate_limit_per_minute})`,
+        ours: r.max_in_any_60s_window,
+      },
+      {
+        figure: `rate.min_in_steady_60s_window (99 %: ${r.rate_limit_per_minute * MIN_SHARE_TARGET})`,
+        ours: r.min_in_steady_60s_window,
+      },
+    ]),
     { figure: 'latency_ms.execute_to_first_send', ours: latency?.execute_to_first_send ?? null },
     { figure: 'latency_ms.scheduled_time_to_first_send', ours: latency?.scheduled_time_to_first_send ?? null },
     {

@@ -85,7 +85,8 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       // Prepare
       const { broadcast } = await aStartedBroadcast(deps, BIG.tenantId, {
         memberIds: BIG.contacts.map((c) => c.id),
-        rateLimit: 1380,
+        // Chunks of 23 (chunkSizeFor: a 300th of the rate).
+        rateLimit: 6900,
       });
       const tenantId = BIG.tenantId;
 
@@ -134,7 +135,8 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       // Prepare
       const { broadcast } = await aStartedBroadcast(deps, BIG.tenantId, {
         filters: { tags: ['vip'] },
-        rateLimit: 1320,
+        // Chunks of 22.
+        rateLimit: 6600,
       });
       const tenantId = BIG.tenantId;
       const vips = BIG.contacts.filter((c) => c.tags.includes('vip')).map((c) => c.id);
@@ -279,7 +281,8 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       const names = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'Zoe'];
       const { broadcast, contacts, list } = await aStartedBroadcast(deps, tenantId, {
         contacts: names.map((name) => ({ name })),
-        rateLimit: 180,
+        // Chunks of 3.
+        rateLimit: 900,
       });
       const contact = (name: string) => contacts.find((c) => c.name === name) as Contact;
       let crashes = 1;

@@ -3,7 +3,7 @@ import type { BroadcastRun } from '../../lib/domain/broadcast-run.js';
 import type { Channel } from '../../lib/domain/channel.js';
 import { CAP_GUARD, MAX_CAP_HOLD_MS, sendSpacingMs } from '../../lib/domain/channel-pace.js';
 import { SHARE_OVERBOOKING } from '../../lib/domain/channel-share.js';
-import { SEND_WINDOW_MS } from '../../lib/domain/pacing.js';
+import { SEND_GUARD_MS, SEND_WINDOW_MS, slotSpacingMs } from '../../lib/domain/pacing.js';
 import type { ChannelPaceStore } from '../../lib/ports/channel-pace-store.js';
 import type { SendChunkMessage } from '../../lib/ports/message-queue.js';
 import { createChannel } from '../../lib/use-cases/channel-commands.js';
@@ -239,31 +239,35 @@ describe('a channel-wide cap', () => {
   });
 
   it('sends what fits in the chunk’s slot window, defers the rest to a fresh slot, and then sends it', async () => {
-    // Prepare: 600/min, chunks of 9 on this channel. The chunk's slot was 1 s ago: its window (the rate_limit's
-    // bound) ends in 750 ms. The timeline is busy for the next 10 sends (538 ms).
+    // Prepare: 3,000/min on a channel capped at 100/s: chunks of 9 (half the 200 ms decision window of the channel's
+    // 93/s timeline). The chunk's slot is now: its window (the rate_limit's bound) ends in 200 ms. The timeline is
+    // busy for the next 15 sends (161 ms).
     const tenantId = newTenantId();
-    const capped = await aCappedChannel(tenantId);
-    const b = await aBroadcastOn(tenantId, capped.id, CHUNK, 600);
+    const capped = await aCappedChannel(tenantId, 100);
+    const b = await aBroadcastOn(tenantId, capped.id, 9, 3000);
     const now = clock.now().getTime();
+    const busy = 15;
     await deps.channelPace.reserve(
       { tenantId, channelId: capped.id },
-      { capPerSecond: CAP, count: 10, earliestMs: now, latestMs: now + 5000, nowMs: now },
+      { capPerSecond: 100, count: busy, earliestMs: now, latestMs: now + 5000, nowMs: now },
     );
-    const slotAt = now - 1000;
+    const fits = Math.ceil((SEND_WINDOW_MS - SEND_GUARD_MS) / sendSpacingMs(100)) - busy;
 
     // Act
-    const first = await sendChunk(deps, { ...b.message(), slotAt });
+    const first = await sendChunk(deps, { ...b.message(), slotAt: now });
     const [again] = takeChunks(deps);
     clock.set(new Date(again?.body.slotAt as number).toISOString());
     const second = await sendChunk(deps, again?.body as SendChunkMessage);
 
-    // Assess: 4 sends start between 538 and 750 ms (53.8 ms apart); the other 5 go in the next slot.
-    expect(first).toMatchObject({ result: 'retry_later', sent: 4 });
+    // Assess: 4 sends start between 161 and 200 ms (10.8 ms apart); the other 5 go in the next slot.
+    expect(b.run.chunkSize).toBe(9);
+    expect(fits).toBe(4);
+    expect(first).toMatchObject({ result: 'retry_later', sent: fits });
     expect(again?.body.slotAt).toBeGreaterThanOrEqual(now + 1000);
-    expect(second).toMatchObject({ result: 'counted', sent: CHUNK - 4 });
-    expect(new Set(channel.contactIds()).size).toBe(CHUNK);
-    expect(channel.received).toHaveLength(CHUNK);
-    expect(statuses(await executionsOf(tenantId, b.broadcast.id))).toEqual({ sent: CHUNK });
+    expect(second).toMatchObject({ result: 'counted', sent: 9 - fits });
+    expect(new Set(channel.contactIds()).size).toBe(9);
+    expect(channel.received).toHaveLength(9);
+    expect(statuses(await executionsOf(tenantId, b.broadcast.id))).toEqual({ sent: 9 });
   });
 
   it('still sends a late chunk of an unlimited broadcast: its slots share the channel out, they keep no rate', async () => {
@@ -359,11 +363,13 @@ describe('fair shares of a capped channel', () => {
     const fast = await aBroadcastOn(tenantId, capped.id, 50);
     await paceBroadcast(deps, tenantId, fast.broadcast.id, 0);
 
-    // Assess: the slow one keeps its own spacing (rate_limit 120 in chunks of 2), the other gets the rest.
+    // Assess: the slow one keeps its own spacing (rate_limit 120 in chunks of one: 120 slots in 60 s plus the send
+    // window), the other gets the rest.
     const slowRun = await runOf(tenantId, slow.broadcast.id);
     const fastRun = await runOf(tenantId, fast.broadcast.id);
-    expect(slowRun.chunkSize).toBe(2);
-    expect(slowRun.slotSpacingMs).toBe(Math.ceil(62_000 / 60));
+    expect(slowRun.chunkSize).toBe(1);
+    expect(slowRun.slotSpacingMs).toBe(slotSpacingMs(120, 1));
+    expect((slowRun.slotSpacingMs as number) * 120).toBeGreaterThan(60_000 + SEND_WINDOW_MS);
     expect(fastRun.chunkSize).toBe(CHUNK);
     expect(fastRun.slotSpacingMs).toBe(Math.ceil((CHUNK * 1000) / (SHARED - 2)));
   });

@@ -395,7 +395,57 @@ describe('sendChunk (the sender) on DynamoDB', () => {
       expect(again?.delaySeconds).toBe(Math.floor(((again?.body.slotAt as number) - lateAt) / 1000));
       expect(onTime).toBe('counted');
       expect(channel.received).toHaveLength(1);
-      expect(channel.received[0]?.at).toBe(again?.body.slotAt);
+      // Clocks tell whole milliseconds: the first one at or after the slot.
+      expect(channel.received[0]?.at).toBe(Math.ceil(again?.body.slotAt as number));
+    });
+
+    it('prepares an early chunk before its slot (reads, lease, closures) and starts its first send at the slot', async () => {
+      // Prepare: 1,200/min, chunks of 4. The chunk arrives 800 ms before its slot, as SQS's whole-second delays allow.
+      const p = await aBroadcastTo(['Ana', 'Bia', 'Caio', 'Duda'], 1200);
+      const slotAt = clock.now().getTime() + 800;
+      const leaseTakenAt: number[] = [];
+      const takeChunkLease = deps.executions.takeChunkLease.bind(deps.executions);
+      deps.executions.takeChunkLease = (...args) => {
+        leaseTakenAt.push(clock.now().getTime());
+        return takeChunkLease(...args);
+      };
+
+      // Act
+      const report = await sendChunk(deps, { ...p.message(), slotAt });
+
+      // Assess: the lease was taken before the slot; the sender then only waited, and every send left at the slot.
+      expect(p.run.chunkSize).toBe(4);
+      expect(report).toMatchObject({ result: 'counted', sent: 4 });
+      expect(leaseTakenAt).toHaveLength(1);
+      expect(leaseTakenAt[0]).toBeLessThan(slotAt);
+      expect(channel.received.map((r) => r.at)).toEqual([slotAt, slotAt, slotAt, slotAt]);
+      expect(clock.slept.reduce((sum, ms) => sum + ms, 0)).toBe(800);
+    });
+
+    it('defers a chunk whose preparation ran past its window to a fresh slot, sending nothing, and then sends it', async () => {
+      // Prepare: the lease write takes longer than the whole window (a stalled process).
+      const p = await aBroadcastTo(['Ana', 'Bia'], 1200);
+      const slotAt = clock.now().getTime() + 500;
+      const takeChunkLease = deps.executions.takeChunkLease.bind(deps.executions);
+      deps.executions.takeChunkLease = async (...args) => {
+        const taken = await takeChunkLease(...args);
+        clock.advance(500 + SEND_WINDOW_MS);
+        return taken;
+      };
+
+      // Act
+      const first = await sendChunk(deps, { ...p.message(), slotAt });
+      const [again] = takeChunks(deps);
+      deps.executions.takeChunkLease = takeChunkLease;
+      clock.set(new Date(again?.body.slotAt as number).toISOString());
+      const second = await sendChunk(deps, again?.body as SendChunkMessage);
+
+      // Assess
+      expect(first).toMatchObject({ result: 'retry_later', sent: 0 });
+      expect(again?.body.slotAt).toBeGreaterThan(slotAt + SEND_WINDOW_MS);
+      expect(second).toMatchObject({ result: 'counted', sent: 2 });
+      expect(channel.received).toHaveLength(2);
+      for (const { at } of channel.received) expect(at).toBe(Math.ceil(again?.body.slotAt as number));
     });
 
     it('re-queues a chunk that arrives well before its slot, without sending', async () => {

@@ -92,6 +92,13 @@ export class TestClock implements Clock {
   advance(ms: number): void {
     this.current += ms;
   }
+  /** What the code under test waited for, in order (ms). */
+  readonly slept: number[] = [];
+  /** A wait passes at once: the clock moves on by it. */
+  async sleep(ms: number): Promise<void> {
+    this.slept.push(ms);
+    this.current += ms;
+  }
 }
 
 /**

@@ -14,3 +14,45 @@ export function maxInWindow(times: readonly number[], widthMs: number): number {
 export function maxInAnyMinute(times: readonly number[]): number {
   return maxInWindow(times, 60_000);
 }
+
+/**
+ * The fewest sends any window [a, a + widthMs) holds among those lying wholly inside [from, to), exactly: a count can
+ * only drop when a window's start passes a send, so the candidates are `from` and just after each send.
+ */
+export function minInWindow(times: readonly number[], widthMs: number, from: number, to: number): number | null {
+  if (to - from < widthMs) return null;
+  const sorted = [...times].sort((a, b) => a - b);
+  // Sends in (after, after + widthMs]: the window starting just after `after`.
+  const justAfter = (after: number) => upperBound(sorted, after + widthMs) - upperBound(sorted, after);
+  let min = lowerBound(sorted, from + widthMs) - lowerBound(sorted, from);
+  for (const t of sorted) {
+    if (t < from) continue;
+    if (t + widthMs >= to) break;
+    min = Math.min(min, justAfter(t));
+  }
+  return min;
+}
+
+/** First index whose value is at least `value`. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is above `value`. */
+function upperBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
