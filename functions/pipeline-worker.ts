@@ -5,7 +5,7 @@ import { getRuntime } from '../lib/composition-root.js';
 import { logger } from '../lib/observability/logger.js';
 import { observedHandler } from '../lib/observability/observed-handler.js';
 import { paceBroadcast } from '../lib/use-cases/pace-broadcast.js';
-import { planAudience } from '../lib/use-cases/plan-audience.js';
+import { PLAN_INVOCATION_BUDGET_MS, planAudience } from '../lib/use-cases/plan-audience.js';
 import { startScheduledBroadcast } from '../lib/use-cases/start-scheduled.js';
 
 /**
@@ -13,7 +13,7 @@ import { startScheduledBroadcast } from '../lib/use-cases/start-scheduled.js';
  * steps (lib/use-cases/plan-audience.ts, pace-broadcast.ts).
  */
 export const handler = observedHandler<SQSEvent, SQSBatchResponse>().handler(
-  sqsBatchHandler(pipelineMessageSchema, async (message) => {
+  sqsBatchHandler(pipelineMessageSchema, async (message, _record, context) => {
     const { deps } = getRuntime();
     if (message.type === 'start') {
       const outcome = await startScheduledBroadcast(deps, message);
@@ -21,7 +21,9 @@ export const handler = observedHandler<SQSEvent, SQSBatchResponse>().handler(
       return;
     }
     if (message.type === 'pace') return paceBroadcast(deps, message.tenantId, message.broadcastId, message.tick);
-    const step = await planAudience(deps, message.tenantId, message.broadcastId);
+    // At most a third of the time this invocation has left, so the page that starts last ends well within it.
+    const budgetMs = Math.min(PLAN_INVOCATION_BUDGET_MS, context.getRemainingTimeInMillis() / 3);
+    const step = await planAudience(deps, message.tenantId, message.broadcastId, budgetMs);
     if (step === 'more')
       await deps.queue.sendPipeline({ type: 'plan', tenantId: message.tenantId, broadcastId: message.broadcastId });
   }),

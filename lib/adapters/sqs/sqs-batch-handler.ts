@@ -19,9 +19,12 @@ export class MalformedMessageError extends Error {
  * failed, never dropped: after the queue's maxReceiveCount receives, SQS moves it to the DLQ, where it is
  * alarmed on and can be looked at (a producer bug shows there instead of vanishing).
  */
-export function sqsBatchHandler<T>(schema: z.ZodType<T>, handle: (message: T, record: SQSRecord) => Promise<void>) {
+export function sqsBatchHandler<T>(
+  schema: z.ZodType<T>,
+  handle: (message: T, record: SQSRecord, context: Context) => Promise<void>,
+) {
   const processor = new BatchProcessor(EventType.SQS);
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
+  const recordHandler = async (record: SQSRecord, context: Context): Promise<void> => {
     let body: unknown;
     try {
       body = JSON.parse(record.body);
@@ -36,7 +39,7 @@ export function sqsBatchHandler<T>(schema: z.ZodType<T>, handle: (message: T, re
       });
       throw new MalformedMessageError(record.messageId);
     }
-    await withLogKeys(logKeysOf(parsed.data, record), () => handle(parsed.data, record));
+    await withLogKeys(logKeysOf(parsed.data, record), () => handle(parsed.data, record, context));
   };
   return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
