@@ -15,7 +15,7 @@ import { pagedQuery, statusFilter } from './paged-query.js';
 import { queryAll } from './query-all.js';
 
 /** BatchWriteItem calls in flight while a page's executions are written (20 batches of 25 for a page of 500). */
-const PLANNED_WRITES_IN_FLIGHT = 4;
+const PLANNED_WRITES_IN_FLIGHT = 16;
 
 export class DynamoDbExecutionRepository implements ExecutionRepository {
   constructor(
