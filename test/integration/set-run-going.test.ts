@@ -1,5 +1,3 @@
-import type { BroadcastRunRepository } from '../../lib/ports/broadcast-run-repository.js';
-import type { ExecutionRepository } from '../../lib/ports/execution-repository.js';
 import type { PipelineMessage } from '../../lib/ports/message-queue.js';
 import { paceBroadcast } from '../../lib/use-cases/pace-broadcast.js';
 import { planAudience } from '../../lib/use-cases/plan-audience.js';
@@ -30,6 +28,32 @@ beforeEach(() => {
 });
 
 const contacts = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `C${i}`, phone: '+5511999990000' }));
+
+/**
+ * `target` whose method fails on its first call, as a DynamoDB call that gives up would, after `partly` did part of its
+ * work; later calls go through.
+ */
+function withFirstCallFailing<T extends object, K extends keyof T>(
+  target: T,
+  method: K,
+  partly?: T[K] extends (...args: infer A) => unknown ? (...args: A) => Promise<void> : never,
+): T {
+  let failed = false;
+  const original = target[method] as (...args: unknown[]) => unknown;
+  const wrapped = async (...args: unknown[]) => {
+    if (failed) return original.apply(target, args);
+    failed = true;
+    await (partly as ((...a: unknown[]) => Promise<void>) | undefined)?.(...args);
+    throw new Error('DynamoDB went away');
+  };
+  return new Proxy(target, {
+    get: (object, property) => {
+      if (property === method) return wrapped;
+      const value = Reflect.get(object, property, object);
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
+}
 
 /** The pipeline worker's part: each plan and pace step. */
 async function runSteps(tenantId: string, broadcastId: string, steps: readonly PipelineMessage[]): Promise<void> {
@@ -92,18 +116,11 @@ describe('the first steps of a run, taken by the call that starts it', () => {
   it('still starts when the first page fails, and the planner from the queue plans everyone exactly once', async () => {
     // Prepare: the first write of executions fails after writing half of them.
     const tenantId = newTenantId();
-    const executions: ExecutionRepository = deps.executions;
-    let failures = 1;
+    const executions = deps.executions;
     deps = {
       ...deps,
-      executions: Object.assign(Object.create(Object.getPrototypeOf(executions)), executions, {
-        writePlanned: async (planned: Parameters<ExecutionRepository['writePlanned']>[0]) => {
-          if (failures-- > 0) {
-            await executions.writePlanned(planned.slice(0, planned.length / 2));
-            throw new Error('DynamoDB went away');
-          }
-          return executions.writePlanned(planned);
-        },
+      executions: withFirstCallFailing(executions, 'writePlanned', async (planned) => {
+        await executions.writePlanned(planned.slice(0, planned.length / 2));
       }),
     };
 
@@ -126,17 +143,7 @@ describe('the first steps of a run, taken by the call that starts it', () => {
   it('still starts when the first pacer tick fails: its message goes on the queue and the run completes from there', async () => {
     // Prepare: the pacer's first move of its tick fails.
     const tenantId = newTenantId();
-    const runs: BroadcastRunRepository = deps.runs;
-    let failures = 1;
-    deps = {
-      ...deps,
-      runs: Object.assign(Object.create(Object.getPrototypeOf(runs)), runs, {
-        advancePacer: async (...args: Parameters<BroadcastRunRepository['advancePacer']>) => {
-          if (failures-- > 0) throw new Error('DynamoDB went away');
-          return runs.advancePacer(...args);
-        },
-      }),
-    };
+    deps = { ...deps, runs: withFirstCallFailing(deps.runs, 'advancePacer') };
 
     // Act
     const { broadcast, contacts: everyone } = await aStartedBroadcast(deps, tenantId, { contacts: contacts(70) });

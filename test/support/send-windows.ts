@@ -35,24 +35,22 @@ export function minInWindow(times: readonly number[], widthMs: number, from: num
 
 /** First index whose value is at least `value`. */
 function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstIndex(sorted, (at) => at >= value);
 }
 
 /** First index whose value is above `value`. */
 function upperBound(sorted: readonly number[], value: number): number {
+  return firstIndex(sorted, (at) => at > value);
+}
+
+/** Binary search: the first index where `reached` holds (it holds from there on in a sorted list). */
+function firstIndex(sorted: readonly number[], reached: (value: number) => boolean): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) <= value) lo = mid + 1;
-    else hi = mid;
+    if (reached(sorted[mid] as number)) hi = mid;
+    else lo = mid + 1;
   }
   return lo;
 }
