@@ -145,10 +145,16 @@ async function work(deps: DeliverChunkDeps, job: ChunkJob, ledger: ChunkLedger, 
       await closing;
       return 'done';
     }
-    const [cap] = await Promise.all([deps.channelCaps.capPerSecond(channel), closing]);
+    // A pause or cancel may have landed since the status was read: look once more, right before sending (a chunk
+    // with a slot: just before its slot, once everything else is ready; one without: beside the closures' writes).
+    const lookAgain = () => deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id);
+    const [cap, lookedEarly] = await Promise.all([
+      deps.channelCaps.capPerSecond(channel),
+      job.sendAt === undefined ? lookAgain() : undefined,
+      closing,
+    ]);
     if (job.sendAt !== undefined) await waitUntil(deps.clock, job.sendAt - STATUS_LOOK_LEAD_MS);
-    // A pause or cancel may have landed since the status was read: look once more, right before sending.
-    const current = await deps.broadcasts.findById(job.broadcast.tenantId, job.broadcast.id);
+    const current = lookedEarly ?? (await lookAgain());
     if (current?.status !== 'running') return 'stopped';
     if (job.sendAt !== undefined) await waitUntil(deps.clock, job.sendAt);
     const timeline = cap === undefined ? undefined : new ChannelTimeline(deps, channel, cap, job.sendBy);
