@@ -13,8 +13,8 @@
  * floor((60 s − jitter) / spacing) chunks. What it loses against `rateLimit` is the window (60 / (60 + window)),
  * the jitter, and one chunk of granularity: hence a short window and small rated chunks (SLOTS_PER_MINUTE).
  * 1,200/min: chunks of 4, spacing 201.5 ms, ≥ 297 chunks = 1,188 (99.0 %) with up to 150 ms of jitter, 298 (99.3 %)
- * with less than 45 ms; 6,000/min: chunks of 20, ≥ 297 × 20 = 5,940 (99.0 %). Below 300/min a chunk is one message and a slot a message: at 60/min a
- * window holds 59 or 60, never all 60 in every sliding window, because both bounds at once would need every
+ * with less than 45 ms; 6,000/min: chunks of 20, ≥ 297 × 20 = 5,940 (99.0 %). Below 300/min a chunk is one message
+ * and a slot a message: at 60/min a window holds 59 or 60, never all 60 in every sliding window, because both bounds at once would need every
  * 60th send exactly 60 s apart, which no jitter allows (59/60 = 98.3 % is the best a sliding window can show).
  *
  * A chunk that arrives too late is not sent but given a new slot, so lateness (a busy queue, a retry)
