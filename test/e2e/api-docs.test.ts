@@ -131,5 +131,5 @@ describe('the documented response schemas', () => {
     // Assess
     expect(mismatches).toEqual([]);
     expect(new Set(checked).size).toBeGreaterThanOrEqual(14);
-  });
+  }, 180_000);
 });

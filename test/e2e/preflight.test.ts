@@ -83,7 +83,7 @@ describe('POST /api/v1/broadcasts/{id}/preflight', () => {
     expect(byOutcome).toEqual({ sent: preflight.body.would_send, ...preflight.body.would_skip });
     const stats = (await api.get(`/api/v1/broadcasts/${broadcast.id}/stats`)).body;
     expect(stats).toMatchObject({ total_contacts: preflight.body.audience_size, sent: 3, skipped: 4, failed: 0 });
-  }, 60_000);
+  }, 120_000);
 
   it("is limited by the channel's cap below the broadcast's rate, for a scheduled broadcast too", async () => {
     // Prepare
@@ -130,5 +130,5 @@ describe('POST /api/v1/broadcasts/{id}/preflight', () => {
     expectProblem(unknown, 404, 'broadcast.not_found');
     expect(errorFields(invalid)).toEqual(['id']);
     expect(errorFields(withFields)).toEqual(['dry']);
-  }, 60_000);
+  }, 120_000);
 });

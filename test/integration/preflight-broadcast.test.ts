@@ -119,7 +119,7 @@ describe('preflightBroadcast', () => {
     expect(preflight).toMatchObject({ audienceSize: 1007, wouldSend: 1007 - 101, wouldSkip: { opted_out: 101 } });
     expect(pages).toHaveLength(3);
     expect(pages.every((page) => page.limit === PLAN_PAGE_SIZE)).toBe(true);
-  }, 120_000);
+  }, 240_000);
 
   it('answers 409 broadcast.invalid_transition for a running broadcast', async () => {
     // Prepare
