@@ -23,8 +23,7 @@ export const handler = observedHandler<SQSEvent, SQSBatchResponse>().handler(
     if (message.type === 'pace') return paceBroadcast(deps, message.tenantId, message.broadcastId, message.tick);
     // At most a third of the time this invocation has left, so the page that starts last ends well within it.
     const budgetMs = Math.min(PLAN_INVOCATION_BUDGET_MS, context.getRemainingTimeInMillis() / 3);
-    const step = await planAudience(deps, message.tenantId, message.broadcastId, budgetMs);
-    if (step === 'more')
-      await deps.queue.sendPipeline({ type: 'plan', tenantId: message.tenantId, broadcastId: message.broadcastId });
+    const step = await planAudience(deps, message.tenantId, message.broadcastId, message.segment, budgetMs);
+    if (step === 'more') await deps.queue.sendPipeline(message);
   }),
 );

@@ -152,9 +152,12 @@ const HTTP_FUNCTION_SPECS: Record<HttpFunctionName, FunctionSpec> = {
  */
 const WORKER_FUNCTION_SPECS: FunctionCatalog = {
   'pipeline-worker': {
-    description: 'Pipeline steps: start scheduled broadcasts, plan the audience page by page, pace chunk releases',
-    // One step per invocation: a step already works through a page of the audience.
-    trigger: { kind: 'queue', queue: 'pipeline', batchSize: 1, maxConcurrency: 10 },
+    description:
+      'Pipeline steps: start scheduled broadcasts, plan the audience in segments page by page, pace chunk releases',
+    // One step per invocation: a step already works through pages of the audience. 24 at once: the 8 segment planners
+    // (PLAN_SEGMENTS) of two broadcasts planning side by side, and 8 left for pacer ticks and scheduled starts, which
+    // are short; a third broadcast's planners queue behind (each invocation plans for at most 20 s).
+    trigger: { kind: 'queue', queue: 'pipeline', batchSize: 1, maxConcurrency: 24 },
     access: { table: 'read-write', sendTo: ['pipeline', 'send'], readSendQuota: true },
     // A step holds at most one page of 500 ids or contacts, and waits on DynamoDB most of its time.
     memorySize: 512,

@@ -308,6 +308,7 @@ export function deliverySettings(config: Config): DeliverySettings {
     pacerWatchGraceMs: config.PACER_WATCH_GRACE_SECONDS * 1000,
     maxSweeps: config.MAX_SWEEPS,
     firstChunkAtStart: config.FIRST_CHUNK_AT_START,
+    planSegments: config.PLAN_SEGMENTS,
     maxLatenessMs: config.MAX_LATENESS_SECONDS * 1000,
     maxRatePerMinute: config.MAX_RATE_PER_MINUTE,
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_RATE_LIMIT } from './domain/broadcast.js';
+import { PLAN_SEGMENTS } from './domain/plan-segments.js';
 import { isTenantId } from './domain/tenant.js';
 import { OBSERVABILITY_DEFAULTS } from './observability/settings.js';
 
@@ -228,6 +229,19 @@ export const configSchema = z.object({
       "Whether the call that starts a broadcast (execute, a scheduled start, an automation trigger) also plans the audience's first chunk and releases it, so the first message leaves one queue hop after the start; false: the start only queues the planner's and the pacer's first steps.",
     setBy: ['operator'],
   }),
+
+  PLAN_SEGMENTS: setting(
+    z.coerce
+      .number()
+      .int()
+      .refine((n) => [1, 2, 4, 8].includes(n), 'one of 1, 2, 4, 8')
+      .default(PLAN_SEGMENTS),
+    {
+      description:
+        "How many segments a broadcast's audience is planned in, side by side, each by its own planner invocations (contact shards of a dynamic list, slices of a static list's members): 1, 2, 4 or 8. An explicit audience (an automation's contact_ids) is always one.",
+      setBy: ['operator'],
+    },
+  ),
 
   SCHEDULE_GROUP_NAME: setting(
     z

@@ -1,19 +1,20 @@
 import type { BroadcastCounters } from './broadcast.js';
 import { chunkSizeFor, chunkSizeForShare, type SlotClock, shareSlotSpacingMs, slotSpacingMs } from './pacing.js';
+import { newSegmentProgress, releasedContactsOf, type SegmentProgress } from './plan-segments.js';
 
 /**
  * The delivery state of one started broadcast, kept apart from the broadcast itself so the pipeline's
  * writes never touch the tenant's broadcast partition. Three writers, each guarding its own attributes:
  * the planner (plan*), the pacer (pacer*, released*, slot clock) and the senders (tallies, once per chunk).
  */
-export interface BroadcastRun {
+export interface BroadcastRun extends SegmentProgress {
   tenantId: string;
   broadcastId: string;
   startedAt: string;
   /** The moment a dynamic list's filters are evaluated at ("today" means this day), fixed at start. */
   audienceAsOf: string;
   rateLimit: number;
-  /** Contacts per send chunk; every send chunk is full except the very last one. */
+  /** Contacts per send chunk; every send chunk is full except each segment's last one. */
   chunkSize: number;
   /**
    * The capped channel the run shares (lib/domain/channel-pace.ts), as resolved at start: its pacer claims a fair
@@ -26,28 +27,18 @@ export interface BroadcastRun {
    */
   audienceContactIds?: string[];
 
-  /** Where the next audience page starts; undefined before the first page. */
-  planCursor?: string;
-  /** Contacts to send to that do not fill a chunk yet; they lead the next page's first chunk. */
-  planCarry: string[];
+  /**
+   * Every segment has planned its last page (derived from segmentWatch when the run is read: no single writer could
+   * set it, the segments finish in any order).
+   */
   planDone: boolean;
+  /** Chunks planned by all segments together. */
   plannedChunks: number;
   /** Contacts in send chunks. */
   plannedPending: number;
-  /** Pages of contacts skipped at planning (each page's skipped executions share a partition). */
-  skipPages: number;
   totalContacts: number;
   skippedAtPlan: number;
   planUpdatedAt: string;
-  /**
-   * The planner working on the next page holds this lease: a duplicate plan message (SQS delivers at least
-   * once, the pacer's watchdog re-sends one) cannot write the same page over executions already sent.
-   */
-  planLease?: string;
-  /** Epoch ms; longer than the planner's timeout, so a holder can never outlive its lease. */
-  planLeaseUntil?: number;
-  /** The plannedChunks value of the last page leased: tells a page's retry from its first try (leasePlanPage). */
-  planAttempt?: number;
 
   /** Only the pace message carrying this tick may act; it moves the tick on, so duplicate loops die out. */
   pacerTick: number;
@@ -94,6 +85,7 @@ export function newRun(
   now: Date,
   audienceContactIds?: string[],
   channelShare?: RunChannelShare,
+  planSegments = 1,
 ): BroadcastRun {
   // On a capped channel every run gets a slot clock (unlimited ones too), at its share: see pace-broadcast.ts.
   const chunkSize = channelShare
@@ -114,11 +106,10 @@ export function newRun(
       ? { cappedChannel: { channelId: channelShare.channelId, capPerSecond: channelShare.capPerSecond } }
       : {}),
     ...(audienceContactIds === undefined ? {} : { audienceContactIds }),
-    planCarry: [],
+    ...newSegmentProgress(audienceContactIds === undefined ? planSegments : 1, now.getTime()),
     planDone: false,
     plannedChunks: 0,
     plannedPending: 0,
-    skipPages: 0,
     totalContacts: 0,
     skippedAtPlan: 0,
     planUpdatedAt: iso,
@@ -143,9 +134,9 @@ export function slotClockOf(run: BroadcastRun): SlotClock | undefined {
   return { anchorMs: run.slotAnchorMs, spacingMs: run.slotSpacingMs, nextSlot: run.nextSlot };
 }
 
-/** Contacts whose chunk went to the send queue; exact because only the last chunk can be partial. */
+/** Contacts whose chunk went to the send queue. */
 export function releasedContacts(run: BroadcastRun): number {
-  return Math.min(run.releasedChunks * run.chunkSize, run.plannedPending);
+  return releasedContactsOf(run, run.chunkSize);
 }
 
 /**

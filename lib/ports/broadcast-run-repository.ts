@@ -1,21 +1,29 @@
 import type { BroadcastRun, ChunkTally } from '../domain/broadcast-run.js';
 import type { TimelineBucket } from '../domain/broadcast-timeline.js';
 import type { SlotClock } from '../domain/pacing.js';
+import type { PlanSegmentState } from '../domain/plan-segments.js';
 
+/** A segment's page, planned: its new state, and what it adds to the run's totals. */
 export interface PlanPageCommit {
-  /** The plannedChunks value read before the page was planned: the commit applies only if still true. */
-  expectedPlannedChunks: number;
+  segment: number;
+  /** The segment's page count read before the page was planned: the commit applies only if still true. */
+  expectedPages: number;
   /** The lease taken for this page (see leasePlanPage). */
   lease: string;
   nextCursor?: string;
   carry: string[];
   done: boolean;
+  /** The segment's chunks, contacts in them and skip pages after this page. */
+  chunks: number;
+  pending: number;
+  skipPages: number;
   newChunks: number;
   newPending: number;
-  newSkipPage: boolean;
   newContacts: number;
   newSkipped: number;
   now: string;
+  /** Epoch ms by which the segment must commit its next page; 0 when this page was its last. */
+  watchUntil: number;
 }
 
 export interface PacerAdvance {
@@ -23,6 +31,8 @@ export interface PacerAdvance {
   /** By when the next tick must have acted; past it, the sweeper's watchdog restarts the loop. */
   watchDeadline: Date;
   releasedChunks: number;
+  /** Chunks released of each segment. */
+  segmentReleased: number[];
   clock?: SlotClock;
   rescanDone: boolean;
   /** The parked chunks were released again (or everything not counted was). */
@@ -54,21 +64,26 @@ export interface PlanPageLease {
 
 export interface BroadcastRunRepository {
   get(tenantId: string, broadcastId: string): Promise<BroadcastRun | undefined>;
+  /** A planning segment's state; a fresh one when its planner has not started yet. */
+  planSegment(tenantId: string, broadcastId: string, segment: number): Promise<PlanSegmentState>;
   /**
-   * Takes the lease on the next page (the one after `expectedPlannedChunks` chunks) until `untilMs`.
-   * Undefined when another planner holds an unexpired lease, or the page was committed meanwhile.
+   * Takes the lease on the segment's next page (the one after `state.pages` pages) until `untilMs`. Undefined when
+   * another planner holds an unexpired lease, the page was committed meanwhile, or the segment is done.
    */
   leasePlanPage(
     tenantId: string,
     broadcastId: string,
-    expectedPlannedChunks: number,
+    state: PlanSegmentState,
     lease: string,
     nowMs: number,
     untilMs: number,
   ): Promise<PlanPageLease | undefined>;
   /** Gives back a page lease its planner could not finish (an error, not a crash), if it still holds it. */
-  releasePlanLease(tenantId: string, broadcastId: string, lease: string): Promise<void>;
-  /** Returns false when another planner already committed this page. */
+  releasePlanLease(tenantId: string, broadcastId: string, segment: number, lease: string): Promise<void>;
+  /**
+   * The segment's new state and the run's totals, together. Returns false when another planner already committed
+   * this page.
+   */
   commitPlanPage(tenantId: string, broadcastId: string, commit: PlanPageCommit): Promise<boolean>;
   /** Moves the pacer from `tick` to `tick + 1`; false when that tick was already taken (a duplicate loop). */
   advancePacer(tenantId: string, broadcastId: string, advance: PacerAdvance): Promise<boolean>;

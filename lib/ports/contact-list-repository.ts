@@ -1,4 +1,5 @@
 import type { ContactList } from '../domain/contact-list.js';
+import type { AudienceSegment } from '../domain/plan-segments.js';
 import type { Page, PageRequest } from './pagination.js';
 
 export interface ContactListRepository {
@@ -24,5 +25,10 @@ export interface ContactListRepository {
   /** Returns false when the contact was not a member. */
   removeContact(list: ContactList, contactId: string): Promise<boolean>;
   /** The member contact ids of a static list, in a stable order. */
-  listMemberIds(list: ContactList, page: PageRequest): Promise<Page<string>>;
+  listMemberIds(
+    list: ContactList,
+    page: PageRequest,
+    /** Only the members in this segment of the list (the planner's segments). */
+    segment?: AudienceSegment,
+  ): Promise<Page<string>>;
 }

@@ -1,4 +1,5 @@
 import type { Contact } from '../domain/contact.js';
+import type { AudienceSegment } from '../domain/plan-segments.js';
 import type { SuppressionKind, SuppressionReason } from '../domain/suppression.js';
 import type { Page, PageRequest } from './pagination.js';
 
@@ -29,7 +30,13 @@ export interface ContactRepository {
   findByIds(tenantId: string, ids: readonly string[], options?: { consistent?: boolean }): Promise<Contact[]>;
   list(tenantId: string, page: PageRequest, query?: ContactQuery): Promise<Page<Contact>>;
   /** Walks every contact of the tenant page by page, keeping those `accept` returns true for. */
-  listMatching(tenantId: string, page: PageRequest, accept: (contact: Contact) => boolean): Promise<Page<Contact>>;
+  listMatching(
+    tenantId: string,
+    page: PageRequest,
+    accept: (contact: Contact) => boolean,
+    /** Only the contacts of this segment of the tenant's contacts (the planner's segments). */
+    segment?: AudienceSegment,
+  ): Promise<Page<Contact>>;
   /**
    * Suppresses the contact's current address of `kind` (lib/domain/suppression.ts): the provider said not to use it
    * again. `options.address`: the address the provider reported; when the contact no longer has it (the CRM changed

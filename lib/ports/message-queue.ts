@@ -13,8 +13,8 @@ export interface StartMessage {
 /** Messages of the delivery pipeline. Small on purpose: ids and positions, never contact data. */
 export type PipelineMessage =
   | StartMessage
-  /** Resolve the next page of the audience into executions. */
-  | { type: 'plan'; tenantId: string; broadcastId: string }
+  /** Resolve the next page of one segment of the audience into executions (lib/domain/plan-segments.ts). */
+  | { type: 'plan'; tenantId: string; broadcastId: string; segment: number }
   /** Release the next chunks to the send queue; `tick` makes duplicate pace loops die out. */
   | { type: 'pace'; tenantId: string; broadcastId: string; tick: number };
 

@@ -1,6 +1,7 @@
 import type { BroadcastRun } from '../domain/broadcast-run.js';
 import type { Contact } from '../domain/contact.js';
 import { filterClockAt, matchesFilters } from '../domain/contact-list.js';
+import type { PlanSegmentState } from '../domain/plan-segments.js';
 import type { Page } from '../ports/pagination.js';
 import type { UseCaseDeps } from './deps.js';
 
@@ -15,28 +16,31 @@ export interface AudiencePage {
 }
 
 /**
- * The static list's member ids, or the contacts matching the dynamic list's filters as of the run's start
- * ("today" stays the day the broadcast started, however long planning takes).
+ * The next page of one segment of the audience: the static list's member ids, or the contacts matching the dynamic
+ * list's filters as of the run's start ("today" stays the day the broadcast started, however long planning takes).
  */
 export async function audiencePage(
   deps: Deps,
   tenantId: string,
   listId: string,
   run: BroadcastRun,
+  state: PlanSegmentState,
   limit: number,
 ): Promise<AudiencePage> {
   if (run.audienceContactIds !== undefined) return explicitAudience(deps, tenantId, run.audienceContactIds);
-  const page = { limit, ...(run.planCursor ? { cursor: run.planCursor } : {}) };
+  const page = { limit, ...(state.cursor ? { cursor: state.cursor } : {}) };
+  const segment = { index: state.segment, count: run.planSegments };
   const list = await deps.contactLists.findById(tenantId, listId);
   if (!list) return { contacts: [], uncheckedIds: [] };
   const next = (read: Page<unknown>) => (read.nextCursor ? { nextCursor: read.nextCursor } : {});
   if (list.isDynamic) {
     const clock = filterClockAt(new Date(run.audienceAsOf));
     const filters = list.filters ?? {};
-    const read = await deps.contacts.listMatching(tenantId, page, (contact) => matchesFilters(contact, filters, clock));
+    const accept = (contact: Contact) => matchesFilters(contact, filters, clock);
+    const read = await deps.contacts.listMatching(tenantId, page, accept, segment);
     return { contacts: read.items, uncheckedIds: [], ...next(read) };
   }
-  const read = await deps.contactLists.listMemberIds(list, page);
+  const read = await deps.contactLists.listMemberIds(list, page, segment);
   return { contacts: [], uncheckedIds: read.items, ...next(read) };
 }
 

@@ -2,6 +2,7 @@ import { type Broadcast, type BroadcastStatus, pendingCount, progressPercent } f
 import type { BroadcastExecution, ExecutionStatus } from '../domain/broadcast-execution.js';
 import type { TimelineBucket } from '../domain/broadcast-timeline.js';
 import { NO_DELIVERY_COUNTS } from '../domain/delivery-status.js';
+import { executionLayoutOf } from '../domain/plan-segments.js';
 import type { Page, PageRequest } from '../ports/pagination.js';
 import { getBroadcast } from './broadcast-commands.js';
 import type { UseCaseDeps } from './deps.js';
@@ -65,8 +66,7 @@ export async function listBroadcastExecutions(
   await getBroadcast(deps, tenantId, id);
   const run = await deps.runs.get(tenantId, id);
   if (!run) return { items: [] };
-  const layout = { chunks: run.plannedChunks, skipPages: run.skipPages };
-  return deps.executions.findByBroadcast(tenantId, id, layout, page, status);
+  return deps.executions.findByBroadcast(tenantId, id, executionLayoutOf(run), page, status);
 }
 
 /** GetBroadcastTimelineUseCase: outcomes per minute, as the senders counted their chunks; none before a start. */

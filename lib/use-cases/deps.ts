@@ -27,6 +27,8 @@ export interface DeliverySettings {
   maxSweeps: number;
   /** Plan and release a run's first chunk in the invocation that starts it (set-run-going.ts); unset: off. */
   firstChunkAtStart?: boolean;
+  /** Segments a run's audience is planned in, side by side (lib/domain/plan-segments.ts); unset: one. */
+  planSegments?: number;
   /** A scheduled broadcast that would start later than this after its time fails as `schedule_expired`. */
   maxLatenessMs: number;
   /** The stage's cap on a broadcast's `rate_limit` (messages per minute), checked at create, edit, schedule and start. */

@@ -7,6 +7,7 @@ import {
   shareSlotSpacingMs,
   slotsBefore,
 } from '../domain/pacing.js';
+import { releasedChunkNumbers, stalledSegments, takeFreshChunks } from '../domain/plan-segments.js';
 import type { DelayedMessage, SendChunkMessage } from '../ports/message-queue.js';
 import { claimChannelShare, releaseChannelShare } from './channel-shares.js';
 import { completeIfFinished } from './complete-run.js';
@@ -23,8 +24,6 @@ export const CAPPED_RELEASE_HORIZON_MS = 6000;
 export const MAX_CHUNKS_PER_TICK = 400;
 /** A chunk's slot is never closer than this, leaving the message time to travel. */
 const SLOT_LEAD_MS = 1000;
-/** The planner is presumed dead after this long without a committed page. */
-const PLANNER_STALL_MS = 120_000;
 
 type Deps = Pick<
   UseCaseDeps,
@@ -77,7 +76,7 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   const sweep = run.rescanRequested || (idle && (allReleased || draining));
   const idleSweep = sweep && !run.rescanRequested;
   const parked = !sweep && run.rescanParked ? await parkedUntallied(deps, run) : new Map<number, string>();
-  const again = sweep ? await untallied(deps, run, run.releasedChunks) : [...parked.keys()].sort((a, b) => a - b);
+  const again = sweep ? await untallied(deps, run) : [...parked.keys()].sort((a, b) => a - b);
   const finalize = idleSweep && run.sweeps >= deps.delivery.maxSweeps;
 
   // Fresh chunks, as far as the rate (and on a capped channel, the run's share of it) allows.
@@ -93,7 +92,8 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   // Draining sends without slots: the sender only marks what is left as skipped, it sends nothing.
   if (draining || !clock) fresh = Math.min(remaining, MAX_CHUNKS_PER_TICK);
   else fresh = Math.min(remaining, Math.max(0, slotsBefore(clock, now + SLOT_LEAD_MS, now + horizonMs) - again.length));
-  const chunks = [...again, ...range(run.releasedChunks, fresh)];
+  const taken = takeFreshChunks(run, fresh);
+  const chunks = [...again, ...taken.chunks];
 
   let slots: number[] = [];
   if (clock && !draining && !finalize) {
@@ -105,7 +105,8 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   const advanced = await deps.runs.advancePacer(tenantId, broadcastId, {
     tick,
     watchDeadline: new Date(now + nextDelay * 1000 + deps.delivery.pacerWatchGraceMs),
-    releasedChunks: run.releasedChunks + fresh,
+    releasedChunks: run.releasedChunks + taken.chunks.length,
+    segmentReleased: taken.released,
     ...(clock ? { clock } : {}),
     rescanDone: run.rescanRequested,
     parkedRescanDone: run.rescanParked === true,
@@ -120,8 +121,8 @@ export async function paceBroadcast(deps: Deps, tenantId: string, broadcastId: s
   );
   // Only once they are queued again: a park forgotten before that could be lost with this invocation.
   await Promise.all([...parked].map(([chunk, parkId]) => deps.runs.unparkChunk(tenantId, broadcastId, chunk, parkId)));
-  if (!run.planDone && now - Date.parse(run.planUpdatedAt) > PLANNER_STALL_MS) {
-    await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId });
+  for (const segment of stalledSegments(run, now)) {
+    await deps.queue.sendPipeline({ type: 'plan', tenantId, broadcastId, segment });
   }
   await deps.queue.sendPipeline({ type: 'pace', tenantId, broadcastId, tick: tick + 1 }, nextDelay);
 }
@@ -145,8 +146,9 @@ function nextTickDelaySeconds(
 /** The parked chunks among those released, with their park ids, but those counted since. */
 async function parkedUntallied(deps: Deps, run: BroadcastRun): Promise<Map<number, string>> {
   const parked = new Map<number, string>();
-  for (let start = 0; start < run.releasedChunks; start += 1000) {
-    const batch = range(start, Math.min(1000, run.releasedChunks - start));
+  const released = releasedChunkNumbers(run);
+  for (let start = 0; start < released.length; start += 1000) {
+    const batch = released.slice(start, start + 1000);
     const [found, tallied] = await Promise.all([
       deps.runs.parkedChunks(run.tenantId, run.broadcastId, batch),
       deps.runs.talliedChunks(run.tenantId, run.broadcastId, batch),
@@ -156,11 +158,12 @@ async function parkedUntallied(deps: Deps, run: BroadcastRun): Promise<Map<numbe
   return parked;
 }
 
-/** Chunks below `upTo` without a tally marker. */
-async function untallied(deps: Deps, run: BroadcastRun, upTo: number): Promise<number[]> {
+/** Released chunks without a tally marker. */
+async function untallied(deps: Deps, run: BroadcastRun): Promise<number[]> {
   const missing: number[] = [];
-  for (let start = 0; start < upTo; start += 1000) {
-    const batch = range(start, Math.min(1000, upTo - start));
+  const released = releasedChunkNumbers(run);
+  for (let start = 0; start < released.length; start += 1000) {
+    const batch = released.slice(start, start + 1000);
     const tallied = await deps.runs.talliedChunks(run.tenantId, run.broadcastId, batch);
     missing.push(...batch.filter((chunk) => !tallied.has(chunk)));
   }
@@ -187,10 +190,6 @@ function chunkMessage(
 
 function isCapped(run: BroadcastRun): run is CappedRun {
   return run.cappedChannel !== undefined;
-}
-
-function range(start: number, count: number): number[] {
-  return Array.from({ length: Math.max(0, count) }, (_, i) => start + i);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { BroadcastExecution } from '../domain/broadcast-execution.js';
 import type { BroadcastRun } from '../domain/broadcast-run.js';
 import { hasRequiredAddress } from '../domain/channel.js';
 import type { Contact } from '../domain/contact.js';
+import { PLANNER_STALL_MS, type PlanSegmentState, runChunkNumber } from '../domain/plan-segments.js';
 import { isSuppressed, suppressionKindFor } from '../domain/suppression.js';
 import { audiencePage } from './audience-page.js';
 import { completeIfFinished } from './complete-run.js';
@@ -11,7 +12,7 @@ import { resolveChannel } from './resolve-channel.js';
 
 /** Contacts resolved per planner invocation: memory stays bounded by this, whatever the audience size. */
 export const PLAN_PAGE_SIZE = 500;
-/** Longer than the pipeline worker's timeout (60 s), shorter than the pacer's planner watchdog (120 s). */
+/** Longer than the pipeline worker's timeout (60 s), shorter than the pacer's planner watchdog (PLANNER_STALL_MS). */
 export const PLAN_LEASE_MS = 90_000;
 
 /**
@@ -38,25 +39,27 @@ type Deps = Pick<
 >;
 
 /**
- * One invocation of the planner: pages one after another, without a queue hop between them, until the audience is
- * planned or the budget is spent; 'more' tells the caller to queue the next invocation.
+ * One invocation of a segment's planner: pages one after another, without a queue hop between them, until the segment
+ * is planned or the budget is spent; 'more' tells the caller to queue the segment's next invocation.
  */
 export async function planAudience(
   deps: Deps,
   tenantId: string,
   broadcastId: string,
+  segment: number,
   budgetMs = PLAN_INVOCATION_BUDGET_MS,
 ): Promise<PlanStep> {
   const until = deps.clock.now().getTime() + budgetMs;
   for (;;) {
-    const step = await planAudiencePage(deps, tenantId, broadcastId);
+    const step = await planAudiencePage(deps, tenantId, broadcastId, segment);
     if (step !== 'more' || deps.clock.now().getTime() >= until) return step;
   }
 }
 
 /**
- * The planner: resolves one page of the audience into executions and commits the page with its cursor (`oneChunk`: a
- * page of one chunk's worth, for a run's very first step).
+ * The planner: resolves one page of a segment of the audience (lib/domain/plan-segments.ts) into executions and
+ * commits the page with the segment's cursor (`oneChunk`: a page of one chunk's worth, for a run's very first step).
+ * The segments of a run are planned side by side, each from its own cursor under its own lease.
  * Executions are written first and the page committed second (conditionally), so a crash in between
  * re-plans the same page into the same partitions, and nothing is released before its page committed.
  * Where the planner reads the contacts anyway (dynamic lists, explicit audiences), those opted out, without
@@ -69,19 +72,21 @@ export async function planAudiencePage(
   deps: Deps,
   tenantId: string,
   broadcastId: string,
+  segment: number,
   options: { oneChunk?: boolean } = {},
 ): Promise<PlanStep> {
-  const [broadcast, run] = await Promise.all([
+  const [broadcast, run, state] = await Promise.all([
     deps.broadcasts.findById(tenantId, broadcastId),
     deps.runs.get(tenantId, broadcastId),
+    deps.runs.planSegment(tenantId, broadcastId, segment),
   ]);
-  if (!broadcast || !run || run.planDone) return 'stopped';
+  if (!broadcast || !run || segment >= run.planSegments || state.done) return 'stopped';
   const nowDate = deps.clock.now();
   const lease = deps.ids.newId();
   const leased = await deps.runs.leasePlanPage(
     tenantId,
     broadcastId,
-    run.plannedChunks,
+    state,
     lease,
     nowDate.getTime(),
     nowDate.getTime() + PLAN_LEASE_MS,
@@ -90,10 +95,10 @@ export async function planAudiencePage(
   if (!leased) return 'stopped';
   try {
     const page = { lease, retried: leased.retried, size: options.oneChunk ? run.chunkSize : PLAN_PAGE_SIZE };
-    return await planLeasedPage(deps, broadcast, run, page, nowDate);
+    return await planLeasedPage(deps, broadcast, run, state, page, nowDate);
   } catch (error) {
     // The retry of this message can go on at once instead of waiting out the lease; a crash still has to.
-    await deps.runs.releasePlanLease(tenantId, broadcastId, lease).catch(() => undefined);
+    await deps.runs.releasePlanLease(tenantId, broadcastId, segment, lease).catch(() => undefined);
     throw error;
   }
 }
@@ -109,23 +114,26 @@ async function planLeasedPage(
   deps: Deps,
   broadcast: Broadcast,
   run: BroadcastRun,
+  state: PlanSegmentState,
   { lease, retried, size }: LeasedPage,
   nowDate: Date,
 ): Promise<PlanStep> {
   const { tenantId, id: broadcastId } = broadcast;
   const now = nowDate.toISOString();
+  const segments = run.planSegments;
   if (broadcast.status !== 'running' && broadcast.status !== 'paused') {
     // Cancelled or failed: plan no further, so the pacer's drain knows every chunk there will ever be.
     await deps.runs.commitPlanPage(tenantId, broadcastId, {
-      ...emptyCommit(run, now, lease),
+      ...unchanged(state, now, lease),
       done: true,
       carry: [],
+      watchUntil: 0,
     });
     return 'stopped';
   }
   const channel = await resolveChannel(deps, tenantId, broadcast);
-  const page = await audiencePage(deps, tenantId, broadcast.listId, run, size);
-  const pending: string[] = [...run.planCarry, ...page.uncheckedIds];
+  const page = await audiencePage(deps, tenantId, broadcast.listId, run, state, size);
+  const pending: string[] = [...state.carry, ...page.uncheckedIds];
   const skipped: { contact: Pick<Contact, 'id'>; reason: string }[] = [];
   for (const id of page.missingIds ?? []) skipped.push({ contact: { id }, reason: 'contact_deleted' });
   const suppression = suppressionKindFor(channel);
@@ -152,7 +160,7 @@ async function planLeasedPage(
         ...base,
         id: deps.ids.newId(),
         contactId,
-        chunk: run.plannedChunks + offset,
+        chunk: runChunkNumber(state.segment, state.chunks + offset, segments),
         status: 'pending',
       });
     }
@@ -162,27 +170,32 @@ async function planLeasedPage(
       ...base,
       id: deps.ids.newId(),
       contactId: contact.id,
-      skipPage: run.skipPages,
+      skipPage: runChunkNumber(state.segment, state.skipPages, segments),
       status: 'skipped',
       reason,
     });
   }
   // A page nobody tried before has nothing to clear (one query per chunk saved).
-  if (retried) await removeLeftovers(deps, run, chunks, skipped);
+  if (retried) await removeLeftovers(deps, run, state, chunks, skipped);
   await deps.executions.writePlanned(executions);
 
+  const newPending = chunks.reduce((sum, c) => sum + c.length, 0);
   const committed = await deps.runs.commitPlanPage(tenantId, broadcastId, {
-    expectedPlannedChunks: run.plannedChunks,
+    segment: state.segment,
+    expectedPages: state.pages,
     lease,
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     carry,
     done,
+    chunks: state.chunks + chunks.length,
+    pending: state.pending + newPending,
+    skipPages: state.skipPages + (skipped.length > 0 ? 1 : 0),
     newChunks: chunks.length,
-    newPending: chunks.reduce((sum, c) => sum + c.length, 0),
-    newSkipPage: skipped.length > 0,
+    newPending,
     newContacts: executions.length,
     newSkipped: skipped.length,
     now,
+    watchUntil: done ? 0 : nowDate.getTime() + PLANNER_STALL_MS,
   });
   if (!committed) return 'stopped';
   if (done) await completeIfFinished(deps, tenantId, broadcastId);
@@ -197,36 +210,35 @@ async function planLeasedPage(
 async function removeLeftovers(
   deps: Deps,
   run: BroadcastRun,
+  state: PlanSegmentState,
   chunks: string[][],
   skipped: { contact: Pick<Contact, 'id'> }[],
 ): Promise<void> {
-  const { tenantId, broadcastId } = run;
+  const { tenantId, broadcastId, planSegments: segments } = run;
   for (const [offset, contactIds] of chunks.entries()) {
-    await deps.executions.removeExcept(
-      tenantId,
-      broadcastId,
-      { chunk: run.plannedChunks + offset },
-      new Set(contactIds),
-    );
+    const chunk = runChunkNumber(state.segment, state.chunks + offset, segments);
+    await deps.executions.removeExcept(tenantId, broadcastId, { chunk }, new Set(contactIds));
   }
   await deps.executions.removeExcept(
     tenantId,
     broadcastId,
-    { skipPage: run.skipPages },
+    { skipPage: runChunkNumber(state.segment, state.skipPages, segments) },
     new Set(skipped.map((s) => s.contact.id)),
   );
 }
 
-function emptyCommit(run: BroadcastRun, now: string, lease: string) {
+/** A commit that changes nothing but what the caller sets. */
+function unchanged(state: PlanSegmentState, now: string, lease: string) {
   return {
-    expectedPlannedChunks: run.plannedChunks,
+    segment: state.segment,
+    expectedPages: state.pages,
     lease,
-    ...(run.planCursor ? { nextCursor: run.planCursor } : {}),
-    carry: run.planCarry,
-    done: run.planDone,
+    ...(state.cursor ? { nextCursor: state.cursor } : {}),
+    chunks: state.chunks,
+    pending: state.pending,
+    skipPages: state.skipPages,
     newChunks: 0,
     newPending: 0,
-    newSkipPage: false,
     newContacts: 0,
     newSkipped: 0,
     now,

@@ -66,9 +66,10 @@ export async function startAsRead(
   const cap = await deps.channelCaps.capPerSecond(channel);
   const share =
     cap === undefined ? undefined : await openingShare(deps, channel, cap, { id, rateLimit: pacedRate }, now.getTime());
-  const run = newRun(tenantId, id, pacedRate, now, options.audienceContactIds, share);
+  const segments = deps.delivery.planSegments ?? 1;
+  const run = newRun(tenantId, id, pacedRate, now, options.audienceContactIds, share, segments);
   await deps.broadcasts.start(change, run);
-  await setRunGoing(deps, tenantId, id, run.pacerTick);
+  await setRunGoing(deps, tenantId, id, run.pacerTick, run.planSegments);
   return { ...change.broadcast, ...runCounters(run) };
 }
 

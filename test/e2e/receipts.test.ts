@@ -10,6 +10,7 @@ import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js
 import { newRun } from '../../lib/domain/broadcast-run.js';
 import { formatExecutionReference } from '../../lib/domain/execution-reference.js';
 import { anExecution } from '../support/builders.js';
+import { inOneSegment } from '../support/pipeline.js';
 import { type AcceptedGraphMessage, WhatsAppGraphStandIn } from '../support/whatsapp-graph-stand-in.js';
 import { type Api, type E2e, expectProblem, newTenant, startE2e, tokenFor } from './support.js';
 
@@ -87,7 +88,7 @@ async function aSentBroadcast(count: number, pending: Partial<BroadcastExecution
     region: config.AWS_REGION,
     maxAttempts: 3,
   });
-  const run = { ...newRun(tenantId, broadcastId, 0, new Date()), plannedChunks: 1, planDone: true };
+  const run = inOneSegment({ ...newRun(tenantId, broadcastId, 0, new Date()), plannedChunks: 1, planDone: true });
   await client.send(new PutCommand({ TableName: config.TABLE_NAME, Item: runItem(run) }));
   client.destroy();
   return { broadcastId, executions };

@@ -66,7 +66,8 @@ async function deliverByHand(deps: TestDeps, clock: TestClock, options: LoopOpti
     } else if (delivery.message.type === 'pace') {
       await paceBroadcast(deps, delivery.message.tenantId, delivery.message.broadcastId, delivery.message.tick);
     } else if (delivery.message.type === 'plan') {
-      const step = await planAudiencePage(deps, delivery.message.tenantId, delivery.message.broadcastId);
+      const { tenantId, broadcastId, segment } = delivery.message;
+      const step = await planAudiencePage(deps, tenantId, broadcastId, segment);
       if (step === 'more') await deps.queue.sendPipeline(delivery.message);
     }
   }

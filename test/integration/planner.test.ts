@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BroadcastExecution } from '../../lib/domain/broadcast-execution.js';
 import type { BroadcastRun } from '../../lib/domain/broadcast-run.js';
 import type { Contact, ContactFields } from '../../lib/domain/contact.js';
+import type { PlanSegmentState } from '../../lib/domain/plan-segments.js';
 import type { BroadcastRunRepository } from '../../lib/ports/broadcast-run-repository.js';
 import type { ContactRepository } from '../../lib/ports/contact-repository.js';
 import { PLAN_LEASE_MS, PLAN_PAGE_SIZE, planAudiencePage } from '../../lib/use-cases/plan-audience.js';
@@ -49,6 +50,11 @@ async function runOf(tenantId: string, broadcastId: string): Promise<BroadcastRu
   return run;
 }
 
+/** The planning state of a run's only segment (cursor, carry, lease). */
+function segmentOf(tenantId: string, broadcastId: string): Promise<PlanSegmentState> {
+  return deps.runs.planSegment(tenantId, broadcastId, 0);
+}
+
 const ids = (items: readonly { contactId: string }[]) => items.map((e) => e.contactId).sort();
 
 /** Every chunk is full except possibly the last; each contact is in exactly one chunk. */
@@ -91,12 +97,15 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       const tenantId = BIG.tenantId;
 
       // Act
-      const first = await planAudiencePage(deps, tenantId, broadcast.id);
+      const first = await planAudiencePage(deps, tenantId, broadcast.id, 0);
       const afterFirst = await runOf(tenantId, broadcast.id);
-      const second = await planAudiencePage(deps, tenantId, broadcast.id);
+      const firstCarry = (await segmentOf(tenantId, broadcast.id)).carry;
+      const second = await planAudiencePage(deps, tenantId, broadcast.id, 0);
       const afterSecond = await runOf(tenantId, broadcast.id);
-      const third = await planAudiencePage(deps, tenantId, broadcast.id);
+      const secondCarry = (await segmentOf(tenantId, broadcast.id)).carry;
+      const third = await planAudiencePage(deps, tenantId, broadcast.id, 0);
       const run = await runOf(tenantId, broadcast.id);
+      const segment = await segmentOf(tenantId, broadcast.id);
 
       // Assess
       expect(PLAN_PAGE_SIZE).toBe(500);
@@ -104,19 +113,19 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       expect(run.chunkSize).toBe(23);
       // 500 = 21 chunks of 23 + 17 carried; 17 + 500 = 22 chunks + 11 carried; 11 + 100 = 4 chunks + a last one of 19.
       expect(afterFirst).toMatchObject({ plannedChunks: 21, plannedPending: 483, totalContacts: 483, planDone: false });
-      expect(afterFirst.planCarry).toHaveLength(17);
+      expect(firstCarry).toHaveLength(17);
       expect(afterSecond).toMatchObject({ plannedChunks: 43, plannedPending: 989 });
-      expect(afterSecond.planCarry).toHaveLength(11);
+      expect(secondCarry).toHaveLength(11);
       expect(run).toMatchObject({
         planDone: true,
-        planCarry: [],
         plannedChunks: 48,
         plannedPending: BIG_SIZE,
         totalContacts: BIG_SIZE,
         skippedAtPlan: 0,
-        skipPages: 0,
+        segmentSkipPages: [0],
       });
-      expect(run).not.toHaveProperty('planCursor');
+      expect(segment).toMatchObject({ done: true, carry: [], chunks: 48, pending: BIG_SIZE, skipPages: 0 });
+      expect(segment).not.toHaveProperty('cursor');
       const chunks = await chunksOf(deps, run);
       expectWellFormedChunks(
         chunks,
@@ -124,9 +133,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
         BIG.contacts.map((c) => c.id),
       );
       expect(chunks.at(-1)).toHaveLength(19);
-      expect(ids(chunks[21] as BroadcastExecution[]).filter((id) => afterFirst.planCarry.includes(id))).toHaveLength(
-        17,
-      );
+      expect(ids(chunks[21] as BroadcastExecution[]).filter((id) => firstCarry.includes(id))).toHaveLength(17);
       const stored = await deps.broadcasts.findById(tenantId, broadcast.id);
       expect(stored).toMatchObject({ totalContacts: BIG_SIZE, sent: 0, skipped: 0, status: 'running' });
     }, 120_000);
@@ -181,7 +188,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       const byName = (name: string) => contacts.find((c) => c.name === name)?.id;
 
       // Act
-      const step = await planAudiencePage(deps, tenantId, broadcast.id);
+      const step = await planAudiencePage(deps, tenantId, broadcast.id, 0);
 
       // Assess
       expect(step).toBe('done');
@@ -189,7 +196,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       expect(run).toMatchObject({
         plannedChunks: 1,
         plannedPending: 3,
-        skipPages: 1,
+        segmentSkipPages: [1],
         skippedAtPlan: 4,
         totalContacts: 7,
       });
@@ -226,7 +233,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       const published = await PublishedEvents.watch(table);
 
       // Act
-      const step = await planAudiencePage(deps, tenantId, broadcast.id);
+      const step = await planAudiencePage(deps, tenantId, broadcast.id, 0);
 
       // Assess
       expect(step).toBe('done');
@@ -258,7 +265,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       };
 
       // Act
-      const step = await planAudiencePage(counting, tenantId, broadcast.id);
+      const step = await planAudiencePage(counting, tenantId, broadcast.id, 0);
 
       // Assess
       expect(step).toBe('done');
@@ -297,7 +304,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
           releasePlanLease: () => Promise.reject(new Error('the planner is dead')),
         }),
       };
-      const crashed = await planAudiencePage(crashing, tenantId, broadcast.id).then(
+      const crashed = await planAudiencePage(crashing, tenantId, broadcast.id, 0).then(
         () => 'committed',
         () => 'crashed',
       );
@@ -305,12 +312,12 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       // Meanwhile: A leaves the list.
       const firstMember = contact('A');
       await deps.contactLists.removeContact(list, firstMember.id);
-      const whileLeased = await planAudiencePage(deps, tenantId, broadcast.id);
+      const whileLeased = await planAudiencePage(deps, tenantId, broadcast.id, 0);
       // The dead planner's lease runs out (it outlives no Lambda timeout).
       clock.advance(PLAN_LEASE_MS + 1);
 
       // Act
-      const step = await planAudiencePage(deps, tenantId, broadcast.id);
+      const step = await planAudiencePage(deps, tenantId, broadcast.id, 0);
 
       // Assess
       expect(crashed).toBe('crashed');
@@ -343,13 +350,13 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
           },
         }),
       };
-      const first = await planAudiencePage(failing, tenantId, broadcast.id).then(
+      const first = await planAudiencePage(failing, tenantId, broadcast.id, 0).then(
         () => 'planned',
         () => 'failed',
       );
 
       // Act: the message's retry, with no time passing
-      const retry = await planAudiencePage(deps, tenantId, broadcast.id);
+      const retry = await planAudiencePage(deps, tenantId, broadcast.id, 0);
 
       // Assess
       expect(first).toBe('failed');
@@ -387,9 +394,9 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
         ...deps,
         executions: heldAt(deps.executions, 'writePlanned', gate, reached),
       };
-      const slowPlanner = planAudiencePage(slow, tenantId, broadcast.id);
+      const slowPlanner = planAudiencePage(slow, tenantId, broadcast.id, 0);
       await stalled;
-      const duplicate = await planAudiencePage(deps, tenantId, broadcast.id);
+      const duplicate = await planAudiencePage(deps, tenantId, broadcast.id, 0);
 
       // Act
       release();
@@ -447,8 +454,8 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       await cancelBroadcast(deps, tenantId, broadcast.id);
 
       // Act
-      const step = await planAudiencePage(deps, tenantId, broadcast.id);
-      const again = await planAudiencePage(deps, tenantId, broadcast.id);
+      const step = await planAudiencePage(deps, tenantId, broadcast.id, 0);
+      const again = await planAudiencePage(deps, tenantId, broadcast.id, 0);
 
       // Assess
       expect([step, again]).toEqual(['stopped', 'stopped']);
@@ -464,7 +471,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       await pauseBroadcast(deps, tenantId, broadcast.id);
 
       // Act
-      const step = await planAudiencePage(deps, tenantId, broadcast.id);
+      const step = await planAudiencePage(deps, tenantId, broadcast.id, 0);
 
       // Assess
       expect(step).toBe('done');
@@ -472,7 +479,7 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
     });
 
     it('does nothing for a broadcast that was never started', async () => {
-      expect(await planAudiencePage(deps, newTenantId(), randomUUID())).toBe('stopped');
+      expect(await planAudiencePage(deps, newTenantId(), randomUUID(), 0)).toBe('stopped');
     });
   });
 });

@@ -58,7 +58,7 @@ function withFirstCallFailing<T extends object, K extends keyof T>(
 /** The pipeline worker's part: each plan and pace step. */
 async function runSteps(tenantId: string, broadcastId: string, steps: readonly PipelineMessage[]): Promise<void> {
   for (const message of steps) {
-    if (message.type === 'plan') await planAudience(deps, tenantId, broadcastId);
+    if (message.type === 'plan') await planAudience(deps, tenantId, broadcastId, message.segment);
     if (message.type === 'pace') await paceBroadcast(deps, tenantId, broadcastId, message.tick);
   }
 }
@@ -95,9 +95,35 @@ describe('the first steps of a run, taken by the call that starts it', () => {
     });
     const steps = takePipeline(deps).map(({ message }) => message);
     expect(steps).toEqual([
-      { type: 'plan', tenantId, broadcastId: broadcast.id },
       { type: 'pace', tenantId, broadcastId: broadcast.id, tick: 1 },
+      { type: 'plan', tenantId, broadcastId: broadcast.id, segment: 0 },
     ]);
+  });
+
+  it('in segments, releases a chunk of the first segment with anyone in it and queues the planners of the rest', async () => {
+    // Prepare: 8 segments and 3 contacts, so most segments are empty
+    deps = pipelineDeps(table, clock, channel, { firstChunkAtStart: true, planSegments: 8 });
+    const tenantId = newTenantId();
+
+    // Act
+    const { broadcast, contacts: everyone } = await aStartedBroadcast(deps, tenantId, { contacts: contacts(3) });
+    const releasedAtStart = takeChunks(deps);
+    const queuedAtStart = takePipeline(deps).map(({ message }) => message);
+    const runAtStart = await deps.runs.get(tenantId, broadcast.id);
+    for (const { body } of releasedAtStart) await sendChunk(deps, body);
+    await runSteps(tenantId, broadcast.id, queuedAtStart);
+    await drain(tenantId, broadcast.id);
+
+    // Assess: the segments tried at start are the empty ones before the first chunk's, and that one
+    const first = releasedAtStart[0]?.body.chunk ?? -1;
+    expect(releasedAtStart).toHaveLength(1);
+    expect(runAtStart).toMatchObject({ planSegments: 8, plannedChunks: 1, releasedChunks: 1 });
+    const queuedSegments = queuedAtStart.flatMap((m) => (m.type === 'plan' ? [m.segment] : []));
+    const notYetDone = (runAtStart?.segmentWatch ?? []).flatMap((deadline, s) => (deadline === 0 ? [] : [s]));
+    expect(queuedSegments).toEqual(notYetDone);
+    expect(notYetDone.every((segment) => segment >= first)).toBe(true);
+    expect(channel.contactIds().sort()).toEqual(everyone.map((c) => c.id).sort());
+    expect(await deps.broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'completed', sent: 3 });
   });
 
   it('plans a small audience whole at start: nothing left for the planner', async () => {
@@ -132,7 +158,7 @@ describe('the first steps of a run, taken by the call that starts it', () => {
     await drain(tenantId, broadcast.id);
 
     // Assess
-    expect(queuedAtStart.map((message) => message.type)).toEqual(['plan', 'pace']);
+    expect(queuedAtStart.map((message) => message.type)).toEqual(['pace', 'plan']);
     expect(releasedAtStart).toBe(0);
     expect(await deps.broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'completed' });
     const planned = await allExecutions(deps, tenantId, broadcast.id);
@@ -154,8 +180,8 @@ describe('the first steps of a run, taken by the call that starts it', () => {
 
     // Assess
     expect(queuedAtStart).toEqual([
-      { type: 'plan', tenantId, broadcastId: broadcast.id },
       { type: 'pace', tenantId, broadcastId: broadcast.id, tick: 0 },
+      { type: 'plan', tenantId, broadcastId: broadcast.id, segment: 0 },
     ]);
     expect(releasedAtStart).toBe(0);
     expect(await deps.broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'completed' });

@@ -173,6 +173,9 @@ export function buildTestDeps(
     // Use-case tests take the planner's and the pacer's steps themselves, one at a time, from a start that only
     // queues them; the start that takes the first ones at once is tested on its own (test/integration/set-run-going.test.ts).
     FIRST_CHUNK_AT_START: 'false',
+    // One planning segment: a run's chunks then number 0, 1, 2... as the tests read them; the segments are tested on
+    // their own (test/integration/plan-segments.test.ts).
+    PLAN_SEGMENTS: '1',
   });
   return {
     ...buildDeps(config),

@@ -6,6 +6,7 @@ import { createSqsClient } from '../../lib/adapters/sqs/sqs-client.js';
 import { getRuntime, resetRuntime } from '../../lib/composition-root.js';
 import type { Broadcast } from '../../lib/domain/broadcast.js';
 import type { Contact } from '../../lib/domain/contact.js';
+import type { PipelineMessage } from '../../lib/ports/message-queue.js';
 import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import { type LocalSqsOptions, type RunningLocalSqs, startLocalSqs } from '../../local/sqs-local.js';
 import { aBroadcast, aContact, aStaticList } from './builders.js';
@@ -144,6 +145,15 @@ export async function aStoredBroadcast(
  */
 export async function expectJustStarted(runtime: HandlerRuntime, tenantId: string, broadcastId: string): Promise<void> {
   expect(await runtime.deps().broadcasts.findById(tenantId, broadcastId)).toMatchObject({ status: 'running' });
-  expect(await runtime.take('send')).toEqual([expect.objectContaining({ tenantId, broadcastId, chunk: 0 })]);
-  expect(await runtime.deps().runs.get(tenantId, broadcastId)).toMatchObject({ pacerTick: 1, releasedChunks: 1 });
+  // The first chunk planned (of the first segment that has anyone in it), released.
+  expect(await runtime.take('send')).toEqual([
+    expect.objectContaining({ tenantId, broadcastId, chunk: expect.any(Number) }),
+  ]);
+  const run = await runtime.deps().runs.get(tenantId, broadcastId);
+  expect(run).toMatchObject({ pacerTick: 1, releasedChunks: 1 });
+  // The planner of every segment with more to plan is queued.
+  const steps = (await runtime.take('pipeline')) as PipelineMessage[];
+  const planned = steps.flatMap((step) => (step.type === 'plan' ? [step.segment] : []));
+  const unfinished = (run?.segmentWatch ?? []).flatMap((deadline, segment) => (deadline === 0 ? [] : [segment]));
+  expect(planned.sort((a, b) => a - b)).toEqual(unfinished);
 }

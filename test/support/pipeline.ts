@@ -9,6 +9,7 @@ import { type BroadcastRun, newRun } from '../../lib/domain/broadcast-run.js';
 import type { Channel, RequiredAddress } from '../../lib/domain/channel.js';
 import type { Contact, ContactFields } from '../../lib/domain/contact.js';
 import type { ContactList, ListFilters } from '../../lib/domain/contact-list.js';
+import { executionLayoutOf, PLANNER_STALL_MS } from '../../lib/domain/plan-segments.js';
 import type { ChannelSender, OutboundMessage, SendOutcome } from '../../lib/ports/channel-sender.js';
 import type { DelayedMessage, PipelineMessage, SendChunkMessage } from '../../lib/ports/message-queue.js';
 import { createBroadcast } from '../../lib/use-cases/broadcast-commands.js';
@@ -187,15 +188,23 @@ export async function aStartedBroadcast(
   return { broadcast, contacts, list, ...(channel ? { channel } : {}) };
 }
 
-/** Runs the planner until the audience is planned. */
-export async function planAll(deps: TestDeps, tenantId: string, broadcastId: string): Promise<string[]> {
+/** Runs the planner until the audience is planned: every segment in turn, page by page; the steps taken, in order. */
+export async function planAll(
+  deps: Parameters<typeof planAudiencePage>[0],
+  tenantId: string,
+  broadcastId: string,
+): Promise<string[]> {
   const steps: string[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const step = await planAudiencePage(deps, tenantId, broadcastId);
-    steps.push(step);
-    if (step !== 'more') return steps;
+  const segments = (await deps.runs.get(tenantId, broadcastId))?.planSegments ?? 1;
+  for (let segment = 0; segment < segments; segment++) {
+    for (let i = 0; ; i++) {
+      if (i === 1000) throw new Error(`the planner of segment ${segment} never finished`);
+      const step = await planAudiencePage(deps, tenantId, broadcastId, segment);
+      steps.push(step);
+      if (step !== 'more') break;
+    }
   }
-  throw new Error('the planner never finished');
+  return steps;
 }
 
 /** A started and fully planned broadcast; the queue is emptied. */
@@ -227,9 +236,24 @@ export async function aRunState(
 ): Promise<{ broadcast: Broadcast; run: BroadcastRun }> {
   const broadcast = aBroadcast(tenantId, { status, rateLimit, startedAt: deps.clock.now().toISOString() });
   await storeBroadcast(deps, broadcast);
-  const state = { ...newRun(tenantId, broadcast.id, rateLimit, deps.clock.now()), ...run };
+  const state = inOneSegment({ ...newRun(tenantId, broadcast.id, rateLimit, deps.clock.now()), ...run });
   await putRun(table, state);
   return { broadcast, run: state };
+}
+
+/**
+ * A one-segment run's segment counters, from its totals as a test wrote them (plannedChunks, releasedChunks,
+ * plannedPending, planDone): the planner and the pacer keep both, and read the segments.
+ */
+export function inOneSegment(run: BroadcastRun): BroadcastRun {
+  if (run.planSegments !== 1) return run;
+  return {
+    ...run,
+    segmentChunks: [run.plannedChunks],
+    segmentPending: [run.plannedPending],
+    segmentReleased: [run.releasedChunks],
+    segmentWatch: [run.planDone ? 0 : (run.segmentWatch[0] ?? 0) || Date.parse(run.planUpdatedAt) + PLANNER_STALL_MS],
+  };
 }
 
 export async function putRun(table: TestTable, run: BroadcastRun): Promise<void> {
@@ -266,12 +290,10 @@ export async function allExecutions(
   const items: BroadcastExecution[] = [];
   let cursor: string | undefined;
   do {
-    const page = await deps.executions.findByBroadcast(
-      tenantId,
-      broadcastId,
-      { chunks: run.plannedChunks, skipPages: run.skipPages },
-      { limit: 1000, ...(cursor ? { cursor } : {}) },
-    );
+    const page = await deps.executions.findByBroadcast(tenantId, broadcastId, executionLayoutOf(run), {
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+    });
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);

@@ -73,7 +73,8 @@ export class QueueDriver {
     }
     const { message } = queued;
     if (message.type === 'pace') await paceBroadcast(this.deps, message.tenantId, message.broadcastId, message.tick);
-    else if (message.type === 'plan') await planAudiencePage(this.deps, message.tenantId, message.broadcastId);
+    else if (message.type === 'plan')
+      await planAudiencePage(this.deps, message.tenantId, message.broadcastId, message.segment);
     else throw new Error(`the driver does not deliver ${message.type} messages`);
   }
 }

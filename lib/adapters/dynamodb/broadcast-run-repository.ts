@@ -8,6 +8,7 @@ import {
 import type { BroadcastRun, ChunkTally } from '../../domain/broadcast-run.js';
 import { bucketStart, type TimelineBucket } from '../../domain/broadcast-timeline.js';
 import { allocateSlots as allocate, type SlotClock } from '../../domain/pacing.js';
+import { allSegmentsDone, newPlanSegmentState, type PlanSegmentState } from '../../domain/plan-segments.js';
 import type {
   BroadcastRunRepository,
   PacerAdvance,
@@ -51,83 +52,144 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     return result.Item ? fromItem(result.Item) : undefined;
   }
 
-  async commitPlanPage(tenantId: string, broadcastId: string, c: PlanPageCommit): Promise<boolean> {
-    const set = [
-      'planCarry = :carry',
-      'planDone = :done',
-      'planUpdatedAt = :now',
-      'plannedChunks = plannedChunks + :chunks',
-      'plannedPending = plannedPending + :pending',
-      'skipPages = skipPages + :skipPage',
-      'totalContacts = totalContacts + :contacts',
-      'skippedAtPlan = skippedAtPlan + :skipped',
-    ];
-    const values: Record<string, unknown> = {
-      ':carry': c.carry,
-      ':done': c.done,
-      ':now': c.now,
-      ':chunks': c.newChunks,
-      ':pending': c.newPending,
-      ':skipPage': c.newSkipPage ? 1 : 0,
-      ':contacts': c.newContacts,
-      ':skipped': c.newSkipped,
-      ':expected': c.expectedPlannedChunks,
-      ':notDone': false,
-      ':lease': c.lease,
-    };
-    if (c.nextCursor !== undefined) {
-      set.push('planCursor = :cursor');
-      values[':cursor'] = c.nextCursor;
-    }
-    return this.conditionalUpdate(
-      tenantId,
-      broadcastId,
-      `SET ${set.join(', ')} REMOVE planLease, planLeaseUntil${c.nextCursor === undefined ? ', planCursor' : ''}`,
-      'plannedChunks = :expected AND planDone = :notDone AND planLease = :lease',
-      values,
+  async planSegment(tenantId: string, broadcastId: string, segment: number): Promise<PlanSegmentState> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: runKeys.planSegment(tenantId, broadcastId, segment),
+        ConsistentRead: true,
+      }),
     );
-  }
-
-  async releasePlanLease(tenantId: string, broadcastId: string, lease: string): Promise<void> {
-    await this.conditionalUpdate(tenantId, broadcastId, 'REMOVE planLease, planLeaseUntil', 'planLease = :lease', {
-      ':lease': lease,
-    });
+    if (!result.Item) return newPlanSegmentState(segment);
+    const { pk: _pk, sk: _sk, entity: _entity, attempt: _attempt, ...state } = result.Item;
+    return state as PlanSegmentState;
   }
 
   /**
-   * `planAttempt` remembers the chunk count of the last page leased. Every lease of a page sets it before its planner
+   * `attempt` remembers the page count of the last page leased. Every lease of a page sets it before its planner
    * writes anything, and the count only grows, so finding it equal to this page's means someone tried this page
-   * before (or a page that planned no chunk, which only costs a needless clean-up).
+   * before. The segment's item is created by its first lease.
    */
   async leasePlanPage(
     tenantId: string,
     broadcastId: string,
-    expectedPlannedChunks: number,
+    state: PlanSegmentState,
     lease: string,
     nowMs: number,
     untilMs: number,
   ): Promise<PlanPageLease | undefined> {
+    const fresh = newPlanSegmentState(state.segment);
     try {
       const result = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: runKeys.byBroadcast(tenantId, broadcastId),
-          UpdateExpression: 'SET planLease = :lease, planLeaseUntil = :until, planAttempt = :expected',
+          Key: runKeys.planSegment(tenantId, broadcastId, state.segment),
+          UpdateExpression:
+            'SET lease = :lease, leaseUntil = :until, attempt = :expected, entity = :entity, #segment = :segment, ' +
+            'pages = if_not_exists(pages, :zero), chunks = if_not_exists(chunks, :zero), ' +
+            'pending = if_not_exists(pending, :zero), skipPages = if_not_exists(skipPages, :zero), ' +
+            'carry = if_not_exists(carry, :carry), done = if_not_exists(done, :false)',
           ConditionExpression:
-            'plannedChunks = :expected AND planDone = :notDone AND (attribute_not_exists(planLease) OR planLeaseUntil < :now)',
+            '(attribute_not_exists(pk) AND :expected = :zero) OR ' +
+            '(pages = :expected AND done = :false AND (attribute_not_exists(lease) OR leaseUntil < :now))',
+          ExpressionAttributeNames: { '#segment': 'segment' },
           ExpressionAttributeValues: {
             ':lease': lease,
             ':until': untilMs,
-            ':expected': expectedPlannedChunks,
-            ':notDone': false,
+            ':expected': state.pages,
+            ':entity': 'plan_segment',
+            ':segment': state.segment,
+            ':zero': 0,
+            ':carry': fresh.carry,
+            ':false': false,
             ':now': nowMs,
           },
           ReturnValues: 'UPDATED_OLD',
         }),
       );
-      return { retried: result.Attributes?.planAttempt === expectedPlannedChunks };
+      return { retried: result.Attributes?.attempt === state.pages };
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async releasePlanLease(tenantId: string, broadcastId: string, segment: number, lease: string): Promise<void> {
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKeys.planSegment(tenantId, broadcastId, segment),
+          UpdateExpression: 'REMOVE lease, leaseUntil',
+          ConditionExpression: 'lease = :lease',
+          ExpressionAttributeValues: { ':lease': lease },
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
+  async commitPlanPage(tenantId: string, broadcastId: string, c: PlanPageCommit): Promise<boolean> {
+    const segmentSet = [
+      'pages = :next',
+      'chunks = :chunks',
+      'pending = :pending',
+      'skipPages = :skipPages',
+      'carry = :carry',
+      'done = :done',
+    ];
+    if (c.nextCursor !== undefined) segmentSet.push('#cursor = :cursor');
+    const s = c.segment;
+    try {
+      await transactWrite(this.client, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: runKeys.planSegment(tenantId, broadcastId, s),
+            UpdateExpression: `SET ${segmentSet.join(', ')} REMOVE lease, leaseUntil${c.nextCursor === undefined ? ', #cursor' : ''}`,
+            ConditionExpression: 'pages = :expected AND lease = :lease',
+            ExpressionAttributeNames: { '#cursor': 'cursor' },
+            ExpressionAttributeValues: {
+              ':next': c.expectedPages + 1,
+              ':chunks': c.chunks,
+              ':pending': c.pending,
+              ':skipPages': c.skipPages,
+              ':carry': c.carry,
+              ':done': c.done,
+              ':expected': c.expectedPages,
+              ':lease': c.lease,
+              ...(c.nextCursor === undefined ? {} : { ':cursor': c.nextCursor }),
+            },
+          },
+        },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: runKeys.byBroadcast(tenantId, broadcastId),
+            UpdateExpression:
+              `SET segmentChunks[${s}] = :chunks, segmentPending[${s}] = :pending, ` +
+              `segmentSkipPages[${s}] = :skipPages, segmentWatch[${s}] = :watch, planUpdatedAt = :now, ` +
+              'plannedChunks = plannedChunks + :newChunks, plannedPending = plannedPending + :newPending, ' +
+              'totalContacts = totalContacts + :contacts, skippedAtPlan = skippedAtPlan + :skipped',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: {
+              ':chunks': c.chunks,
+              ':pending': c.pending,
+              ':skipPages': c.skipPages,
+              ':watch': c.watchUntil,
+              ':now': c.now,
+              ':newChunks': c.newChunks,
+              ':newPending': c.newPending,
+              ':contacts': c.newContacts,
+              ':skipped': c.newSkipped,
+            },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (failedConditions(error)?.has(0)) return false;
       throw error;
     }
   }
@@ -136,6 +198,7 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
     const set = [
       'pacerTick = :next',
       'releasedChunks = :released',
+      'segmentReleased = :segmentReleased',
       'sweeps = :sweeps',
       'scheduledDuePk = :watchPk',
       'scheduledDueSk = :watchSk',
@@ -144,6 +207,7 @@ export class DynamoDbBroadcastRunRepository implements BroadcastRunRepository {
       ':tick': a.tick,
       ':next': a.tick + 1,
       ':released': a.releasedChunks,
+      ':segmentReleased': a.segmentReleased,
       ':sweeps': a.sweeps,
       ':watchPk': runKeys.pacerWatchPartition,
       ':watchSk': runKeys.pacerWatchSort(a.watchDeadline.toISOString(), tenantId, broadcastId),
@@ -420,11 +484,16 @@ function parkedKey(tenantId: string, broadcastId: string, chunk: number) {
   return { pk: executionKeys.chunkPartition(tenantId, broadcastId, chunk), sk: executionKeys.parkedSortKey };
 }
 
+/** The run item; `planDone` is not stored but derived from the segments' watch when read (see fromItem). */
 export function runItem(run: BroadcastRun) {
-  return { ...runKeys.byBroadcast(run.tenantId, run.broadcastId), entity: 'broadcast_run', ...run };
+  const { planDone: _derived, ...stored } = run;
+  return { ...runKeys.byBroadcast(run.tenantId, run.broadcastId), entity: 'broadcast_run', ...stored };
 }
 
 function fromItem(raw: Record<string, unknown>): BroadcastRun {
   const { pk: _pk, sk: _sk, entity: _entity, scheduledDuePk: _w, scheduledDueSk: _d, ...run } = raw;
-  return run as unknown as BroadcastRun;
+  // A run item from before the segments (no segmentWatch) still reads, with the flag it stored.
+  const watch = run.segmentWatch;
+  const planDone = Array.isArray(watch) ? allSegmentsDone(watch as number[]) : run.planDone === true;
+  return { ...(run as unknown as BroadcastRun), planDone };
 }

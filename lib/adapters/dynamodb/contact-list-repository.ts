@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ContactList } from '../../domain/contact-list.js';
 import { NotFoundError } from '../../domain/errors.js';
+import type { AudienceSegment } from '../../domain/plan-segments.js';
 import type { ContactListRepository } from '../../ports/contact-list-repository.js';
 import type { Page, PageRequest } from '../../ports/pagination.js';
 import { type RetryPolicy, retry } from '../../retry.js';
@@ -221,14 +222,16 @@ export class DynamoDbContactListRepository implements ContactListRepository {
     }
   }
 
-  async listMemberIds(list: ContactList, page: PageRequest): Promise<Page<string>> {
+  async listMemberIds(list: ContactList, page: PageRequest, segment?: AudienceSegment): Promise<Page<string>> {
     return pagedQuery(
       this.client,
       {
         tableName: this.tableName,
         partitions: [listKeys.membersPartition(list.tenantId, list.id)],
         toItem: (raw) => idFromSortKey(raw.sk as string),
-        sortKeyFits: (sk) => sk.startsWith('CONTACT#'),
+        ...(segment
+          ? { sortKeyRange: listKeys.memberSegment(segment.index, segment.count) }
+          : { sortKeyFits: (sk: string) => sk.startsWith('CONTACT#') }),
       },
       page,
     );

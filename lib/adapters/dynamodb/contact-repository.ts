@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../../domain/contact.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import type { AudienceSegment } from '../../domain/plan-segments.js';
 import {
   addressOf,
   type SuppressionKind,
@@ -139,14 +140,23 @@ export class DynamoDbContactRepository implements ContactRepository {
     );
   }
 
-  listMatching(tenantId: string, page: PageRequest, accept: (contact: Contact) => boolean): Promise<Page<Contact>> {
+  listMatching(
+    tenantId: string,
+    page: PageRequest,
+    accept: (contact: Contact) => boolean,
+    segment?: AudienceSegment,
+  ): Promise<Page<Contact>> {
+    // A segment is the shards whose number falls to it: segment `index` of `count` reads shards index, index + count...
+    const shards = Array.from({ length: CONTACT_SHARDS }, (_, shard) => shard).filter(
+      (shard) => segment === undefined || shard % segment.count === segment.index,
+    );
     return pagedQuery(
       this.client,
       {
         tableName: this.tableName,
-        partitions: this.partitions(tenantId),
+        partitions: shards.map((shard) => contactKeys.partition(tenantId, shard)),
         toItem: fromItem,
-        sortKeyFits: contactKeys.sortKeyInShard,
+        sortKeyFits: (sk, position) => contactKeys.sortKeyInShard(sk, shards[position] ?? -1),
         accept,
       },
       page,

@@ -21,6 +21,8 @@
  * | contacts skipped at planning, by page | Query     | T#{t}#BROADCAST#{b}#SKIP#{page}      | CONTACT#{cid}      |
  * | executions of a broadcast             | Query     | the chunk partitions, then the skip partitions  |       |
  * | delivery state of a started broadcast | GetItem   | T#{t}#BROADCAST#{b}#RUN              | RUN                |
+ * | a planning segment of a run           | Update    | T#{t}#BROADCAST#{b}#RUN              | PLAN#{segment}     |
+ * | a static list's members, one segment  | Query     | T#{t}#LIST#{id}#MEMBERS              | between 2 keys     |
  * | pacer loops past their deadline (GSI) | Query     | scheduledDuePk=PACER                 | scheduledDueSk<=now|
  * | channels of a tenant                  | Query     | T#{t}#CHANNELS                       | begins CHANNEL#    |
  * | channel by id                         | GetItem   | T#{t}#CHANNELS                       | CHANNEL#{id}       |
@@ -67,6 +69,7 @@ export const contactKeys = {
     sk.startsWith('CONTACT#') && shardOf(idFromSortKey(sk), CONTACT_SHARDS) === shard,
 };
 
+const HEX = '0123456789abcdef';
 const MEMBERS_PARTITION = /^T#(.+)#LIST#([^#]+)#MEMBERS$/;
 
 export const listKeys = {
@@ -83,6 +86,16 @@ export const listKeys = {
     pk: listKeys.membersPartition(tenantId, listId),
     sk: `CONTACT#${contactId}`,
   }),
+  /**
+   * The members of segment `index` of `count` (lib/domain/plan-segments.ts): sort keys from `from` up to, not
+   * including, `below`. Contact ids are random UUIDs, so cutting at their first hex digit gives even slices; an id of
+   * any other shape still falls in exactly one of them (the slices cover every key after `CONTACT#`).
+   */
+  memberSegment: (index: number, count: number): { from: string; below: string } => {
+    const cut = (i: number) =>
+      i === 0 ? 'CONTACT#' : i === count ? 'CONTACT$' : `CONTACT#${HEX[Math.floor((i * 16) / count)]}`;
+    return { from: cut(index), below: cut(index + 1) };
+  },
   /** The contact-side copy of a membership, so deleting a contact can find its lists. */
   membership: (tenantId: string, listId: string, contactId: string): ItemKey => ({
     pk: contactKeys.listMemberships(tenantId, contactId),
@@ -131,6 +144,11 @@ export const runKeys = {
   /** Sparse index entry of a pacer loop: by when its next tick must have acted (see the sweeper's watchdog). */
   pacerWatchPartition: 'PACER',
   pacerWatchSort: (deadline: string, tenantId: string, broadcastId: string) => `${deadline}#${tenantId}#${broadcastId}`,
+  /** One segment's planning state (cursor, carry, lease), beside its run: see lib/domain/plan-segments.ts. */
+  planSegment: (tenantId: string, broadcastId: string, segment: number): ItemKey => ({
+    pk: `T#${tenantId}#BROADCAST#${broadcastId}#RUN`,
+    sk: `PLAN#${segment}`,
+  }),
   /**
    * The broadcast's delivery-receipt counters, beside its run rather than on it: receipts update them in transactions
    * of their own, which would otherwise make the pacer's and the senders' writes to the run fail with a transaction

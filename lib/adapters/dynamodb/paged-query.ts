@@ -11,6 +11,8 @@ export interface PagedQuery<T> {
   /** The partitions to walk, in order (one for most collections, one per shard for sharded ones). */
   partitions: readonly string[];
   sortKeyPrefix?: string;
+  /** Only sort keys from `from` up to, not including, `below` (instead of a prefix). */
+  sortKeyRange?: { from: string; below: string };
   /** Walk each partition from its highest sort key down (e.g. newest first, for time-ordered sort keys). */
   descending?: boolean;
   /** Pushed down to DynamoDB: fewer bytes on the wire, same read cost. */
@@ -58,10 +60,11 @@ export async function pagedQuery<T>(
     const result = await client.send(
       new QueryCommand({
         TableName: query.tableName,
-        KeyConditionExpression: query.sortKeyPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+        KeyConditionExpression: keyCondition(query),
         ExpressionAttributeValues: {
           ':pk': pk,
           ...(query.sortKeyPrefix ? { ':prefix': query.sortKeyPrefix } : {}),
+          ...(query.sortKeyRange ? { ':from': query.sortKeyRange.from, ':below': query.sortKeyRange.below } : {}),
           ...query.filter?.ExpressionAttributeValues,
         },
         ...(query.filter?.ExpressionAttributeNames
@@ -77,6 +80,8 @@ export async function pagedQuery<T>(
     );
     const raws = result.Items ?? [];
     for (const [index, raw] of raws.entries()) {
+      // BETWEEN includes its upper bound, the range does not.
+      if (raw.sk === query.sortKeyRange?.below) continue;
       const item = query.toItem(raw);
       if (query.accept && !query.accept(item)) continue;
       items.push(item);
@@ -108,5 +113,11 @@ function positionFits<T>(query: PagedQuery<T>, cursor: Cursor): boolean {
   if (cursor.s >= query.partitions.length) return false;
   if (cursor.k === undefined) return true;
   if (query.sortKeyFits) return query.sortKeyFits(cursor.k, cursor.s);
+  if (query.sortKeyRange) return cursor.k >= query.sortKeyRange.from && cursor.k < query.sortKeyRange.below;
   return query.sortKeyPrefix === undefined || cursor.k.startsWith(query.sortKeyPrefix);
+}
+
+function keyCondition(query: Pick<PagedQuery<unknown>, 'sortKeyRange' | 'sortKeyPrefix'>): string {
+  if (query.sortKeyRange) return 'pk = :pk AND sk BETWEEN :from AND :below';
+  return query.sortKeyPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk';
 }

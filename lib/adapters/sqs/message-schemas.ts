@@ -8,7 +8,7 @@ const ids = { tenantId: z.string().min(1).max(64), broadcastId: z.uuid() };
 
 export const pipelineMessageSchema: z.ZodType<PipelineMessage> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('start'), ...ids, scheduledFor: z.iso.datetime({ offset: true }) }),
-  z.strictObject({ type: z.literal('plan'), ...ids }),
+  z.strictObject({ type: z.literal('plan'), ...ids, segment: z.int().min(0).max(255) }),
   z.strictObject({ type: z.literal('pace'), ...ids, tick: z.int().min(0) }),
 ]);
 

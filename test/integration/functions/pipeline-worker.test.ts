@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { handler } from '../../../functions/pipeline-worker.js';
 import type { Broadcast } from '../../../lib/domain/broadcast.js';
-import type { PipelineMessage } from '../../../lib/ports/message-queue.js';
+import { PLAN_SEGMENTS, releasedChunkNumbers } from '../../../lib/domain/plan-segments.js';
+import type { PipelineMessage, SendChunkMessage } from '../../../lib/ports/message-queue.js';
 import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
 import { aStoredBroadcast, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
@@ -29,6 +30,9 @@ async function aStartedBroadcast() {
   return { ...started, steps };
 }
 
+/** The segments a list's audience is planned in, as the stage's default configures them. */
+const SEGMENTS = Array.from({ length: PLAN_SEGMENTS }, (_, segment) => segment);
+
 describe('functions/pipeline-worker.ts', () => {
   it('start: starts a scheduled broadcast whose time has come, and queues its plan and pace steps', async () => {
     // Prepare
@@ -42,47 +46,57 @@ describe('functions/pipeline-worker.ts', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await runtime.deps().broadcasts.findById(tenantId, broadcastId)).toMatchObject({ status: 'running' });
     expect(await runtime.take('pipeline')).toEqual([
-      { type: 'plan', tenantId, broadcastId },
+      ...SEGMENTS.map((segment) => ({ type: 'plan', tenantId, broadcastId, segment })),
       { type: 'pace', tenantId, broadcastId, tick: expect.any(Number) },
     ]);
   });
 
-  it('plan: writes an execution per contact of the list and finishes planning', async () => {
+  it("plan: the segments' planners write an execution per contact of the list and finish planning", async () => {
     // Prepare
     const { tenantId, broadcastId, contacts, steps } = await aStartedBroadcast();
-    const plan = steps.find((step) => step.type === 'plan');
+    const plans = steps.filter((step) => step.type === 'plan');
 
     // Act
-    const response = await deliver([plan]);
+    const response = await deliver(plans);
 
     // Assess
+    expect(plans).toHaveLength(SEGMENTS.length);
     expect(response).toEqual({ batchItemFailures: [] });
     const executions = await allExecutions(runtime.deps(), tenantId, broadcastId);
     expect(executions.map((execution) => execution.contactId).sort()).toEqual(contacts.map((c) => c.id).sort());
-    expect(await runtime.deps().runs.get(tenantId, broadcastId)).toMatchObject({ planDone: true, plannedChunks: 1 });
+    expect(await runtime.deps().runs.get(tenantId, broadcastId)).toMatchObject({ planDone: true, plannedPending: 2 });
     expect(await runtime.take('pipeline')).toEqual([]);
   });
 
-  it('pace: releases the planned chunk to the send queue', async () => {
+  it('pace: releases every planned chunk to the send queue', async () => {
     // Prepare
     const { tenantId, broadcastId, steps } = await aStartedBroadcast();
-    const [plan, pace] = [steps.find((s) => s.type === 'plan'), steps.find((s) => s.type === 'pace')];
-    await deliver([plan]);
+    await deliver(steps.filter((s) => s.type === 'plan'));
+    const run = await runtime.deps().runs.get(tenantId, broadcastId);
+    if (!run) throw new Error('no run');
 
     // Act
-    const response = await deliver([pace]);
+    const response = await deliver(steps.filter((s) => s.type === 'pace'));
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(await runtime.take('send')).toEqual([expect.objectContaining({ tenantId, broadcastId, chunk: 0 })]);
+    const released = (await runtime.take('send')) as SendChunkMessage[];
+    const planned = releasedChunkNumbers({ ...run, segmentReleased: run.segmentChunks });
+    expect(released.map((m) => m.chunk).sort((a, b) => a - b)).toEqual(planned);
+    expect(planned.length).toBeGreaterThan(0);
   });
 
   it('reports a malformed record as failed, so that it reaches the DLQ, and still applies the others', async () => {
     // Prepare
     const { tenantId, broadcastId, steps } = await aStartedBroadcast();
-    const plan = steps.find((step) => step.type === 'plan');
+    const plans = steps.filter((step) => step.type === 'plan');
     const event = sqsEvent(
-      ['{"type":"plan",', { type: 'plan', tenantId }, plan, { type: 'launch', tenantId, broadcastId: randomUUID() }],
+      [
+        '{"type":"plan",',
+        { type: 'plan', tenantId },
+        { type: 'launch', tenantId, broadcastId: randomUUID() },
+        ...plans,
+      ],
       runtime.sqs.queues.pipeline.arn,
     );
     const ids = event.Records.map((record) => record.messageId);
@@ -91,7 +105,7 @@ describe('functions/pipeline-worker.ts', () => {
     const response = await handler(event, lambdaContext('pipeline-worker', 60_000));
 
     // Assess
-    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([ids[0], ids[1], ids[3]]);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([ids[0], ids[1], ids[2]]);
     expect(await runtime.deps().runs.get(tenantId, broadcastId)).toMatchObject({ planDone: true });
   });
 });

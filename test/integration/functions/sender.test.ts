@@ -2,17 +2,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { handler } from '../../../functions/sender.js';
 import { paceBroadcast } from '../../../lib/use-cases/pace-broadcast.js';
-import { planAudiencePage } from '../../../lib/use-cases/plan-audience.js';
 import { startBroadcast } from '../../../lib/use-cases/run-lifecycle.js';
 import { type RunningSqsEventSource, startSqsEventSource } from '../../../local/sqs-event-source.js';
 import { aStoredBroadcast, handlerRuntimeForFile } from '../../support/handler-runtime.js';
 import { lambdaContext, sqsEvent } from '../../support/lambda-events.js';
-import { allExecutions } from '../../support/pipeline.js';
+import { allExecutions, planAll } from '../../support/pipeline.js';
 
 /** Receives before the DLQ: two, each failed delivery back after one second, so a poison message dies fast. */
 const SEND_QUEUE = { visibilityTimeoutSeconds: 1, maxReceiveCount: 2 };
 
-const runtime = handlerRuntimeForFile({ queues: { send: SEND_QUEUE } });
+// One planning segment: the two contacts then share one chunk, the one this file sends.
+const runtime = handlerRuntimeForFile({ queues: { send: SEND_QUEUE }, env: { PLAN_SEGMENTS: '1' } });
 let source: RunningSqsEventSource | undefined;
 
 afterEach(async () => {
@@ -28,7 +28,7 @@ async function aReleasedChunk() {
   const deps = runtime.deps();
   const { tenantId, broadcast } = await aStoredBroadcast(deps, ['Ana', 'Bia']);
   await startBroadcast(deps, tenantId, broadcast.id);
-  await planAudiencePage(deps, tenantId, broadcast.id);
+  await planAll(deps, tenantId, broadcast.id);
   await paceBroadcast(deps, tenantId, broadcast.id, (await deps.runs.get(tenantId, broadcast.id))?.pacerTick ?? 0);
   await runtime.take('pipeline');
   const [chunk] = await runtime.take('send');

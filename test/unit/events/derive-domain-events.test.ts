@@ -70,7 +70,7 @@ const run = (fields: Plain = {}): Plain => ({
   sent: 0,
   failed: 0,
   talliedChunks: 0,
-  planDone: true,
+  segmentWatch: [0, 0],
   lastProgressAt: '2026-01-01T00:01:00.000Z',
   ...fields,
 });
@@ -400,8 +400,8 @@ describe('deriveDomainEvents: progress and per-message events', () => {
     const records = [
       record(
         'MODIFY',
-        run({ totalContacts: 100, sent: 11, planDone: false }),
-        run({ totalContacts: 100, sent: 54, planDone: false }),
+        run({ totalContacts: 100, sent: 11, segmentWatch: [0, 1_800_000_000_000] }),
+        run({ totalContacts: 100, sent: 54, segmentWatch: [0, 1_800_000_000_000] }),
       ),
     ];
 

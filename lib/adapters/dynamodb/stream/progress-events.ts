@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../../../domain/events.js';
+import { allSegmentsDone } from '../../../domain/plan-segments.js';
 import type { Item, ItemChange } from './item-change.js';
 
 /**
@@ -17,7 +18,7 @@ export function progressEvent(change: ItemChange): DomainEvent | undefined {
   if (change.kind !== 'MODIFY' || !newItem || !oldItem) return undefined;
   const counters = ['sent', 'failed', 'skippedAtSend'] as const;
   if (counters.every((counter) => oldItem[counter] === newItem[counter])) return undefined;
-  if (newItem.planDone !== true) return undefined;
+  if (!Array.isArray(newItem.segmentWatch) || !allSegmentsDone(newItem.segmentWatch as number[])) return undefined;
   const total = numberOf(newItem.totalContacts);
   const sent = numberOf(newItem.sent);
   const failed = numberOf(newItem.failed);
