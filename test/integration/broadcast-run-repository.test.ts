@@ -4,6 +4,7 @@ import { DynamoDbBroadcastRunRepository } from '../../lib/adapters/dynamodb/broa
 import { broadcastKeys, executionKeys, runKeys } from '../../lib/adapters/dynamodb/keys.js';
 import { type BroadcastRun, type ChunkTally, newRun } from '../../lib/domain/broadcast-run.js';
 import { slotSpacingMs } from '../../lib/domain/pacing.js';
+import { newPlanSegmentState, PLANNER_STALL_MS } from '../../lib/domain/plan-segments.js';
 import type { PlanPageCommit } from '../../lib/ports/broadcast-run-repository.js';
 import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 import { gaps, putRun } from '../support/pipeline.js';
@@ -18,35 +19,73 @@ beforeAll(async () => {
 const START = new Date('2025-01-15T12:00:00.000Z');
 const LATER = '2025-01-15T12:01:00.000Z';
 
-async function aRun(rateLimit = 600, overrides: Partial<BroadcastRun> = {}): Promise<BroadcastRun> {
-  const run = { ...newRun(newTenantId(), randomUUID(), rateLimit, START), ...overrides };
+async function aRun(rateLimit = 600, overrides: Partial<BroadcastRun> = {}, planSegments = 1): Promise<BroadcastRun> {
+  const run = {
+    ...newRun(newTenantId(), randomUUID(), rateLimit, START, undefined, undefined, planSegments),
+    ...overrides,
+  };
   await putRun(table, run);
   return run;
 }
 
+const LEASE = 'lease-1';
+const NOW_MS = Date.parse(LATER);
+const WATCH = NOW_MS + PLANNER_STALL_MS;
+
+/** The first page of segment 0: 3 chunks of 30 contacts, one skip page of 5 contacts. */
 function aPage(overrides: Partial<PlanPageCommit> = {}): PlanPageCommit {
   return {
-    expectedPlannedChunks: 0,
+    segment: 0,
+    expectedPages: 0,
+    lease: LEASE,
     nextCursor: 'cursor-1',
     carry: ['c-1', 'c-2'],
     done: false,
+    chunks: 3,
+    pending: 30,
+    skipPages: 1,
     newChunks: 3,
     newPending: 30,
-    newSkipPage: true,
     newContacts: 35,
     newSkipped: 5,
     now: LATER,
-    lease: LEASE,
+    watchUntil: WATCH,
     ...overrides,
   };
 }
 
-const LEASE = 'lease-1';
-const NOW_MS = Date.parse(LATER);
+/** A segment's last page: no cursor, no carry, nothing more to watch. */
+function aLastPage(overrides: Partial<PlanPageCommit> = {}): PlanPageCommit {
+  return aPage({ done: true, carry: [], nextCursor: undefined, watchUntil: 0, ...overrides });
+}
 
-/** Takes the planning lease on the page after `plannedChunks` chunks, as the planner does before writing. */
-function lease(run: BroadcastRun, plannedChunks = 0, token = LEASE, nowMs = NOW_MS) {
-  return repository.leasePlanPage(run.tenantId, run.broadcastId, plannedChunks, token, nowMs, nowMs + 90_000);
+interface LeaseOptions {
+  segment?: number;
+  /** The segment's page count as the planner read it: the lease is for the page after that many. */
+  pages?: number;
+  token?: string;
+  nowMs?: number;
+}
+
+/** Takes the planning lease on a segment's next page, as the planner does before writing. */
+function lease(run: BroadcastRun, { segment = 0, pages = 0, token = LEASE, nowMs = NOW_MS }: LeaseOptions = {}) {
+  const state = { ...newPlanSegmentState(segment), pages };
+  return repository.leasePlanPage(run.tenantId, run.broadcastId, state, token, nowMs, nowMs + 90_000);
+}
+
+/** Leases the page the commit is for, then commits it. */
+async function leaseAndCommit(run: BroadcastRun, page: PlanPageCommit): Promise<boolean> {
+  const taken = await lease(run, { segment: page.segment, pages: page.expectedPages, token: page.lease });
+  if (!taken) throw new Error(`segment ${page.segment} page ${page.expectedPages}: no lease`);
+  return repository.commitPlanPage(run.tenantId, run.broadcastId, page);
+}
+
+function commit(run: BroadcastRun, page: PlanPageCommit): Promise<boolean> {
+  return repository.commitPlanPage(run.tenantId, run.broadcastId, page);
+}
+
+function segmentOf(run: BroadcastRun, segment = 0) {
+  return repository.planSegment(run.tenantId, run.broadcastId, segment);
 }
 
 function aTally(chunk: number, overrides: Partial<ChunkTally> = {}): ChunkTally {
@@ -121,6 +160,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
         watchDeadline: new Date(NOW_MS + 60_000),
         tick: 0,
         releasedChunks: 0,
+        segmentReleased: [0],
         rescanDone: false,
         sweeps: 0,
       });
@@ -144,140 +184,254 @@ describe('DynamoDbBroadcastRunRepository', () => {
     });
   });
 
-  describe('leasePlanPage', () => {
-    it('gives a page to one planner at a time, and to another once the lease has run out', async () => {
+  describe('planSegment', () => {
+    it('reads a fresh state for a segment no planner has started', async () => {
       // Prepare
-      const run = await aRun();
+      const run = await aRun(600, {}, 2);
 
       // Act
-      const first = await lease(run, 0, 'planner-a');
-      const duplicate = await lease(run, 0, 'planner-b');
-      const wrongPage = await lease(run, 7, 'planner-c', NOW_MS + 100_000);
-      const afterExpiry = await lease(run, 0, 'planner-d', NOW_MS + 100_000);
+      const state = await segmentOf(run, 1);
 
       // Assess
-      expect([first, duplicate, wrongPage, afterExpiry]).toEqual([
+      expect(state).toEqual(newPlanSegmentState(1));
+    });
+  });
+
+  describe('leasePlanPage', () => {
+    it("gives a segment's page to one planner at a time, and to another once the lease has run out", async () => {
+      // Prepare
+      const run = await aRun(600, {}, 2);
+
+      // Act
+      const first = await lease(run, { token: 'planner-a' });
+      const duplicate = await lease(run, { token: 'planner-b', nowMs: NOW_MS + 89_000 });
+      const wrongPage = await lease(run, { pages: 7, token: 'planner-c', nowMs: NOW_MS + 100_000 });
+      const otherSegment = await lease(run, { segment: 1, token: 'planner-s1' });
+      const afterExpiry = await lease(run, { token: 'planner-d', nowMs: NOW_MS + 100_000 });
+      const expiredHolder = await commit(run, aPage({ lease: 'planner-a' }));
+
+      // Assess
+      expect([first, duplicate, wrongPage, otherSegment, afterExpiry]).toEqual([
         { retried: false },
         undefined,
         undefined,
+        { retried: false },
         { retried: true },
       ]);
-      expect(await stored(run)).toMatchObject({ planLease: 'planner-d' });
-      expect(await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage({ lease: 'planner-a' }))).toBe(false);
+      expect(expiredHolder).toBe(false);
+      expect(await segmentOf(run)).toMatchObject({ segment: 0, pages: 0, lease: 'planner-d' });
+      expect(await segmentOf(run, 1)).toMatchObject({ segment: 1, pages: 0, lease: 'planner-s1' });
+      expect(await stored(run)).toMatchObject({ plannedChunks: 0, segmentChunks: [0, 0] });
     });
 
     it('tells a page tried before (its planner gave up or died) from a fresh one', async () => {
       // Prepare
-      const run = await aRun();
-      const firstTry = await lease(run, 0, 'planner-a');
-      await repository.releasePlanLease(run.tenantId, run.broadcastId, 'planner-a');
+      const run = await aRun(600, {}, 2);
+      const firstTry = await lease(run, { token: 'planner-a' });
+      await repository.releasePlanLease(run.tenantId, run.broadcastId, 0, 'planner-a');
 
       // Act
-      const secondTry = await lease(run, 0, 'planner-b');
-      const committed = await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage({ lease: 'planner-b' }));
-      const nextPage = await lease(run, 3, 'planner-c');
+      const secondTry = await lease(run, { token: 'planner-b' });
+      // planner-a no longer holds the lease: its late release must not free planner-b's page.
+      await repository.releasePlanLease(run.tenantId, run.broadcastId, 0, 'planner-a');
+      const whileHeld = await lease(run, { token: 'planner-x' });
+      const committed = await commit(run, aPage({ lease: 'planner-b' }));
+      const nextPage = await lease(run, { pages: 1, token: 'planner-c' });
+      const otherSegment = await lease(run, { segment: 1, token: 'planner-s1' });
 
       // Assess
-      expect([firstTry, secondTry, committed, nextPage]).toEqual([
+      expect([firstTry, secondTry, whileHeld, committed, nextPage, otherSegment]).toEqual([
         { retried: false },
         { retried: true },
+        undefined,
         true,
+        { retried: false },
         { retried: false },
       ]);
     });
   });
 
   describe('commitPlanPage', () => {
-    it('applies a page once: a second commit expecting the same chunk count is refused', async () => {
+    it('applies a page once: a second commit expecting the same page count is refused, under any lease', async () => {
       // Prepare
-      const run = await aRun();
+      const run = await aRun(600, {}, 2);
+      await lease(run);
 
       // Act
-      await lease(run);
-      const first = await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage());
-      const again = await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage());
+      const first = await commit(run, aPage());
+      const again = await commit(run, aPage());
+      await lease(run, { pages: 1, token: 'planner-b' });
+      const staleUnderNewLease = await commit(run, aPage({ lease: 'planner-b' }));
 
       // Assess
-      expect(first).toBe(true);
-      expect(again).toBe(false);
+      expect([first, again, staleUnderNewLease]).toEqual([true, false, false]);
+      expect(await segmentOf(run)).toEqual({
+        segment: 0,
+        pages: 1,
+        cursor: 'cursor-1',
+        carry: ['c-1', 'c-2'],
+        chunks: 3,
+        pending: 30,
+        skipPages: 1,
+        done: false,
+        lease: 'planner-b',
+        leaseUntil: NOW_MS + 90_000,
+      });
       expect(await stored(run)).toMatchObject({
-        planCursor: 'cursor-1',
-        planCarry: ['c-1', 'c-2'],
         planDone: false,
         plannedChunks: 3,
         plannedPending: 30,
-        skipPages: 1,
         totalContacts: 35,
         skippedAtPlan: 5,
         planUpdatedAt: LATER,
+        segmentChunks: [3, 0],
+        segmentPending: [30, 0],
+        segmentSkipPages: [1, 0],
+        segmentWatch: [WATCH, START.getTime() + PLANNER_STALL_MS],
       });
     });
 
     it('lets exactly one of two concurrent planners commit the same page', async () => {
       // Prepare
-      const run = await aRun();
-
+      const run = await aRun(600, {}, 2);
       await lease(run);
 
       // Act
-      const results = await Promise.all(
-        [1, 2].map(() => repository.commitPlanPage(run.tenantId, run.broadcastId, aPage())),
-      );
+      const results = await Promise.all([1, 2].map(() => commit(run, aPage())));
 
       // Assess
       expect(results.filter(Boolean)).toHaveLength(1);
-      expect(await stored(run)).toMatchObject({ plannedChunks: 3, totalContacts: 35 });
+      expect(await stored(run)).toMatchObject({ plannedChunks: 3, totalContacts: 35, segmentChunks: [3, 0] });
+      expect(await segmentOf(run)).toMatchObject({ pages: 1 });
     });
 
     it('adds the next page on top, clears the cursor on the last page, and refuses anything once done', async () => {
       // Prepare
-      const run = await aRun();
-      await lease(run);
-      await repository.commitPlanPage(run.tenantId, run.broadcastId, aPage());
-      await lease(run, 3);
+      const run = await aRun(600, {}, 2);
+      await leaseAndCommit(run, aPage());
+      await lease(run, { pages: 1 });
 
       // Act
-      const last = await repository.commitPlanPage(
-        run.tenantId,
-        run.broadcastId,
-        aPage({
-          expectedPlannedChunks: 3,
-          carry: [],
-          done: true,
+      const last = await commit(
+        run,
+        aLastPage({
+          expectedPages: 1,
+          chunks: 4,
+          pending: 32,
           newChunks: 1,
           newPending: 2,
-          newSkipPage: false,
           newContacts: 2,
           newSkipped: 0,
-          nextCursor: undefined,
         }),
       );
-      const afterDone = await repository.commitPlanPage(
-        run.tenantId,
-        run.broadcastId,
-        aPage({ expectedPlannedChunks: 4 }),
-      );
+      const leaseAfterDone = await lease(run, { pages: 2, token: 'planner-late', nowMs: NOW_MS + 100_000 });
+      const commitAfterDone = await commit(run, aPage({ expectedPages: 2 }));
 
       // Assess
-      expect(last).toBe(true);
-      expect(afterDone).toBe(false);
-      const after = await stored(run);
-      expect(after).toMatchObject({
-        planDone: true,
-        planCarry: [],
+      expect([last, leaseAfterDone, commitAfterDone]).toEqual([true, undefined, false]);
+      const segment = await segmentOf(run);
+      expect(segment).toMatchObject({ pages: 2, chunks: 4, pending: 32, skipPages: 1, carry: [], done: true });
+      expect(segment).not.toHaveProperty('cursor');
+      expect(segment).not.toHaveProperty('lease');
+      expect(await stored(run)).toMatchObject({
         plannedChunks: 4,
         plannedPending: 32,
-        skipPages: 1,
         totalContacts: 37,
+        skippedAtPlan: 5,
+        segmentChunks: [4, 0],
+        segmentWatch: [0, START.getTime() + PLANNER_STALL_MS],
+        // Segment 1 has not planned anything yet.
+        planDone: false,
       });
-      expect(after).not.toHaveProperty('planCursor');
+    });
+
+    it("commits several segments' pages side by side: the totals add up, each segment keeps its own counts", async () => {
+      // Prepare
+      const run = await aRun(600, {}, 3);
+      const pages = [
+        aPage({ segment: 0, lease: 'planner-0' }),
+        aPage({
+          segment: 1,
+          lease: 'planner-1',
+          chunks: 2,
+          pending: 20,
+          skipPages: 0,
+          newChunks: 2,
+          newPending: 20,
+          newContacts: 20,
+          newSkipped: 0,
+          watchUntil: WATCH + 1,
+        }),
+        aLastPage({
+          segment: 2,
+          lease: 'planner-2',
+          chunks: 1,
+          pending: 4,
+          skipPages: 1,
+          newChunks: 1,
+          newPending: 4,
+          newContacts: 6,
+          newSkipped: 2,
+        }),
+      ];
+
+      // Act
+      const results = await Promise.all(pages.map((page) => leaseAndCommit(run, page)));
+
+      // Assess
+      expect(results).toEqual([true, true, true]);
+      expect(await stored(run)).toMatchObject({
+        plannedChunks: 6,
+        plannedPending: 54,
+        totalContacts: 61,
+        skippedAtPlan: 7,
+        segmentChunks: [3, 2, 1],
+        segmentPending: [30, 20, 4],
+        segmentSkipPages: [1, 0, 1],
+        segmentWatch: [WATCH, WATCH + 1, 0],
+        planDone: false,
+      });
+      const segments = await Promise.all([0, 1, 2].map((segment) => segmentOf(run, segment)));
+      expect(segments.map(({ segment, pages: count, chunks, done }) => ({ segment, count, chunks, done }))).toEqual([
+        { segment: 0, count: 1, chunks: 3, done: false },
+        { segment: 1, count: 1, chunks: 2, done: false },
+        { segment: 2, count: 1, chunks: 1, done: true },
+      ]);
+    });
+
+    it('reads the plan done only once every segment has committed its last page, in any order', async () => {
+      // Prepare
+      const run = await aRun(600, {}, 3);
+      const lastOf = (segment: number) =>
+        aLastPage({
+          segment,
+          lease: `planner-${segment}`,
+          chunks: 1,
+          pending: 3,
+          skipPages: 0,
+          newChunks: 1,
+          newPending: 3,
+          newContacts: 3,
+          newSkipped: 0,
+        });
+
+      // Act
+      const progress: boolean[] = [];
+      for (const segment of [2, 0, 1]) {
+        await leaseAndCommit(run, lastOf(segment));
+        progress.push((await stored(run)).planDone);
+      }
+
+      // Assess
+      expect(progress).toEqual([false, false, true]);
+      expect(await stored(run)).toMatchObject({ segmentWatch: [0, 0, 0], plannedChunks: 3, segmentChunks: [1, 1, 1] });
     });
   });
 
   describe('advancePacer', () => {
     it('moves the pacer on from the current tick only; a duplicate of that tick is refused', async () => {
       // Prepare
-      const run = await aRun(600, { rescanRequested: true });
+      const run = await aRun(600, { rescanRequested: true }, 2);
       const clock = { anchorMs: START.getTime() + 1000, spacingMs: run.slotSpacingMs as number, nextSlot: 29 };
 
       // Act
@@ -285,6 +439,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
         watchDeadline: new Date(NOW_MS + 60_000),
         tick: 0,
         releasedChunks: 29,
+        segmentReleased: [15, 14],
         clock,
         rescanDone: true,
         sweeps: 0,
@@ -293,6 +448,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
         watchDeadline: new Date(NOW_MS + 60_000),
         tick: 0,
         releasedChunks: 58,
+        segmentReleased: [29, 29],
         rescanDone: false,
         sweeps: 1,
       });
@@ -300,6 +456,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
         watchDeadline: new Date(NOW_MS + 60_000),
         tick: 5,
         releasedChunks: 99,
+        segmentReleased: [50, 49],
         rescanDone: false,
         sweeps: 1,
       });
@@ -309,6 +466,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
       expect(await stored(run)).toMatchObject({
         pacerTick: 1,
         releasedChunks: 29,
+        segmentReleased: [15, 14],
         slotAnchorMs: clock.anchorMs,
         nextSlot: 29,
         rescanRequested: false,
@@ -325,6 +483,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
         watchDeadline: new Date(NOW_MS + 60_000),
         tick: 0,
         releasedChunks: 1,
+        segmentReleased: [1],
         rescanDone: false,
         sweeps: 0,
       });
@@ -553,6 +712,7 @@ describe('DynamoDbBroadcastRunRepository', () => {
         watchDeadline: new Date(NOW_MS + 60_000),
         tick: 7,
         releasedChunks: 1,
+        segmentReleased: [1],
         rescanDone: false,
         sweeps: 0,
       });

@@ -8,7 +8,7 @@ import { DynamoDbContactRepository } from '../../lib/adapters/dynamodb/contact-r
 import { contactKeys, listKeys } from '../../lib/adapters/dynamodb/keys.js';
 import type { Contact } from '../../lib/domain/contact.js';
 import type { ContactList } from '../../lib/domain/contact-list.js';
-import { NotFoundError } from '../../lib/domain/errors.js';
+import { InvalidCursorError, NotFoundError } from '../../lib/domain/errors.js';
 import { aContact, allPages, aStaticList, rejectionOf } from '../support/builders.js';
 import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
 
@@ -36,6 +36,9 @@ async function storedCount(list: ContactList): Promise<number | undefined> {
 }
 
 const ids = (items: readonly Contact[]) => items.map((c) => c.id).sort();
+
+/** Member ids at every cut of 8 segments (2, 4, ..., e), just below and above them, and of shapes no UUID has. */
+const EDGE_IDS = ['0', '1ffff', '2', '20', '4', '7', '8', 'a', 'c', 'e', 'f', 'fff', 'A1', 'Z', '-1', '~'];
 
 describe('DynamoDbContactListRepository', () => {
   describe('create', () => {
@@ -242,6 +245,76 @@ describe('DynamoDbContactListRepository', () => {
       expect(items).toHaveLength(23);
       expect([...items].sort()).toEqual(ids(members));
       expect(pages).toBe(5);
+    });
+
+    it.each([
+      [8, 2],
+      [2, 3],
+    ])('reads every member exactly once across %i segments, page by page (limit %i)', async (count, limit) => {
+      // Prepare
+      const tenantId = newTenantId();
+      const list = aStaticList(tenantId);
+      // Random ids, plus ids at and around every cut (CONTACT#2, #4, ...) and of other shapes.
+      const members = [...Array.from({ length: 30 }, () => randomUUID()), ...EDGE_IDS];
+      await lists.create(list, members);
+
+      // Act
+      const segments = await Promise.all(
+        Array.from({ length: count }, (_, index) =>
+          allPages((page) => lists.listMemberIds(list, page, { index, count }), limit),
+        ),
+      );
+
+      // Assess
+      const read = segments.flatMap((segment) => segment.items);
+      expect(read).toHaveLength(members.length);
+      expect([...read].sort()).toEqual([...members].sort());
+      expect([...read].sort()).toEqual(await memberIds(list));
+      segments.forEach((segment, index) => {
+        const { from, below } = listKeys.memberSegment(index, count);
+        const outside = segment.items.filter((id) => `CONTACT#${id}` < from || `CONTACT#${id}` >= below);
+        expect(outside).toEqual([]);
+      });
+      expect(segments.reduce((sum, segment) => sum + segment.pages, 0)).toBeGreaterThan(members.length / limit);
+    });
+
+    it('puts a member whose id is exactly at a cut in the segment the cut starts, and in no other', async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const list = aStaticList(tenantId);
+      await lists.create(list, ['3', '4', '5']);
+      const segmentsOf = async (count: number) =>
+        Promise.all(
+          Array.from({ length: count }, async (_, index) =>
+            (await allPages((page) => lists.listMemberIds(list, page, { index, count }), 1)).items.sort(),
+          ),
+        );
+
+      // Act
+      const ofEight = await segmentsOf(8);
+      const ofTwo = await segmentsOf(2);
+
+      // Assess
+      // Segment 1 of 8 is [CONTACT#2, CONTACT#4), segment 2 is [CONTACT#4, CONTACT#6).
+      expect(ofEight).toEqual([[], ['3'], ['4', '5'], [], [], [], [], []]);
+      expect(ofTwo).toEqual([['3', '4', '5'], []]);
+    });
+
+    it("refuses another segment's cursor", async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      const list = aStaticList(tenantId);
+      await lists.create(list, ['0a', '0b', '0c', '9a', '9b', '9c']);
+      const first = await lists.listMemberIds(list, { limit: 1 }, { index: 0, count: 2 });
+
+      // Act
+      const attempt = await rejectionOf(
+        lists.listMemberIds(list, { limit: 1, cursor: first.nextCursor as string }, { index: 1, count: 2 }),
+      );
+
+      // Assess
+      expect(first).toMatchObject({ items: ['0a'], nextCursor: expect.any(String) });
+      expect(attempt).toBeInstanceOf(InvalidCursorError);
     });
   });
 

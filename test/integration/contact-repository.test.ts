@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDbContactRepository } from '../../lib/adapters/dynamodb/contact-repository.js';
-import { CONTACT_SHARDS, contactKeys } from '../../lib/adapters/dynamodb/keys.js';
+import { CONTACT_SHARDS, contactKeys, shardOf } from '../../lib/adapters/dynamodb/keys.js';
 import { applyContactFields, type Contact } from '../../lib/domain/contact.js';
 import { ConflictError, InvalidCursorError, NotFoundError } from '../../lib/domain/errors.js';
 import { upsertContact } from '../../lib/use-cases/upsert-contact.js';
@@ -345,6 +345,56 @@ describe('DynamoDbContactRepository', () => {
       // Assess
       expect(ids(items)).toEqual(ids(contacts.filter(accept)));
       expect(items).toHaveLength(6);
+    });
+
+    it.each([
+      [8, 1],
+      [2, 3],
+    ])('reads every contact exactly once across %i segments, page by page (limit %i)', async (count, limit) => {
+      // Prepare
+      const tenantId = newTenantId();
+      const contacts = await createContacts(tenantId, 40, (i) => ({ customFields: { n: i } }));
+      const accept = (c: Contact) => (c.customFields.n as number) % 5 !== 0;
+
+      // Act
+      const segments = await Promise.all(
+        Array.from({ length: count }, (_, index) =>
+          allPages((page) => repository.listMatching(tenantId, page, accept, { index, count }), limit),
+        ),
+      );
+      const whole = await allPages((page) => repository.listMatching(tenantId, page, accept), 7);
+
+      // Assess
+      const read = segments.flatMap((segment) => segment.items);
+      expect(read).toHaveLength(32);
+      expect(ids(read)).toEqual(ids(contacts.filter(accept)));
+      expect(ids(read)).toEqual(ids(whole.items));
+      segments.forEach((segment, index) => {
+        const shards = segment.items.map((c) => shardOf(c.id, CONTACT_SHARDS) % count);
+        expect(new Set(shards)).toEqual(new Set(segment.items.length > 0 ? [index] : []));
+      });
+      // Small pages: every segment with more than `limit` contacts went on from a cursor.
+      expect(segments.reduce((sum, segment) => sum + segment.pages, 0)).toBeGreaterThan(32 / limit);
+    });
+
+    it("refuses another segment's cursor", async () => {
+      // Prepare
+      const tenantId = newTenantId();
+      await createContacts(tenantId, 24, () => ({}));
+      const everyone = () => true;
+      const first = await repository.listMatching(tenantId, { limit: 1 }, everyone, { index: 0, count: 2 });
+
+      // Act
+      const attempt = await rejectionOf(
+        repository.listMatching(tenantId, { limit: 1, cursor: first.nextCursor as string }, everyone, {
+          index: 1,
+          count: 2,
+        }),
+      );
+
+      // Assess
+      expect(first.nextCursor).toBeDefined();
+      expect(attempt).toBeInstanceOf(InvalidCursorError);
     });
   });
 
