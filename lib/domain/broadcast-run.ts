@@ -5,7 +5,8 @@ import { newSegmentProgress, releasedContactsOf, type SegmentProgress } from './
 /**
  * The delivery state of one started broadcast, kept apart from the broadcast itself so the pipeline's
  * writes never touch the tenant's broadcast partition. Three writers, each guarding its own attributes:
- * the planner (plan*), the pacer (pacer*, released*, slot clock) and the senders (tallies, once per chunk).
+ * the planners (plan*, and each segment its own slot of the segment* lists), the pacer (pacer*, released*, slot
+ * clock) and the senders (tallies, once per chunk).
  */
 export interface BroadcastRun extends SegmentProgress {
   tenantId: string;

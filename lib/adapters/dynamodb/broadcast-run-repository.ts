@@ -492,8 +492,14 @@ export function runItem(run: BroadcastRun) {
 
 function fromItem(raw: Record<string, unknown>): BroadcastRun {
   const { pk: _pk, sk: _sk, entity: _entity, scheduledDuePk: _w, scheduledDueSk: _d, ...run } = raw;
-  // A run item from before the segments (no segmentWatch) still reads, with the flag it stored.
-  const watch = run.segmentWatch;
-  const planDone = Array.isArray(watch) ? allSegmentsDone(watch as number[]) : run.planDone === true;
-  return { ...(run as unknown as BroadcastRun), planDone };
+  return { ...(run as unknown as BroadcastRun), planDone: isPlanDoneItem(raw) };
+}
+
+/**
+ * Whether a stored run item is fully planned: every segment's watch is 0. A run item from before the segments (no
+ * `segmentWatch`) still reads, by the flag it stored then.
+ */
+export function isPlanDoneItem(item: Record<string, unknown>): boolean {
+  const watch = item.segmentWatch;
+  return Array.isArray(watch) ? allSegmentsDone(watch as number[]) : item.planDone === true;
 }

@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../../domain/events.js';
-import { allSegmentsDone } from '../../../domain/plan-segments.js';
+import { isPlanDoneItem } from '../broadcast-run-repository.js';
 import type { Item, ItemChange } from './item-change.js';
 
 /**
@@ -18,7 +18,7 @@ export function progressEvent(change: ItemChange): DomainEvent | undefined {
   if (change.kind !== 'MODIFY' || !newItem || !oldItem) return undefined;
   const counters = ['sent', 'failed', 'skippedAtSend'] as const;
   if (counters.every((counter) => oldItem[counter] === newItem[counter])) return undefined;
-  if (!Array.isArray(newItem.segmentWatch) || !allSegmentsDone(newItem.segmentWatch as number[])) return undefined;
+  if (!isPlanDoneItem(newItem)) return undefined;
   const total = numberOf(newItem.totalContacts);
   const sent = numberOf(newItem.sent);
   const failed = numberOf(newItem.failed);
