@@ -1,6 +1,8 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { createSqsClient } from '../../lib/adapters/sqs/sqs-client.js';
+import { getRuntime } from '../../lib/composition-root.js';
+import { allExecutions } from '../support/pipeline.js';
 import { pollUntil } from '../support/poll.js';
 import { type EventTarget, sesEvent, smsEvent } from '../support/provider-events.js';
 import { type Api, type E2e, expectProblem, newTenant, startE2e, tokenFor } from './support.js';
@@ -70,6 +72,10 @@ async function aCompletedBroadcast(audience: readonly Person[]) {
     what: 'the broadcast completing',
   });
   const executions = await acme.get(`/api/v1/broadcasts/${broadcast.body.id}/executions`);
+  // The chunk each contact was planned in (the audience is planned in segments: any chunk number), as the sender's
+  // reference names it.
+  const planned = await allExecutions(getRuntime().deps, tenantId, broadcast.body.id);
+  const chunkOf = new Map(planned.map((e) => [e.contactId, e.chunk ?? -1]));
   const byContact = new Map<string, { id: string; status: string; reason: string | null; message_id: string }>(
     executions.body.items.map((e: { contact_id: string }) => [e.contact_id, e]),
   );
@@ -78,8 +84,12 @@ async function aCompletedBroadcast(audience: readonly Person[]) {
     if (!execution) throw new Error(`no execution for ${person.name}`);
     return {
       tenantId,
-      // A broadcast this small at an unlimited rate is one chunk, the first.
-      reference: { executionId: execution.id, broadcastId: broadcast.body.id, chunk: 0, contactId: person.id },
+      reference: {
+        executionId: execution.id,
+        broadcastId: broadcast.body.id,
+        chunk: chunkOf.get(person.id) ?? -1,
+        contactId: person.id,
+      },
       messageId: execution.message_id,
       address: person.email,
     };
