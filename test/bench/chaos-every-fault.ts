@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getRuntime } from '../../lib/composition-root.js';
 import { pollUntil } from '../support/poll.js';
-import { countOutcome, diff, type ScenarioSettings, SERVICE_ENV, startChaosStage } from './support/chaos-stage.js';
+import {
+  countOutcome,
+  diff,
+  invariantFigures,
+  type ScenarioSettings,
+  SERVICE_ENV,
+  startChaosStage,
+} from './support/chaos-stage.js';
 import { type Api, seconds, waitForStatus } from './support/environment.js';
 import { FaultInjector, KILL_RATES } from './support/faults.js';
 import { machine } from './support/report.js';
@@ -67,6 +74,7 @@ export async function everyFault({ endpoint, recipients, timeoutMs, log }: Scena
     await sleep(3000);
 
     const outcome = await countOutcome(stage, traffic);
+    const figures = invariantFigures(outcome, durationMs);
     const consumers = {
       pipeline: diff(runtime.consumers.pipeline.stats(), before.pipeline),
       send: diff(runtime.consumers.send.stats(), before.send),
@@ -86,16 +94,9 @@ export async function everyFault({ endpoint, recipients, timeoutMs, log }: Scena
         pause_resume: 1,
         opt_out: 1,
       },
-      duplicates: outcome.duplicates.length,
-      lost: outcome.lost.length,
-      counter_mismatches: outcome.mismatches.length,
-      duration_s: seconds(durationMs),
+      ...figures.counts,
       detail: {
-        stats: outcome.stats,
-        executions_by_outcome: outcome.tally,
-        executions_per_contact_above_one: [...outcome.byContact.values()].filter((list) => list.length > 1).length,
-        counter_mismatch_details: outcome.mismatches,
-        sink_versus_records: outcome.sinkVersusRecords,
+        ...figures.detail,
         redundant_sends_deduplicated_by_idempotency_key: traffic.repeatsOfAcceptedKeys,
         webhook_requests: traffic.requestTimes.length,
         bad_signatures: sink.badSignatureCount,

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PLAN_SEGMENTS } from '../../lib/domain/plan-segments.js';
-import { countOutcome, diff, type ScenarioSettings, SERVICE_ENV, startChaosStage } from './support/chaos-stage.js';
+import {
+  countOutcome,
+  diff,
+  invariantFigures,
+  type ScenarioSettings,
+  SERVICE_ENV,
+  startChaosStage,
+} from './support/chaos-stage.js';
 import { seconds, waitForStatus } from './support/environment.js';
 import { FaultInjector, PLANNER_KILL_RATES, SENDER_KILLS_OFF } from './support/faults.js';
 
@@ -52,6 +59,7 @@ export async function plannerCrash({ endpoint, recipients, timeoutMs, log }: Sce
     await sleep(3000);
 
     const outcome = await countOutcome(stage, traffic);
+    const figures = invariantFigures(outcome, durationMs);
     const run = await observer.runs.get(api.tenantId, broadcastId);
     const segments = await Promise.all(
       Array.from({ length: run?.planSegments ?? 0 }, (_, s) => observer.runs.planSegment(api.tenantId, broadcastId, s)),
@@ -72,18 +80,11 @@ export async function plannerCrash({ endpoint, recipients, timeoutMs, log }: Sce
         sqs_duplicate_delivery: consumers.pipeline.duplicatesDelivered + consumers.send.duplicatesDelivered,
         dynamodb_throttled: faults.throttled,
       },
-      duplicates: outcome.duplicates.length,
-      lost: outcome.lost.length,
-      counter_mismatches: outcome.mismatches.length,
-      duration_s: seconds(durationMs),
+      ...figures.counts,
       detail: {
-        stats: outcome.stats,
-        executions_by_outcome: outcome.tally,
-        executions_per_contact_above_one: [...outcome.byContact.values()].filter((list) => list.length > 1).length,
-        counter_mismatch_details: outcome.mismatches,
+        ...figures.detail,
         duplicate_contacts: outcome.duplicates.slice(0, 20),
         lost_contacts: outcome.lost.slice(0, 20),
-        sink_versus_records: outcome.sinkVersusRecords,
         redundant_sends_deduplicated_by_idempotency_key: traffic.repeatsOfAcceptedKeys,
         webhook_requests: traffic.requestTimes.length,
         bad_signatures: sink.badSignatureCount,

@@ -13,6 +13,7 @@ import { PLAN_LEASE_MS, PLAN_PAGE_SIZE, planAudience, planAudiencePage } from '.
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
 import { aContact } from '../support/builders.js';
 import { newTenantId, TestClock, type TestDeps, testTableForFile } from '../support/dynamodb.js';
+import { heldAtFirstCall } from '../support/held-call.js';
 import {
   allExecutions,
   aStartedBroadcast,
@@ -373,30 +374,14 @@ describe('a run planned in 8 segments, side by side (DynamoDB Local)', () => {
     const { tenantId } = AUDIENCE;
     const { broadcast } = await aStartedBroadcast(deps, tenantId, { memberIds: AUDIENCE.members.map((c) => c.id) });
     takePipeline(deps);
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reached = () => {};
-    const stalled = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    const slow: TestDeps = {
-      ...deps,
-      executions: Object.assign(Object.create(deps.executions), {
-        writePlanned: async (executions: BroadcastExecution[]) => {
-          reached();
-          await gate;
-          return deps.executions.writePlanned(executions);
-        },
-      }),
-    };
+    const held = heldAtFirstCall(deps.executions, 'writePlanned');
+    const slow: TestDeps = { ...deps, executions: held.view };
 
     // Act
     const slowPlanner = planAudiencePage(slow, tenantId, broadcast.id, 0);
-    await stalled;
+    await held.reached;
     const duplicate = await planAudiencePage(deps, tenantId, broadcast.id, 0);
-    release();
+    held.release();
     const slowStep = await slowPlanner;
     const afterFirstPage = await deps.runs.planSegment(tenantId, broadcast.id, 0);
     const rest = await planAll(deps, tenantId, broadcast.id);

@@ -9,6 +9,7 @@ import { PLAN_LEASE_MS, PLAN_PAGE_SIZE, planAudiencePage } from '../../lib/use-c
 import { cancelBroadcast, pauseBroadcast } from '../../lib/use-cases/run-lifecycle.js';
 import { sendChunk } from '../../lib/use-cases/send-chunk.js';
 import { newTenantId, TestClock, type TestDeps, testTableForFile } from '../support/dynamodb.js';
+import { heldAtFirstCall } from '../support/held-call.js';
 import {
   allExecutions,
   aStartedBroadcast,
@@ -67,22 +68,6 @@ function expectWellFormedChunks(chunks: BroadcastExecution[][], chunkSize: numbe
   expect(planned.every((e) => e.status === 'pending' && e.attempts === 0)).toBe(true);
   expect(ids(planned)).toEqual([...expectedIds].sort());
   expect(chunks.map((chunk, n) => chunk.every((e) => e.chunk === n))).not.toContain(false);
-}
-
-/** A view of `target` whose method `name` waits for `gate` before doing its work, the first time only. */
-function heldAt<T extends object>(target: T, name: keyof T, gate: Promise<void>, reached: () => void): T {
-  const original = target[name] as (...args: unknown[]) => Promise<unknown>;
-  let held = false;
-  const view: T = Object.create(target);
-  (view as Record<keyof T, unknown>)[name] = async (...args: unknown[]) => {
-    if (!held) {
-      held = true;
-      reached();
-      await gate;
-    }
-    return original.apply(target, args);
-  };
-  return view;
 }
 
 describe('planAudiencePage (the planner) on DynamoDB', () => {
@@ -382,24 +367,14 @@ describe('planAudiencePage (the planner) on DynamoDB', () => {
       const { broadcast } = await aStartedBroadcast(deps, tenantId, {
         contacts: [{ name: 'A' }, { name: 'B' }, { name: 'C' }],
       });
-      let release = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let reached = () => {};
-      const stalled = new Promise<void>((resolve) => {
-        reached = resolve;
-      });
-      const slow: TestDeps = {
-        ...deps,
-        executions: heldAt(deps.executions, 'writePlanned', gate, reached),
-      };
+      const held = heldAtFirstCall(deps.executions, 'writePlanned');
+      const slow: TestDeps = { ...deps, executions: held.view };
       const slowPlanner = planAudiencePage(slow, tenantId, broadcast.id, 0);
-      await stalled;
+      await held.reached;
       const duplicate = await planAudiencePage(deps, tenantId, broadcast.id, 0);
 
       // Act
-      release();
+      held.release();
       const slowStep = await slowPlanner;
       const { result: sent } = await sendChunk(deps, { tenantId, broadcastId: broadcast.id, chunk: 0 });
 

@@ -11,6 +11,7 @@ import {
   createBroadcast,
   observerDeps,
   SINK_SECRET,
+  seconds,
   startRuntime,
   tenantApi,
   webhookChannel,
@@ -156,6 +157,25 @@ export async function countOutcome(stage: ChaosStage, traffic: BroadcastTraffic)
     sinkVersusRecords: {
       recorded_sent_but_never_accepted: [...sentIds].filter((id) => !accepted.has(id)).length,
       accepted_but_not_recorded_sent: [...accepted].filter((id) => !sentIds.has(id)).length,
+    },
+  };
+}
+
+/** The invariants' counts and the records behind them, as every scenario reports them. */
+export function invariantFigures(outcome: Awaited<ReturnType<typeof countOutcome>>, durationMs: number) {
+  return {
+    counts: {
+      duplicates: outcome.duplicates.length,
+      lost: outcome.lost.length,
+      counter_mismatches: outcome.mismatches.length,
+      duration_s: seconds(durationMs),
+    },
+    detail: {
+      stats: outcome.stats,
+      executions_by_outcome: outcome.tally,
+      executions_per_contact_above_one: [...outcome.byContact.values()].filter((list) => list.length > 1).length,
+      counter_mismatch_details: outcome.mismatches,
+      sink_versus_records: outcome.sinkVersusRecords,
     },
   };
 }

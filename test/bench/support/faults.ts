@@ -99,14 +99,7 @@ export class FaultInjector {
   throttled = 0;
   readonly senderKillRates: Readonly<Record<KillPoint, number>>;
   readonly plannerKillRates: Readonly<Record<PlannerKillPoint, number>>;
-  readonly kills: Record<KillPoint, number> = {
-    before_read_chunk: 0,
-    after_lease: 0,
-    after_provider_accepted_before_record: 0,
-    after_record: 0,
-    before_tally: 0,
-    after_tally: 0,
-  };
+  readonly kills: Record<KillPoint, number> = { ...SENDER_KILLS_OFF };
   readonly plannerKills: Record<PlannerKillPoint, number> = { ...PLANNER_KILLS_OFF };
   /** Every planner kill, in order. */
   readonly plannerKillLog: PlannerKill[] = [];
