@@ -133,7 +133,7 @@ describe('a storm of concurrent pauses and resumes', () => {
     });
     expect(settledAt).toBeDefined();
     expect((settledAt as number) - lastCallAt).toBeLessThanOrEqual(SETTLE_BUDGET_MS);
-  }, 120_000);
+  }, 300_000);
 
   it('finishes cancelling within seconds of a cancel fired among them: everyone not sent ends skipped "cancelled"', async () => {
     // Prepare
@@ -165,7 +165,7 @@ describe('a storm of concurrent pauses and resumes', () => {
     });
     expect(settledAt).toBeDefined();
     expect((settledAt as number) - lastCallAt).toBeLessThanOrEqual(SETTLE_BUDGET_MS);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('resumes and a cancel that all read the same paused broadcast', () => {
