@@ -116,7 +116,7 @@ describe('POST /api/v1/broadcasts/{id}/preflight', () => {
     const broadcast = await aBroadcast();
     await api.ok('POST', `/api/v1/broadcasts/${broadcast.id}/execute`);
     await pollUntil(async () => (await api.get(`/api/v1/broadcasts/${broadcast.id}`)).body.status === 'completed', {
-      timeoutMs: 30_000,
+      timeoutMs: 90_000,
     });
 
     // Act
