@@ -47,8 +47,9 @@ const config: Config = {
   ...COVERAGE,
   // Two workers: more make the one DynamoDB Local the bottleneck on this 2-core machine.
   maxWorkers: 2,
-  // A cap, not a timing assertion: DynamoDB Local on a busy 2-core machine can be slow.
-  testTimeout: 60_000,
+  // A cap, not a timing assertion: DynamoDB Local on a busy 2-core machine can be slow (an e2e test of a few seconds
+  // alone has taken over a minute beside the other worker's suites).
+  testTimeout: 180_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
