@@ -46,7 +46,7 @@ async function ok(reply: Promise<Reply>): Promise<Reply['body']> {
 
 async function waitForStatus(id: string, status: string): Promise<Reply['body']> {
   let broadcast: Reply['body'] = {};
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 150_000; Date.now() < deadline; ) {
     broadcast = await ok(api.get(`/api/v1/broadcasts/${id}`));
     if (broadcast.status === status) return broadcast;
     await new Promise((done) => setTimeout(done, 200));

@@ -44,7 +44,7 @@ async function ok(reply: Promise<Reply>): Promise<Reply['body']> {
 }
 
 async function waitForStatus(id: string, status: string): Promise<Reply['body']> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 150_000;
   for (;;) {
     const broadcast = await ok(api.get(`/api/v1/broadcasts/${id}`));
     if (broadcast.status === status) return broadcast;

@@ -74,7 +74,7 @@ async function activeCustomers(pipelineId: string, statusId: string) {
 }
 
 async function waitUntilCompleted(id: string): Promise<Reply['body']> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 150_000;
   for (;;) {
     const stats = await ok(api.get(`/api/v1/broadcasts/${id}/stats`));
     if (stats.status === 'completed') return stats;
@@ -206,7 +206,7 @@ describe("the seed's Black Friday example on WhatsApp", () => {
     await waitUntilCompleted(portuguese.id);
     await ok(api.post(`/api/v1/broadcasts/${spanish.id}/execute`));
     let paused: Reply['body'] = {};
-    for (const deadline = Date.now() + 60_000; paused.status !== 'paused' && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 150_000; paused.status !== 'paused' && Date.now() < deadline; ) {
       await new Promise((done) => setTimeout(done, 200));
       paused = await ok(api.get(`/api/v1/broadcasts/${spanish.id}`));
     }
