@@ -412,6 +412,44 @@ describe('deriveDomainEvents: progress and per-message events', () => {
     expect(events).toEqual([]);
   });
 
+  it('the write that finishes the plan, after contacts were counted, is the progress event they were not', () => {
+    // Prepare: one contact, sent and counted while another segment was still planning; then that segment finishes
+    // (no counter moves), and a later write of the run changes nothing
+    const planning = [0, 1_800_000_000_000];
+    const counted = run({ totalContacts: 1, skippedAtPlan: 0, sent: 1, segmentWatch: planning });
+    const planned = { ...counted, segmentWatch: [0, 0] };
+    const records = [
+      record('MODIFY', run({ totalContacts: 1, skippedAtPlan: 0, segmentWatch: planning }), counted),
+      record('MODIFY', counted, planned),
+      record('MODIFY', planned, { ...planned, finishedAt: '2026-01-01T00:09:00.000Z' }),
+    ];
+
+    // Act
+    const events = deriveDomainEvents(records, DEFAULT);
+
+    // Assess
+    expect(events.map((e) => [e.name, e.detail, e.detail.event_id])).toEqual([
+      [
+        'broadcast.progress',
+        expect.objectContaining({ total: 1, sent: 1, failed: 0, skipped: 0, progress: 100 }),
+        records[1]?.eventID,
+      ],
+    ]);
+  });
+
+  it('a plan finishing with nothing settled yet is no progress event', () => {
+    // Prepare
+    const records = [
+      record('MODIFY', run({ skippedAtPlan: 0, segmentWatch: [0, 1_800_000_000_000] }), run({ skippedAtPlan: 0 })),
+    ];
+
+    // Act
+    const events = deriveDomainEvents(records, DEFAULT);
+
+    // Assess
+    expect(events).toEqual([]);
+  });
+
   it('a counted chunk that jumps across several steps is one progress event', () => {
     // Prepare: 12 % done, then 55 %
     const records = [record('MODIFY', run({ totalContacts: 100, sent: 11 }), run({ totalContacts: 100, sent: 54 }))];

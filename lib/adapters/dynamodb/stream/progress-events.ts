@@ -7,23 +7,27 @@ import type { Item, ItemChange } from './item-change.js';
  * (or to 100 %), not for every counted chunk: each event is an EventBridge event ($1 per million), and a large
  * broadcast counts hundreds of chunks, so this is about ten events per broadcast instead of one per chunk. Only
  * once the audience is fully planned: before that the total still grows, the percentage falls back as pages are
- * planned, and the same steps would be crossed again and again.
+ * planned, and the same steps would be crossed again and again. The audience is planned in segments side by side, so
+ * contacts may be counted before the last segment is done: the write that finishes the plan then counts as the step
+ * from nothing settled to what is settled by then.
  */
 export const PROGRESS_EVENT_STEP_PERCENT = 10;
 const PROGRESS_STEPS = 100 / PROGRESS_EVENT_STEP_PERCENT;
 
-/** broadcast.progress for a change of a run item's counters that crosses a step, with the new image's counters. */
+/**
+ * broadcast.progress for a change of a fully planned run item that crosses a step (of its counters, or of the plan
+ * finishing), with the new image's counters.
+ */
 export function progressEvent(change: ItemChange): DomainEvent | undefined {
   const { newItem, oldItem } = change;
   if (change.kind !== 'MODIFY' || !newItem || !oldItem) return undefined;
-  const counters = ['sent', 'failed', 'skippedAtSend'] as const;
-  if (counters.every((counter) => oldItem[counter] === newItem[counter])) return undefined;
   if (!isPlanDoneItem(newItem)) return undefined;
+  const before = isPlanDoneItem(oldItem) ? doneOf(oldItem) : 0;
   const total = numberOf(newItem.totalContacts);
   const sent = numberOf(newItem.sent);
   const failed = numberOf(newItem.failed);
   const skipped = numberOf(newItem.skippedAtPlan) + numberOf(newItem.skippedAtSend);
-  if (!crossesProgressStep(doneOf(oldItem), sent + failed + skipped, total)) return undefined;
+  if (!crossesProgressStep(before, sent + failed + skipped, total)) return undefined;
   const progress = total === 0 ? 0 : Math.floor(((sent + failed + skipped) / total) * 1000) / 10;
   const occurredAt = typeof newItem.lastProgressAt === 'string' ? newItem.lastProgressAt : change.occurredAt;
   return {
