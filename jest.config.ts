@@ -18,11 +18,15 @@ const shared = {
 /**
  * The end-to-end delivery scenarios: each runs the whole local runtime (API, SQS emulator, every handler) against
  * DynamoDB Local with faults and real waits. `npm test` runs them one at a time after the rest (see package.json):
- * two of them side by side on a 2-core machine run 3-4 times slower than alone.
+ * two of them side by side on a 2-core machine run 3-4 times slower than alone. With them, the two suites that keep
+ * DynamoDB Local busy on their own (8 planners side by side over 1,100 contacts; a storm of pauses and resumes):
+ * beside the other worker's suites they ran 7 to 25 times slower than alone and starved those suites too.
  */
 const SCENARIOS = [
   '<rootDir>/test/integration/pipeline-*.test.ts',
   '<rootDir>/test/integration/delivery-by-hand.test.ts',
+  '<rootDir>/test/integration/plan-segments.test.ts',
+  '<rootDir>/test/integration/pause-resume-storm.test.ts',
 ];
 const DYNAMODB_LOCAL = {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
@@ -61,6 +65,8 @@ const config: Config = {
         '/node_modules/',
         '/test/integration/pipeline-[^/]*\\.test\\.ts$',
         '/test/integration/delivery-by-hand\\.test\\.ts$',
+        '/test/integration/plan-segments\\.test\\.ts$',
+        '/test/integration/pause-resume-storm\\.test\\.ts$',
       ],
     },
     { ...shared, ...DYNAMODB_LOCAL, displayName: 'scenarios', testMatch: SCENARIOS },
