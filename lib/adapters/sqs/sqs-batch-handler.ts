@@ -39,7 +39,15 @@ export function sqsBatchHandler<T>(
       });
       throw new MalformedMessageError(record.messageId);
     }
-    await withLogKeys(logKeysOf(parsed.data, record), () => handle(parsed.data, record, context));
+    await withLogKeys(logKeysOf(parsed.data, record), async () => {
+      try {
+        await handle(parsed.data, record, context);
+      } catch (error) {
+        // The batch processor reports it failed without a word: say why, or a step that keeps failing is silent.
+        logger.warn('queue message failed; it comes back after its visibility timeout', { error: error as Error });
+        throw error;
+      }
+    });
   };
   return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });

@@ -66,6 +66,26 @@ describe('sqsBatchHandler', () => {
     expect(logged.mock.calls[0]?.[1]).toMatchObject({ messageId: event.Records[0]?.messageId });
   });
 
+  it('reports a record whose handling throws as failed and says why, with the message id', async () => {
+    // Prepare
+    const warned = jest.spyOn(logger, 'warn').mockImplementation(() => {});
+    const handler = sqsBatchHandler(schema, async ({ n }) => {
+      if (n === 2) throw new Error('DynamoDB went away');
+    });
+    const event = sqsEvent([{ n: 1 }, { n: 2 }]);
+    const failing = event.Records[1]?.messageId;
+
+    // Act
+    const response = await handler(event, lambdaContext('consumer'));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: failing }] });
+    expect(warned.mock.calls.map(([message, extra]) => [message, (extra as { error: Error }).error.message])).toEqual([
+      ['queue message failed; it comes back after its visibility timeout', 'DynamoDB went away'],
+    ]);
+    warned.mockRestore();
+  });
+
   it('reports every record of a batch that only holds malformed ones, instead of failing the invocation', async () => {
     // Prepare
     const handler = sqsBatchHandler(schema, async () => {});
