@@ -437,10 +437,17 @@ describe('deriveDomainEvents: progress and per-message events', () => {
     ]);
   });
 
-  it('a plan finishing with nothing settled yet is no progress event', () => {
+  it('a plan finishing with nothing sent yet is no progress event, nor with only contacts skipped at plan', () => {
     // Prepare
+    const planning = [0, 1_800_000_000_000];
     const records = [
-      record('MODIFY', run({ skippedAtPlan: 0, segmentWatch: [0, 1_800_000_000_000] }), run({ skippedAtPlan: 0 })),
+      record('MODIFY', run({ skippedAtPlan: 0, segmentWatch: planning }), run({ skippedAtPlan: 0 })),
+      record('MODIFY', run({ skippedAtPlan: 4, segmentWatch: planning }), run({ skippedAtPlan: 4 })),
+      record(
+        'MODIFY',
+        run({ totalContacts: 2, skippedAtPlan: 2, segmentWatch: planning }),
+        run({ totalContacts: 2, skippedAtPlan: 2 }),
+      ),
     ];
 
     // Act

@@ -9,7 +9,7 @@ import type { Item, ItemChange } from './item-change.js';
  * once the audience is fully planned: before that the total still grows, the percentage falls back as pages are
  * planned, and the same steps would be crossed again and again. The audience is planned in segments side by side, so
  * contacts may be counted before the last segment is done: the write that finishes the plan then counts as the step
- * from nothing settled to what is settled by then.
+ * from the contacts skipped at plan to all those settled by then.
  */
 export const PROGRESS_EVENT_STEP_PERCENT = 10;
 const PROGRESS_STEPS = 100 / PROGRESS_EVENT_STEP_PERCENT;
@@ -22,7 +22,8 @@ export function progressEvent(change: ItemChange): DomainEvent | undefined {
   const { newItem, oldItem } = change;
   if (change.kind !== 'MODIFY' || !newItem || !oldItem) return undefined;
   if (!isPlanDoneItem(newItem)) return undefined;
-  const before = isPlanDoneItem(oldItem) ? doneOf(oldItem) : 0;
+  // From the plan finishing, what was settled by sending counts; skipped at plan is no progress of the send.
+  const before = isPlanDoneItem(oldItem) ? doneOf(oldItem) : numberOf(newItem.skippedAtPlan);
   const total = numberOf(newItem.totalContacts);
   const sent = numberOf(newItem.sent);
   const failed = numberOf(newItem.failed);
