@@ -239,6 +239,7 @@ export const configSchema = z.object({
     {
       description:
         "How many segments a broadcast's audience is planned in, side by side, each by its own planner invocations (contact shards of a dynamic list, slices of a static list's members): 1, 2, 4 or 8. An explicit audience (an automation's contact_ids) is always one.",
+      acceptsText: '`1`, `2`, `4` or `8`',
       setBy: ['operator'],
     },
   ),
