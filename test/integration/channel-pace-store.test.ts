@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await table.deleteTable();
+  await table.release();
 });
 
 const NOW = Date.parse('2025-01-15T12:00:00.000Z');

@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await table.deleteTable();
+  await table.release();
 });
 
 describe('a cursor the collection could not have issued: InvalidCursorError', () => {

@@ -387,7 +387,7 @@ describe('startScheduledBroadcast (the start message)', () => {
         expect((await eventsFor(ownPublished, broadcast.id)).filter((e) => e === 'broadcast.started')).toHaveLength(1);
         expect((await ownDeps.broadcasts.findById(broadcast.tenantId, broadcast.id))?.status).toBe('running');
       } finally {
-        await own.deleteTable();
+        await own.release();
       }
     }
   });
@@ -405,7 +405,7 @@ describe('sweepScheduledBroadcasts (the sweeper)', () => {
   });
 
   afterEach(async () => {
-    await own.deleteTable();
+    await own.release();
   });
 
   it('starts the overdue ones, expires the far-too-late ones, leaves the rest alone', async () => {

@@ -50,7 +50,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  await table.deleteTable();
+  await table.release();
 });
 
 function useChannel(next: ScriptedChannel) {

@@ -43,7 +43,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  await table.deleteTable();
+  await table.release();
 });
 
 async function aBroadcastTo(names: readonly string[]) {

@@ -32,7 +32,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  await table.deleteTable();
+  await table.release();
 });
 
 describe('sendChunk when the provider answers that the person opted out', () => {

@@ -39,7 +39,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  await table.deleteTable();
+  await table.release();
 });
 
 /** A running broadcast, planned (a run item, pending executions), on a channel of its own needing a phone. */

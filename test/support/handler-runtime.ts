@@ -80,7 +80,7 @@ export async function startHandlerRuntime(
       restoreEnv();
       sqsClient.destroy();
       await sqs.stop();
-      await table.deleteTable();
+      await table.release();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

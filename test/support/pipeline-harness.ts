@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type RuntimeHooks, resetRuntime, setRuntimeHooks } from '../../lib/composition-root.js';
 import type { DomainEvent } from '../../lib/domain/events.js';
 import type { EventPublisher } from '../../lib/ports/event-publisher.js';
@@ -56,7 +55,7 @@ export const FAST_PIPELINE_ENV: Readonly<Record<string, string>> = {
 
 /**
  * Starts the runtime with `env` applied (the runtime reads the environment when it builds its deps) and
- * the hooks installed. stop() ends it, removes its table and puts the environment and hooks back.
+ * the hooks installed. stop() ends it and puts the environment and hooks back; its table stays (see TestTable.release).
  */
 export async function startPipelineRuntime(options: PipelineRuntimeOptions = {}): Promise<PipelineRuntime> {
   const savedEnv = { ...process.env };
@@ -113,13 +112,6 @@ export async function startPipelineRuntime(options: PipelineRuntimeOptions = {})
       try {
         await runtime.stop();
         await Promise.all(sinks.map((sink) => sink.stop()));
-        const admin = new DynamoDBClient({
-          endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        });
-        await admin.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
-        admin.destroy();
       } finally {
         restore();
       }
