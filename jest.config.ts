@@ -18,10 +18,12 @@ const shared = {
 /**
  * The end-to-end delivery scenarios: each runs the whole local runtime (API, SQS emulator, every handler) against
  * DynamoDB Local with faults and real waits. `npm test` runs them one at a time after the rest, each in a Jest run
- * and a DynamoDB Local of its own (test/support/run-scenarios.mjs): two of them side by side on a 2-core machine run
- * 3-4 times slower than alone, and one DynamoDB Local for all of them grew slower with each. With them, the two suites that keep
- * DynamoDB Local busy on their own (8 planners side by side over 1,100 contacts; a storm of pauses and resumes):
- * beside the other worker's suites they ran 7 to 25 times slower than alone and starved those suites too.
+ * and a DynamoDB Local of its own (test/support/run-scenarios.mjs): two side by side on a 2-core machine run 3-4 times
+ * slower than alone, and one DynamoDB Local shared by all of them grew slower with each.
+ *
+ * Also here: the two suites that keep DynamoDB Local busy by themselves (8 planners side by side over 1,100 contacts;
+ * a storm of pauses and resumes). Beside the other worker's suites they ran 7 to 25 times slower than alone and
+ * starved those suites too.
  */
 const SCENARIOS = [
   '<rootDir>/test/integration/pipeline-*.test.ts',

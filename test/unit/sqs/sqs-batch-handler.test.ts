@@ -66,7 +66,7 @@ describe('sqsBatchHandler', () => {
     expect(logged.mock.calls[0]?.[1]).toMatchObject({ messageId: event.Records[0]?.messageId });
   });
 
-  it('reports a record whose handling throws as failed and says why, with the message id', async () => {
+  it('reports a record whose handling throws as failed and logs why', async () => {
     // Prepare
     const warned = jest.spyOn(logger, 'warn').mockImplementation(() => {});
     const handler = sqsBatchHandler(schema, async ({ n }) => {
