@@ -20,6 +20,14 @@ describe('pagination cursor', () => {
     );
   });
 
+  it("reaches a big broadcast's last chunks: one partition per 50 contacts, millions of contacts", () => {
+    // A million contacts is 20,000 chunks; the cursor past chunk 1,024 was refused.
+    for (const s of [1025, 20_000, 10_000_000]) {
+      expect(decodeCursor(encodeCursor({ s, k: 'CONTACT#c-1' }))).toEqual({ s, k: 'CONTACT#c-1' });
+    }
+    expect(() => decodeCursor(encodeCursor({ s: 10_000_001 }))).toThrow(InvalidCursorError);
+  });
+
   it('refuses anything it did not issue with InvalidCursorError', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), (garbage) => {
