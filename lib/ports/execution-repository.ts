@@ -30,7 +30,11 @@ export interface ChunkState {
 }
 
 export interface ExecutionRepository {
-  /** Writes planned executions; idempotent, since a page planned twice writes the same items again. */
+  /**
+   * Writes planned executions; idempotent, since a page planned twice writes the same items again. A chunk's pending
+   * executions come in one call, all of them: they are written as one item, the chunk's manifest, which a second
+   * call replaces.
+   */
   writePlanned(executions: readonly BroadcastExecution[]): Promise<void>;
   /** Deletes what an earlier, uncommitted attempt at planning left in a partition and is not planned now. */
   removeExcept(

@@ -51,7 +51,7 @@ async function putTallyMarker(tenantId: string, broadcastId: string, chunk: numb
 
 describe('DynamoDbExecutionRepository', () => {
   describe('writePlanned', () => {
-    it('puts each execution in its send chunk or its skip page partition', async () => {
+    it("puts a chunk's pending executions in one item of its partition, and each skipped one in its skip page's", async () => {
       // Prepare
       const tenantId = newTenantId();
       const broadcastId = randomUUID();
@@ -66,13 +66,26 @@ describe('DynamoDbExecutionRepository', () => {
       const raw0 = await rawPartition(table, executionKeys.chunkPartition(tenantId, broadcastId, 0));
       const raw1 = await rawPartition(table, executionKeys.chunkPartition(tenantId, broadcastId, 1));
       const rawSkip = await rawPartition(table, executionKeys.skipPartition(tenantId, broadcastId, 0));
-      expect(raw0.map((item) => item.contactId).sort()).toEqual(contactIds(chunk0));
-      expect(raw1.map((item) => item.contactId).sort()).toEqual(contactIds(chunk1));
+      for (const [raw, chunk] of [
+        [raw0, chunk0],
+        [raw1, chunk1],
+      ] as const) {
+        expect(raw).toEqual([
+          expect.objectContaining({
+            sk: executionKeys.manifestSortKey,
+            contactIds: chunk.map((e) => e.contactId),
+            executionIds: chunk.map((e) => e.id),
+          }),
+        ]);
+      }
       expect(rawSkip.map((item) => item.contactId).sort()).toEqual(contactIds(skipped));
-      for (const item of raw0) {
+      for (const item of rawSkip) {
         expect(item).toMatchObject({ sk: executionKeys.contactSortKey(item.contactId as string), entity: 'execution' });
       }
-      expect(await repository.listChunk(tenantId, broadcastId, 1)).toEqual(expect.arrayContaining(chunk1));
+      const listed = await repository.listChunk(tenantId, broadcastId, 1);
+      expect(listed).toHaveLength(chunk1.length);
+      expect(listed).toEqual(expect.arrayContaining(chunk1));
+      expect(listed.map((e) => e.contactId)).toEqual(contactIds(chunk1));
     });
 
     it('is idempotent: planning the same page again leaves one execution per contact', async () => {
@@ -95,18 +108,21 @@ describe('DynamoDbExecutionRepository', () => {
   });
 
   describe('removeExcept', () => {
-    it('deletes what an earlier attempt left in a chunk and keeps the planned ones, the tally marker and other partitions', async () => {
-      // Prepare
+    it('leaves in a chunk only what the planning retried now planned, with its tally marker and other partitions', async () => {
+      // Prepare: an earlier attempt planned 45 contacts in chunk 0, and a stored execution is out of place there.
       const tenantId = newTenantId();
       const broadcastId = randomUUID();
       const planned = chunkOf(tenantId, broadcastId, 0, 5);
       const leftovers = chunkOf(tenantId, broadcastId, 0, 40);
       const neighbour = chunkOf(tenantId, broadcastId, 1, 3);
       await repository.writePlanned([...planned, ...leftovers, ...neighbour]);
+      const [stray] = chunkOf(tenantId, broadcastId, 0, 1) as [BroadcastExecution];
+      await repository.transition({ ...stray, status: 'sent' }, 'pending');
       await putTallyMarker(tenantId, broadcastId, 0);
 
-      // Act
+      // Act: the retry.
       await repository.removeExcept(tenantId, broadcastId, { chunk: 0 }, new Set(planned.map((e) => e.contactId)));
+      await repository.writePlanned(planned);
 
       // Assess
       expect(contactIds(await repository.listChunk(tenantId, broadcastId, 0))).toEqual(contactIds(planned));
@@ -282,6 +298,28 @@ describe('DynamoDbExecutionRepository', () => {
       expect(stored).not.toHaveProperty('reason');
     });
 
+    it("creates a pending execution's item with its first outcome, and only once", async () => {
+      // Prepare: pending in its chunk's manifest only.
+      const [pending] = chunkOf(newTenantId(), randomUUID(), 3, 1) as [BroadcastExecution];
+      await repository.writePlanned([pending]);
+      const raw = () => rawPartition(table, executionKeys.chunkPartition(pending.tenantId, pending.broadcastId, 3));
+      expect((await raw()).map((item) => item.sk)).toEqual([executionKeys.manifestSortKey]);
+
+      // Act
+      const first = await repository.transition({ ...pending, status: 'failed', reason: 'invalid_address' }, 'pending');
+      const second = await repository.transition({ ...pending, status: 'sent' }, 'pending');
+
+      // Assess
+      expect([first, second]).toEqual([true, false]);
+      expect(await repository.listChunk(pending.tenantId, pending.broadcastId, 3)).toEqual([
+        { ...pending, status: 'failed', reason: 'invalid_address' },
+      ]);
+      expect((await raw()).map((item) => item.sk)).toEqual([
+        executionKeys.manifestSortKey,
+        executionKeys.contactSortKey(pending.contactId),
+      ]);
+    });
+
     it('refuses to create an execution that does not exist', async () => {
       // Prepare
       const [ghost] = chunkOf(newTenantId(), randomUUID(), 0, 1) as [BroadcastExecution];
@@ -389,7 +427,7 @@ describe('DynamoDbExecutionRepository', () => {
   });
 
   describe('tenant isolation', () => {
-    it('finds nothing of another tenant, and cannot change or remove its executions', async () => {
+    it("finds nothing of another tenant, and cannot change or remove its executions: a write lands in the writer's own", async () => {
       // Prepare
       const owner = newTenantId();
       const intruder = newTenantId();
@@ -406,8 +444,10 @@ describe('DynamoDbExecutionRepository', () => {
       // Assess
       expect(listed).toEqual([]);
       expect(found.items).toEqual([]);
-      expect(claimed).toBe(false);
       expect(await repository.listChunk(owner, broadcastId, 0)).toEqual([execution]);
+      // A pending execution has no item before its first outcome: the intruder's write made one, under its own tenant
+      // (which its removeExcept then cleared).
+      expect(claimed).toBe(true);
     });
   });
 });

@@ -15,9 +15,10 @@
  * | broadcast by id                       | GetItem   | T#{t}#BROADCASTS                     | BROADCAST#{id}     |
  * | scheduled broadcasts due (sparse GSI) | Query     | scheduledDuePk=SCHEDULED             | scheduledDueSk<=now|
  * | executions of a send chunk            | Query     | T#{t}#BROADCAST#{b}#CHUNK#{n}        | CONTACT#{cid}      |
+ * | a chunk's planned contacts (manifest) | Put       | T#{t}#BROADCAST#{b}#CHUNK#{n}        | #PLANNED           |
  * | a chunk's tally marker (exactly once) | Put cond. | T#{t}#BROADCAST#{b}#CHUNK#{n}        | #TALLY             |
  * | a chunk's lease (one sender at a time)| Put cond. | T#{t}#BROADCAST#{b}#CHUNK#{n}        | #LEASE             |
- * | a chunk: lease + executions, one read | Query     | T#{t}#BROADCAST#{b}#CHUNK#{n}        | -                  |
+ * | a chunk: lease, manifest, executions  | Query     | T#{t}#BROADCAST#{b}#CHUNK#{n}        | -                  |
  * | contacts skipped at planning, by page | Query     | T#{t}#BROADCAST#{b}#SKIP#{page}      | CONTACT#{cid}      |
  * | executions of a broadcast             | Query     | the chunk partitions, then the skip partitions  |       |
  * | delivery state of a started broadcast | GetItem   | T#{t}#BROADCAST#{b}#RUN              | RUN                |
@@ -125,6 +126,8 @@ export const executionKeys = {
   leaseSortKey: '#LEASE',
   /** A chunk a sender dropped while its broadcast was paused: resume releases it again. */
   parkedSortKey: '#PARKED',
+  /** The chunk's planned contacts (execution-repository.ts): sorts before every execution, and is read with them. */
+  manifestSortKey: '#PLANNED',
 };
 
 /** One item per minute in which a chunk of the broadcast was counted (lib/domain/broadcast-timeline.ts). */

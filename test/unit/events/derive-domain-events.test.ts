@@ -561,6 +561,24 @@ describe('deriveDomainEvents: progress and per-message events', () => {
     ]);
   });
 
+  it("with perMessageEvents, an execution whose first write is its outcome (pending in its chunk's manifest) is one too", () => {
+    const events = deriveDomainEvents(
+      [
+        record('INSERT', undefined, execution({ status: 'sent', messageId: 'm1' })),
+        record('INSERT', undefined, execution({ id: 'x2', contactId: 'c2', status: 'failed', reason: 'bad_number' })),
+        // A retry put back, and a contact skipped at planning: no message left, none failed.
+        record('INSERT', undefined, execution({ id: 'x3', contactId: 'c3', status: 'pending', attempts: 1 })),
+        record('INSERT', undefined, execution({ id: 'x4', contactId: 'c4', status: 'skipped', reason: 'opted_out' })),
+        record('REMOVE', execution({ id: 'x5', contactId: 'c5', status: 'sent' }), undefined),
+      ],
+      { perMessageEvents: true },
+    );
+    expect(events.map((e) => [e.name, e.detail.execution_id])).toEqual([
+      ['broadcast.message_sent', 'x1'],
+      ['broadcast.message_failed', 'x2'],
+    ]);
+  });
+
   it('with perMessageEvents, a receipt moving an execution gives message_delivered / message_read, at the receipt times', () => {
     // Prepare
     const sent = execution({ status: 'sent', messageId: 'wamid.1' });

@@ -23,7 +23,7 @@ import { progressEvent } from './progress-events.js';
  * | list_member      | INSERT / REMOVE                                | contacts_added / contacts_removed, one per list per batch |
  * | broadcast_run    | MODIFY of sent, failed or skippedAtSend, once  | progress, about ten per run (not one per      |
  * |                  | planned, that crosses a 10 % step or reaches 100 % | counted chunk): PROGRESS_EVENT_STEP_PERCENT |
- * | execution        | MODIFY to sent / failed (only with perMessageEvents) | message_sent / message_failed           |
+ * | execution        | INSERT or MODIFY to sent / failed (perMessageEvents) | message_sent / message_failed          |
  * | execution        | MODIFY of deliveryStatus to delivered / read (only with perMessageEvents) | message_delivered / |
  * |                  | (a receipt; read without delivered gives both) | message_read                                  |
  *

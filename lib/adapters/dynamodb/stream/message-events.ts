@@ -1,10 +1,13 @@
 import type { DomainEvent } from '../../../domain/events.js';
 import type { ItemChange } from './item-change.js';
 
-/** broadcast.message_sent or broadcast.message_failed for an execution that has just become sent or failed. */
+/**
+ * broadcast.message_sent or broadcast.message_failed for an execution that has just become sent or failed: a MODIFY,
+ * or an INSERT when its first outcome is its first write (a pending execution lives in its chunk's manifest).
+ */
 export function messageEvent(change: ItemChange): DomainEvent | undefined {
   const { newItem, oldItem } = change;
-  if (change.kind !== 'MODIFY' || !newItem || oldItem?.status === newItem.status) return undefined;
+  if (change.kind === 'REMOVE' || !newItem || oldItem?.status === newItem.status) return undefined;
   if (newItem.status !== 'sent' && newItem.status !== 'failed') return undefined;
   const sent = newItem.status === 'sent';
   return {
