@@ -8,6 +8,7 @@ import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
 import { maxInWindow, minInWindow } from '../support/send-windows.js';
 import { WebhookSink } from '../support/webhook-sink.js';
+import { outcomeWriteFloor } from './phases/outcome-write-floor.js';
 import {
   type ProviderChannelFigures,
   type ProviderChannelType,
@@ -98,7 +99,7 @@ const SEED_WORKER_MEMORY_MB = 1024;
  * audiences of the phases run are seeded.
  */
 const PHASES = new Set(
-  (process.env.BENCH_PHASES ?? 'ours,baseline,provider,rate,large,cap,whatsapp,email_ses,sms').split(','),
+  (process.env.BENCH_PHASES ?? 'ours,baseline,floor,provider,rate,large,cap,whatsapp,email_ses,sms').split(','),
 );
 
 interface Context {
@@ -224,6 +225,12 @@ export async function runBench(): Promise<void> {
     );
 
     t = performance.now();
+    const floor = await phase(errors, 'floor', () => outcomeWriteFloor(ctx.endpoint, ctx.tableName, SIZES.recipients));
+    log(
+      `the outcome writes alone: ${floor ? `${floor.writes_per_second}/s` : outcome('floor')} (${seconds(performance.now() - t)} s)`,
+    );
+
+    t = performance.now();
     const provider = await phase(errors, 'provider', () => providerLatencyRun(ctx, lists.provider));
     log(`with a provider answering in ${SIZES.providerAnswerMs} ms (${seconds(performance.now() - t)} s)`);
 
@@ -278,6 +285,9 @@ export async function runBench(): Promise<void> {
         planning_s: ours?.planningMs === undefined ? null : seconds(ours.planningMs),
         planning_recipients_per_second: planningRate(ours),
         ratio_to_baseline: ratio(throughput(ours), throughput(baseline)),
+        // The most any pipeline that records each outcome could send here (phases/outcome-write-floor.ts).
+        outcome_writes_alone: floor ?? null,
+        outcome_writes_alone_ratio_to_baseline: ratio(floor?.writes_per_second, throughput(baseline)),
       },
       throughput_with_provider_latency: provider
         ? {
@@ -768,6 +778,8 @@ function comparisonRows(
   const throughputFigures = results.throughput as {
     planning_recipients_per_second: number | null;
     ratio_to_baseline: number | null;
+    outcome_writes_alone: { writes_per_second: number } | null;
+    outcome_writes_alone_ratio_to_baseline: number | null;
   };
   const largeRun = results.large_run as { planning_recipients_per_second: number | null } | null;
   const memory = results.memory_mb as { peak_ratio_50k_to_10k: number | null };
@@ -807,6 +819,14 @@ function comparisonRows(
     {
       figure: 'throughput.ratio_to_baseline',
       ours: throughputFigures.ratio_to_baseline,
+    },
+    {
+      figure: 'throughput.outcome_writes_alone (writes/s; the ceiling here)',
+      ours: throughputFigures.outcome_writes_alone?.writes_per_second ?? null,
+    },
+    {
+      figure: 'throughput.outcome_writes_alone_ratio_to_baseline',
+      ours: throughputFigures.outcome_writes_alone_ratio_to_baseline,
     },
     {
       figure: 'throughput.planning_recipients_per_second (10k)',
