@@ -18,7 +18,7 @@ import { buildTestDeps, newTenantId, type TestDeps, testTableForFile } from '../
 import { aPlannedBroadcast, pipelineDeps, ScriptedChannel } from '../support/pipeline.js';
 import { PublishedEvents } from '../support/published-events.js';
 
-const table = testTableForFile();
+const table = testTableForFile({ stream: true });
 let deps: TestDeps;
 let published: PublishedEvents;
 

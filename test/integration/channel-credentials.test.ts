@@ -16,7 +16,7 @@ import { PublishedEvents } from '../support/published-events.js';
 // Issue 11, section 3: channel credentials are sealed in the table (so in its stream, its backups and DynamoDB Local's
 // files), handed out in clear only to a send or a signature check, and bound to their tenant, channel and key.
 
-const table = testTableForFile();
+const table = testTableForFile({ stream: true });
 let deps: TestDeps;
 
 beforeAll(() => {

@@ -18,7 +18,7 @@ import { allPages, rejectionOf } from '../support/builders.js';
 import { buildTestDeps, newTenantId, type TestDeps, testTableForFile } from '../support/dynamodb.js';
 import { PublishedEvents } from '../support/published-events.js';
 
-const table = testTableForFile();
+const table = testTableForFile({ stream: true });
 let deps: TestDeps;
 let published: PublishedEvents;
 

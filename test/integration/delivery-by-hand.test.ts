@@ -8,7 +8,7 @@ import { allExecutions, aStartedBroadcast, pipelineDeps, ScriptedChannel } from 
 import { PublishedEvents } from '../support/published-events.js';
 import { maxInAnyMinute } from '../support/send-windows.js';
 
-const table = testTableForFile();
+const table = testTableForFile({ stream: true });
 
 const START = '2025-01-15T12:00:00.000Z';
 

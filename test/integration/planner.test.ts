@@ -21,7 +21,7 @@ import {
 } from '../support/pipeline.js';
 import { PublishedEvents } from '../support/published-events.js';
 
-const table = testTableForFile();
+const table = testTableForFile({ stream: true });
 let clock: TestClock;
 let deps: TestDeps;
 

@@ -23,7 +23,7 @@ let table: TestTable;
 let deps: TestDeps;
 
 beforeAll(async () => {
-  table = await createTestTable();
+  table = await createTestTable({ stream: true });
   deps = buildTestDeps(table);
 });
 

@@ -30,7 +30,7 @@ const AT = '2025-01-15T13:00:00.000Z';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const table = testTableForFile();
+const table = testTableForFile({ stream: true });
 let deps: TestDeps;
 let published: PublishedEvents;
 
@@ -352,7 +352,7 @@ describe('startScheduledBroadcast (the start message)', () => {
   it('gives one run when the schedule firing, the sweeper and a manual execute race each other', async () => {
     for (let round = 0; round < 5; round++) {
       // Prepare: a table of its own, so the sweeper sees this broadcast only; all three read before any writes.
-      const own = await createTestTable();
+      const own = await createTestTable({ stream: true });
       try {
         const ownDeps = buildTestDeps(own);
         const ownPublished = await PublishedEvents.watch(own);

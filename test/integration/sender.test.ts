@@ -20,7 +20,7 @@ import {
 import { pollUntil } from '../support/poll.js';
 import { PublishedEvents } from '../support/published-events.js';
 
-const table = testTableForFile();
+const table = testTableForFile({ stream: true });
 let clock: TestClock;
 let channel: ScriptedChannel;
 let deps: TestDeps;

@@ -28,7 +28,7 @@ export class PublishedEvents {
   private readonly published: DomainEvent[] = [];
 
   private constructor(
-    private readonly table: TestTable,
+    private readonly streamArn: string,
     private readonly options: DeriveOptions,
     /** Where to read each shard next: an iterator, its start, or nothing once a closed shard has been read. */
     private readonly shards: Map<string, ShardPosition>,
@@ -36,14 +36,16 @@ export class PublishedEvents {
 
   /** Starts watching: only changes written after this resolves count. */
   static async watch(table: TestTable, options: Partial<DeriveOptions> = {}): Promise<PublishedEvents> {
+    const { streamArn } = table;
+    if (!streamArn) throw new Error(`table ${table.tableName} has no stream: create it with { stream: true }`);
     const shards = new Map<string, ShardPosition>();
     await withStreams(async (streams) => {
-      for (const shard of await describeShards(streams, table.streamArn)) {
+      for (const shard of await describeShards(streams, streamArn)) {
         const open = shard.SequenceNumberRange?.EndingSequenceNumber === undefined;
-        shards.set(shard.ShardId, open ? await latestPosition(streams, table.streamArn, shard.ShardId) : undefined);
+        shards.set(shard.ShardId, open ? await latestPosition(streams, streamArn, shard.ShardId) : undefined);
       }
     });
-    return new PublishedEvents(table, { perMessageEvents: options.perMessageEvents ?? false }, shards);
+    return new PublishedEvents(streamArn, { perMessageEvents: options.perMessageEvents ?? false }, shards);
   }
 
   /** Every event published since `watch`, in order; only the tenant's when given. */
@@ -72,7 +74,7 @@ export class PublishedEvents {
 
   /** The records written since the last read, shard by shard, parents (known first) before children. */
   private async readNewRecords(): Promise<DynamoDBRecord[]> {
-    const { streamArn } = this.table;
+    const { streamArn } = this;
     return withStreams(async (streams) => {
       for (const shard of await describeShards(streams, streamArn)) {
         if (!this.shards.has(shard.ShardId)) this.shards.set(shard.ShardId, 'TRIM_HORIZON');
