@@ -5,11 +5,12 @@ import type { Context } from 'aws-lambda';
 import { coldStartDone } from '../cold-start.js';
 import { logger } from './logger.js';
 import { metrics } from './metrics.js';
-import { tracer } from './tracer.js';
+import { lambdaTracer } from './tracer.js';
 
 /**
  * A middy handler with what every function of the service carries, outermost first:
- * - an X-Ray segment for the invocation, cold start annotated; its response is not captured (it carries contacts);
+ * - in Lambda, an X-Ray segment for the invocation, cold start annotated; its response is not captured (it carries
+ *   contacts);
  * - the invocation's request id, function and cold start on every log line, and keys appended during it cleared after;
  *   the event itself is never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it carries channel credentials
  *   (a channel's POST body), contacts' addresses, signed unsubscribe tokens;
@@ -21,8 +22,9 @@ import { tracer } from './tracer.js';
  * (publishChunkMetrics) so that each carries its own broadcast id.
  */
 export function observedHandler<TEvent, TResult, TContext extends Context = Context>() {
-  return middy<TEvent, TResult, Error, TContext>()
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  const handler = middy<TEvent, TResult, Error, TContext>();
+  if (lambdaTracer) handler.use(captureLambdaHandler(lambdaTracer, { captureResponse: false }));
+  return handler
     .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
     .use({ before: (request) => metrics.captureColdStartMetric(request.context.functionName) })
     .use({ before: () => coldStartDone() });

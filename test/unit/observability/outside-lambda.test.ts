@@ -8,7 +8,7 @@ import { aLambdaContext } from './lambda-context.js';
 envForFile({ POWERTOOLS_METRICS_DISABLED: undefined, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
 const { metrics } = await import('../../../lib/observability/metrics.js');
 const { observedHandler } = await import('../../../lib/observability/observed-handler.js');
-const { tracer } = await import('../../../lib/observability/tracer.js');
+const { lambdaTracer, tracer } = await import('../../../lib/observability/tracer.js');
 
 const stdout = jsonOutputOfEachTest();
 
@@ -30,7 +30,11 @@ describe('outside Lambda', () => {
     expect(stdout.lines().filter((line) => '_aws' in line)).toEqual([]);
   });
 
-  it('traces nothing, so it needs no X-Ray daemon', () => {
-    expect(tracer.isTracingEnabled()).toBe(false);
+  it('traces nothing, so it needs no X-Ray daemon, and loads no X-Ray SDK: its async hooks would track every promise', () => {
+    const client = { send: async () => 'sent' };
+    expect(lambdaTracer).toBeUndefined();
+    expect(tracer.captureAWSv3Client(client)).toBe(client);
+    // cls-hooked, the X-Ray SDK's context tracking, registers its namespaces on `process` when it loads.
+    expect((process as { namespaces?: unknown }).namespaces).toBeUndefined();
   });
 });
