@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { encodeCursor } from '../../lib/adapters/dynamodb/cursor.js';
 import { DynamoDbExecutionRepository } from '../../lib/adapters/dynamodb/execution-repository.js';
 import { executionKeys } from '../../lib/adapters/dynamodb/keys.js';
 import type { BroadcastExecution, ExecutionStatus } from '../../lib/domain/broadcast-execution.js';
+import { InvalidCursorError } from '../../lib/domain/errors.js';
 import type { ExecutionLayout } from '../../lib/ports/execution-repository.js';
 import { allPages, anExecution } from '../support/builders.js';
 import { newTenantId, rawPartition, testTableForFile } from '../support/dynamodb.js';
@@ -413,6 +415,27 @@ describe('DynamoDbExecutionRepository', () => {
       expect(contactIds(skipped.items)).toEqual(expected('skipped'));
       expect(contactIds(pending.items)).toEqual(expected('pending'));
       expect(pending.items.every((e) => e.status === 'pending')).toBe(true);
+    });
+
+    it.each([
+      ['a partition past the layout', encodeCursor({ s: 5 })],
+      ['a partition past the layout, with a key', encodeCursor({ s: 1_000_000, k: 'CONTACT#c-1' })],
+      ["a sort key that is no execution's (the chunk's lease)", encodeCursor({ s: 0, k: '#LEASE' })],
+      ["another collection's key", encodeCursor({ s: 1, k: 'LIST#l-1' })],
+      ['garbage', 'not-a-cursor'],
+    ])('refuses a cursor it could not have issued, in every status: %s', async (_case, cursor) => {
+      // Prepare
+      const tenantId = newTenantId();
+      const broadcastId = randomUUID();
+      await aLayout(tenantId, broadcastId);
+
+      // Act
+      const pages = [undefined, 'pending', 'sent'].map((status) =>
+        repository.findByBroadcast(tenantId, broadcastId, layout, { limit: 10, cursor }, status as ExecutionStatus),
+      );
+
+      // Assess
+      for (const page of pages) await expect(page).rejects.toBeInstanceOf(InvalidCursorError);
     });
 
     it('returns an empty page for an empty layout', async () => {
