@@ -36,12 +36,22 @@ export function useLoad<T>(load: () => Promise<T>, key: readonly unknown[]): Loa
   return { ...state, reload };
 }
 
-/** Calls `tick` every `intervalMs` while `active`, and never otherwise: no timer runs when nothing moves. */
+/**
+ * Calls `tick` every `intervalMs` while `active`, and never otherwise: no timer runs when nothing moves. When `active`
+ * turns false it ticks once more: the read that found nothing moving ran beside others (a page reads its counters and
+ * its executions side by side), and those may have landed just before the last change the counters already showed.
+ */
 export function usePolling(active: boolean, intervalMs: number, tick: () => Promise<void>): void {
   const latest = useRef(tick);
   latest.current = tick;
+  const wasActive = useRef(false);
   useEffect(() => {
-    if (!active) return;
+    if (!active) {
+      if (wasActive.current) void latest.current().catch(() => undefined);
+      wasActive.current = false;
+      return;
+    }
+    wasActive.current = true;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout>;
     const loop = async () => {
