@@ -14,12 +14,13 @@ export function ExecutionsTable({ broadcastId, refreshKey }: { broadcastId: stri
   // The cursors of the pages before this one: "Previous" pops, "Next" pushes.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
-  const page = useLoad(() => {
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    if (status) query.set('status', status);
-    if (cursor) query.set('cursor', cursor);
-    return api.get<Page<Execution>>(`/api/v1/broadcasts/${broadcastId}/executions?${query}`);
-  }, [broadcastId, status, cursor, refreshKey]);
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (status) query.set('status', status);
+  if (cursor) query.set('cursor', cursor);
+  const path = `/api/v1/broadcasts/${broadcastId}/executions?${query}`;
+  const loaded = useLoad(async () => ({ path, page: await api.get<Page<Execution>>(path) }), [path, refreshKey]);
+  // A refresh keeps the rows on screen until its answer comes; another status or page never shows the last one's rows.
+  const page = { error: loaded.error, data: loaded.data?.path === path ? loaded.data.page : undefined };
 
   return (
     <section aria-labelledby="executions-title">
@@ -55,6 +56,7 @@ export function ExecutionsTable({ broadcastId, refreshKey }: { broadcastId: stri
         </button>
       </div>
       <ErrorMessage error={page.error} />
+      {!page.data && !page.error && <p class="muted">Loading…</p>}
       {page.data && page.data.items.length === 0 && <p>No executions{status ? ` with status ${status}` : ''}.</p>}
       {page.data && page.data.items.length > 0 && (
         <table class="data" data-testid="executions">
