@@ -42,12 +42,18 @@ const DYNAMODB_LOCAL = {
  * and are left out of the figures rather than merged in: they mostly go through the same code again, slowly.
  * A targeted run (no `--coverage`) checks nothing. The thresholds are what the suite reaches, rounded down: raise
  * them when it covers more, never lower them. `--coverageReporters=text` lists the figures per file.
+ *
+ * Istanbul (`babel`) counters, added to the files of `collectCoverageFrom` after swc: V8's precise coverage counts
+ * every function of the process (the AWS SDK, CDK, the local runtime's dependencies), and made this run 2.6 times
+ * longer (measured here: 683 s with v8, 264 s with babel, 245 s without coverage). Istanbul counts a branch per
+ * side of `??`, `||`, `&&`, `?.` and default values, where V8 counted blocks: the branch figure reads lower (88.4 %
+ * where V8 read 92.1 %) for the same tests.
  */
 const COVERAGE = {
-  coverageProvider: 'v8',
+  coverageProvider: 'babel',
   collectCoverageFrom: ['<rootDir>/functions/**/*.ts', '<rootDir>/lib/**/*.ts', '<rootDir>/local/**/*.ts'],
   coverageReporters: ['text-summary'],
-  coverageThreshold: { global: { statements: 93, branches: 90 } },
+  coverageThreshold: { global: { statements: 94, branches: 88, functions: 96, lines: 96 } },
 } satisfies Config;
 
 const config: Config = {
