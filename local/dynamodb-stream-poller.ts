@@ -23,6 +23,11 @@ export interface DynamoDbStreamPollerOptions {
   tableName: string;
   handler: DynamoDbStreamHandler;
   functionName?: string;
+  /**
+   * The event source's filter: only the records it lets through reach the handler; the others are read past, as
+   * Lambda drops them before any invocation. @default every record
+   */
+  filter?: (record: DynamoDBRecord) => boolean;
   /** Records per invocation, like the event source's batchSize. @default 100 */
   batchSize?: number;
   /** Pause between polls of an idle shard. @default 200 */
@@ -115,9 +120,10 @@ export async function startDynamoDbStreamPoller(
         iterators.set(shardId, await api.shardIterator(streamArn, shardId, 'TRIM_HORIZON'));
         continue;
       }
-      const records = page.Records ?? [];
+      const read = page.Records ?? [];
+      const records = options.filter ? read.filter(options.filter) : read;
+      if (read.length > 0) sawRecords = true;
       if (records.length > 0) {
-        sawRecords = true;
         const failedAt = await invoke(records);
         if (failedAt !== undefined) {
           iterators.set(shardId, await api.shardIterator(streamArn, shardId, 'AT_SEQUENCE_NUMBER', failedAt));

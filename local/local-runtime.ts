@@ -7,6 +7,7 @@ import { handler as providerEventsWorker } from '../functions/provider-events-wo
 import { handler as receiptsWorker } from '../functions/receipts-worker.js';
 import { handler as sender } from '../functions/sender.js';
 import { handler as sweeper } from '../functions/sweeper.js';
+import { passesEventSourceFilter } from '../lib/adapters/dynamodb/stream/derive-domain-events.js';
 import { createSqsClient } from '../lib/adapters/sqs/sqs-client.js';
 import { getRuntime, resetRuntime, runtimeHooks, setRuntimeHooks } from '../lib/composition-root.js';
 import { logger } from '../lib/observability/logger.js';
@@ -85,6 +86,9 @@ export async function startLocalRuntime(
       endpoint,
       tableName: settings.TABLE_NAME,
       handler: eventPublisher as unknown as DynamoDbStreamHandler,
+      // The stage's filter, read from the configuration at each record: the environment is completed below.
+      filter: (record) =>
+        passesEventSourceFilter(record, { perMessageEvents: getRuntime().config.DOMAIN_EVENTS_PER_MESSAGE }),
     });
     stack.push(() => stream.stop());
     const sqs = await startLocalSqs(faults.sqs);

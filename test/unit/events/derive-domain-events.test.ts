@@ -1,7 +1,10 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import { broadcastKeys, listKeys } from '../../../lib/adapters/dynamodb/keys.js';
-import { deriveDomainEvents, eventSourceEntities } from '../../../lib/adapters/dynamodb/stream/derive-domain-events.js';
+import {
+  deriveDomainEvents,
+  passesEventSourceFilter,
+} from '../../../lib/adapters/dynamodb/stream/derive-domain-events.js';
 import { type Broadcast, transition } from '../../../lib/domain/broadcast.js';
 import { aBroadcast } from '../../support/builders.js';
 
@@ -663,8 +666,7 @@ describe('eventSourceEntities: the event source filter in AWS', () => {
       record('INSERT', undefined, { pk: `T#${T}#BROADCAST#b1#RUN`, sk: 'RECEIPTS', entity: 'broadcast_receipts' }),
       record('INSERT', undefined, { pk: 'CHANNEL#c1', sk: 'TENANT', entity: 'channel_tenant', tenantId: T }),
     ];
-    const entityOf = (r: DynamoDBRecord) => (r.dynamodb?.NewImage ?? r.dynamodb?.OldImage)?.entity?.S;
-    const passes = (r: DynamoDBRecord) => eventSourceEntities(options).includes(entityOf(r) as string);
+    const passes = (r: DynamoDBRecord) => passesEventSourceFilter(r, options);
 
     // Act
     const all = deriveDomainEvents(records, options);
@@ -674,5 +676,37 @@ describe('eventSourceEntities: the event source filter in AWS', () => {
     expect(all.length).toBeGreaterThanOrEqual(7);
     expect(filtered).toEqual(all);
     expect(records.filter(passes).length).toBeLessThan(records.length);
+  });
+});
+
+describe('passesEventSourceFilter: the event source filter, one record at a time', () => {
+  const options = { perMessageEvents: false };
+  const contact = { pk: `T#${T}#CONTACTS#0`, sk: 'CONTACT#c1', entity: 'contact', tenantId: T };
+
+  it('lets through a change whose new image is of an event entity, and the removal of one', () => {
+    // Act & Assess
+    expect(passesEventSourceFilter(record('INSERT', undefined, broadcast()), options)).toBe(true);
+    expect(passesEventSourceFilter(record('MODIFY', broadcast(), broadcast({ status: 'running' })), options)).toBe(
+      true,
+    );
+    expect(passesEventSourceFilter(record('REMOVE', list(), undefined), options)).toBe(true);
+  });
+
+  it('drops the rest, as Lambda does before any invocation', () => {
+    // Act & Assess
+    expect(passesEventSourceFilter(record('INSERT', undefined, contact), options)).toBe(false);
+    expect(passesEventSourceFilter(record('REMOVE', contact, undefined), options)).toBe(false);
+    expect(passesEventSourceFilter({ eventName: 'INSERT' }, options)).toBe(false);
+    // A removal is matched on its old image only when it is a REMOVE (the second pattern names the event).
+    expect(passesEventSourceFilter(record('MODIFY', broadcast(), contact), options)).toBe(false);
+  });
+
+  it('lets executions through only with per-message events', () => {
+    // Prepare
+    const sent = record('INSERT', undefined, execution({ status: 'sent' }));
+
+    // Act & Assess
+    expect(passesEventSourceFilter(sent, { perMessageEvents: false })).toBe(false);
+    expect(passesEventSourceFilter(sent, { perMessageEvents: true })).toBe(true);
   });
 });

@@ -45,6 +45,20 @@ export function eventSourceEntities(options: DeriveOptions): string[] {
   return options.perMessageEvents ? [...entities, 'execution'] : entities;
 }
 
+/**
+ * The event source's filter (infra/constructs/service-functions.ts) applied to one record, as Lambda applies it: a
+ * record whose new image is of one of these entities, or a REMOVE whose old image is. The local stream poller
+ * hands the event publisher only these, so that `npm start` publishes what the stage would.
+ */
+export function passesEventSourceFilter(record: DynamoDBRecord, options: DeriveOptions): boolean {
+  const entities = eventSourceEntities(options);
+  const entityIn = (image: Record<string, { S?: string }> | undefined) => {
+    const entity = image?.entity?.S;
+    return entity !== undefined && entities.includes(entity);
+  };
+  return entityIn(record.dynamodb?.NewImage) || (record.eventName === 'REMOVE' && entityIn(record.dynamodb?.OldImage));
+}
+
 /** The domain events of one batch of stream records, in record order. */
 export function deriveDomainEvents(records: readonly DynamoDBRecord[], options: DeriveOptions): DomainEvent[] {
   const positioned: { position: number; event: DomainEvent }[] = [];
