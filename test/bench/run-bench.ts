@@ -57,6 +57,8 @@ const SIZES = {
   /** rate: one rated broadcast per rate (per minute), all at once. */
   rates: (process.env.BENCH_RATES ?? '60,1200,6000').split(',').map((r) => Number.parseInt(r, 10)),
   rateSeconds: int('BENCH_RATE_SECONDS', 180),
+  /** Before the measured pair: both algorithms once on this many recipients, not measured (0: none). */
+  warmupRecipients: int('BENCH_WARMUP_RECIPIENTS', 2000),
   latencySamples: int('BENCH_LATENCY_SAMPLES', 5),
   /** Extra figure: ours and the baseline when the provider takes PROVIDER_ANSWER_MS to answer. */
   providerLatencyRecipients: int('BENCH_PROVIDER_LATENCY_RECIPIENTS', 600),
@@ -99,7 +101,7 @@ const SEED_WORKER_MEMORY_MB = 1024;
  * audiences of the phases run are seeded.
  */
 const PHASES = new Set(
-  (process.env.BENCH_PHASES ?? 'ours,baseline,floor,provider,rate,large,cap,whatsapp,email_ses,sms').split(','),
+  (process.env.BENCH_PHASES ?? 'ours,baseline,ceiling,floor,provider,rate,large,cap,whatsapp,email_ses,sms').split(','),
 );
 
 interface Context {
@@ -165,7 +167,12 @@ export async function runBench(): Promise<void> {
 
     // Audiences: one pool of contacts; the lists are prefixes of it. Only the lists of the phases that run.
     const audiences = {
-      cost: { phases: ['ours', 'baseline'], size: SIZES.recipients, name: `bench ${SIZES.recipients}` },
+      cost: { phases: ['ours', 'baseline', 'ceiling'], size: SIZES.recipients, name: `bench ${SIZES.recipients}` },
+      warmup: {
+        phases: SIZES.warmupRecipients > 0 ? ['ours', 'baseline'] : [],
+        size: SIZES.warmupRecipients,
+        name: 'bench warm-up',
+      },
       large: { phases: ['large'], size: SIZES.largeRecipients, name: `bench ${SIZES.largeRecipients}` },
       ...Object.fromEntries(
         SIZES.rates.map((r) => [`rate${r}`, { phases: ['rate'], size: rateAudience(r), name: `bench rate ${r}` }]),
@@ -201,6 +208,7 @@ export async function runBench(): Promise<void> {
     }
     const lists = {
       cost: await list(audiences.cost),
+      warmup: await list(audiences.warmup),
       large: await list(audiences.large),
       latency: await list(audiences.latency),
       provider: await list(audiences.provider),
@@ -211,6 +219,12 @@ export async function runBench(): Promise<void> {
     };
     log(`seeded ${poolSize} contacts and ${wanted.length} lists in ${seconds(performance.now() - t)} s`);
 
+    if (lists.warmup) {
+      t = performance.now();
+      await warmUp(ctx, lists.warmup);
+      log(`warm-up, not measured: both algorithms on ${SIZES.warmupRecipients} (${seconds(performance.now() - t)} s)`);
+    }
+
     // cost + throughput + memory at 10k: one run of the pipeline in a child process of its own.
     t = performance.now();
     const ours = await phase(errors, 'ours', () => pipelineRun(ctx, lists.cost, SIZES.recipients));
@@ -219,9 +233,15 @@ export async function runBench(): Promise<void> {
     );
 
     t = performance.now();
-    const baseline = await phase(errors, 'baseline', () => baselineRun(ctx, lists.cost, SIZES.recipients));
+    const baseline = await phase(errors, 'baseline', () => loopRun(ctx, lists.cost, SIZES.recipients, 'baseline'));
     log(
       `seed baseline ${SIZES.recipients}: ${baseline ? `${seconds(baseline.elapsedMs)} s` : outcome('baseline')} (${seconds(performance.now() - t)} s)`,
+    );
+
+    t = performance.now();
+    const ceiling = await phase(errors, 'ceiling', () => loopRun(ctx, lists.cost, SIZES.recipients, 'ceiling'));
+    log(
+      `send and record alone ${SIZES.recipients}: ${ceiling ? `${seconds(ceiling.elapsedMs)} s` : outcome('ceiling')} (${seconds(performance.now() - t)} s)`,
     );
 
     t = performance.now();
@@ -288,6 +308,11 @@ export async function runBench(): Promise<void> {
         // The most any pipeline that records each outcome could send here (phases/outcome-write-floor.ts).
         outcome_writes_alone: floor ?? null,
         outcome_writes_alone_ratio_to_baseline: ratio(floor?.writes_per_second, throughput(baseline)),
+        // Read, render, send and record each message, nothing else (phases/send-and-record-alone.ts): the ceiling of a
+        // pipeline that writes an item per recipient, on this machine.
+        send_and_record_alone: throughput(ceiling),
+        send_and_record_alone_ratio_to_baseline: ratio(throughput(ceiling), throughput(baseline)),
+        share_of_send_and_record_alone: ratio(throughput(ours), throughput(ceiling)),
       },
       throughput_with_provider_latency: provider
         ? {
@@ -557,14 +582,34 @@ function deliveryFigures(ctx: Context, broadcastId: string): { delivered: number
 
 /** Invocations as the event source counted them; billed time from the measured ones, scaled to all. */
 /** The seed's worker in a child process of its own, on the same list, table and sink. */
-async function baselineRun(ctx: Context, listId: string, recipients: number): Promise<PipelineRun> {
+/**
+ * Both algorithms once, not measured, before the measured pair. DynamoDB Local is a JVM: the first run after the
+ * seeding pays the JIT compilation of the request paths it is the first to use (measured with Flight Recorder: about
+ * 8 s of compilation in the first 25 s of the 10k run, on a machine both runs need whole), while the run after it
+ * finds them compiled. Whichever went first was measured on a colder server.
+ */
+async function warmUp(ctx: Context, listId: string): Promise<void> {
+  if (PHASES.has('ours')) await pipelineRun(ctx, listId, SIZES.warmupRecipients);
+  if (PHASES.has('baseline')) await loopRun(ctx, listId, SIZES.warmupRecipients, 'baseline');
+}
+
+/**
+ * One run of a loop in a child of its own: the seed's worker (`baseline`), or the least work per message any pipeline
+ * keeping the record does (`ceiling`, phases/send-and-record-alone.ts).
+ */
+async function loopRun(
+  ctx: Context,
+  listId: string,
+  recipients: number,
+  role: 'baseline' | 'ceiling',
+): Promise<PipelineRun> {
   const broadcast = await createBroadcast(ctx.api, listId);
-  const child = await startChild('baseline', childEnv(ctx));
+  const child = await startChild(role, childEnv(ctx));
   try {
-    child.send({ type: 'run-baseline', tenantId: ctx.api.tenantId, broadcastId: broadcast.id });
+    child.send({ type: 'run-broadcast', tenantId: ctx.api.tenantId, broadcastId: broadcast.id });
     const { report } = await child.next('report');
     const run = report.baseline;
-    if (run?.sent !== recipients) throw new Error(`baseline sent ${run?.sent} of ${recipients}`);
+    if (run?.sent !== recipients) throw new Error(`${role} sent ${run?.sent} of ${recipients}`);
     const cost = costFigures({
       recipients,
       dynamodbWriteUnits: report.meter.dynamodb.writeUnits,
@@ -604,7 +649,7 @@ async function providerLatencyRun(ctx: Context, listId: string) {
   ctx.sink.policy = { answerDelayMs: SIZES.providerAnswerMs };
   try {
     const ours = await pipelineRun(ctx, listId, SIZES.providerLatencyRecipients);
-    const baseline = await baselineRun(ctx, listId, SIZES.providerLatencyRecipients);
+    const baseline = await loopRun(ctx, listId, SIZES.providerLatencyRecipients, 'baseline');
     return { ours, baseline };
   } finally {
     ctx.sink.policy = {};
@@ -780,6 +825,9 @@ function comparisonRows(
     ratio_to_baseline: number | null;
     outcome_writes_alone: { writes_per_second: number } | null;
     outcome_writes_alone_ratio_to_baseline: number | null;
+    send_and_record_alone: number | null;
+    send_and_record_alone_ratio_to_baseline: number | null;
+    share_of_send_and_record_alone: number | null;
   };
   const largeRun = results.large_run as { planning_recipients_per_second: number | null } | null;
   const memory = results.memory_mb as { peak_ratio_50k_to_10k: number | null };
@@ -821,7 +869,19 @@ function comparisonRows(
       ours: throughputFigures.ratio_to_baseline,
     },
     {
-      figure: 'throughput.outcome_writes_alone (writes/s; the ceiling here)',
+      figure: 'throughput.send_and_record_alone (msg/s; read, render, send, write: nothing else)',
+      ours: throughputFigures.send_and_record_alone,
+    },
+    {
+      figure: 'throughput.send_and_record_alone_ratio_to_baseline',
+      ours: throughputFigures.send_and_record_alone_ratio_to_baseline,
+    },
+    {
+      figure: 'throughput.share_of_send_and_record_alone (ours / it)',
+      ours: throughputFigures.share_of_send_and_record_alone,
+    },
+    {
+      figure: 'throughput.outcome_writes_alone (writes/s)',
       ours: throughputFigures.outcome_writes_alone?.writes_per_second ?? null,
     },
     {

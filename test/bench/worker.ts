@@ -4,7 +4,8 @@
  *   the parent's DynamoDB Local, with the AWS meter on its clients and on the HTTP routes' durations. With
  *   BENCH_NO_STREAM=1 it does not relay the table's stream (another process does: a second runtime that only takes
  *   the providers' webhooks, so they are metered apart from the sends);
- * - `baseline`: the seed's BroadcastExecutionWorker (baseline/, a comparison baseline only) on the same table.
+ * - `baseline`: the seed's BroadcastExecutionWorker (baseline/, a comparison baseline only) on the same table;
+ * - `ceiling`: the least work per message any pipeline keeping the service's record does (phases/send-and-record-floor.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import type { UseCaseDeps } from '../../lib/use-cases/deps.js';
 import type { LocalRuntime } from '../../local/local-runtime.js';
 import type { SqsEventSourceStats } from '../../local/sqs-event-source.js';
 import { SeedBroadcastExecutionWorker } from './baseline/seed-broadcast-worker.js';
+import { sendAndRecordAlone } from './phases/send-and-record-alone.js';
 import { AwsMeter } from './support/aws-meter.js';
 import type { ChildMessage, ChildReport, ParentMessage } from './support/child.js';
 import { SINK_SECRET, startRuntime } from './support/environment.js';
@@ -163,7 +165,8 @@ function settling(runtime: LocalRuntime): number {
   return runtime.consumers.receipts.stats().inFlight + runtime.consumers.events.stats().inFlight;
 }
 
-async function runBaseline(): Promise<void> {
+/** The baseline and ceiling roles: one loop in this process, on the same repositories and webhook adapter. */
+async function runLoop(): Promise<void> {
   let client: DynamoDBDocumentClient | undefined;
   const config = loadConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, DEFAULT_CHANNEL: 'none' });
   const deps = buildDeps(config, {
@@ -188,12 +191,15 @@ async function runBaseline(): Promise<void> {
   });
   process.on('message', (message: ParentMessage) => {
     void (async () => {
-      if (message.type === 'run-baseline') {
+      if (message.type === 'run-broadcast') {
         meter.reset();
         rssAtStartMb = mb(process.memoryUsage().rss);
         meter.enabled = true;
         const started = performance.now();
-        const result = await worker.executeBroadcast(message.tenantId, message.broadcastId);
+        const result =
+          role === 'ceiling'
+            ? await sendAndRecordAlone(deps, sender, message.tenantId, message.broadcastId)
+            : await worker.executeBroadcast(message.tenantId, message.broadcastId);
         const durationMs = performance.now() - started;
         meter.enabled = false;
         send({ type: 'report', report: report({ baseline: { durationMs, ...result } }) });
@@ -205,8 +211,8 @@ async function runBaseline(): Promise<void> {
 
 try {
   if (role === 'pipeline') await runPipeline();
-  else if (role === 'baseline') await runBaseline();
-  else throw new Error(`BENCH_ROLE must be pipeline or baseline, not ${role}`);
+  else if (role === 'baseline' || role === 'ceiling') await runLoop();
+  else throw new Error(`BENCH_ROLE must be pipeline, baseline or ceiling, not ${role}`);
 } catch (error) {
   send({ type: 'error', message: String((error as Error)?.stack ?? error) });
   process.exit(1);

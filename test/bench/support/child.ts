@@ -13,12 +13,13 @@ import { onInterrupt } from './environment.js';
  * its own, the webhook sink and the bookkeeping stay in the parent.
  */
 
-export type ChildRole = 'pipeline' | 'baseline';
+export type ChildRole = 'pipeline' | 'baseline' | 'ceiling';
 
 export type ParentMessage =
   | { type: 'start' }
   | { type: 'finish' }
-  | { type: 'run-baseline'; tenantId: string; broadcastId: string }
+  /** Baseline and ceiling roles: send the broadcast once, then report. */
+  | { type: 'run-broadcast'; tenantId: string; broadcastId: string }
   | { type: 'stop' };
 
 export interface ChildReport {
@@ -41,7 +42,7 @@ export interface ChildReport {
    * own record of its pace; the receiver's clock adds the network and its own stalls.
    */
   handedToChannel?: Record<string, number[]>;
-  /** Baseline role: how long ExecuteBroadcast ran, and what it did. */
+  /** Baseline and ceiling roles: how long the run took, and what it did. */
   baseline?: { durationMs: number; contacts: number; sent: number; failed: number };
 }
 
