@@ -12,6 +12,9 @@ export async function completeIfFinished(deps: Deps, tenantId: string, id: strin
   try {
     const change = transition(broadcast, 'completed', nowIso(deps));
     await deps.broadcasts.applyTransition(change);
+    // The pacer's loop ends at its next tick, which finds the run completed. Until then the watchdog would watch it:
+    // a tick that never comes (its process stopped) would have it restart a loop with nothing left to do.
+    await deps.runs.clearPacerWatch(tenantId, id, run.pacerTick);
     return true;
   } catch (error) {
     // Someone else completed, paused or cancelled it first: their change stands.

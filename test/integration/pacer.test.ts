@@ -284,6 +284,25 @@ describe('paceBroadcast (the pacer) on DynamoDB', () => {
     });
   });
 
+  describe('watchdog', () => {
+    it('stops watching the loop of a run that completed before its next tick', async () => {
+      // Prepare: one chunk, released and sent; the tick that would end the loop is still on the queue
+      const tenantId = newTenantId();
+      const { broadcast } = await aPlannedBroadcast(deps, tenantId, { contacts: [{}] });
+      await paceBroadcast(deps, tenantId, broadcast.id, 0);
+      for (const { body } of takeChunks(deps)) await sendChunk(deps, body);
+      const nextTick = paceMessages();
+
+      // Act: the watchdog looks a day later
+      const stalled = await deps.runs.findStalledPacers(new Date(clock.now().getTime() + 86_400_000), 1000);
+
+      // Assess
+      expect(await deps.broadcasts.findById(tenantId, broadcast.id)).toMatchObject({ status: 'completed', sent: 1 });
+      expect(nextTick).toHaveLength(1);
+      expect(stalled).not.toContainEqual({ tenantId, broadcastId: broadcast.id });
+    });
+  });
+
   describe('idle sweep', () => {
     it('re-releases chunks never counted after sweepIdleMs without progress, and after maxSweeps finalizes them', async () => {
       // Prepare: 3 chunks of 1 released; only chunk 0 arrives, the other two messages are lost.
