@@ -580,8 +580,6 @@ function deliveryFigures(ctx: Context, broadcastId: string): { delivered: number
   return figures;
 }
 
-/** Invocations as the event source counted them; billed time from the measured ones, scaled to all. */
-/** The seed's worker in a child process of its own, on the same list, table and sink. */
 /**
  * Both algorithms once, not measured, before the measured pair. DynamoDB Local is a JVM: the first run after the
  * seeding pays the JIT compilation of the request paths it is the first to use (measured with Flight Recorder: about

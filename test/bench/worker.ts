@@ -5,7 +5,7 @@
  *   BENCH_NO_STREAM=1 it does not relay the table's stream (another process does: a second runtime that only takes
  *   the providers' webhooks, so they are metered apart from the sends);
  * - `baseline`: the seed's BroadcastExecutionWorker (baseline/, a comparison baseline only) on the same table;
- * - `ceiling`: the least work per message any pipeline keeping the service's record does (phases/send-and-record-floor.ts).
+ * - `ceiling`: the least work per message any pipeline keeping the service's record does (phases/send-and-record-alone.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
