@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { failedMessageIds, invocationContext, parseQueueArn, type SqsSource, toSqsRecord } from './sqs-lambda-event.js';
@@ -112,6 +113,9 @@ interface Delivery {
   deleted: Set<string>;
 }
 
+/** Abort listeners one receive in flight adds to its signal, at most (the SDK's retry race and its HTTP request). */
+const LISTENERS_PER_RECEIVE = 3;
+
 class SqsEventSource implements RunningSqsEventSource {
   readonly queueUrl: string;
   private readonly counters: SqsEventSourceStats = {
@@ -145,6 +149,9 @@ class SqsEventSource implements RunningSqsEventSource {
     this.source = { queueArn: arn, region };
     this.accountId = accountId;
     this.functionName = options.functionName ?? `${name}-consumer`;
+    // Every poller's receive listens on this one stop signal while it waits (the SDK removes its listeners when the
+    // call settles): more than Node's default of 10 at once is the pollers' number, not a leak.
+    setMaxListeners(LISTENERS_PER_RECEIVE * options.maxConcurrency, this.abort.signal);
   }
 
   start(): void {
