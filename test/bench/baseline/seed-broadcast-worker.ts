@@ -22,6 +22,7 @@ import {
 } from '../../../lib/domain/template-rendering.js';
 import type { ChannelSender, OutboundMessage } from '../../../lib/ports/channel-sender.js';
 import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
+import { allMemberIds } from '../support/list-members.js';
 
 /** The seed's RateLimiter: a fixed sleep of one interval before every message; 0 = unlimited. */
 export class SeedRateLimiter {
@@ -108,13 +109,7 @@ export class SeedBroadcastExecutionWorker {
     // 1. Resolve contacts from list (all of them, in memory).
     const list = await repositories.contactLists.findById(tenantId, found.listId);
     if (!list) throw new Error(`baseline: no list ${found.listId}`);
-    const contactIds: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await repositories.contactLists.listMemberIds(list, { limit: 1000, ...(cursor ? { cursor } : {}) });
-      contactIds.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
+    const contactIds = await allMemberIds(repositories.contactLists, list);
     const contacts = new Map<string, Contact>();
     for (const contact of await repositories.contacts.findByIds(tenantId, contactIds))
       contacts.set(contact.id, contact);

@@ -10,6 +10,7 @@ import {
 } from '../../../lib/domain/template-rendering.js';
 import type { ChannelSender } from '../../../lib/ports/channel-sender.js';
 import type { UseCaseDeps } from '../../../lib/use-cases/deps.js';
+import { allMemberIds } from '../support/list-members.js';
 
 /** Messages in flight: as many as the pipeline's senders have at once (SEND_CONCURRENCY 4, chunks of 50). */
 const IN_FLIGHT = 200;
@@ -38,13 +39,7 @@ export async function sendAndRecordAlone(
   if (!broadcast) throw new Error(`ceiling: no broadcast ${broadcastId}`);
   const list = await deps.contactLists.findById(tenantId, broadcast.listId);
   if (!list) throw new Error(`ceiling: no list ${broadcast.listId}`);
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.contactLists.listMemberIds(list, { limit: 1000, ...(cursor ? { cursor } : {}) });
-    ids.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
+  const ids = await allMemberIds(deps.contactLists, list);
   const compiled = compileMessageTemplate(broadcast.messageTemplate);
   const pages: Promise<Contact[]>[] = [];
   for (let i = 0; i < ids.length; i += READ_PAGE) {
