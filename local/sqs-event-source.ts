@@ -113,7 +113,7 @@ interface Delivery {
   deleted: Set<string>;
 }
 
-/** Abort listeners one receive in flight adds to its signal, at most (the SDK's retry race and its HTTP request). */
+/** Abort listeners one receive in flight adds to its signal: the SDK client's send, its retry race and the request. */
 const LISTENERS_PER_RECEIVE = 3;
 
 class SqsEventSource implements RunningSqsEventSource {

@@ -226,7 +226,7 @@ export async function runBench(): Promise<void> {
     }
 
     // The seed's loop runs before ours and after it, and its speed is the two runs' together, so that the order of the
-    // runs favours neither side: a run later in the bench finds the table and its stream grown by the ones before it.
+    // runs favours neither side (a later run finds the table and its stream grown; the first two runs came out equal).
     const seedRun = async (when: string) => {
       t = performance.now();
       const run = await phase(errors, 'baseline', () => loopRun(ctx, lists.cost, SIZES.recipients, 'baseline'));
@@ -594,7 +594,7 @@ function deliveryFigures(ctx: Context, broadcastId: string): { delivered: number
 }
 
 /**
- * Both algorithms once, not measured, before the measured pair. DynamoDB Local is a JVM: the first run after the
+ * Both algorithms once, not measured, before the measured runs. DynamoDB Local is a JVM: the first run after the
  * seeding pays the JIT compilation of the request paths it is the first to use (measured with Flight Recorder: about
  * 8 s of compilation in the first 25 s of the 10k run, on a machine both runs need whole), while the run after it
  * finds them compiled. Whichever went first was measured on a colder server.
@@ -605,12 +605,17 @@ async function warmUp(ctx: Context, listId: string): Promise<void> {
 }
 
 /**
- * The seed's loop before and after ours as one: its cost, memory and counts from the run after (the same per recipient
- * in both), its time the mean of the two.
+ * The seed's loop before and after ours as one: its cost and memory from the run after (the same per recipient in
+ * both), its time the mean of the two, and what the sink saw of the worse of the two (a duplicate in either shows).
  */
 function bothSeedRuns(before: PipelineRun | undefined, after: PipelineRun | undefined): PipelineRun | undefined {
   if (!before || !after) return after ?? before;
-  return { ...after, elapsedMs: (before.elapsedMs + after.elapsedMs) / 2 };
+  return {
+    ...after,
+    elapsedMs: (before.elapsedMs + after.elapsedMs) / 2,
+    delivered: Math.min(before.delivered, after.delivered),
+    duplicates: Math.max(before.duplicates, after.duplicates),
+  };
 }
 
 /**
